@@ -1,0 +1,29 @@
+"""The one place where numba compilation flags are chosen.
+
+``fastmath`` stays off everywhere: conductance increments can be a few nS on a ~10 uS
+device, and re-association of such sums changes results between builds.
+``cache`` keeps compiled code on disk so that a second process does not recompile.
+"""
+
+from __future__ import annotations
+
+import numba
+
+SCALAR_FLAGS = {"cache": True, "fastmath": False, "nogil": True}
+ARRAY_FLAGS = {"cache": True, "fastmath": False, "nogil": True}
+PARALLEL_FLAGS = {"cache": True, "fastmath": False, "nogil": True, "parallel": True}
+
+
+def scalar_jit(func):
+    """Compile a scalar physics function (called from other compiled code)."""
+    return numba.njit(**SCALAR_FLAGS)(func)
+
+
+def array_jit(func):
+    """Compile a serial array loop."""
+    return numba.njit(**ARRAY_FLAGS)(func)
+
+
+def parallel_jit(func):
+    """Compile a loop that uses ``numba.prange`` over independent outputs."""
+    return numba.njit(**PARALLEL_FLAGS)(func)

@@ -1,0 +1,306 @@
+"""Frozen parameter dataclasses of the PCM model.
+
+Units live in names: conductances in microsiemens (``_uS``), times in seconds (``_s``),
+energies in joules (``_J``), voltages in volts (``_V``). Dimensionless fit constants have
+no suffix. Every dataclass validates itself and names the offending field.
+
+x = G / G_max throughout (relative conductance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import _validate as v
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammingNoiseParams:
+    """Programming noise after one programming event (Joshi et al., Nat. Commun. 11, 2473, 2020).
+
+    G_prog = max(0, G_T + N(0, s_p)),
+    s_p = max(0, c0_uS + c1_uS x + c2_uS x^2) * G_max / g_ref_uS,  x = G_T / G_max.
+    The polynomial was fitted on devices with G_max = g_ref_uS = 25 uS and is rescaled.
+    """
+
+    c0_uS: float = 0.26348
+    c1_uS: float = 1.9650
+    c2_uS: float = -1.1731
+    g_ref_uS: float = 25.0
+    scale: float = 1.0  # multiplies s_p; 0 disables programming noise
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        for name in ("c0_uS", "c1_uS", "c2_uS"):
+            v.finite(owner, name, getattr(self, name))
+        v.positive(owner, "g_ref_uS", self.g_ref_uS)
+        v.non_negative(owner, "scale", self.scale)
+
+
+@dataclass(frozen=True, slots=True)
+class DriftParams:
+    """Power-law drift with a per-device exponent (Joshi 2020; aihwkit ``PCMLikeNoiseModel``).
+
+    G(t) = G_prog ((t + t0_s) / t0_s)^(-nu), t counted from the end of programming.
+    nu = |N(mu_nu, s_nu)| drawn once per programming event and kept by the device, with
+    mu_nu = clip(nu_mean_log_slope ln x + nu_mean_offset, nu_mean_min, nu_mean_max),
+    s_nu  = clip(nu_std_log_slope ln x + nu_std_offset, nu_std_min, nu_std_max).
+    """
+
+    t0_s: float = 20.0
+    nu_mean_log_slope: float = -0.0155
+    nu_mean_offset: float = 0.0244
+    nu_mean_min: float = 0.049
+    nu_mean_max: float = 0.1
+    nu_std_log_slope: float = -0.0125
+    nu_std_offset: float = -0.0059
+    nu_std_min: float = 0.008
+    nu_std_max: float = 0.045
+    x_floor: float = 1e-7  # ln x is taken of max(x, x_floor): a RESET device has x ~ 0
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        v.positive(owner, "t0_s", self.t0_s)
+        for name in ("nu_mean_log_slope", "nu_mean_offset", "nu_std_log_slope", "nu_std_offset"):
+            v.finite(owner, name, getattr(self, name))
+        v.in_range(owner, "nu_mean_min", self.nu_mean_min, 0.0, 1.0)
+        v.in_range(owner, "nu_mean_max", self.nu_mean_max, 0.0, 1.0)
+        v.ordered(owner, "nu_mean_min", self.nu_mean_min, "nu_mean_max", self.nu_mean_max)
+        v.in_range(owner, "nu_std_min", self.nu_std_min, 0.0, 1.0)
+        v.in_range(owner, "nu_std_max", self.nu_std_max, 0.0, 1.0)
+        v.ordered(owner, "nu_std_min", self.nu_std_min, "nu_std_max", self.nu_std_max)
+        v.in_range(owner, "x_floor", self.x_floor, 1e-300, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadNoiseParams:
+    """Read noise, redrawn at every read.
+
+    std(G_read) = |G_d| (Q_s sqrt(ln((t + t_read_s) / (2 t_read_s))) + rel_std) + abs_std_uS,
+    Q_s = min(flicker_coeff / max(x^flicker_exponent, flicker_floor), flicker_max),
+    t = time since programming + drift t0 (accumulated 1/f noise, Joshi 2020 / aihwkit),
+    x = G_prog / G_max. The last two terms express a time-independent read noise
+    (Nandakumar 2018: 0.03 G + 0.13 uS). G_read = max(0, G_d + std * N(0, 1)).
+    """
+
+    flicker_coeff: float = 0.0088
+    flicker_exponent: float = 0.65
+    flicker_floor: float = 1e-3
+    flicker_max: float = 0.2
+    t_read_s: float = 250e-9
+    rel_std: float = 0.0
+    abs_std_uS: float = 0.0
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        v.non_negative(owner, "flicker_coeff", self.flicker_coeff)
+        v.non_negative(owner, "flicker_exponent", self.flicker_exponent)
+        v.positive(owner, "flicker_floor", self.flicker_floor)
+        v.non_negative(owner, "flicker_max", self.flicker_max)
+        v.positive(owner, "t_read_s", self.t_read_s)
+        v.non_negative(owner, "rel_std", self.rel_std)
+        v.non_negative(owner, "abs_std_uS", self.abs_std_uS)
+
+
+@dataclass(frozen=True, slots=True)
+class NandakumarPulseParams:
+    """Partial-SET response with a pulse-history term (Nandakumar et al., J. Appl. Phys. 124,
+    152135, 2018; constants as in a third-party re-implementation of that paper's model).
+
+    dG ~ N(mu, s) uS per pulse, mu = mean_g_coeff G + mean_offset_uS + mean_history_uS P,
+    s = max(0, std_g_coeff G + std_offset_uS + std_history_uS P). P is set to 1 by RESET
+    and multiplied by exp(-1 / history_decay_pulses) after every pulse.
+    """
+
+    mean_g_coeff: float = -0.084
+    mean_offset_uS: float = 0.880
+    mean_history_uS: float = 1.40
+    std_g_coeff: float = 0.091
+    std_offset_uS: float = 0.260
+    std_history_uS: float = 2.15
+    history_decay_pulses: float = 2.6
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        for name in (
+            "mean_g_coeff",
+            "mean_offset_uS",
+            "mean_history_uS",
+            "std_g_coeff",
+            "std_offset_uS",
+            "std_history_uS",
+        ):
+            v.finite(owner, name, getattr(self, name))
+        v.positive(owner, "history_decay_pulses", self.history_decay_pulses)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpStepPulseParams:
+    """One-directional exponential-step response (aihwkit ``ExpStepDevice`` with the constants
+    of ``PCMPresetDevice``, fitted to Nandakumar et al., Front. Neurosci. 14, 406, 2020).
+
+    In weight units w = G / G_max * w_range:
+    z = 2 a w / w_max_dev + b,  y = 1 - A exp(gamma z),
+    dw = dw_min * step_scale * max(y, 0),
+    dw += dw_std * (|dw| + dw_std_add + dw_std_slope |w|) * N(0, 1).
+    """
+
+    w_range: float = 2.0
+    a: float = -1.0
+    b: float = 0.0
+    gamma: float = 2.5
+    A: float = -27.235
+    dw_min: float = 0.01
+    dw_std: float = 0.6
+    dw_std_add: float = 0.042
+    dw_std_slope: float = 0.108
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        v.positive(owner, "w_range", self.w_range)
+        for name in ("a", "b", "gamma", "A"):
+            v.finite(owner, name, getattr(self, name))
+        v.positive(owner, "dw_min", self.dw_min)
+        for name in ("dw_std", "dw_std_add", "dw_std_slope"):
+            v.non_negative(owner, name, getattr(self, name))
+
+
+PulseResponse = NandakumarPulseParams | ExpStepPulseParams
+
+
+@dataclass(frozen=True, slots=True)
+class ResetParams:
+    """RESET brings a device to G ~ N(g_mean_uS, g_std_uS), clipped to [G_min, G_max]."""
+
+    g_mean_uS: float = 0.1
+    g_std_uS: float = 0.01
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        v.non_negative(owner, "g_mean_uS", self.g_mean_uS)
+        v.non_negative(owner, "g_std_uS", self.g_std_uS)
+
+
+@dataclass(frozen=True, slots=True)
+class VariabilityParams:
+    """Device-to-device spread, fixed when the array is made: each device gets
+    G_max,dev = G_max (1 + g_max_rel_std N) and a pulse step scale 1 + step_rel_std N
+    (both floored at 5 % of nominal so that no device is dead by chance)."""
+
+    g_max_rel_std: float = 0.0
+    step_rel_std: float = 0.0
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        v.in_range(owner, "g_max_rel_std", self.g_max_rel_std, 0.0, 1.0)
+        v.in_range(owner, "step_rel_std", self.step_rel_std, 0.0, 2.0)
+
+
+@dataclass(frozen=True, slots=True)
+class FaultParams:
+    """Fractions of devices stuck at G_min, at their G_max, or at a uniform random value.
+
+    Stuck devices ignore every write; their reads return the stuck value with read noise.
+    """
+
+    frac_stuck_g_min: float = 0.0
+    frac_stuck_g_max: float = 0.0
+    frac_stuck_random: float = 0.0
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        for name in ("frac_stuck_g_min", "frac_stuck_g_max", "frac_stuck_random"):
+            v.in_range(owner, name, getattr(self, name), 0.0, 1.0)
+        total = self.frac_stuck_g_min + self.frac_stuck_g_max + self.frac_stuck_random
+        if total > 1.0:
+            raise ValueError(
+                f"{owner}: frac_stuck_g_min + frac_stuck_g_max + frac_stuck_random = {total!r}:"
+                " expected a sum <= 1"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyParams:
+    """Energy and duration of each device operation. Estimates unless a source is given;
+    edit them freely.
+
+    - read: V_read^2 G t_read per cell (0.2 V, 25 uS, 250 ns -> 0.25 pJ), computed from the
+      actual conductance; t_read is ``ReadNoiseParams.t_read_s``.
+    - partial SET: ~100 uA x 1.2 V x 50 ns = 6 pJ at full amplitude, scaled by the square of
+      the relative amplitude (Joule heating ~ I^2 R).
+    - RESET: ~300 uA x 1.5 V x 50 ns ~ 22.5 pJ, rounded up to 30 pJ for the bit-line drive.
+    - one-shot program: RESET + a SET ramp of 8 steps (Ambrogio et al., Nature 558, 60, 2018).
+    """
+
+    v_read_V: float = 0.2
+    e_set_J: float = 6.0e-12
+    set_pulse_width_s: float = 50e-9
+    e_reset_J: float = 30.0e-12
+    reset_pulse_width_s: float = 50e-9
+    e_program_J: float = 30.0e-12 + 8 * 6.0e-12
+    program_duration_s: float = 1.0e-6
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        v.non_negative(owner, "v_read_V", self.v_read_V)
+        for name in ("e_set_J", "e_reset_J", "e_program_J"):
+            v.non_negative(owner, name, getattr(self, name))
+        for name in ("set_pulse_width_s", "reset_pulse_width_s", "program_duration_s"):
+            v.positive(owner, name, getattr(self, name))
+
+
+def _default_amplitude_levels() -> tuple[float, ...]:
+    # 8 equally spaced current levels, the largest being the nominal fitted pulse.
+    return tuple((k + 1) / 8 for k in range(8))
+
+
+@dataclass(frozen=True, slots=True)
+class PCMParams:
+    """Everything that defines a PCM device population. Build one with ``pcm.preset``."""
+
+    name: str
+    source: str
+    g_min_uS: float
+    g_max_uS: float
+    programming: ProgrammingNoiseParams = field(default_factory=ProgrammingNoiseParams)
+    drift: DriftParams = field(default_factory=DriftParams)
+    read_noise: ReadNoiseParams = field(default_factory=ReadNoiseParams)
+    pulse: PulseResponse = field(default_factory=NandakumarPulseParams)
+    amplitude_levels: tuple[float, ...] = field(default_factory=_default_amplitude_levels)
+    reset: ResetParams = field(default_factory=ResetParams)
+    variability: VariabilityParams = field(default_factory=VariabilityParams)
+    faults: FaultParams = field(default_factory=FaultParams)
+    energy: EnergyParams = field(default_factory=EnergyParams)
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        v.non_negative(owner, "g_min_uS", self.g_min_uS)
+        v.positive(owner, "g_max_uS", self.g_max_uS)
+        v.ordered(owner, "g_min_uS", self.g_min_uS, "g_max_uS", self.g_max_uS)
+        if len(self.amplitude_levels) == 0:
+            raise ValueError(f"{owner}.amplitude_levels=(): expected at least one level")
+        for level in self.amplitude_levels:
+            if not isinstance(level, int | float) or not 0.0 < level <= 1.0:
+                raise ValueError(
+                    f"{owner}.amplitude_levels={self.amplitude_levels!r}: expected relative"
+                    " amplitudes in (0, 1]"
+                )
+        if list(self.amplitude_levels) != sorted(self.amplitude_levels):
+            raise ValueError(
+                f"{owner}.amplitude_levels={self.amplitude_levels!r}: expected increasing levels"
+            )
+        checks = {
+            "programming": ProgrammingNoiseParams,
+            "drift": DriftParams,
+            "read_noise": ReadNoiseParams,
+            "pulse": (NandakumarPulseParams, ExpStepPulseParams),
+            "reset": ResetParams,
+            "variability": VariabilityParams,
+            "faults": FaultParams,
+            "energy": EnergyParams,
+        }
+        for name, expected in checks.items():
+            if not isinstance(getattr(self, name), expected):
+                raise ValueError(
+                    f"{owner}.{name}={getattr(self, name)!r}: expected an instance of {expected}"
+                )

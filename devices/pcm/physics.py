@@ -1,0 +1,231 @@
+"""Scalar PCM physics, compiled with numba, written once.
+
+Both the array operations of ``PCMArray`` and the crossbar kernels call these functions.
+They take plain floats and float64 coefficient vectors (built by ``kernel_args``, the one
+place where parameters become kernel arguments) and never draw random numbers: the caller
+passes the standard-normal deviate ``z`` so that it controls the random stream (a numpy
+Generator here, a counter-based generator in parallel kernels).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from ..jit import scalar_jit
+from .params import ExpStepPulseParams, NandakumarPulseParams, PCMParams
+
+# Layout of the coefficient vectors -------------------------------------------------------
+PROG_C0, PROG_C1, PROG_C2, PROG_G_REF, PROG_SCALE = range(5)
+(
+    DRIFT_T0,
+    DRIFT_MEAN_SLOPE,
+    DRIFT_MEAN_OFFSET,
+    DRIFT_MEAN_MIN,
+    DRIFT_MEAN_MAX,
+    DRIFT_STD_SLOPE,
+    DRIFT_STD_OFFSET,
+    DRIFT_STD_MIN,
+    DRIFT_STD_MAX,
+    DRIFT_X_FLOOR,
+) = range(10)
+(READ_FLICKER, READ_EXPONENT, READ_FLOOR, READ_MAX, READ_T_READ, READ_REL, READ_ABS) = range(7)
+
+PULSE_MODEL_NANDAKUMAR = 0
+PULSE_MODEL_EXPSTEP = 1
+# Nandakumar coefficients
+(NK_MEAN_G, NK_MEAN_0, NK_MEAN_P, NK_STD_G, NK_STD_0, NK_STD_P, NK_HISTORY_DECAY) = range(7)
+# Exp-step coefficients
+(ES_W_RANGE, ES_A, ES_B, ES_GAMMA, ES_AMP, ES_DW_MIN, ES_STD, ES_STD_ADD, ES_STD_SLOPE) = range(9)
+
+
+class KernelArgs(NamedTuple):
+    """Parameters flattened for compiled code (float64 vectors and scalars only)."""
+
+    g_min_uS: float
+    g_max_uS: float
+    prog: np.ndarray
+    drift: np.ndarray
+    read: np.ndarray
+    pulse_model: int
+    pulse: np.ndarray
+    amplitude_levels: np.ndarray
+    reset_mean_uS: float
+    reset_std_uS: float
+
+
+def kernel_args(params: PCMParams) -> KernelArgs:
+    """The one conversion point from parameter dataclasses to kernel arguments."""
+    p, d, r = params.programming, params.drift, params.read_noise
+    prog = np.array([p.c0_uS, p.c1_uS, p.c2_uS, p.g_ref_uS, p.scale], dtype=np.float64)
+    drift = np.array(
+        [
+            d.t0_s,
+            d.nu_mean_log_slope,
+            d.nu_mean_offset,
+            d.nu_mean_min,
+            d.nu_mean_max,
+            d.nu_std_log_slope,
+            d.nu_std_offset,
+            d.nu_std_min,
+            d.nu_std_max,
+            d.x_floor,
+        ],
+        dtype=np.float64,
+    )
+    read = np.array(
+        [
+            r.flicker_coeff,
+            r.flicker_exponent,
+            r.flicker_floor,
+            r.flicker_max,
+            r.t_read_s,
+            r.rel_std,
+            r.abs_std_uS,
+        ],
+        dtype=np.float64,
+    )
+    q = params.pulse
+    if isinstance(q, NandakumarPulseParams):
+        model = PULSE_MODEL_NANDAKUMAR
+        pulse = [
+            q.mean_g_coeff,
+            q.mean_offset_uS,
+            q.mean_history_uS,
+            q.std_g_coeff,
+            q.std_offset_uS,
+            q.std_history_uS,
+            q.history_decay_pulses,
+        ]
+    elif isinstance(q, ExpStepPulseParams):
+        model = PULSE_MODEL_EXPSTEP
+        pulse = [
+            q.w_range,
+            q.a,
+            q.b,
+            q.gamma,
+            q.A,
+            q.dw_min,
+            q.dw_std,
+            q.dw_std_add,
+            q.dw_std_slope,
+        ]
+    else:  # pragma: no cover - PCMParams validates the type
+        raise ValueError(f"pulse={q!r}: unknown pulse model")
+    return KernelArgs(
+        g_min_uS=float(params.g_min_uS),
+        g_max_uS=float(params.g_max_uS),
+        prog=prog,
+        drift=drift,
+        read=read,
+        pulse_model=model,
+        pulse=np.array(pulse, dtype=np.float64),
+        amplitude_levels=np.array(params.amplitude_levels, dtype=np.float64),
+        reset_mean_uS=float(params.reset.g_mean_uS),
+        reset_std_uS=float(params.reset.g_std_uS),
+    )
+
+
+# Programming -------------------------------------------------------------------------------
+@scalar_jit
+def programming_noise_std_uS(g_target_uS, g_max_uS, prog):
+    """s_p = max(0, c0 + c1 x + c2 x^2) * G_max / g_ref (Joshi 2020)."""
+    x = g_target_uS / g_max_uS
+    s = prog[PROG_C0] + prog[PROG_C1] * x + prog[PROG_C2] * x * x
+    return max(0.0, s) * (g_max_uS / prog[PROG_G_REF]) * prog[PROG_SCALE]
+
+
+@scalar_jit
+def programmed_conductance_uS(g_target_uS, g_max_uS, prog, z):
+    """G_prog = max(0, G_T + s_p z)."""
+    return max(0.0, g_target_uS + programming_noise_std_uS(g_target_uS, g_max_uS, prog) * z)
+
+
+# Drift -------------------------------------------------------------------------------------
+@scalar_jit
+def drift_exponent_moments(x, drift):
+    """(mu_nu, s_nu) at relative conductance x (Joshi 2020, clipped linear in ln x)."""
+    lx = math.log(max(x, drift[DRIFT_X_FLOOR]))
+    mu = drift[DRIFT_MEAN_SLOPE] * lx + drift[DRIFT_MEAN_OFFSET]
+    mu = min(max(mu, drift[DRIFT_MEAN_MIN]), drift[DRIFT_MEAN_MAX])
+    s = drift[DRIFT_STD_SLOPE] * lx + drift[DRIFT_STD_OFFSET]
+    s = min(max(s, drift[DRIFT_STD_MIN]), drift[DRIFT_STD_MAX])
+    return mu, s
+
+
+@scalar_jit
+def drift_exponent(x, drift, z):
+    """nu = |mu_nu(x) + s_nu(x) z|, drawn once per programming event."""
+    mu, s = drift_exponent_moments(x, drift)
+    return abs(mu + s * z)
+
+
+@scalar_jit
+def drift_factor(t_since_programming_s, nu, drift):
+    """((t + t0) / t0)^(-nu): 1 at the end of programming, never above 1 for t >= 0."""
+    t0 = drift[DRIFT_T0]
+    return ((t_since_programming_s + t0) / t0) ** (-nu)
+
+
+# Read noise --------------------------------------------------------------------------------
+@scalar_jit
+def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, drift, read):
+    """Standard deviation of one read (accumulated 1/f noise plus a time-independent part)."""
+    x = abs(g_prog_uS) / g_max_uS
+    q = min(read[READ_FLICKER] / max(x ** read[READ_EXPONENT], read[READ_FLOOR]), read[READ_MAX])
+    t = t_since_programming_s + drift[DRIFT_T0]
+    t_read = read[READ_T_READ]
+    flicker = q * math.sqrt(max(0.0, math.log((t + t_read) / (2.0 * t_read))))
+    return abs(g_drift_uS) * (flicker + read[READ_REL]) + read[READ_ABS]
+
+
+@scalar_jit
+def read_conductance_uS(g_drift_uS, noise_std_uS, z):
+    """G_read = max(0, G_d + std z)."""
+    return max(0.0, g_drift_uS + noise_std_uS * z)
+
+
+# Pulses ------------------------------------------------------------------------------------
+@scalar_jit
+def partial_set_increment_uS(
+    model, pulse, g_uS, g_max_dev_uS, g_max_uS, history, amplitude, step_scale, z
+):
+    """Conductance change of one partial-SET pulse (before clipping to the device range).
+
+    ``amplitude`` is the relative pulse amplitude (a quantized level in (0, 1]); mean and
+    spread of the response scale with it. ``step_scale`` is the device's fixed step factor.
+    """
+    if model == PULSE_MODEL_NANDAKUMAR:
+        mu = pulse[NK_MEAN_G] * g_uS + pulse[NK_MEAN_0] + pulse[NK_MEAN_P] * history
+        s = max(0.0, pulse[NK_STD_G] * g_uS + pulse[NK_STD_0] + pulse[NK_STD_P] * history)
+        return amplitude * step_scale * (mu + s * z)
+    # Exponential step in weight units w = G / g_unit, range [0, w_range * G_max,dev/G_max]
+    g_unit = g_max_uS / pulse[ES_W_RANGE]
+    w = g_uS / g_unit
+    w_max_dev = g_max_dev_uS / g_unit
+    zz = 2.0 * pulse[ES_A] * w / w_max_dev + pulse[ES_B]
+    y = max(1.0 - pulse[ES_AMP] * math.exp(pulse[ES_GAMMA] * zz), 0.0)
+    dw = pulse[ES_DW_MIN] * step_scale * y
+    dw_std = pulse[ES_STD] * (abs(dw) + pulse[ES_STD_ADD] + pulse[ES_STD_SLOPE] * abs(w))
+    return amplitude * (dw + dw_std * z) * g_unit
+
+
+@scalar_jit
+def history_after_pulse(model, pulse, history):
+    """Pulse-history term after one more pulse (only the Nandakumar model has one)."""
+    if model == PULSE_MODEL_NANDAKUMAR:
+        return history * math.exp(-1.0 / pulse[NK_HISTORY_DECAY])
+    return history
+
+
+@scalar_jit
+def clip_conductance_uS(g_uS, g_min_uS, g_max_dev_uS):
+    return min(max(g_uS, g_min_uS), g_max_dev_uS)
+
+
+@scalar_jit
+def reset_conductance_uS(reset_mean_uS, reset_std_uS, g_min_uS, g_max_dev_uS, z):
+    """RESET: G ~ N(mean, std) clipped to the device range."""
+    return clip_conductance_uS(reset_mean_uS + reset_std_uS * z, g_min_uS, g_max_dev_uS)
