@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from ..jit import array_jit
 from .physics import (
-    clip_conductance_uS,
     drift_exponent,
     drift_factor,
-    history_after_pulse,
-    partial_set_increment_uS,
+    one_pulse,
     programmed_conductance_uS,
     read_conductance_uS,
     read_noise_std_uS,
@@ -102,10 +100,11 @@ def pulse_devices(
         g = g_prog[i] * drift_factor(t_s - t_prog[i], nu[i], drift)
         h = history[i]
         for _ in range(n):
-            dg = partial_set_increment_uS(
+            g, h = one_pulse(
                 pulse_model,
                 pulse,
                 g,
+                g_min_uS,
                 g_max_dev[i],
                 g_max_uS,
                 h,
@@ -113,8 +112,6 @@ def pulse_devices(
                 step_scale[i],
                 z_pulse[k],
             )
-            g = clip_conductance_uS(g + dg, g_min_uS, g_max_dev[i])
-            h = history_after_pulse(pulse_model, pulse, h)
             k += 1
         g_prog[i] = g
         t_prog[i] = t_s

@@ -250,12 +250,7 @@ class PCMArray:
             self.rng.standard_normal(n),
             self.rng.standard_normal(n),
         )
-        n_selected = int(selected.sum())
-        e = self.params.energy
-        self.counts.program_pulses += n_selected
-        self.energy.program_J += n_selected * e.e_program_J
-        self.energy.busy_time_s += n_selected * e.program_duration_s
-        self._t_last_write_s = t
+        self.book_writes(t, program_pulses=int(selected.sum()))
         return written
 
     def read(self, t_s: float, noise: bool = True, *, verify: bool = False) -> np.ndarray:
@@ -273,6 +268,39 @@ class PCMArray:
         )
         self._book_reads(int(selected.sum()), g_sum_uS, verify)
         return out
+
+    def book_writes(
+        self,
+        t_s: float,
+        *,
+        set_pulses: int = 0,
+        set_amplitude_sq_sum: float = 0.0,
+        reset_pulses: int = 0,
+        program_pulses: int = 0,
+        reads: int = 0,
+        read_g_sum_uS: float = 0.0,
+    ) -> None:
+        """Count and charge writes performed on this array's state by compiled kernels (and
+        by the methods above), and move the write clock to ``t_s``.
+
+        ``set_amplitude_sq_sum`` is the sum over SET pulses of the squared relative
+        amplitude; ``read_g_sum_uS`` the sum of the conductances read by ``reads`` reads."""
+        t = self._check_time(t_s, "book_writes")
+        e = self.params.energy
+        self.counts.set_pulses += int(set_pulses)
+        self.counts.reset_pulses += int(reset_pulses)
+        self.counts.program_pulses += int(program_pulses)
+        self.energy.set_J += set_amplitude_sq_sum * e.e_set_J
+        self.energy.reset_J += reset_pulses * e.e_reset_J
+        self.energy.program_J += program_pulses * e.e_program_J
+        self.energy.busy_time_s += (
+            set_pulses * e.set_pulse_width_s
+            + reset_pulses * e.reset_pulse_width_s
+            + program_pulses * e.program_duration_s
+        )
+        if reads:
+            self._book_reads(int(reads), read_g_sum_uS, verify=False)
+        self._t_last_write_s = t
 
     def _book_reads(self, n: int, g_sum_uS: float, verify: bool) -> None:
         t_read = self.params.read_noise.t_read_s
@@ -331,11 +359,9 @@ class PCMArray:
             self.rng.standard_normal(total),
             self.rng.standard_normal(n),
         )
-        e = self.params.energy
-        self.counts.set_pulses += total
-        self.energy.set_J += float(np.dot(counts, amplitude**2)) * e.e_set_J
-        self.energy.busy_time_s += total * e.set_pulse_width_s
-        self._t_last_write_s = t
+        self.book_writes(
+            t, set_pulses=total, set_amplitude_sq_sum=float(np.dot(counts, amplitude**2))
+        )
 
     def reset(self, mask, t_s: float) -> None:
         """RESET the devices selected by the boolean ``mask``."""
@@ -359,12 +385,7 @@ class PCMArray:
             self.rng.standard_normal(n),
             self.rng.standard_normal(n),
         )
-        n_reset = int(selected.sum())
-        e = self.params.energy
-        self.counts.reset_pulses += n_reset
-        self.energy.reset_J += n_reset * e.e_reset_J
-        self.energy.busy_time_s += n_reset * e.reset_pulse_width_s
-        self._t_last_write_s = t
+        self.book_writes(t, reset_pulses=int(selected.sum()))
 
     def program_and_verify(
         self, g_target_uS, t_s: float, tolerance_uS: float, max_iterations: int = 10, mask=None

@@ -36,7 +36,8 @@ PROG_C0, PROG_C1, PROG_C2, PROG_G_REF, PROG_SCALE = range(5)
 PULSE_MODEL_NANDAKUMAR = 0
 PULSE_MODEL_EXPSTEP = 1
 # Nandakumar coefficients
-(NK_MEAN_G, NK_MEAN_0, NK_MEAN_P, NK_STD_G, NK_STD_0, NK_STD_P, NK_HISTORY_DECAY) = range(7)
+# NK_HISTORY_FACTOR holds exp(-1 / history_decay_pulses), computed once here.
+(NK_MEAN_G, NK_MEAN_0, NK_MEAN_P, NK_STD_G, NK_STD_0, NK_STD_P, NK_HISTORY_FACTOR) = range(7)
 # Exp-step coefficients
 (ES_W_RANGE, ES_A, ES_B, ES_GAMMA, ES_AMP, ES_DW_MIN, ES_STD, ES_STD_ADD, ES_STD_SLOPE) = range(9)
 
@@ -97,7 +98,7 @@ def kernel_args(params: PCMParams) -> KernelArgs:
             q.std_g_coeff,
             q.std_offset_uS,
             q.std_history_uS,
-            q.history_decay_pulses,
+            math.exp(-1.0 / q.history_decay_pulses),
         ]
     elif isinstance(q, ExpStepPulseParams):
         model = PULSE_MODEL_EXPSTEP
@@ -165,6 +166,8 @@ def drift_exponent(x, drift, z):
 @scalar_jit
 def drift_factor(t_since_programming_s, nu, drift):
     """((t + t0) / t0)^(-nu): 1 at the end of programming, never above 1 for t >= 0."""
+    if t_since_programming_s == 0.0 or nu == 0.0:
+        return 1.0  # the common case inside an update; skips a pow
     t0 = drift[DRIFT_T0]
     return ((t_since_programming_s + t0) / t0) ** (-nu)
 
@@ -216,13 +219,25 @@ def partial_set_increment_uS(
 def history_after_pulse(model, pulse, history):
     """Pulse-history term after one more pulse (only the Nandakumar model has one)."""
     if model == PULSE_MODEL_NANDAKUMAR:
-        return history * math.exp(-1.0 / pulse[NK_HISTORY_DECAY])
+        return history * pulse[NK_HISTORY_FACTOR]
     return history
 
 
 @scalar_jit
 def clip_conductance_uS(g_uS, g_min_uS, g_max_dev_uS):
     return min(max(g_uS, g_min_uS), g_max_dev_uS)
+
+
+@scalar_jit
+def one_pulse(
+    model, pulse, g_uS, g_min_uS, g_max_dev_uS, g_max_uS, history, amplitude, step_scale, z
+):
+    """One partial-SET pulse: (new conductance clipped to the device range, new history)."""
+    dg = partial_set_increment_uS(
+        model, pulse, g_uS, g_max_dev_uS, g_max_uS, history, amplitude, step_scale, z
+    )
+    g_new = clip_conductance_uS(g_uS + dg, g_min_uS, g_max_dev_uS)
+    return g_new, history_after_pulse(model, pulse, history)
 
 
 @scalar_jit

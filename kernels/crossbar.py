@@ -1,0 +1,291 @@
+"""In-memory multiply-accumulate on a differential-pair PCM crossbar.
+
+W is proportional to G+ - G-. A MAC first takes a *snapshot* of the tile at device time t
+(drifted effective conductance G+_d - G-_d and the per-cell read-noise variance
+s+^2 + s-^2, both from ``devices.pcm.physics``), then multiplies any number of input
+vectors read at that time. Per-read cell noise summed over a column is Gaussian with
+variance sum_i x_i^2 (s+_ij^2 + s-_ij^2), so it is drawn once per output, exactly in
+distribution, from a second product instead of one normal per cell.
+
+Outputs are in uS x input units (a current in uA for inputs in volts).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+from devices.jit import array_jit, parallel_jit, scalar_jit
+from devices.pcm.physics import drift_factor, read_noise_std_uS
+
+from .rng import key4, next_normal
+
+# Streams of the counter-based generator used by this module (the first key field).
+STREAM_MAC_NOISE = 1
+
+
+class Snapshot(NamedTuple):
+    """A tile as read at one device time.
+
+    g_eff_uS: (n_in, n_out) G+_d - G-_d; var_uS2: (n_in, n_out) float32 read-noise variance
+    of the pair (float32 because it only sets a noise amplitude); row_g_sum_uS (n_in,) and
+    col_g_sum_uS (n_out,): sums of G+_d + G-_d, which set the read energy; t_s: device time.
+    """
+
+    g_eff_uS: np.ndarray
+    var_uS2: np.ndarray
+    row_g_sum_uS: np.ndarray
+    col_g_sum_uS: np.ndarray
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class MacEvents:
+    """Events of one MAC call, for the energy ledger."""
+
+    dac_conversions: int
+    row_activations: int
+    cell_reads: int
+    adc_conversions: int
+    adc_saturations: int
+    read_g_sum_uS: float  # sum over read cells of G x^2: read energy = V^2 t_read * this
+
+    def as_dict(self) -> dict:
+        return {f: getattr(self, f) for f in self.__slots__}
+
+
+@parallel_jit
+def snapshot_arrays(
+    gp, tp, nup, gm, tm, num, t_s, g_max_uS, drift, read, with_drift, g_eff, var, g_tot
+):
+    """Fill g_eff (G+_d - G-_d), var (s+^2 + s-^2) and g_tot (G+_d + G-_d) from the two
+    device-state sets (all (n_in, n_out))."""
+    n_in, n_out = g_eff.shape
+    for i in numba.prange(n_in):
+        for j in range(n_out):
+            tsp = t_s - tp[i, j]
+            tsm = t_s - tm[i, j]
+            if with_drift:
+                gdp = gp[i, j] * drift_factor(tsp, nup[i, j], drift)
+                gdm = gm[i, j] * drift_factor(tsm, num[i, j], drift)
+            else:
+                gdp = gp[i, j]
+                gdm = gm[i, j]
+            g_eff[i, j] = gdp - gdm
+            sp = read_noise_std_uS(gdp, gp[i, j], g_max_uS, tsp, drift, read)
+            sm = read_noise_std_uS(gdm, gm[i, j], g_max_uS, tsm, drift, read)
+            var[i, j] = sp * sp + sm * sm
+            g_tot[i, j] = gdp + gdm
+
+
+def take_snapshot(
+    gp, tp, nup, gm, tm, num, t_s: float, g_max_uS: float, drift, read, with_drift: bool = True
+) -> Snapshot:
+    """Read a tile's device states (2-D arrays of G+ and G-) at device time t_s."""
+    g_eff = np.empty(gp.shape)
+    var = np.empty(gp.shape, dtype=np.float32)
+    g_tot = np.empty(gp.shape)
+    snapshot_arrays(
+        gp,
+        tp,
+        nup,
+        gm,
+        tm,
+        num,
+        float(t_s),
+        g_max_uS,
+        drift,
+        read,
+        bool(with_drift),
+        g_eff,
+        var,
+        g_tot,
+    )
+    return Snapshot(g_eff, var, g_tot.sum(axis=1), g_tot.sum(axis=0), float(t_s))
+
+
+@scalar_jit
+def adc_convert(y, half, lsb):
+    """Signed ADC of 2 * half levels of width lsb, on [-half lsb, half lsb):
+    (value, saturated)."""
+    code = math.floor(y / lsb + 0.5)
+    if code > half - 1.0:
+        return (half - 1.0) * lsb, True
+    if code < -half:
+        return -half * lsb, True
+    return code * lsb, False
+
+
+def _noise_and_adc(y, noise_std, with_noise, seed, step, adc_bits, adc_range):
+    """In place: y += noise_std * N(0, 1), the deviates of output row b drawn from the
+    stream keyed by (seed, step, b); then the ADC (adc_bits == 0 leaves raw currents).
+    Returns the number of saturated conversions."""
+    batch, n_out = y.shape
+    saturated = 0
+    half = 2.0 ** (adc_bits - 1)
+    lsb = adc_range / half
+    for b in numba.prange(batch):
+        state = key4(seed, STREAM_MAC_NOISE, step, b)
+        for j in range(n_out):
+            v = y[b, j]
+            if with_noise:
+                z, state = next_normal(state)
+                v += noise_std[b, j] * z
+            if adc_bits > 0:
+                v, sat = adc_convert(v, half, lsb)
+                saturated += sat
+            y[b, j] = v
+    return saturated
+
+
+# The serial version follows BLAS calls, whose worker threads keep spinning for a while and
+# would starve a parallel region; the parallel one serves the BLAS-free spike path. Both
+# key row b's deviates by (seed, step, b), so they give identical results.
+noise_and_adc = array_jit(_noise_and_adc)
+noise_and_adc_parallel = parallel_jit(_noise_and_adc)
+
+
+@array_jit
+def dac_prepare(x, dac_bits, xq, x2, x2_line_sum):
+    """Signed DAC (clip to [-1, 1], round to 2^(bits-1) - 1 levels per sign; dac_bits == 0
+    is ideal) into xq, its square into x2 (float32, for the noise product) and the per-line
+    sum of squares into x2_line_sum. Returns the number of non-zero (activated) inputs."""
+    batch, n = x.shape
+    levels = 2.0 ** (dac_bits - 1) - 1.0
+    active = 0
+    for i in range(n):
+        x2_line_sum[i] = 0.0
+    for b in range(batch):
+        for i in range(n):
+            v = x[b, i]
+            if dac_bits > 0:
+                v = math.floor(min(max(v, -1.0), 1.0) * levels + 0.5) / levels
+            xq[b, i] = v
+            sq = v * v
+            x2[b, i] = sq
+            x2_line_sum[i] += sq
+            active += v != 0.0
+    return active
+
+
+@parallel_jit
+def spike_accumulate(spikes, g, var, with_noise, y, y_var, line_counts):
+    """Event-driven accumulation: y[b] = sum of the rows i of g with spikes[b, i] != 0 (and
+    y_var likewise from var). Work is proportional to spikes x columns plus one scan of the
+    spike matrix. line_counts[b, i] = 1 where row i was activated (for the read energy)."""
+    batch, n_in = spikes.shape
+    n_out = g.shape[1]
+    for b in numba.prange(batch):
+        for j in range(n_out):
+            y[b, j] = 0.0
+            y_var[b, j] = 0.0
+        for i in range(n_in):
+            if spikes[b, i] == 0:
+                line_counts[b, i] = 0
+                continue
+            line_counts[b, i] = 1
+            for j in range(n_out):
+                y[b, j] += g[i, j]
+            if with_noise:
+                for j in range(n_out):
+                    y_var[b, j] += var[i, j]
+
+
+def check_converters(dac_bits: int, adc_bits: int, adc_range: float) -> None:
+    """dac_bits: 0 (ideal) or 2..24 (signed, 2^(bits-1) - 1 levels per sign);
+    adc_bits: 0 (raw currents) or 1..24; adc_range > 0."""
+    if not (isinstance(dac_bits, int | np.integer) and (dac_bits == 0 or 2 <= dac_bits <= 24)):
+        raise ValueError(f"dac_bits={dac_bits!r}: expected 0 (ideal) or an integer in [2, 24]")
+    if not (isinstance(adc_bits, int | np.integer) and 0 <= adc_bits <= 24):
+        raise ValueError(f"adc_bits={adc_bits!r}: expected 0 (raw) or an integer in [1, 24]")
+    if not (np.isfinite(adc_range) and adc_range > 0):
+        raise ValueError(f"adc_range={adc_range!r}: expected a value > 0")
+
+
+def _check_input(name: str, x: np.ndarray, width: int) -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] != width:
+        raise ValueError(f"{name}: shape {x.shape}: expected (batch, {width})")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name}: contains NaN or infinite values")
+    return x
+
+
+def mac_dense(
+    x: np.ndarray,
+    snap: Snapshot,
+    *,
+    transpose: bool = False,
+    dac_bits: int = 8,
+    adc_bits: int = 8,
+    adc_range: float = 1.0,
+    noise: bool = True,
+    seed: int = 0,
+    step: int = 0,
+) -> tuple[np.ndarray, MacEvents]:
+    """Graded inputs through a DAC: y = x_q @ W for x (batch, n_in), or with ``transpose``
+    inputs on the columns, y = d_q @ W.T for d (batch, n_out). Returns (y, events)."""
+    check_converters(dac_bits, adc_bits, adc_range)
+    g = snap.g_eff_uS.T if transpose else snap.g_eff_uS
+    x = np.ascontiguousarray(_check_input("x", x, g.shape[0]), dtype=np.float64)
+    var = snap.var_uS2.T if transpose else snap.var_uS2
+    line_g_sum = snap.col_g_sum_uS if transpose else snap.row_g_sum_uS
+    xq = np.empty_like(x)
+    x2 = np.empty(x.shape, np.float32)
+    x2_line_sum = np.empty(x.shape[1])
+    n_lines = dac_prepare(x, dac_bits, xq, x2, x2_line_sum)
+    y = xq @ g
+    # float32 is ample for a noise amplitude and halves the cost of the second product.
+    noise_std = np.sqrt(x2 @ var) if noise else np.empty((0, 0), np.float32)
+    saturated = noise_and_adc(y, noise_std, noise, seed, step, adc_bits, adc_range)
+    return y, MacEvents(
+        dac_conversions=int(x.size),
+        row_activations=int(n_lines),
+        cell_reads=2 * int(n_lines) * y.shape[1],
+        adc_conversions=int(y.size) if adc_bits > 0 else 0,
+        adc_saturations=int(saturated),
+        read_g_sum_uS=float(x2_line_sum @ line_g_sum),
+    )
+
+
+def mac_spikes(
+    spikes: np.ndarray,
+    snap: Snapshot,
+    *,
+    transpose: bool = False,
+    adc_bits: int = 0,
+    adc_range: float = 1.0,
+    noise: bool = True,
+    seed: int = 0,
+    step: int = 0,
+) -> tuple[np.ndarray, MacEvents]:
+    """Binary spikes (batch, n_in) as event-driven row activations: cost is proportional to
+    spikes x columns. ``adc_bits=0`` (default) returns raw currents for neuron membranes."""
+    check_converters(0, adc_bits, adc_range)
+    g = np.ascontiguousarray(snap.g_eff_uS.T) if transpose else snap.g_eff_uS
+    var = np.ascontiguousarray(snap.var_uS2.T) if transpose else snap.var_uS2
+    line_g_sum = snap.col_g_sum_uS if transpose else snap.row_g_sum_uS
+    spikes = np.ascontiguousarray(_check_input("spikes", spikes, g.shape[0]))
+    if spikes.dtype == np.bool_:
+        spikes = spikes.view(np.uint8)
+    batch, n_out = spikes.shape[0], g.shape[1]
+    y = np.empty((batch, n_out))
+    y_var = np.empty((batch, n_out))
+    line_counts = np.empty(spikes.shape, np.uint8)
+    spike_accumulate(spikes, g, var, noise, y, y_var, line_counts)
+    noise_std = np.sqrt(y_var) if noise else np.empty((0, 0))
+    saturated = noise_and_adc_parallel(y, noise_std, noise, seed, step, adc_bits, adc_range)
+    per_line = line_counts.sum(axis=0, dtype=np.int64)
+    n_lines = int(per_line.sum())
+    return y, MacEvents(
+        dac_conversions=0,
+        row_activations=n_lines,
+        cell_reads=2 * n_lines * n_out,
+        adc_conversions=int(y.size) if adc_bits > 0 else 0,
+        adc_saturations=int(saturated),
+        read_g_sum_uS=float(per_line @ line_g_sum),
+    )

@@ -1,0 +1,368 @@
+"""``DifferentialTile``: the public, checked entry to the crossbar kernels.
+
+A tile holds two ``devices.pcm.PCMArray`` of shape (n_in, n_out), G+ and G-; W is
+proportional to G+ - G-. Its methods check arguments, turn parameters into kernel
+arguments (once, with ``devices.pcm.kernel_args``), call the compiled kernels of
+``kernels.crossbar`` and ``kernels.update``, book writes into the device arrays (counters,
+energy, write clock) and return the events of the call for the system's energy ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from devices.pcm import PCMArray, PCMParams, kernel_args
+
+from . import crossbar, update
+from .crossbar import MacEvents, Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateEvents:
+    """Events of one update call."""
+
+    set_pulses_plus: int = 0
+    set_pulses_minus: int = 0
+    reset_pulses: int = 0
+    program_pulses: int = 0
+    verify_reads: int = 0
+    accumulator_ops: int = 0
+    refreshed_pairs: int = 0
+
+    @property
+    def set_pulses(self) -> int:
+        return self.set_pulses_plus + self.set_pulses_minus
+
+    def as_dict(self) -> dict:
+        return {**{f: getattr(self, f) for f in self.__slots__}, "set_pulses": self.set_pulses}
+
+
+def _check_seed(seed: int, step: int) -> None:
+    for name, value in (("seed", seed), ("step", step)):
+        if not isinstance(value, int | np.integer) or value < 0:
+            raise ValueError(f"{name}={value!r}: expected an integer >= 0")
+
+
+class DifferentialTile:
+    """A crossbar of n_in rows x n_out columns of differential PCM pairs."""
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        params: PCMParams,
+        rng: np.random.Generator | int | None = None,
+        t_start_s: float = 0.0,
+    ):
+        for name, value in (("n_in", n_in), ("n_out", n_out)):
+            if not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name}={value!r}: expected an integer >= 1")
+        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        plus_rng, minus_rng = rng.spawn(2)
+        self.shape = (int(n_in), int(n_out))
+        self.params = params
+        self.plus = PCMArray(self.shape, params, rng=plus_rng, t_start_s=t_start_s)
+        self.minus = PCMArray(self.shape, params, rng=minus_rng, t_start_s=t_start_s)
+        self._args = kernel_args(params)
+        self._amplitudes = self._args.amplitude_levels
+
+    # -- state views handed to kernels -----------------------------------------------------
+    def _views(self, arr: PCMArray, with_variability: bool = True) -> tuple:
+        s, shape = arr.state, self.shape
+        views = (
+            s.g_prog_uS.reshape(shape),
+            s.t_prog_s.reshape(shape),
+            s.nu.reshape(shape),
+            s.history.reshape(shape),
+            s.fault.reshape(shape),
+            s.g_max_uS.reshape(shape),
+        )
+        return (*views, s.step_scale.reshape(shape)) if with_variability else views
+
+    def _amplitude(self, amplitude_level: int) -> float:
+        n = len(self._amplitudes)
+        if not isinstance(amplitude_level, int | np.integer) or not -n <= amplitude_level < n:
+            raise ValueError(
+                f"amplitude_level={amplitude_level!r}: expected an index into the"
+                f" {n} amplitude levels"
+            )
+        return float(self._amplitudes[amplitude_level])
+
+    def _check_matrix(self, name: str, value: np.ndarray, shape: tuple) -> np.ndarray:
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.shape != shape:
+            raise ValueError(f"{name}: shape {arr.shape}: expected {shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: contains NaN or infinite values")
+        return np.ascontiguousarray(arr)
+
+    # -- reading ---------------------------------------------------------------------------
+    def snapshot(self, t_s: float, drift: bool = True) -> Snapshot:
+        """The tile as read at device time ``t_s`` (drifted unless ``drift=False``)."""
+        for arr in (self.plus, self.minus):
+            arr._check_time(t_s, "snapshot")
+        a = self._args
+        gp, tp, nup = self._views(self.plus)[:3]
+        gm, tm, num = self._views(self.minus)[:3]
+        return crossbar.take_snapshot(
+            gp, tp, nup, gm, tm, num, t_s, a.g_max_uS, a.drift, a.read, drift
+        )
+
+    def weights_uS(self, t_s: float) -> np.ndarray:
+        """Noise-free G+_d - G-_d at ``t_s`` (inspection, not a device read)."""
+        return self.plus.conductance_uS(t_s) - self.minus.conductance_uS(t_s)
+
+    # -- programming -----------------------------------------------------------------------
+    def program_weights(self, w: np.ndarray, t_s: float, w_max: float | None = None) -> float:
+        """One-shot programming of W onto the pairs: G+ = s max(W, 0), G- = s max(-W, 0)
+        with s = G_max / w_max (w_max defaults to max |W|). Returns s in uS per unit of W."""
+        w = self._check_matrix("w", w, self.shape)
+        w_max = float(np.abs(w).max()) if w_max is None else float(w_max)
+        if not w_max > 0:
+            raise ValueError(f"w_max={w_max!r}: expected a value > 0 (W is all zeros?)")
+        scale = self.params.g_max_uS / w_max
+        g = np.clip(w * scale, -self.params.g_max_uS, self.params.g_max_uS)
+        lo = self.params.g_min_uS
+        self.plus.program(np.maximum(g, lo), t_s)
+        self.minus.program(np.maximum(-g, lo), t_s)
+        return scale
+
+    def _book(self, t_s: float, plus: int, minus: int, amplitude: float) -> None:
+        self.plus.book_writes(t_s, set_pulses=plus, set_amplitude_sq_sum=plus * amplitude**2)
+        self.minus.book_writes(t_s, set_pulses=minus, set_amplitude_sq_sum=minus * amplitude**2)
+
+    def _check_write_time(self, t_s: float, what: str) -> float:
+        for arr in (self.plus, self.minus):
+            arr._check_time(t_s, what)
+        return float(t_s)
+
+    def apply_counts(
+        self,
+        counts: np.ndarray,
+        t_s: float,
+        *,
+        seed: int = 0,
+        step: int = 0,
+        amplitude_level: int = -1,
+    ) -> UpdateEvents:
+        """|counts| pulses per cell, on G+ where counts > 0 and on G- where counts < 0."""
+        counts = np.asarray(counts)
+        if counts.shape != self.shape or not np.issubdtype(counts.dtype, np.integer):
+            raise ValueError(
+                f"counts: shape {counts.shape}, dtype {counts.dtype}: expected"
+                f" integers of shape {self.shape}"
+            )
+        _check_seed(seed, step)
+        t = self._check_write_time(t_s, "apply_counts")
+        amplitude = self._amplitude(amplitude_level)
+        a = self._args
+        plus = np.zeros(self.shape[0], np.int64)
+        minus = np.zeros(self.shape[0], np.int64)
+        update.counts_apply(
+            np.ascontiguousarray(counts, dtype=np.int64),
+            seed,
+            step,
+            *self._views(self.plus),
+            *self._views(self.minus),
+            amplitude,
+            t,
+            a.g_min_uS,
+            a.g_max_uS,
+            a.drift,
+            a.pulse_model,
+            a.pulse,
+            plus,
+            minus,
+        )
+        n_plus, n_minus = int(plus.sum()), int(minus.sum())
+        self._book(t, n_plus, n_minus, amplitude)
+        return UpdateEvents(set_pulses_plus=n_plus, set_pulses_minus=n_minus)
+
+    # -- update schemes ----------------------------------------------------------------------
+    def update_coincidence(
+        self,
+        x: np.ndarray,
+        d: np.ndarray,
+        lr_uS: float,
+        t_s: float,
+        *,
+        bl: int = 31,
+        dw_min_uS: float,
+        update_management: bool = True,
+        bl_management: bool = True,
+        seed: int = 0,
+        step: int = 0,
+        amplitude_level: int = -1,
+    ) -> UpdateEvents:
+        """Stochastic pulse coincidence for the desired change lr_uS sum_b x_b d_b^T
+        (x: (batch, n_in), d: (batch, n_out)); ``dw_min_uS`` is the mean step of one pulse."""
+        if not (isinstance(bl, int | np.integer) and 1 <= bl <= 64):
+            raise ValueError(f"bl={bl!r}: expected an integer in [1, 64] (pulse slots)")
+        if not (np.isfinite(lr_uS) and lr_uS > 0):
+            raise ValueError(f"lr_uS={lr_uS!r}: expected a value > 0")
+        if not (np.isfinite(dw_min_uS) and dw_min_uS > 0):
+            raise ValueError(f"dw_min_uS={dw_min_uS!r}: expected a value > 0")
+        x = np.asarray(x, dtype=np.float64)
+        d = np.asarray(d, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.shape[0]:
+            raise ValueError(f"x: shape {x.shape}: expected (batch, {self.shape[0]})")
+        d = self._check_matrix("d", d, (x.shape[0], self.shape[1]))
+        x = self._check_matrix("x", x, x.shape)
+        _check_seed(seed, step)
+        t = self._check_write_time(t_s, "update_coincidence")
+        amplitude = self._amplitude(amplitude_level)
+        bls, row_scale, col_scale = update.coincidence_probabilities(
+            x, d, lr_uS, dw_min_uS, int(bl), update_management, bl_management
+        )
+        x_masks = np.empty(x.shape, np.uint64)
+        d_masks = np.empty(d.shape, np.uint64)
+        update.pulse_masks(x, row_scale, bls, seed, step, update.STREAM_ROW_BITS, x_masks)
+        update.pulse_masks(d, col_scale, bls, seed, step, update.STREAM_COL_BITS, d_masks)
+        a = self._args
+        plus = np.zeros(self.shape[0], np.int64)
+        minus = np.zeros(self.shape[0], np.int64)
+        update.coincidence_apply(
+            x_masks,
+            d_masks,
+            x,
+            d,
+            seed,
+            step,
+            *self._views(self.plus),
+            *self._views(self.minus),
+            amplitude,
+            t,
+            a.g_min_uS,
+            a.g_max_uS,
+            a.drift,
+            a.pulse_model,
+            a.pulse,
+            plus,
+            minus,
+        )
+        n_plus, n_minus = int(plus.sum()), int(minus.sum())
+        self._book(t, n_plus, n_minus, amplitude)
+        return UpdateEvents(set_pulses_plus=n_plus, set_pulses_minus=n_minus)
+
+    def update_quantized(
+        self,
+        delta_uS: np.ndarray,
+        t_s: float,
+        *,
+        dw_min_uS: float,
+        max_pulses: int = 15,
+        stochastic_rounding: bool = False,
+        seed: int = 0,
+        step: int = 0,
+        amplitude_level: int = -1,
+    ) -> UpdateEvents:
+        """Deterministic quantized pulses: round(delta / dw_min) pulses, capped."""
+        delta = self._check_matrix("delta_uS", delta_uS, self.shape)
+        self._check_pulse_args(dw_min_uS, max_pulses)
+        _check_seed(seed, step)
+        counts = np.empty(self.shape, np.int64)
+        update.quantize_counts(
+            delta, float(dw_min_uS), int(max_pulses), bool(stochastic_rounding), seed, step, counts
+        )
+        return self.apply_counts(counts, t_s, seed=seed, step=step, amplitude_level=amplitude_level)
+
+    def update_mixed_precision(
+        self,
+        chi_uS: np.ndarray,
+        delta_uS: np.ndarray,
+        t_s: float,
+        *,
+        epsilon_uS: float,
+        max_pulses: int = 15,
+        seed: int = 0,
+        step: int = 0,
+        amplitude_level: int = -1,
+    ) -> UpdateEvents:
+        """Mixed precision: chi_uS (updated in place) accumulates delta; |chi| >= epsilon
+        fires trunc(chi / epsilon) pulses (capped) and chi loses what was applied."""
+        chi = np.asarray(chi_uS)
+        if chi.shape != self.shape or chi.dtype != np.float64 or not chi.flags.c_contiguous:
+            raise ValueError(
+                f"chi_uS: shape {chi.shape}, dtype {chi.dtype}: expected a"
+                f" C-contiguous float64 array of shape {self.shape}, updated in place"
+            )
+        delta = self._check_matrix("delta_uS", delta_uS, self.shape)
+        self._check_pulse_args(epsilon_uS, max_pulses)
+        counts = np.empty(self.shape, np.int64)
+        update.accumulate_and_fire(chi, delta, float(epsilon_uS), int(max_pulses), counts)
+        events = self.apply_counts(
+            counts, t_s, seed=seed, step=step, amplitude_level=amplitude_level
+        )
+        return UpdateEvents(
+            set_pulses_plus=events.set_pulses_plus,
+            set_pulses_minus=events.set_pulses_minus,
+            accumulator_ops=int(chi.size),
+        )
+
+    @staticmethod
+    def _check_pulse_args(step_uS: float, max_pulses: int) -> None:
+        if not (np.isfinite(step_uS) and step_uS > 0):
+            raise ValueError(f"pulse step {step_uS!r} uS: expected a value > 0")
+        if not (isinstance(max_pulses, int | np.integer) and max_pulses >= 1):
+            raise ValueError(f"max_pulses={max_pulses!r}: expected an integer >= 1")
+
+    def refresh(
+        self,
+        t_s: float,
+        *,
+        upper_frac: float = 0.75,
+        lower_frac: float = 0.25,
+        seed: int = 0,
+        step: int = 0,
+    ) -> UpdateEvents:
+        """Refresh saturated pairs (see ``kernels.update.refresh_pairs``)."""
+        if not 0.0 <= lower_frac <= upper_frac <= 1.0:
+            raise ValueError(
+                f"lower_frac={lower_frac!r}, upper_frac={upper_frac!r}: expected"
+                " 0 <= lower_frac <= upper_frac <= 1"
+            )
+        _check_seed(seed, step)
+        t = self._check_write_time(t_s, "refresh")
+        a = self._args
+        refreshed = np.zeros(self.shape[0], np.int64)
+        read_g = np.zeros(self.shape[0])
+        update.refresh_pairs(
+            float(upper_frac),
+            float(lower_frac),
+            seed,
+            step,
+            *self._views(self.plus, False),
+            *self._views(self.minus, False),
+            t,
+            a.g_min_uS,
+            a.g_max_uS,
+            a.drift,
+            a.read,
+            a.prog,
+            a.reset_mean_uS,
+            a.reset_std_uS,
+            refreshed,
+            read_g,
+        )
+        n = int(refreshed.sum())
+        # Each refreshed pair: a read and a RESET of both devices, one program of one device.
+        self.plus.book_writes(
+            t, reset_pulses=n, program_pulses=0, reads=n, read_g_sum_uS=float(read_g.sum()) / 2
+        )
+        self.minus.book_writes(
+            t, reset_pulses=n, program_pulses=n, reads=n, read_g_sum_uS=float(read_g.sum()) / 2
+        )
+        return UpdateEvents(reset_pulses=2 * n, program_pulses=n, refreshed_pairs=n)
+
+    # -- MAC -----------------------------------------------------------------------------------
+    def mac(self, x: np.ndarray, snap: Snapshot, **kwargs) -> tuple[np.ndarray, MacEvents]:
+        """Graded inputs through the DAC (see ``kernels.crossbar.mac_dense``)."""
+        return crossbar.mac_dense(x, snap, **kwargs)
+
+    def mac_spikes(
+        self, spikes: np.ndarray, snap: Snapshot, **kwargs
+    ) -> tuple[np.ndarray, MacEvents]:
+        """Binary spikes as row activations (see ``kernels.crossbar.mac_spikes``)."""
+        return crossbar.mac_spikes(spikes, snap, **kwargs)

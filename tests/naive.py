@@ -1,0 +1,317 @@
+"""Slow, obvious reference versions of every kernel: plain Python loops, one cell at a time.
+
+They call the same scalar device physics (``devices.pcm.physics``) and the same
+counter-based random streams (``kernels.rng``) as the kernels, so in noise-free mode (and,
+for the pulse updates, even with noise) a kernel must reproduce them exactly: what is
+tested is the kernels' indexing, ordering, sign conventions and bookkeeping.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from devices.pcm import physics as ph
+from kernels import rng as krng
+from kernels import update as ku
+from kernels.neurons import STREAM_THRESHOLD
+
+
+def _key(*fields):
+    """The stream state for a key, as a uint64 (numba hands uint64 back as a Python int)."""
+    return np.uint64(krng.key4(*fields))
+
+
+# -- crossbar ------------------------------------------------------------------------------
+def snapshot(plus, minus, t_s, args, with_drift=True):
+    """plus/minus: (g_prog, t_prog, nu) 2-D arrays. Returns g_eff, var, row sums, col sums."""
+    gp, tp, nup = plus
+    gm, tm, num = minus
+    n_in, n_out = gp.shape
+    g_eff = np.zeros((n_in, n_out))
+    var = np.zeros((n_in, n_out))
+    g_tot = np.zeros((n_in, n_out))
+    for i in range(n_in):
+        for j in range(n_out):
+            pair = []
+            for g, t, nu in ((gp, tp, nup), (gm, tm, num)):
+                ts = t_s - t[i, j]
+                gd = g[i, j] * ph.drift_factor(ts, nu[i, j], args.drift) if with_drift else g[i, j]
+                sd = ph.read_noise_std_uS(gd, g[i, j], args.g_max_uS, ts, args.drift, args.read)
+                pair.append((gd, sd))
+            g_eff[i, j] = pair[0][0] - pair[1][0]
+            var[i, j] = pair[0][1] ** 2 + pair[1][1] ** 2
+            g_tot[i, j] = pair[0][0] + pair[1][0]
+    return g_eff, var, g_tot.sum(axis=1), g_tot.sum(axis=0)
+
+
+def dac(v, bits):
+    if bits == 0:
+        return v
+    levels = 2.0 ** (bits - 1) - 1.0
+    return math.floor(min(max(v, -1.0), 1.0) * levels + 0.5) / levels
+
+
+def adc(y, bits, y_range):
+    """Returns (value, saturated)."""
+    if bits == 0:
+        return y, False
+    half = 2 ** (bits - 1)
+    lsb = y_range / half
+    code = math.floor(y / lsb + 0.5)
+    if code > half - 1:
+        return (half - 1) * lsb, True
+    if code < -half:
+        return -half * lsb, True
+    return code * lsb, False
+
+
+def mac(x, g_eff, dac_bits, adc_bits, adc_range):
+    """Noise-free y[b, j] = ADC(sum_i DAC(x[b, i]) g_eff[i, j]); returns (y, saturations)."""
+    batch, n_in = x.shape
+    n_out = g_eff.shape[1]
+    y = np.zeros((batch, n_out))
+    saturated = 0
+    for b in range(batch):
+        for j in range(n_out):
+            acc = 0.0
+            for i in range(n_in):
+                acc += dac(x[b, i], dac_bits) * g_eff[i, j]
+            y[b, j], sat = adc(acc, adc_bits, adc_range)
+            saturated += sat
+    return y, saturated
+
+
+# -- pulse updates -------------------------------------------------------------------------
+def pulse_masks(values, prob_scale, bl, seed, step, stream):
+    batch, n = values.shape
+    masks = np.zeros((batch, n), dtype=np.uint64)
+    for b in range(batch):
+        for i in range(n):
+            p = min(1.0, prob_scale[b] * abs(values[b, i]))
+            if p <= 0:
+                continue
+            state = _key(seed, stream, step, b * n + i)
+            m = 0
+            for k in range(bl[b]):
+                u, state = krng.next_uniform(np.uint64(state))
+                if u < p:
+                    m |= 1 << k
+            masks[b, i] = m
+    return masks
+
+
+def apply_cell_pulses(dev, i, j, n, key, seed, step, amplitude, t_s, args):
+    """n pulses on device (i, j) of dev = dict of 2-D state arrays, from stream ``key``."""
+    if dev["fault"][i, j] != 0:
+        return
+    g = dev["g_prog"][i, j] * ph.drift_factor(
+        t_s - dev["t_prog"][i, j], dev["nu"][i, j], args.drift
+    )
+    h = dev["history"][i, j]
+    state = _key(seed, ku.STREAM_PULSE, step, key)
+    for _ in range(n):
+        z, state = krng.next_normal(np.uint64(state))
+        g, h = ph.one_pulse(
+            args.pulse_model,
+            args.pulse,
+            g,
+            args.g_min_uS,
+            dev["g_max"][i, j],
+            args.g_max_uS,
+            h,
+            amplitude,
+            dev["step_scale"][i, j],
+            z,
+        )
+    dev["g_prog"][i, j] = g
+    dev["t_prog"][i, j] = t_s
+    dev["history"][i, j] = h
+
+
+def redraw(devs_touched, i, j, key, seed, step, args):
+    state = _key(seed, ku.STREAM_PULSE, step, key)
+    for dev in devs_touched:
+        if dev["fault"][i, j] != 0:
+            continue
+        z, state = krng.next_normal(np.uint64(state))
+        dev["nu"][i, j] = ph.drift_exponent(dev["g_prog"][i, j] / args.g_max_uS, args.drift, z)
+
+
+def coincidence(x, d, x_masks, d_masks, plus, minus, seed, step, amplitude, t_s, args):
+    batch, n_in = x.shape
+    n_out = d.shape[1]
+    touched = {}
+    n_plus = n_minus = 0
+    for b in range(batch):
+        for i in range(n_in):
+            for j in range(n_out):
+                c = bin(int(x_masks[b, i]) & int(d_masks[b, j])).count("1")
+                if c == 0:
+                    continue
+                dev = plus if (x[b, i] > 0) == (d[b, j] > 0) else minus
+                apply_cell_pulses(
+                    dev, i, j, c, (b * n_in + i) * n_out + j, seed, step, amplitude, t_s, args
+                )
+                touched.setdefault((i, j), set()).add(id(dev))
+                if dev is plus:
+                    n_plus += c
+                else:
+                    n_minus += c
+    for (i, j), devs in touched.items():
+        order = [dev for dev in (plus, minus) if id(dev) in devs]
+        redraw(order, i, j, (batch * n_in + i) * n_out + j, seed, step, args)
+    return n_plus, n_minus
+
+
+def counts_apply(counts, plus, minus, seed, step, amplitude, t_s, args):
+    n_in, n_out = counts.shape
+    n_plus = n_minus = 0
+    for i in range(n_in):
+        for j in range(n_out):
+            c = int(counts[i, j])
+            if c == 0:
+                continue
+            dev = plus if c > 0 else minus
+            apply_cell_pulses(dev, i, j, abs(c), i * n_out + j, seed, step, amplitude, t_s, args)
+            redraw([dev], i, j, (n_in + i) * n_out + j, seed, step, args)
+            if c > 0:
+                n_plus += c
+            else:
+                n_minus -= c
+    return n_plus, n_minus
+
+
+def quantize_counts(delta, dw_min, max_pulses, stochastic, seed, step):
+    n_in, n_out = delta.shape
+    counts = np.zeros((n_in, n_out), dtype=np.int64)
+    for i in range(n_in):
+        for j in range(n_out):
+            q = delta[i, j] / dw_min
+            if stochastic:
+                u, _ = krng.next_uniform(_key(seed, ku.STREAM_ROUND, step, i * n_out + j))
+                n = math.floor(q) + (1 if u < q - math.floor(q) else 0)
+            else:
+                n = math.floor(abs(q) + 0.5) * (1 if q >= 0 else -1)
+            counts[i, j] = min(max(n, -max_pulses), max_pulses)
+    return counts
+
+
+def accumulate_and_fire(chi, delta, epsilon, max_pulses):
+    chi = chi.copy()
+    counts = np.zeros(chi.shape, dtype=np.int64)
+    for i in range(chi.shape[0]):
+        for j in range(chi.shape[1]):
+            c = chi[i, j] + delta[i, j]
+            n = min(max(math.trunc(c / epsilon), -max_pulses), max_pulses)
+            counts[i, j] = n
+            chi[i, j] = c - n * epsilon
+    return chi, counts
+
+
+def stdp_delta(pre, post, pre_decay, post_decay, a_plus, a_minus):
+    steps, batch, n_in = pre.shape
+    n_out = post.shape[2]
+    delta = np.zeros((n_in, n_out))
+    for b in range(batch):
+        x_pre = [0.0] * n_in
+        x_post = [0.0] * n_out
+        for t in range(steps):
+            x_pre = [x_pre[i] * pre_decay + pre[t, b, i] for i in range(n_in)]
+            x_post = [x_post[j] * post_decay for j in range(n_out)]
+            for i in range(n_in):
+                for j in range(n_out):
+                    if pre[t, b, i]:
+                        delta[i, j] -= a_minus * x_post[j]
+            for i in range(n_in):
+                for j in range(n_out):
+                    if post[t, b, j]:
+                        delta[i, j] += a_plus * x_pre[i]
+            x_post = [x_post[j] + post[t, b, j] for j in range(n_out)]
+    return delta
+
+
+# -- neurons -------------------------------------------------------------------------------
+def lif(currents, v, i_syn, refr, trace, p, seed, step0):
+    steps, batch, n = currents.shape
+    v, i_syn, refr, trace = v.copy(), i_syn.copy(), refr.copy(), trace.copy()
+    spikes = np.zeros(currents.shape, dtype=np.uint8)
+    for b in range(batch):
+        for t in range(steps):
+            state = _key(seed, STREAM_THRESHOLD, step0 + t, b)
+            for k in range(n):
+                i_syn[b, k] = p.syn_decay * i_syn[b, k] + currents[t, b, k]
+                fired = 0
+                if refr[b, k] > 0:
+                    refr[b, k] -= 1
+                    v[b, k] = p.v_reset
+                else:
+                    v[b, k] = p.v_decay * v[b, k] + i_syn[b, k]
+                    threshold = p.theta
+                    if p.threshold_noise_std > 0:
+                        z, state = krng.next_normal(np.uint64(state))
+                        threshold += p.threshold_noise_std * z
+                    if v[b, k] >= threshold:
+                        fired = 1
+                        v[b, k] = p.v_reset
+                        refr[b, k] = p.refractory_steps
+                trace[b, k] = p.trace_decay * trace[b, k] + fired
+                spikes[t, b, k] = fired
+    return spikes, v, i_syn, refr, trace
+
+
+def refresh(plus, minus, upper_frac, lower_frac, seed, step, t_s, args):
+    """Returns the number of refreshed pairs; updates the device dicts."""
+    n_in, n_out = plus["g_prog"].shape
+    count = 0
+    for i in range(n_in):
+        for j in range(n_out):
+            drifted = []
+            for dev in (plus, minus):
+                ts = t_s - dev["t_prog"][i, j]
+                drifted.append(
+                    dev["g_prog"][i, j] * ph.drift_factor(ts, dev["nu"][i, j], args.drift)
+                )
+            if not (
+                max(drifted) > upper_frac * args.g_max_uS
+                and min(drifted) > lower_frac * args.g_max_uS
+            ):
+                continue
+            count += 1
+            state = _key(seed, ku.STREAM_REFRESH, step, i * n_out + j)
+            reads = []
+            for dev, gd in zip((plus, minus), drifted, strict=True):
+                z, state = krng.next_normal(np.uint64(state))
+                ts = t_s - dev["t_prog"][i, j]
+                sd = ph.read_noise_std_uS(
+                    gd, dev["g_prog"][i, j], args.g_max_uS, ts, args.drift, args.read
+                )
+                reads.append(ph.read_conductance_uS(gd, sd, z))
+            diff = reads[0] - reads[1]
+            for dev, target in ((plus, max(diff, 0.0)), (minus, max(-diff, 0.0))):
+                z_reset, state = krng.next_normal(np.uint64(state))
+                z_prog, state = krng.next_normal(np.uint64(state))
+                z_nu, state = krng.next_normal(np.uint64(state))
+                if dev["fault"][i, j] != 0:
+                    continue
+                if target > 0:
+                    target = min(target, args.g_max_uS)
+                    dev["g_prog"][i, j] = ph.programmed_conductance_uS(
+                        target, args.g_max_uS, args.prog, z_prog
+                    )
+                    dev["history"][i, j] = 0.0
+                    dev["nu"][i, j] = ph.drift_exponent(target / args.g_max_uS, args.drift, z_nu)
+                else:
+                    g = ph.reset_conductance_uS(
+                        args.reset_mean_uS,
+                        args.reset_std_uS,
+                        args.g_min_uS,
+                        dev["g_max"][i, j],
+                        z_reset,
+                    )
+                    dev["g_prog"][i, j] = g
+                    dev["history"][i, j] = 1.0
+                    dev["nu"][i, j] = ph.drift_exponent(g / args.g_max_uS, args.drift, z_nu)
+                dev["t_prog"][i, j] = t_s
+    return count

@@ -1,0 +1,55 @@
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from numba import njit
+from scipy import stats
+
+from kernels.rng import key4, keyed_normal, next_normal, next_uniform
+from kernels.update import popcount64
+
+
+@njit
+def _draw(n, seed):
+    out = np.empty(n)
+    state = key4(seed, 0, 0, 0)
+    for i in range(n):
+        out[i], state = next_normal(state)
+    return out
+
+
+@njit
+def _draw_uniform(n, seed):
+    out = np.empty(n)
+    state = key4(seed, 1, 0, 0)
+    for i in range(n):
+        out[i], state = next_uniform(state)
+    return out
+
+
+def test_ziggurat_normals_are_standard_normal():
+    z = _draw(1_000_000, 7)
+    n = z.size
+    assert abs(z.mean()) < 3 / np.sqrt(n)
+    assert abs(z.std() - 1) < 3 / np.sqrt(2 * n)
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    # The tail beyond the base layer (|z| > 3.4426) has its exact mass.
+    p_tail = 2 * stats.norm.sf(3.442619855899)
+    assert abs(np.mean(np.abs(z) > 3.442619855899) - p_tail) < 4 * np.sqrt(p_tail / n)
+
+
+def test_uniforms_are_uniform():
+    u = _draw_uniform(200_000, 3)
+    assert u.min() >= 0 and u.max() < 1
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+
+
+def test_keyed_values_depend_on_every_key_field():
+    base = keyed_normal(1, 2, 3, 4)
+    assert keyed_normal(1, 2, 3, 4) == base
+    for other in ((0, 2, 3, 4), (1, 0, 3, 4), (1, 2, 0, 4), (1, 2, 3, 0)):
+        assert keyed_normal(*other) != base
+
+
+@given(st.integers(0, 2**64 - 1))
+def test_popcount(v):
+    assert popcount64(np.uint64(v)) == bin(v).count("1")
