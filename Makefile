@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: venv test lint bench clean
+.PHONY: venv test lint bench clean clean-cache
 
 venv: $(STAMP)
 
@@ -26,5 +26,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
-clean:
+# numba's on-disk cache does not notice edits to a function's callees in other files:
+# after editing devices/pcm/physics.py or kernels/rng.py, `make clean-cache`.
+clean-cache:
+	find devices kernels raven tests -name '*.nbi' -delete -o -name '*.nbc' -delete
+
+clean: clean-cache
 	rm -rf $(VENV) bench/results .pytest_cache .hypothesis

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-from . import devices_bench
+from . import devices_bench, kernels_bench
 from .common import write_json
 
-BENCHMARKS = {"devices": devices_bench.run}
+BENCHMARKS = {"devices": devices_bench.run, "kernels": kernels_bench.run}
 
 
 def main(argv: list[str]) -> int:

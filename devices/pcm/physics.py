@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..jit import scalar_jit
+from ..jit import inlined_scalar_jit, scalar_jit
 from .params import ExpStepPulseParams, NandakumarPulseParams, PCMParams
 
 # Layout of the coefficient vectors -------------------------------------------------------
@@ -191,7 +191,7 @@ def read_conductance_uS(g_drift_uS, noise_std_uS, z):
 
 
 # Pulses ------------------------------------------------------------------------------------
-@scalar_jit
+@inlined_scalar_jit
 def partial_set_increment_uS(
     model, pulse, g_uS, g_max_dev_uS, g_max_uS, history, amplitude, step_scale, z
 ):
@@ -215,7 +215,7 @@ def partial_set_increment_uS(
     return amplitude * (dw + dw_std * z) * g_unit
 
 
-@scalar_jit
+@inlined_scalar_jit
 def history_after_pulse(model, pulse, history):
     """Pulse-history term after one more pulse (only the Nandakumar model has one)."""
     if model == PULSE_MODEL_NANDAKUMAR:
@@ -223,12 +223,12 @@ def history_after_pulse(model, pulse, history):
     return history
 
 
-@scalar_jit
+@inlined_scalar_jit
 def clip_conductance_uS(g_uS, g_min_uS, g_max_dev_uS):
     return min(max(g_uS, g_min_uS), g_max_dev_uS)
 
 
-@scalar_jit
+@inlined_scalar_jit
 def one_pulse(
     model, pulse, g_uS, g_min_uS, g_max_dev_uS, g_max_uS, history, amplitude, step_scale, z
 ):
