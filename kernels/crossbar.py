@@ -120,21 +120,27 @@ def adc_convert(y, half, lsb):
     return code * lsb, False
 
 
-def _noise_and_adc(y, noise_std, with_noise, seed, step, adc_bits, adc_range):
-    """In place: y += noise_std * N(0, 1), the deviates of output row b drawn from the
-    stream keyed by (seed, step, b); then the ADC (adc_bits == 0 leaves raw currents).
+def _draw_normals(seed, step, out):
+    """out[b, j] ~ N(0, 1): row b from the stream keyed (seed, STREAM_MAC_NOISE, step, b)."""
+    batch, n_out = out.shape
+    for b in numba.prange(batch):
+        state = key4(seed, STREAM_MAC_NOISE, step, b)
+        for j in range(n_out):
+            out[b, j], state = next_normal(state)
+
+
+def _noise_and_adc(y, noise_var, z, with_noise, adc_bits, adc_range):
+    """In place: y += sqrt(noise_var) z; then the ADC (adc_bits == 0 leaves raw currents).
     Returns the number of saturated conversions."""
     batch, n_out = y.shape
     saturated = 0
     half = 2.0 ** (adc_bits - 1)
     lsb = adc_range / half
     for b in numba.prange(batch):
-        state = key4(seed, STREAM_MAC_NOISE, step, b)
         for j in range(n_out):
             v = y[b, j]
             if with_noise:
-                z, state = next_normal(state)
-                v += noise_std[b, j] * z
+                v += math.sqrt(noise_var[b, j]) * z[b, j]
             if adc_bits > 0:
                 v, sat = adc_convert(v, half, lsb)
                 saturated += sat
@@ -142,9 +148,11 @@ def _noise_and_adc(y, noise_std, with_noise, seed, step, adc_bits, adc_range):
     return saturated
 
 
-# The serial version follows BLAS calls, whose worker threads keep spinning for a while and
-# would starve a parallel region; the parallel one serves the BLAS-free spike path. Both
-# key row b's deviates by (seed, step, b), so they give identical results.
+# The dense MAC uses serial versions: around BLAS calls, whose worker threads keep spinning
+# for a while, a parallel region is starved (measured: 10x slower). The BLAS-free spike
+# path uses the parallel ones. Serial and parallel versions give identical results.
+draw_normals = array_jit(_draw_normals)
+draw_normals_parallel = parallel_jit(_draw_normals)
 noise_and_adc = array_jit(_noise_and_adc)
 noise_and_adc_parallel = parallel_jit(_noise_and_adc)
 
@@ -238,10 +246,13 @@ def mac_dense(
     x2 = np.empty(x.shape, np.float32)
     x2_line_sum = np.empty(x.shape[1])
     n_lines = dac_prepare(x, dac_bits, xq, x2, x2_line_sum)
+    z = np.empty((x.shape[0], g.shape[1]))
+    if noise:
+        draw_normals(seed, step, z)
     y = xq @ g
     # float32 is ample for a noise amplitude and halves the cost of the second product.
-    noise_std = np.sqrt(x2 @ var) if noise else np.empty((0, 0), np.float32)
-    saturated = noise_and_adc(y, noise_std, noise, seed, step, adc_bits, adc_range)
+    noise_var = x2 @ var if noise else np.empty((0, 0), np.float32)
+    saturated = noise_and_adc(y, noise_var, z, noise, adc_bits, adc_range)
     return y, MacEvents(
         dac_conversions=int(x.size),
         row_activations=int(n_lines),
@@ -277,8 +288,10 @@ def mac_spikes(
     y_var = np.empty((batch, n_out))
     line_counts = np.empty(spikes.shape, np.uint8)
     spike_accumulate(spikes, g, var, noise, y, y_var, line_counts)
-    noise_std = np.sqrt(y_var) if noise else np.empty((0, 0))
-    saturated = noise_and_adc_parallel(y, noise_std, noise, seed, step, adc_bits, adc_range)
+    z = np.empty(y.shape)
+    if noise:
+        draw_normals_parallel(seed, step, z)
+    saturated = noise_and_adc_parallel(y, y_var, z, noise, adc_bits, adc_range)
     per_line = line_counts.sum(axis=0, dtype=np.int64)
     n_lines = int(per_line.sum())
     return y, MacEvents(
