@@ -1,7 +1,6 @@
 """Properties, counters, energy, a golden trajectory and the command line of devices.pcm."""
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -225,14 +224,6 @@ def test_stats_command_prints_the_documented_keys(capsys):
         assert key in first
     assert pcm_main(["stats", "--g-target-uS", "99"]) == 2
     assert "g_target_uS" in capsys.readouterr().err
-
-
-def test_devices_readme_example_runs_as_written():
-    text = (ROOT / "devices" / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert blocks, "devices/README.md has no python example"
-    for block in blocks:
-        exec(compile(block, "devices/README.md", "exec"), {})
 
 
 def test_devices_imports_nothing_from_kernels_or_raven():
