@@ -120,23 +120,27 @@ def adc_convert(y, half, lsb):
     return code * lsb, False
 
 
-def _draw_normals(seed, step, out):
-    """out[b, j] ~ N(0, 1): row b from the stream keyed (seed, STREAM_MAC_NOISE, step, b)."""
+@array_jit
+def draw_normals(seed, step, out):
+    """out[b, j] ~ N(0, 1): row b from the stream keyed (seed, STREAM_MAC_NOISE, step, b).
+    Serial on purpose, like noise_and_adc: next to BLAS calls, whose worker threads keep
+    spinning for a while, a parallel region is starved (measured: 10x slower)."""
     batch, n_out = out.shape
-    for b in numba.prange(batch):
+    for b in range(batch):
         state = key4(seed, STREAM_MAC_NOISE, step, b)
         for j in range(n_out):
             out[b, j], state = next_normal(state)
 
 
-def _noise_and_adc(y, noise_var, z, with_noise, adc_bits, adc_range):
+@array_jit
+def noise_and_adc(y, noise_var, z, with_noise, adc_bits, adc_range):
     """In place: y += sqrt(noise_var) z; then the ADC (adc_bits == 0 leaves raw currents).
     Returns the number of saturated conversions."""
     batch, n_out = y.shape
     saturated = 0
     half = 2.0 ** (adc_bits - 1)
     lsb = adc_range / half
-    for b in numba.prange(batch):
+    for b in range(batch):
         for j in range(n_out):
             v = y[b, j]
             if with_noise:
@@ -146,15 +150,6 @@ def _noise_and_adc(y, noise_var, z, with_noise, adc_bits, adc_range):
                 saturated += sat
             y[b, j] = v
     return saturated
-
-
-# The dense MAC uses serial versions: around BLAS calls, whose worker threads keep spinning
-# for a while, a parallel region is starved (measured: 10x slower). The BLAS-free spike
-# path uses the parallel ones. Serial and parallel versions give identical results.
-draw_normals = array_jit(_draw_normals)
-draw_normals_parallel = parallel_jit(_draw_normals)
-noise_and_adc = array_jit(_noise_and_adc)
-noise_and_adc_parallel = parallel_jit(_noise_and_adc)
 
 
 @array_jit
@@ -181,26 +176,60 @@ def dac_prepare(x, dac_bits, xq, x2, x2_line_sum):
 
 
 @parallel_jit
-def spike_accumulate(spikes, g, var, with_noise, y, y_var, line_counts):
-    """Event-driven accumulation: y[b] = sum of the rows i of g with spikes[b, i] != 0 (and
-    y_var likewise from var). Work is proportional to spikes x columns plus one scan of the
-    spike matrix. line_counts[b, i] = 1 where row i was activated (for the read energy)."""
+def spike_mac_kernel(
+    spikes,
+    g,
+    var,
+    line_g_sum,
+    with_noise,
+    seed,
+    step,
+    adc_bits,
+    adc_range,
+    y,
+    n_active,
+    g_read,
+    saturated,
+):
+    """Event-driven MAC, fused: y[b] = sum of the rows i of g with spikes[b, i] != 0, plus
+    read noise of variance the sum of var over the same rows (deviates of row b from the
+    stream keyed (seed, STREAM_MAC_NOISE, step, b), as in the dense MAC), then the ADC. Work
+    is proportional to spikes x columns plus one scan of the spike matrix. Per sample:
+    n_active[b] activated rows, g_read[b] conductance read, saturated[b] ADC saturations."""
     batch, n_in = spikes.shape
     n_out = g.shape[1]
+    half = 2.0 ** (adc_bits - 1)
+    lsb = adc_range / half
     for b in numba.prange(batch):
+        acc_var = np.zeros(n_out)
         for j in range(n_out):
             y[b, j] = 0.0
-            y_var[b, j] = 0.0
+        count = 0
+        g_sum = 0.0
         for i in range(n_in):
             if spikes[b, i] == 0:
-                line_counts[b, i] = 0
                 continue
-            line_counts[b, i] = 1
+            count += 1
+            g_sum += line_g_sum[i]
             for j in range(n_out):
                 y[b, j] += g[i, j]
             if with_noise:
                 for j in range(n_out):
-                    y_var[b, j] += var[i, j]
+                    acc_var[j] += var[i, j]
+        n_active[b] = count
+        g_read[b] = g_sum
+        sat = 0
+        state = key4(seed, STREAM_MAC_NOISE, step, b)
+        for j in range(n_out):
+            v = y[b, j]
+            if with_noise:
+                z, state = next_normal(state)
+                v += math.sqrt(acc_var[j]) * z
+            if adc_bits > 0:
+                v, is_sat = adc_convert(v, half, lsb)
+                sat += is_sat
+            y[b, j] = v
+        saturated[b] = sat
 
 
 def check_converters(dac_bits: int, adc_bits: int, adc_range: float) -> None:
@@ -285,20 +314,30 @@ def mac_spikes(
         spikes = spikes.view(np.uint8)
     batch, n_out = spikes.shape[0], g.shape[1]
     y = np.empty((batch, n_out))
-    y_var = np.empty((batch, n_out))
-    line_counts = np.empty(spikes.shape, np.uint8)
-    spike_accumulate(spikes, g, var, noise, y, y_var, line_counts)
-    z = np.empty(y.shape)
-    if noise:
-        draw_normals_parallel(seed, step, z)
-    saturated = noise_and_adc_parallel(y, y_var, z, noise, adc_bits, adc_range)
-    per_line = line_counts.sum(axis=0, dtype=np.int64)
-    n_lines = int(per_line.sum())
+    n_active = np.empty(batch, np.int64)
+    g_read = np.empty(batch)
+    saturated = np.empty(batch, np.int64)
+    spike_mac_kernel(
+        spikes,
+        g,
+        var,
+        line_g_sum,
+        noise,
+        seed,
+        step,
+        adc_bits,
+        adc_range,
+        y,
+        n_active,
+        g_read,
+        saturated,
+    )
+    n_lines = int(n_active.sum())
     return y, MacEvents(
         dac_conversions=0,
         row_activations=n_lines,
         cell_reads=2 * n_lines * n_out,
         adc_conversions=int(y.size) if adc_bits > 0 else 0,
-        adc_saturations=int(saturated),
-        read_g_sum_uS=float(per_line @ line_g_sum),
+        adc_saturations=int(saturated.sum()),
+        read_g_sum_uS=float(g_read.sum()),
     )
