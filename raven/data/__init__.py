@@ -1,0 +1,1 @@
+"""Keyword-spotting data: Speech Commands layouts, splits, audio, augmentation, download."""

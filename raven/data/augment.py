@@ -1,0 +1,81 @@
+"""Training-time augmentation of Speech Commands clips (the dataset's reference recipe):
+background noise mixed into a fraction of clips at a random volume, a random time shift,
+and silence clips cut from the background recordings. Deterministic: the random choices of
+a clip come from a generator seeded by (seed, copy, clip key)."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .audio import CLIP_SAMPLES, SAMPLE_RATE_HZ
+
+
+@dataclass(frozen=True, slots=True)
+class AugmentConfig:
+    background_frequency: float = 0.8
+    background_volume_max: float = 0.1
+    time_shift_ms: float = 100.0
+    silence_volume_max: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("background_frequency", "background_volume_max", "silence_volume_max"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"AugmentConfig.{name}={value!r}: expected a value in [0, 1]")
+        if not 0.0 <= self.time_shift_ms <= 500.0:
+            raise ValueError(
+                f"AugmentConfig.time_shift_ms={self.time_shift_ms!r}: expected a"
+                " shift in [0, 500] ms"
+            )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def clip_key(path: str, silence_index: int = -1) -> int:
+    """A stable integer per clip, for seeding its random choices."""
+    text = path if silence_index < 0 else f"_silence_/{silence_index}"
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def clip_rng(seed: int, copy: int, key: int) -> np.random.Generator:
+    return np.random.default_rng([seed, copy, key])
+
+
+def _noise_segment(rng: np.random.Generator, backgrounds: list[np.ndarray]) -> np.ndarray:
+    noise = backgrounds[int(rng.integers(len(backgrounds)))]
+    if noise.size <= CLIP_SAMPLES:
+        return np.pad(noise, (0, CLIP_SAMPLES - noise.size))
+    start = int(rng.integers(0, noise.size - CLIP_SAMPLES))
+    return noise[start : start + CLIP_SAMPLES]
+
+
+def silence_clip(
+    rng: np.random.Generator, backgrounds: list[np.ndarray], cfg: AugmentConfig
+) -> np.ndarray:
+    """A 1 s excerpt of a background recording at a volume uniform in [0, max]."""
+    if not backgrounds:
+        return np.zeros(CLIP_SAMPLES, np.float32)
+    volume = rng.uniform(0.0, cfg.silence_volume_max)
+    return (volume * _noise_segment(rng, backgrounds)).astype(np.float32)
+
+
+def augment_clip(
+    audio: np.ndarray, rng: np.random.Generator, backgrounds: list[np.ndarray], cfg: AugmentConfig
+) -> np.ndarray:
+    """Time shift by up to +-time_shift_ms (zero fill), then background noise with
+    probability background_frequency at a volume uniform in [0, background_volume_max]."""
+    max_shift = round(cfg.time_shift_ms * SAMPLE_RATE_HZ / 1000)
+    shift = int(rng.integers(-max_shift, max_shift + 1)) if max_shift else 0
+    out = np.zeros_like(audio)
+    if shift >= 0:
+        out[shift:] = audio[: audio.size - shift]
+    else:
+        out[:shift] = audio[-shift:]
+    if backgrounds and rng.random() < cfg.background_frequency:
+        volume = rng.uniform(0.0, cfg.background_volume_max)
+        out = np.clip(out + volume * _noise_segment(rng, backgrounds), -1.0, 1.0)
+    return out.astype(np.float32)

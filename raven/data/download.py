@@ -1,0 +1,161 @@
+"""Download and unpack Google Speech Commands when it is absent and a network exists.
+
+Resumable (a ``.part`` file continued with an HTTP Range request), verified (the byte count
+announced by the server, and a SHA-256 when one is given; the digest of every completed
+archive is written next to it), unpacked atomically (into a temporary folder renamed at the
+end) and safely (tar members may not leave the target folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSource:
+    name: str
+    url: str
+    folder: str
+    sha256: str | None = None  # verified when known
+
+
+SOURCES = {
+    "v0.02": DatasetSource(
+        "v0.02",
+        "http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz",
+        "speech_commands_v0.02",
+    ),
+    "v0.01": DatasetSource(
+        "v0.01",
+        "http://download.tensorflow.org/data/speech_commands_v0.01.tar.gz",
+        "speech_commands_v0.01",
+    ),
+}
+_BLOCK = 1 << 20
+
+
+class DownloadError(RuntimeError):
+    """The dataset could not be obtained; the message says how to use a local copy."""
+
+
+def _offline_help(source: DatasetSource, data_dir: Path, reason: str) -> str:
+    return (
+        f"could not download Speech Commands {source.name} from {source.url} ({reason})."
+        f" Download it where a network is available, unpack it into"
+        f" {data_dir / source.folder}, or pass the folder of a local copy with --data DIR."
+    )
+
+
+def download(
+    source: DatasetSource, data_dir: str | Path, progress: bool = True, timeout_s: float = 30.0
+) -> Path:
+    """Fetch the archive into ``data_dir`` (resuming a ``.part``) and return its path."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    archive = data_dir / Path(source.url).name
+    if archive.is_file():
+        return archive
+    part = archive.with_name(archive.name + ".part")
+    have = part.stat().st_size if part.is_file() else 0
+    request = urllib.request.Request(source.url)
+    if have:
+        request.add_header("Range", f"bytes={have}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout_s)
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and have:  # the part is already complete
+            part.replace(archive)
+            return archive
+        raise DownloadError(_offline_help(source, data_dir, f"HTTP {err.code}")) from None
+    except (urllib.error.URLError, OSError) as err:
+        raise DownloadError(_offline_help(source, data_dir, str(err))) from None
+    with response:
+        resumed = response.status == 206
+        if not resumed:
+            have = 0
+        length = response.headers.get("Content-Length")
+        total = have + int(length) if length is not None else None
+        bar = tqdm(
+            total=total,
+            initial=have,
+            unit="B",
+            unit_scale=True,
+            desc=f"download {archive.name}",
+            disable=not progress,
+            file=sys.stderr,
+        )
+        try:
+            with open(part, "ab" if resumed else "wb") as fh:
+                while chunk := response.read(_BLOCK):
+                    fh.write(chunk)
+                    bar.update(len(chunk))
+        except (OSError, urllib.error.URLError) as err:
+            raise DownloadError(
+                f"download of {source.url} interrupted after"
+                f" {part.stat().st_size} bytes ({err}); run again to resume"
+            ) from None
+        finally:
+            bar.close()
+    size = part.stat().st_size
+    if total is not None and size != total:
+        raise DownloadError(
+            f"{part}: {size} bytes, the server announced {total}; run again to resume"
+        )
+    digest = sha256_of(part)
+    if source.sha256 is not None and digest != source.sha256:
+        part.unlink()
+        raise DownloadError(
+            f"{archive.name}: SHA-256 {digest} does not match the expected"
+            f" {source.sha256}; the partial download was removed"
+        )
+    part.replace(archive)
+    archive.with_name(archive.name + ".sha256").write_text(f"{digest}  {archive.name}\n")
+    return archive
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(_BLOCK):
+            h.update(block)
+    return h.hexdigest()
+
+
+def unpack(archive: Path, target: Path) -> Path:
+    """Extract ``archive`` into ``target`` atomically (temporary folder, then rename)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")  # refuses members escaping the folder
+        tmp.replace(target)
+    except (tarfile.TarError, OSError, EOFError) as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DownloadError(
+            f"{archive}: cannot unpack ({err}); delete it and download again"
+        ) from None
+    return target
+
+
+def ensure_speech_commands(
+    version: str = "v0.02", data_dir: str | Path = "data", progress: bool = True
+) -> Path:
+    """The folder of the dataset under ``data_dir``, downloaded and unpacked if absent."""
+    if version not in SOURCES:
+        raise ValueError(f"version={version!r}: expected one of {sorted(SOURCES)}")
+    source = SOURCES[version]
+    target = Path(data_dir) / source.folder
+    if (target / "testing_list.txt").is_file():
+        return target
+    archive = download(source, data_dir, progress=progress)
+    return unpack(archive, target)

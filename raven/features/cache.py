@@ -1,0 +1,237 @@
+"""Feature cache: features of a (dataset split, feature config, augmentation) computed once,
+in parallel over clips with a progress bar, stored as memory-mappable ``.npy`` arrays with
+labels and file names, written atomically, reused by the next run and invalidated when the
+configuration or the files change (their sizes and modification times are in the key)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
+
+from ..data.audio import AudioError, AudioReport, read_wav
+from ..data.augment import AugmentConfig, augment_clip, clip_key, clip_rng, silence_clip
+from ..data.speech_commands import Clip, DatasetIndex
+from .mfcc import FeatureConfig, FeatureExtractor
+
+CACHE_VERSION = 1
+_CHUNK = 64
+
+
+@dataclass
+class FeatureSet:
+    """Features (n, frames, coeffs) float32, labels (n,) int16 and the clips they came from.
+    ``features`` is memory-mapped when loaded from the cache."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    files: list[str]
+    label_names: tuple[str, ...]
+    report: dict
+    path: Path | None = None
+    extraction_clips_per_s: float | None = None
+
+    def __len__(self) -> int:
+        return int(self.labels.size)
+
+
+def _fingerprint(index: DatasetIndex, clips: list[Clip]) -> list:
+    rows = []
+    for c in clips:
+        if c.path:
+            st = (index.root / c.path).stat()
+            rows.append((c.path, c.label, st.st_size, st.st_mtime_ns))
+        else:
+            rows.append((f"{c.label}#{c.silence_index}", c.label, 0, 0))
+    for rel in index.background_files:
+        st = (index.root / rel).stat()
+        rows.append((rel, "background", st.st_size, st.st_mtime_ns))
+    return rows
+
+
+def cache_key(
+    index: DatasetIndex,
+    clips: list[Clip],
+    cfg: FeatureConfig,
+    augment: AugmentConfig | None,
+    copies: int,
+    seed: int,
+) -> str:
+    spec = {
+        "version": CACHE_VERSION,
+        "features": cfg.as_dict(),
+        "labels": list(index.labels),
+        "augment": augment.as_dict() if augment else None,
+        "copies": copies,
+        "seed": seed,
+        "files": _fingerprint(index, clips),
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _load_backgrounds(root: str, files: list[str]) -> list[np.ndarray]:
+    report = AudioReport()
+    return [read_wav(Path(root) / rel, report, n_samples=None) for rel in files]
+
+
+def _single_threaded_worker() -> None:
+    """Each worker process uses one BLAS thread: with one per core, more would oversubscribe
+    the cores (measured on 2 cores: 2 workers x 2 BLAS threads run slower than 1 worker)."""
+    threadpool_limits(1)
+
+
+def _extract_chunk(args) -> tuple[np.ndarray, np.ndarray, list[str], AudioReport]:
+    """Worker: read, augment and featurise a chunk of clips."""
+    root, clips, label_names, cfg, augment, copies, seed, background_files = args
+    extractor = FeatureExtractor(cfg)
+    backgrounds = _load_backgrounds(root, background_files) if background_files else []
+    report = AudioReport()
+    audio, labels, files = [], [], []
+    for clip in clips:
+        key = clip_key(clip.path, clip.silence_index)
+        if clip.path:
+            try:
+                clean = read_wav(Path(root) / clip.path, report)
+            except AudioError as err:
+                report.skipped.append((clip.path, str(err)))
+                continue
+        for copy in range(copies):
+            rng = clip_rng(seed, copy, key)
+            if not clip.path:
+                audio.append(silence_clip(rng, backgrounds, augment or AugmentConfig()))
+            elif augment is not None:
+                audio.append(augment_clip(clean, rng, backgrounds, augment))
+            else:
+                audio.append(clean)
+            labels.append(label_names.index(clip.label))
+            files.append(clip.path or f"{clip.label}#{clip.silence_index}")
+    feats = extractor(np.stack(audio)) if audio else np.empty((0, *cfg.shape), np.float32)
+    return feats, np.asarray(labels, np.int16), files, report
+
+
+def extract_features(
+    index: DatasetIndex,
+    split: str,
+    cfg: FeatureConfig | None = None,
+    cache_dir: str | Path | None = None,
+    augment: AugmentConfig | None = None,
+    copies: int = 1,
+    seed: int = 0,
+    workers: int = 2,
+    progress: bool = True,
+) -> FeatureSet:
+    """Features of ``index.split(split)``: from the cache when present and valid, else
+    computed (``workers`` processes) and cached. With ``augment``, ``copies`` augmented
+    versions of every clip (copy k of a clip always gets the same augmentation)."""
+    cfg = cfg or FeatureConfig()
+    if not (isinstance(copies, int) and copies >= 1):
+        raise ValueError(f"copies={copies!r}: expected an integer >= 1")
+    clips = index.split(split)
+    if not clips:
+        raise ValueError(f"{index.root}: split {split!r} has no clips")
+    key = cache_key(index, clips, cfg, augment, copies, seed)
+    final = Path(cache_dir) / f"{split}-{key}" if cache_dir is not None else None
+    if final is not None and (final / "meta.json").is_file():
+        return load_feature_set(final)
+
+    needs_background = augment is not None or any(not c.path for c in clips)
+    background = index.background_files if needs_background else []
+    chunks = [clips[k : k + _CHUNK] for k in range(0, len(clips), _CHUNK)]
+    jobs = [
+        (str(index.root), chunk, index.labels, cfg, augment, copies, seed, background)
+        for chunk in chunks
+    ]
+    start = time.perf_counter()
+    bar = tqdm(
+        total=len(clips),
+        desc=f"features {split}",
+        unit="clip",
+        disable=not progress,
+        file=sys.stderr,
+    )
+    results = []
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_single_threaded_worker) as pool:
+            for res, chunk in zip(pool.map(_extract_chunk, jobs), chunks, strict=True):
+                results.append(res)
+                bar.update(len(chunk))
+    else:
+        for job, chunk in zip(jobs, chunks, strict=True):
+            results.append(_extract_chunk(job))
+            bar.update(len(chunk))
+    bar.close()
+    elapsed = time.perf_counter() - start
+    report = AudioReport()
+    for res in results:
+        report.merge(res[3])
+    features = np.concatenate([r[0] for r in results])
+    labels = np.concatenate([r[1] for r in results])
+    files = [f for r in results for f in r[2]]
+    fset = FeatureSet(
+        features, labels, files, index.labels, report.as_dict(), None, len(clips) / elapsed
+    )
+    if final is not None:
+        fset.path = _write_atomically(final, fset, cfg, split, index)
+    return fset
+
+
+def _write_atomically(
+    final: Path, fset: FeatureSet, cfg: FeatureConfig, split: str, index: DatasetIndex
+) -> Path:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    try:
+        np.save(tmp / "features.npy", fset.features)
+        np.save(tmp / "labels.npy", fset.labels)
+        meta = {
+            "version": CACHE_VERSION,
+            "split": split,
+            "root": str(index.root),
+            "layout": index.layout,
+            "task": index.task,
+            "labels": list(fset.label_names),
+            "features": cfg.as_dict(),
+            "files": fset.files,
+            "report": fset.report,
+            "extraction_clips_per_s": fset.extraction_clips_per_s,
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        try:
+            os.replace(tmp, final)
+        except OSError:  # another process cached the same features first: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def load_feature_set(path: str | Path) -> FeatureSet:
+    """Open a cached feature set (features memory-mapped)."""
+    path = Path(path)
+    try:
+        meta = json.loads((path / "meta.json").read_text())
+        features = np.load(path / "features.npy", mmap_mode="r")
+        labels = np.load(path / "labels.npy")
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: not a readable feature cache ({err})") from None
+    return FeatureSet(
+        features,
+        labels,
+        meta["files"],
+        tuple(meta["labels"]),
+        meta["report"],
+        path,
+        meta.get("extraction_clips_per_s"),
+    )

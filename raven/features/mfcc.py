@@ -1,0 +1,158 @@
+"""MFCC and log-mel features in numpy/scipy, vectorised over a batch of clips.
+
+Pipeline per frame (Hello Edge / MLPerf Tiny defaults: 40 ms window, 20 ms stride,
+40 mel bands, 10 coefficients; 1 s at 16 kHz -> 49 x 10):
+    frame * Hann window -> real FFT (n_fft) -> power |X|^2 -> mel filterbank (HTK mel scale,
+    triangular, unnormalised) -> log(mel + log_floor) -> DCT-II (orthonormal), first n_mfcc.
+``operation_count`` gives the arithmetic of each stage per clip for the energy ledger.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.fft import dct, rfft
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureConfig:
+    kind: str = "mfcc"  # "mfcc" or "logmel"
+    sample_rate_hz: int = 16_000
+    clip_samples: int = 16_000
+    window_ms: float = 40.0
+    stride_ms: float = 20.0
+    n_fft: int = 1024
+    n_mels: int = 40
+    n_mfcc: int = 10
+    f_min_hz: float = 20.0
+    f_max_hz: float = 4000.0
+    log_floor: float = 1e-6
+
+    def __post_init__(self) -> None:
+        def bad(name, expected):
+            raise ValueError(f"FeatureConfig.{name}={getattr(self, name)!r}: expected {expected}")
+
+        if self.kind not in ("mfcc", "logmel"):
+            bad("kind", "'mfcc' or 'logmel'")
+        if self.sample_rate_hz <= 0:
+            bad("sample_rate_hz", "a rate > 0")
+        if self.window_ms <= 0 or self.window_samples > self.clip_samples:
+            bad("window_ms", "a window > 0 and no longer than the clip")
+        if self.stride_ms <= 0:
+            bad("stride_ms", "a stride > 0")
+        if self.n_fft < self.window_samples:
+            bad("n_fft", f"at least the window length ({self.window_samples} samples)")
+        if not 0 <= self.f_min_hz < self.f_max_hz <= self.sample_rate_hz / 2:
+            bad("f_max_hz", f"f_min_hz < f_max_hz <= Nyquist ({self.sample_rate_hz / 2} Hz)")
+        if self.n_mels < 1:
+            bad("n_mels", "at least 1")
+        if self.kind == "mfcc" and not 1 <= self.n_mfcc <= self.n_mels:
+            bad("n_mfcc", f"between 1 and n_mels={self.n_mels}")
+        if self.log_floor <= 0:
+            bad("log_floor", "a value > 0")
+
+    @property
+    def window_samples(self) -> int:
+        return round(self.window_ms * self.sample_rate_hz / 1000)
+
+    @property
+    def stride_samples(self) -> int:
+        return round(self.stride_ms * self.sample_rate_hz / 1000)
+
+    @property
+    def n_frames(self) -> int:
+        return 1 + (self.clip_samples - self.window_samples) // self.stride_samples
+
+    @property
+    def n_coefficients(self) -> int:
+        return self.n_mfcc if self.kind == "mfcc" else self.n_mels
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_frames, self.n_coefficients)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def hz_to_mel(f_hz):
+    """HTK mel scale: 2595 log10(1 + f / 700)."""
+    return 2595.0 * np.log10(1.0 + np.asarray(f_hz) / 700.0)
+
+
+def mel_to_hz(mel):
+    return 700.0 * (10.0 ** (np.asarray(mel) / 2595.0) - 1.0)
+
+
+def mel_filterbank(cfg: FeatureConfig) -> np.ndarray:
+    """(n_fft // 2 + 1, n_mels) triangular filters on the HTK mel scale, peak 1."""
+    fft_hz = np.arange(cfg.n_fft // 2 + 1) * cfg.sample_rate_hz / cfg.n_fft
+    edges_hz = mel_to_hz(
+        np.linspace(hz_to_mel(cfg.f_min_hz), hz_to_mel(cfg.f_max_hz), cfg.n_mels + 2)
+    )
+    lower, centre, upper = edges_hz[:-2], edges_hz[1:-1], edges_hz[2:]
+    rising = (fft_hz[:, None] - lower) / (centre - lower)
+    falling = (upper - fft_hz[:, None]) / (upper - centre)
+    return np.maximum(0.0, np.minimum(rising, falling))
+
+
+class FeatureExtractor:
+    """Computes features for batches of clips; precomputes window, filters and DCT once."""
+
+    def __init__(self, cfg: FeatureConfig | None = None):
+        self.cfg = cfg or FeatureConfig()
+        c = self.cfg
+        # float32 throughout: five times faster than float64 here, and the features agree
+        # with a float64 reference to ~1e-5 relative (tests/test_features.py).
+        self.window = np.hanning(c.window_samples + 1)[:-1].astype(np.float32)  # periodic Hann
+        self.filters = mel_filterbank(c).astype(np.float32)
+        starts = np.arange(c.n_frames) * c.stride_samples
+        self.frame_index = starts[:, None] + np.arange(c.window_samples)[None, :]
+
+    def __call__(self, audio: np.ndarray, chunk: int = 64) -> np.ndarray:
+        """audio (batch, clip_samples) or (clip_samples,) -> float32 (batch, frames, coeffs),
+        computed ``chunk`` clips at a time (bounded memory)."""
+        audio = np.asarray(audio, dtype=np.float32)
+        single = audio.ndim == 1
+        audio = audio[None] if single else audio
+        c = self.cfg
+        if audio.ndim != 2 or audio.shape[1] != c.clip_samples:
+            raise ValueError(
+                f"audio: shape {audio.shape}: expected (batch, {c.clip_samples})"
+                " samples (FeatureConfig.clip_samples)"
+            )
+        out = np.empty((audio.shape[0], *c.shape), np.float32)
+        for start in range(0, audio.shape[0], chunk):
+            out[start : start + chunk] = self._features(audio[start : start + chunk])
+        return out[0] if single else out
+
+    def _features(self, audio: np.ndarray) -> np.ndarray:
+        c = self.cfg
+        frames = audio[:, self.frame_index] * self.window
+        spectrum = rfft(frames, n=c.n_fft, axis=-1)
+        power = spectrum.real**2 + spectrum.imag**2
+        logmel = np.log(power @ self.filters + c.log_floor)
+        if c.kind == "logmel":
+            return logmel
+        return dct(logmel, type=2, norm="ortho", axis=-1)[..., : c.n_mfcc]
+
+    def operation_count(self) -> dict[str, int]:
+        """Arithmetic operations per clip by stage (a multiply-add counts as 2):
+        window multiplies; real FFT ~ 2.5 N log2 N per frame (half a complex split-radix
+        FFT, 5 N log2 N); power 3 per bin; mel filterbank 2 per non-zero weight; one log per
+        band; DCT 2 per (coefficient, band)."""
+        c = self.cfg
+        frames = c.n_frames
+        bins = c.n_fft // 2 + 1
+        ops = {
+            "window_mults": frames * c.window_samples,
+            "fft_flops": int(frames * 2.5 * c.n_fft * math.log2(c.n_fft)),
+            "power_flops": frames * 3 * bins,
+            "mel_flops": frames * 2 * int(np.count_nonzero(self.filters)),
+            "log_ops": frames * c.n_mels,
+            "dct_flops": frames * 2 * c.n_mfcc * c.n_mels if c.kind == "mfcc" else 0,
+        }
+        ops["total"] = sum(ops.values())
+        return ops
