@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: venv test lint bench clean clean-cache
+.PHONY: venv test lint bench clean clean-cache run-kws
 
 venv: $(STAMP)
 
@@ -22,6 +22,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# make run-kws [DATA=DIR] [NAME=kws] [EPOCHS=N]: train on chip, evaluate, report in runs/NAME/
+run-kws: $(STAMP)
+	$(BIN)/python -m experiments.run_kws $(if $(DATA),--data $(DATA)) $(if $(NAME),--name $(NAME)) $(if $(EPOCHS),--epochs $(EPOCHS))
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -1,0 +1,101 @@
+"""The ``raven`` command: ``raven train`` and ``raven evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from .config import load_config
+from .data.download import DownloadError
+
+
+def _train(args) -> int:
+    cfg = load_config(args.config)
+    if args.seed is not None:
+        cfg = dataclasses.replace(cfg, seed=args.seed)
+    from .train import train
+
+    summary = train(
+        cfg,
+        args.data,
+        args.out,
+        resume=args.resume,
+        progress=not args.quiet,
+        cache_dir=args.cache_dir,
+    )
+    curve = summary["curve"][-1] if summary["curve"] else {}
+    print(
+        json.dumps(
+            {
+                "out": str(args.out),
+                "updates": summary["updates"],
+                "clips_per_s": summary["clips_per_s"],
+                **curve,
+            }
+        )
+    )
+    return 0
+
+
+def _evaluate(args) -> int:
+    from .evaluate import evaluate
+
+    result = evaluate(
+        args.run,
+        args.data,
+        split=args.split,
+        t_after_s=args.t_after_s,
+        compensation=not args.no_compensation,
+        cache_dir=args.cache_dir,
+        progress=not args.json,
+    )
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"accuracy {result['accuracy']:.4f} on {result['n_clips']} clips"
+            f" ({args.split}), t_after={args.t_after_s:g} s,"
+            f" {result['energy_per_clip_J'] * 1e6:.3f} uJ/clip,"
+            f" {result['power_uW']:.3f} uW at one clip per second"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="raven", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="train a chip on chip, with checkpoints")
+    tr.add_argument("--data", type=Path, required=True, help="dataset folder")
+    tr.add_argument("--out", type=Path, required=True, help="run folder")
+    tr.add_argument("--config", type=Path, help="TOML configuration (defaults otherwise)")
+    tr.add_argument("--seed", type=int)
+    tr.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    tr.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
+    tr.add_argument("--quiet", action="store_true", help="no progress bars")
+    tr.set_defaults(func=_train)
+    ev = sub.add_parser("evaluate", help="accuracy and energy of a trained chip")
+    ev.add_argument("--run", type=Path, required=True, help="run folder of `raven train`")
+    ev.add_argument("--data", type=Path, required=True, help="any dataset folder")
+    ev.add_argument("--split", default="test", choices=["test", "validation", "all"])
+    ev.add_argument(
+        "--t-after-s", type=float, default=1.0, help="device time after the end of training (s)"
+    )
+    ev.add_argument("--no-compensation", action="store_true", help="no global drift compensation")
+    ev.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.set_defaults(func=_evaluate)
+    args = parser.parse_args(argv)
+    if getattr(args, "split", None) == "validation":
+        args.split = "validation"
+    try:
+        return args.func(args)
+    except (ValueError, DownloadError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

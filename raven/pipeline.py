@@ -1,0 +1,97 @@
+"""Data for the chip: features (cached) -> scaled -> spike trains, per split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import RavenConfig
+from .data.augment import clip_key
+from .data.speech_commands import DatasetIndex, index_dataset
+from .encoding import EncoderConfig, FeatureScaler, encode
+from .features.cache import FeatureSet, extract_features
+from .features.mfcc import FeatureExtractor
+
+
+@dataclass
+class SplitData:
+    features: np.ndarray  # (copies, n, frames, coeffs) or (1, n, ...)
+    labels: np.ndarray  # (n,) indices into the run's labels
+    files: list[str]
+    keys: np.ndarray  # (n,) stable clip keys
+    report: dict
+
+
+def open_index(
+    cfg: RavenConfig, data_dir: str | Path, split_source: str | None = None
+) -> DatasetIndex:
+    d = cfg.data
+    return index_dataset(
+        data_dir,
+        task=d.task,
+        split_source=split_source or d.split_source,
+        silence_percentage=d.silence_percentage,
+        unknown_percentage=d.unknown_percentage,
+        seed=cfg.seed,
+    )
+
+
+def load_split(
+    cfg: RavenConfig,
+    index: DatasetIndex,
+    split: str,
+    cache_dir: Path,
+    labels: tuple[str, ...] | None = None,
+    copies: int = 1,
+    progress: bool = True,
+) -> SplitData:
+    """Features of a split; ``copies`` > 1 gives that many augmented versions (training)."""
+    augment = cfg.augment if copies > 1 or (split == "training" and cfg.data.augment) else None
+    fs: FeatureSet = extract_features(
+        index,
+        split,
+        cfg.features,
+        cache_dir=cache_dir,
+        augment=augment,
+        copies=copies,
+        seed=cfg.seed,
+        progress=progress,
+    )
+    names = fs.label_names
+    target = labels or names
+    unknown = sorted(set(names[i] for i in np.unique(fs.labels)) - set(target))
+    if unknown:
+        raise ValueError(
+            f"{index.root}: labels {unknown} are not among the run's labels {list(target)}"
+        )
+    mapping = np.array([target.index(n) if n in target else -1 for n in names])
+    n = len(fs) // copies
+    feats = np.asarray(fs.features).reshape(n, copies, *fs.features.shape[1:]).transpose(1, 0, 2, 3)
+    files = fs.files[::copies]
+    keys = np.array([clip_key(f) for f in files], dtype=np.int64)
+    return SplitData(feats, mapping[fs.labels[::copies]], files, keys, fs.report)
+
+
+def n_inputs(cfg: RavenConfig) -> int:
+    n = cfg.features.n_frames * cfg.features.n_coefficients
+    return 2 * n if cfg.network.input_encoding == "on_off" else n
+
+
+def frontend_ops_per_clip(cfg: RavenConfig) -> int:
+    return FeatureExtractor(cfg.features).operation_count()["total"]
+
+
+def encode_batch(
+    cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray, keys: np.ndarray, stream: int
+) -> np.ndarray:
+    """(B, frames, coeffs) features -> (B, T, frames*coeffs) rate-coded spikes; the spikes of
+    a clip depend on (seed, stream, clip key) only."""
+    net = cfg.network
+    flat = scaler(features).reshape(features.shape[0], 1, -1)
+    if net.input_encoding == "on_off":
+        centred = 2.0 * flat - 1.0
+        flat = np.concatenate([np.clip(centred, 0, 1), np.clip(-centred, 0, 1)], axis=2)
+    enc = EncoderConfig(kind="rate", steps_per_frame=net.time_steps, max_rate=net.max_rate)
+    return encode(flat, enc, clip_keys=keys + (stream << 32), seed=cfg.seed).spikes

@@ -1,0 +1,212 @@
+"""The Raven chip end to end on a tiny generated dataset: training, evaluation, the
+ledger, resume, serialization and configuration errors."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from raven.cli import main as raven_main
+from raven.config import RavenConfig, config_from_dict, load_config
+from raven.data.audio import write_wav
+from raven.energy import EnergyTable
+from raven.evaluate import evaluate
+from raven.ledger import Ledger
+from raven.store import load_chip, save_chip
+from raven.train import CHECKPOINT, FINAL, train
+
+from .datasets import tone
+
+TINY = {
+    "network": {
+        "n_hidden": 24,
+        "time_steps": 4,
+        "tile_rows": 256,
+        "tile_cols": 16,
+        "hidden_theta_uS": 20.0,
+    },
+    "learning": {
+        "update_every_clips": 4,
+        "refresh_every_updates": 3,
+        "lr_out_uS": 0.3,
+        "lr_hidden_uS": 0.1,
+    },
+    "training": {"epochs": 3, "checkpoint_every_updates": 2, "eval_times_s": [1.0, 86400.0]},
+    "data": {"task": "folder"},
+}
+
+
+def make_tones(root: Path, labels=("low", "mid", "high"), per_label=12) -> Path:
+    rng = np.random.default_rng(0)
+    validation, testing = [], []
+    for k, label in enumerate(labels):
+        (root / label).mkdir(parents=True)
+        for n in range(per_label):
+            name = f"{label}/s{n}_nohash_0.wav"
+            write_wav(
+                root / name, tone(300 * (k + 1) * 1.5 + 10 * n) + 0.02 * rng.normal(size=16000)
+            )
+            (validation if n < 2 else testing if n < 5 else []).append(name)
+    (root / "validation_list.txt").write_text("\n".join(validation) + "\n")
+    (root / "testing_list.txt").write_text("\n".join(testing) + "\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("raven")
+    data = make_tones(base / "data")
+    cfg = config_from_dict(TINY)
+    summary = train(cfg, data, base / "run", progress=False, cache_dir=base / "cache")
+    return base, data, cfg, summary
+
+
+def test_tiny_end_to_end_learns_and_evaluates(tiny_run):
+    base, data, _cfg, summary = tiny_run
+    assert len(summary["curve"]) == 3 and summary["training_clips"] == 3 * 21
+    result = evaluate(base / "run", data, "test", 1.0, cache_dir=base / "cache")
+    assert result["n_clips"] == 9
+    assert result["accuracy"] > 1 / 3 + 0.2  # three well separated tones: far above chance
+    for key in (
+        "accuracy",
+        "n_clips",
+        "per_class_accuracy",
+        "energy_per_clip_J",
+        "power_uW",
+        "effective_sops_per_clip",
+        "dense_macs_per_clip",
+        "t_after_s",
+    ):
+        assert key in result
+    assert result["power_uW"] == pytest.approx(result["energy_per_clip_J"] * 1e6)
+
+
+def test_evaluate_json_command_on_any_folder(tiny_run, capsys):
+    base, data, _cfg, _ = tiny_run
+    code = raven_main(
+        [
+            "evaluate",
+            "--run",
+            str(base / "run"),
+            "--data",
+            str(data),
+            "--split",
+            "all",
+            "--t-after-s",
+            "86400",
+            "--json",
+            "--cache-dir",
+            str(base / "cache"),
+        ]
+    )
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_clips"] == 36 and result["t_after_s"] == 86400.0
+
+
+def test_resume_reproduces_an_uninterrupted_run(tiny_run):
+    base, data, cfg, _ = tiny_run
+    out = base / "interrupted"
+    partial = train(cfg, data, out, progress=False, cache_dir=base / "cache", stop_after_updates=7)
+    assert partial["stopped_after_updates"] == 7 and (out / CHECKPOINT).is_file()
+    train(cfg, data, out, resume=True, progress=False, cache_dir=base / "cache")
+    a, meta_a = load_chip(base / "run" / FINAL)
+    b, meta_b = load_chip(out / FINAL)
+    for la, lb in zip(a.layers(), b.layers(), strict=True):
+        for (_, _, ta), (_, _, tb) in zip(la.all_tiles(), lb.all_tiles(), strict=True):
+            np.testing.assert_array_equal(ta.plus.state.g_prog_uS, tb.plus.state.g_prog_uS)
+            np.testing.assert_array_equal(ta.minus.state.nu, tb.minus.state.nu)
+        for ca, cb in zip(la.chi_uS, lb.chi_uS, strict=True):
+            np.testing.assert_array_equal(ca[0], cb[0])
+    curve_a = [{k: v for k, v in c.items()} for c in meta_a["training_state"]["curve"]]
+    assert curve_a == meta_b["training_state"]["curve"]
+
+
+def test_saved_chip_round_trip(tiny_run, tmp_path):
+    base, _data, _cfg, _ = tiny_run
+    chip, meta = load_chip(base / "run" / FINAL)
+    save_chip(tmp_path / "copy.npz", chip, meta["labels"], {"note": "copy"})
+    again, meta2 = load_chip(tmp_path / "copy.npz")
+    assert meta2["note"] == "copy" and again.mac_step == chip.mac_step
+    t = meta["t_train_end_s"] + 10.0
+    np.testing.assert_array_equal(chip.hidden.weights_uS(t), again.hidden.weights_uS(t))
+    spikes = (np.random.default_rng(0).random((2, 4, chip.n_in)) < 0.2).astype(np.uint8)
+    r1 = chip.forward(spikes, chip.snapshots(t), Ledger("x"))
+    r2 = again.forward(spikes, again.snapshots(t), Ledger("x"))
+    np.testing.assert_array_equal(r1.scores, r2.scores)
+    with pytest.raises(ValueError, match="not a saved Raven chip"):
+        (tmp_path / "bad.npz").write_bytes(b"nonsense")
+        load_chip(tmp_path / "bad.npz")
+
+
+def test_ledger_prices_counts_and_adds_across_clips(tiny_run):
+    base, _data, _cfg, _ = tiny_run
+    chip, meta = load_chip(base / "run" / FINAL)
+    t = meta["t_train_end_s"] + 1.0
+    spikes = (np.random.default_rng(1).random((3, 4, chip.n_in)) < 0.3).astype(np.uint8)
+    snaps = chip.snapshots(t)
+    # The input layer's events depend on the input spikes only: additive across clips.
+    flat = spikes.reshape(-1, chip.n_in)
+    together = Ledger("inference")
+    chip.hidden.forward(flat, snaps[0], True, 0, 0, together)
+    apart = Ledger("inference")
+    for k in range(flat.shape[0]):
+        chip.hidden.forward(flat[k : k + 1], snaps[0], True, 0, 1 + k, apart)
+    for key in ("row_activations", "cell_reads", "synaptic_ops", "dense_macs", "partial_sum_adds"):
+        assert together.counts[key] == apart.counts[key], key
+    assert together.counts["read_g_sum_uS"] == pytest.approx(apart.counts["read_g_sum_uS"])
+    together = Ledger("inference")
+    chip.forward(spikes, snaps, together)
+    table, device = EnergyTable(), chip.params.energy
+    energy = together.energy_breakdown_J(table, device, chip.params.read_noise.t_read_s)
+    assert energy["row_activations"] == pytest.approx(
+        together.counts["row_activations"] * table.row_activation_J
+    )
+    assert energy["cell_reads"] == pytest.approx(
+        device.v_read_V**2 * together.counts["read_g_sum_uS"] * 1e-6 * 250e-9
+    )
+    # Row activations: every input spike drives its row in each column tile it reaches.
+    n_col_tiles = len(chip.hidden.col_splits)
+    assert together.counts["row_activations"] >= int(spikes.sum()) * n_col_tiles
+    summary = together.summary(table, device, chip.params.read_noise.t_read_s, 1.0)
+    assert summary["energy_per_clip_J"] == pytest.approx(sum(energy.values()) / 3)
+    with pytest.raises(ValueError, match="unknown"):
+        together.add(bogus_events=1)
+
+
+def test_training_ledger_counts_pulses_and_accumulators(tiny_run):
+    _base, _data, _cfg, summary = tiny_run
+    counts = Counter(summary["ledger_counts"])
+    assert counts["set_pulses"] > 0 and counts["accumulator_updates"] > 0
+    assert counts["frontend_ops"] > 0 and counts["clips"] == summary["training_clips"]
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[network]\nn_hiden = 3\n", "n_hiden"),
+        ("[learning]\nrule = 'hebb'\n", "learning.rule"),
+        ("[device]\npreset = 'gst'\n", "device.preset"),
+        ("[training]\nepochs = 0\n", "training.epochs"),
+        ("seed = -1\n", "seed"),
+        ("[network\n", "cannot read"),
+    ],
+)
+def test_bad_configuration_is_a_clear_error(tmp_path, toml, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(toml)
+    with pytest.raises(ValueError, match=message):
+        load_config(path)
+
+
+def test_configuration_round_trips_through_its_dict():
+    cfg = config_from_dict(TINY)
+    assert config_from_dict(json.loads(cfg.to_json())) == cfg
+    assert RavenConfig() == config_from_dict({})
+
+
+def test_cli_reports_errors_with_exit_code_2(tmp_path, capsys):
+    assert raven_main(["evaluate", "--run", str(tmp_path), "--data", str(tmp_path)]) == 2
+    assert "raven train" in capsys.readouterr().err
