@@ -157,13 +157,17 @@ class DifferentialTile:
         _check_seed(seed, step)
         t = self._check_write_time(t_s, "apply_counts")
         amplitude = self._amplitude(amplitude_level)
+        leading = (np.ascontiguousarray(counts, dtype=np.int64), seed, step)
+        return self._pulse(update.counts_apply, leading, amplitude, t)
+
+    def _pulse(self, kernel, leading: tuple, amplitude: float, t: float) -> UpdateEvents:
+        """Run a pulse kernel (its arguments: ``leading``, both polarities' state, the
+        amplitude, time and physics, per-row pulse totals) and book its pulses."""
         a = self._args
         plus = np.zeros(self.shape[0], np.int64)
         minus = np.zeros(self.shape[0], np.int64)
-        update.counts_apply(
-            np.ascontiguousarray(counts, dtype=np.int64),
-            seed,
-            step,
+        kernel(
+            *leading,
             *self._views(self.plus),
             *self._views(self.minus),
             amplitude,
@@ -220,31 +224,8 @@ class DifferentialTile:
         d_masks = np.empty(d.shape, np.uint64)
         update.pulse_masks(x, row_scale, bls, seed, step, update.STREAM_ROW_BITS, x_masks)
         update.pulse_masks(d, col_scale, bls, seed, step, update.STREAM_COL_BITS, d_masks)
-        a = self._args
-        plus = np.zeros(self.shape[0], np.int64)
-        minus = np.zeros(self.shape[0], np.int64)
-        update.coincidence_apply(
-            x_masks,
-            d_masks,
-            x,
-            d,
-            seed,
-            step,
-            *self._views(self.plus),
-            *self._views(self.minus),
-            amplitude,
-            t,
-            a.g_min_uS,
-            a.g_max_uS,
-            a.drift,
-            a.pulse_model,
-            a.pulse,
-            plus,
-            minus,
-        )
-        n_plus, n_minus = int(plus.sum()), int(minus.sum())
-        self._book(t, n_plus, n_minus, amplitude)
-        return UpdateEvents(set_pulses_plus=n_plus, set_pulses_minus=n_minus)
+        leading = (x_masks, d_masks, x, d, seed, step)
+        return self._pulse(update.coincidence_apply, leading, amplitude, t)
 
     def update_quantized(
         self,
