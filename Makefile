@@ -1,9 +1,11 @@
 # Every target creates (or reuses) the virtual environment it needs, so a fresh clone
 # needs nothing but `make test`. The environment is rebuilt when pyproject.toml changes.
+# It holds the test tools and the DNN baseline's extra (torch pinned to a CPU build), so
+# that the baseline's tests run and `make run-kws` can train the baselines.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-dev
+STAMP := $(VENV)/.installed
 
 .PHONY: venv test lint bench clean clean-cache run-kws
 
@@ -13,7 +15,7 @@ $(STAMP): pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dnn]'
 	touch $(STAMP)
 
 test: $(STAMP)

@@ -83,6 +83,15 @@ def main(argv: list[str] | None = None) -> int:
             }
             | {"skipped_files": audio["skipped_files"] + training["audio_report"]["skipped_files"]},
         }
+        try:
+            import torch  # noqa: F401  (the dnn extra)
+        except ImportError:
+            report["iso_accuracy"] = {"status": "skipped: torch (the dnn extra) not installed"}
+        else:
+            from .baselines import baseline_results, compare
+
+            report["baselines"] = baseline_results(run, cfg, Path(data), args.cache_dir)
+            report["iso_accuracy"] = compare(report["baselines"], evaluations[0], training)
         write_report(run, report)
         print(f"report: {run / 'report.md'}", file=sys.stderr)
     except (ValueError, DownloadError) as err:

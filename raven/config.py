@@ -128,8 +128,8 @@ class LearningConfig:
     all, output layer by the same delta rule."""
 
     rule: str = "three_factor"
-    lr_out_uS: float = 0.15
-    lr_hidden_uS: float = 0.05
+    lr_out_uS: float = 0.25
+    lr_hidden_uS: float = 0.1
     softmax_beta_per_uS: float = 0.1
     epsilon_uS: float | None = None  # accumulate-and-fire threshold; None: the preset's step
     max_pulses: int = 8

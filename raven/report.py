@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -81,6 +82,9 @@ def plots(run: Path, report: dict) -> dict[str, str]:
     plt.close(fig)
     files["confusion"] = "confusion.png"
 
+    if report.get("baselines"):
+        files["energy_vs_accuracy"] = _energy_vs_accuracy(run, report)
+
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for ax, (name, summary) in zip(
         axes,
@@ -101,6 +105,99 @@ def plots(run: Path, report: dict) -> dict[str, str]:
     plt.close(fig)
     files["energy_breakdown"] = "energy_breakdown.png"
     return files
+
+
+def _energy_vs_accuracy(run: Path, report: dict) -> str:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for family, marker in (("dnn", "o"), ("cnn", "s"), ("ds_cnn", "^")):
+        pts = sorted(
+            (b["inference_energy_J"], b["test_accuracy"])
+            for b in report["baselines"]
+            if b["family"] == family
+        )
+        if pts:
+            ax.semilogx(
+                [p[0] * 1e9 for p in pts],
+                [p[1] for p in pts],
+                marker + "-",
+                label=f"{family} (int8)",
+            )
+    iso = report["iso_accuracy"]
+    cost = iso["per_cost"].get("inference_energy_J", {})
+    raven_e = iso["raven"]["inference_energy_J"]
+    for e in report["evaluations"]:
+        if e["drift_compensation"]:
+            ax.semilogx(raven_e * 1e9, e["accuracy"], "k*", ms=8 + 2 * math.log10(e["t_after_s"]))
+    ax.semilogx([], [], "k*", label="Raven (larger: later after training)")
+    if cost.get("dnn_cost"):
+        ax.semilogx(
+            cost["dnn_cost"] * 1e9,
+            iso["accuracy"],
+            "rx",
+            ms=10,
+            label=f"DNN at Raven's accuracy ({cost['status']})",
+        )
+    ax.set_xlabel("inference energy per clip, nJ (front end excluded)")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(run / "energy_vs_accuracy.png", dpi=120)
+    plt.close(fig)
+    return "energy_vs_accuracy.png"
+
+
+def _iso_lines(report: dict) -> list[str]:
+    iso = report.get("iso_accuracy")
+    if not iso or "per_cost" not in iso:
+        return [
+            "",
+            "## Iso-accuracy comparison",
+            "",
+            f"Not computed: {iso.get('status') if iso else 'no baselines'}.",
+        ]
+    lines = [
+        "",
+        "## Iso-accuracy comparison with the DNN baselines",
+        "",
+        f"At Raven's test accuracy {iso['accuracy']:.3f} (t = 1 s after training):",
+        "",
+        "| quantity | DNN / Raven | DNN family | how |",
+        "|---|---|---|---|",
+    ]
+    names = {
+        "inference_macs": "inference_ops_ratio",
+        "training_macs_total": "training_ops_ratio",
+        "inference_energy_J": "inference_energy_ratio",
+        "training_energy_total_J": "training_energy_ratio",
+    }
+    for cost, key in names.items():
+        pc = iso["per_cost"][cost]
+        ratio = iso[key]
+        lines.append(
+            f"| {key} | {'n/a' if ratio is None else f'{ratio:.2f}x'} |"
+            f" {pc.get('family', '')} | {pc.get('status')} |"
+        )
+    best = iso["best_dnn"]
+    lines += [
+        "",
+        f"Best DNN: {best['family']} width {best['width']}, test accuracy"
+        f" {best['test_accuracy']:.3f}, {best['inference_macs']} MACs,"
+        f" {best['parameters']} parameters. Paper's figures for comparison: 70.36x fewer"
+        " computations for inference, 269.23x for training.",
+        "",
+        "| family | width | test accuracy | MACs | parameters | inference nJ |"
+        " training MACs (run) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for b in report["baselines"]:
+        lines.append(
+            f"| {b['family']} | {b['width']} | {b['test_accuracy']:.3f} |"
+            f" {b['inference_macs']} | {b['parameters']} |"
+            f" {b['inference_energy_J'] * 1e9:.1f} | {b['training_macs_total']:.3g} |"
+        )
+    for k, v in iso["definitions"].items():
+        lines.append(f"- {k}: {v}")
+    return lines
 
 
 def write_report(run: Path, report: dict) -> None:

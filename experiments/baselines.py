@@ -1,0 +1,85 @@
+"""DNN side of ``make run-kws``: train the baseline sweep on the run's data (cached in the
+run folder) and compare it with Raven at iso-accuracy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from raven.comparison import iso_accuracy
+from raven.config import RavenConfig
+from raven.pipeline import load_split, open_index
+
+
+def baseline_results(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -> list[dict]:
+    path = run / "baselines.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    from raven.baseline.train_dnn import BaselineConfig, sweep  # needs torch (dnn extra)
+
+    index = open_index(cfg, data)
+    copies = cfg.training.epochs if cfg.data.augment else 1
+    train = load_split(cfg, index, "training", cache_dir, copies=copies)
+    val = load_split(cfg, index, "validation", cache_dir, labels=index.labels)
+    test = load_split(cfg, index, "testing", cache_dir, labels=index.labels)
+    flat = np.asarray(train.features[0]).reshape(-1, train.features.shape[-1])
+    mean, std = flat.mean(axis=0), flat.std(axis=0) + 1e-6
+
+    def z(x):
+        return ((np.asarray(x) - mean) / std).astype(np.float32)
+
+    results = sweep(
+        z(train.features),
+        train.labels,
+        z(val.features[0]),
+        val.labels,
+        z(test.features[0]),
+        test.labels,
+        len(index.labels),
+        cfg=BaselineConfig(seed=cfg.seed),
+    )
+    tmp = path.with_name(".baselines.json.tmp")
+    tmp.write_text(json.dumps(results, indent=2))
+    tmp.replace(path)
+    return results
+
+
+def raven_costs(evaluation: dict, training: dict) -> dict:
+    """Raven's side, without the MFCC front end (common to both sides)."""
+    inf = evaluation["ledger"]
+    tr = training["ledger"]
+    counts = training["ledger_counts"]
+    front_inf = inf["energy_breakdown_per_clip_J"]["frontend_ops"]
+    front_tr = tr["energy_breakdown_per_clip_J"]["frontend_ops"]
+    training_ops = (
+        counts.get("synaptic_ops", 0)
+        + counts.get("accumulator_updates", 0)
+        + counts.get("set_pulses", 0)
+        + counts.get("digital_macs", 0)
+        + counts.get("neuron_updates", 0)
+    )
+    return {
+        "accuracy": evaluation["accuracy"],
+        "inference_ops": inf["effective_sops_per_clip"]
+        + inf["counts_per_clip"].get("neuron_updates", 0),
+        "training_ops_total": training_ops,
+        "inference_energy_J": inf["energy_per_clip_J"] - front_inf,
+        "training_energy_total_J": (tr["energy_per_clip_J"] - front_tr) * tr["clips"],
+    }
+
+
+def compare(baselines: list[dict], evaluation: dict, training: dict) -> dict:
+    raven = raven_costs(evaluation, training)
+    out = iso_accuracy(baselines, raven)
+    out["raven"] = raven
+    out["definitions"] = {
+        "inference_ops": "Raven: synaptic operations actually performed (spike x fan-out)"
+        " plus neuron updates per clip; DNN: MACs per inference",
+        "training_ops": "whole run. Raven: forward synaptic ops, accumulator updates, SET"
+        " pulses, controller MACs, neuron updates; DNN: (3 x forward MACs + parameters) per"
+        " sample x samples seen",
+        "energy": "without the MFCC front end, which both sides share",
+    }
+    return out

@@ -1,0 +1,90 @@
+"""Hello Edge baseline families on 49 x 10 MFCC (Zhang et al., arXiv:1711.07128): a fully
+connected DNN, a small CNN and a depthwise-separable CNN (DS-CNN), each at several widths."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+FAMILIES = {
+    # family: widths of the sweep (the Hello Edge size in the middle)
+    "dnn": (36, 72, 144, 288),  # units in each of 3 hidden layers (Hello Edge DNN: 144)
+    "cnn": (8, 16, 32, 64),  # channels of both conv layers
+    "ds_cnn": (16, 32, 64, 128),  # channels (DS-CNN-S: 64)
+}
+
+
+class DNN(nn.Module):
+    def __init__(self, n_in: int, width: int, n_classes: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(n_in, width),
+            nn.ReLU(),
+            nn.Linear(width, width),
+            nn.ReLU(),
+            nn.Linear(width, width),
+            nn.ReLU(),
+            nn.Linear(width, n_classes),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class CNN(nn.Module):
+    def __init__(self, frames: int, coeffs: int, width: int, n_classes: int):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, width, (10, 4), stride=(2, 1), padding=(5, 2), bias=False),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.Conv2d(width, width, (5, 3), stride=(2, 1), padding=(2, 1), bias=False),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.MaxPool2d((2, 2)),
+        )
+        with torch.no_grad():
+            n_flat = self.features(torch.zeros(1, 1, frames, coeffs)).numel()
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Linear(n_flat, 64), nn.ReLU(), nn.Linear(64, n_classes)
+        )
+
+    def forward(self, x):
+        return self.head(self.features(x.unsqueeze(1)))
+
+
+class DSCNN(nn.Module):
+    def __init__(self, width: int, n_classes: int, blocks: int = 4):
+        super().__init__()
+        layers = [
+            nn.Conv2d(1, width, (10, 4), stride=(2, 2), padding=(5, 1), bias=False),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+        ]
+        for _ in range(blocks):
+            layers += [
+                nn.Conv2d(width, width, 3, padding=1, groups=width, bias=False),
+                nn.BatchNorm2d(width),
+                nn.ReLU(),
+                nn.Conv2d(width, width, 1, bias=False),
+                nn.BatchNorm2d(width),
+                nn.ReLU(),
+            ]
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, n_classes)
+        )
+
+    def forward(self, x):
+        return self.head(self.features(x.unsqueeze(1)))
+
+
+def make_model(family: str, width: int, frames: int, coeffs: int, n_classes: int) -> nn.Module:
+    if family == "dnn":
+        return DNN(frames * coeffs, width, n_classes)
+    if family == "cnn":
+        return CNN(frames, coeffs, width, n_classes)
+    if family == "ds_cnn":
+        return DSCNN(width, n_classes)
+    raise ValueError(f"family={family!r}: expected one of {sorted(FAMILIES)}")
