@@ -46,6 +46,48 @@ def baseline_results(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -
     return results
 
 
+def software_ceiling(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -> dict:
+    """Raven's architecture (same inputs, sizes and output) with float weights and spike
+    rates replaced by their expectations, trained by backpropagation (cached in the run)."""
+    path = run / "ceiling.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    from raven.baseline.train_dnn import BaselineConfig, train_baseline
+    from raven.encoding import FeatureScaler
+
+    index = open_index(cfg, data)
+    copies = cfg.training.epochs if cfg.data.augment else 1
+    train = load_split(cfg, index, "training", cache_dir, copies=copies)
+    val = load_split(cfg, index, "validation", cache_dir, labels=index.labels)
+    test = load_split(cfg, index, "testing", cache_dir, labels=index.labels)
+    scaler = FeatureScaler.fit(train.features[0])
+    rate = cfg.network.max_rate
+
+    def rates(x):
+        v = scaler(np.asarray(x)).reshape(*np.shape(x)[:-2], 1, -1)
+        if cfg.network.input_encoding == "on_off":
+            c = 2.0 * v - 1.0
+            v = np.concatenate([np.clip(c, 0, 1), np.clip(-c, 0, 1)], axis=-1)
+        return (rate * v).astype(np.float32)
+
+    result = train_baseline(
+        "snn_rate",
+        cfg.network.n_hidden,
+        rates(train.features),
+        train.labels,
+        rates(val.features[0]),
+        val.labels,
+        rates(test.features[0]),
+        test.labels,
+        len(index.labels),
+        BaselineConfig(seed=cfg.seed),
+    )
+    tmp = path.with_name(".ceiling.json.tmp")
+    tmp.write_text(json.dumps(result, indent=2))
+    tmp.replace(path)
+    return result
+
+
 def raven_costs(evaluation: dict, training: dict) -> dict:
     """Raven's side, without the MFCC front end (common to both sides)."""
     inf = evaluation["ledger"]

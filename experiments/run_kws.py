@@ -88,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             report["iso_accuracy"] = {"status": "skipped: torch (the dnn extra) not installed"}
         else:
-            from .baselines import baseline_results, compare
+            from .baselines import baseline_results, compare, software_ceiling
 
+            report["software_ceiling"] = software_ceiling(run, cfg, Path(data), args.cache_dir)
             report["baselines"] = baseline_results(run, cfg, Path(data), args.cache_dir)
             report["iso_accuracy"] = compare(report["baselines"], evaluations[0], training)
         write_report(run, report)

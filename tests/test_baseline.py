@@ -76,3 +76,8 @@ def test_tiny_baseline_training_learns_separable_data():
 def test_unknown_family_is_a_clear_error():
     with pytest.raises(ValueError, match="family"):
         make_model("rnn", 8, 49, 10, 12)
+
+
+def test_rate_snn_ceiling_model_is_raven_shaped():
+    model = make_model("snn_rate", 16, 1, 980, 12)
+    assert inference_macs(model, 1, 980) == dense_macs_closed_form(model) == 980 * 16 + 16 * 12

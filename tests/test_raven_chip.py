@@ -210,3 +210,21 @@ def test_configuration_round_trips_through_its_dict():
 def test_cli_reports_errors_with_exit_code_2(tmp_path, capsys):
     assert raven_main(["evaluate", "--run", str(tmp_path), "--data", str(tmp_path)]) == 2
     assert "raven train" in capsys.readouterr().err
+
+
+def test_stdp_wta_rule_trains_through_pulses(tiny_run, tmp_path):
+    base, data, _cfg, _ = tiny_run
+    values = json.loads(json.dumps(TINY))
+    values["learning"] |= {
+        "rule": "stdp_wta",
+        "wta_k": 4,
+        "stdp_a_plus_uS": 0.5,
+        "stdp_a_minus_uS": 0.6,
+    }
+    values["training"]["epochs"] = 1
+    summary = train(
+        config_from_dict(values), data, tmp_path / "stdp", progress=False, cache_dir=base / "cache"
+    )
+    counts = summary["ledger_counts"]
+    assert counts["set_pulses"] > 0 and counts["digital_macs"] > 0
+    assert (tmp_path / "stdp" / FINAL).is_file()

@@ -80,6 +80,21 @@ class DSCNN(nn.Module):
         return self.head(self.features(x.unsqueeze(1)))
 
 
+class RateSNN(nn.Module):
+    """Raven's network with float weights and expected spike rates in place of spikes
+    (inputs: ON/OFF rates; hidden: a sigmoid firing-rate curve; output: linear scores),
+    trained by backpropagation: the software ceiling of the on-chip architecture."""
+
+    def __init__(self, n_in: int, width: int, n_classes: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Flatten(), nn.Linear(n_in, width), nn.Sigmoid(), nn.Linear(width, n_classes)
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
 def make_model(family: str, width: int, frames: int, coeffs: int, n_classes: int) -> nn.Module:
     if family == "dnn":
         return DNN(frames * coeffs, width, n_classes)
@@ -87,4 +102,6 @@ def make_model(family: str, width: int, frames: int, coeffs: int, n_classes: int
         return CNN(frames, coeffs, width, n_classes)
     if family == "ds_cnn":
         return DSCNN(width, n_classes)
+    if family == "snn_rate":
+        return RateSNN(frames * coeffs, width, n_classes)
     raise ValueError(f"family={family!r}: expected one of {sorted(FAMILIES)}")
