@@ -195,6 +195,7 @@ def _iso_lines(report: dict) -> list[str]:
             f" {b['inference_macs']} | {b['parameters']} |"
             f" {b['inference_energy_J'] * 1e9:.1f} | {b['training_macs_total']:.3g} |"
         )
+    lines.append("")
     for k, v in iso["definitions"].items():
         lines.append(f"- {k}: {v}")
     return lines
@@ -265,9 +266,18 @@ def write_report(run: Path, report: dict) -> None:
     ]
     for item in report["audio"]["skipped_files"]:
         lines.append(f"  - skipped `{item['file']}`: {item['reason']}")
+    ceiling = report.get("software_ceiling")
+    if ceiling:
+        lines += [
+            "",
+            "## Software ceiling",
+            "",
+            f"The same network (inputs, {ceiling['width']} hidden units, outputs) with float"
+            " weights and expected spike rates, trained off chip by backpropagation: test"
+            f" accuracy {ceiling['test_accuracy']:.3f} (validation"
+            f" {ceiling['validation_accuracy']:.3f}); on chip, 1 s after training:"
+            f" {report['evaluations'][0]['accuracy']:.3f}.",
+        ]
+    lines += _iso_lines(report)
     lines += ["", "## Plots", ""] + [f"![{k}]({v})" for k, v in report["plots"].items()]
-    lines += [
-        "",
-        "The DNN baseline and the iso-accuracy comparison are not part of this report yet.",
-    ]
     _write(run / "report.md", "\n".join(lines) + "\n")
