@@ -10,82 +10,85 @@ import numpy as np
 
 from raven.comparison import iso_accuracy
 from raven.config import RavenConfig
-from raven.pipeline import load_split, open_index
+from raven.pipeline import input_values, load_split, open_index
 
 
-def baseline_results(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -> list[dict]:
-    path = run / "baselines.json"
+def _cached(path: Path, compute):
+    """JSON result cached in the run folder (written atomically)."""
     if path.is_file():
         return json.loads(path.read_text())
-    from raven.baseline.train_dnn import BaselineConfig, sweep  # needs torch (dnn extra)
+    result = compute()
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=2))
+    tmp.replace(path)
+    return result
 
+
+def _splits(cfg: RavenConfig, data: Path, cache_dir: Path):
+    """The run's training (its augmented copies), validation and test features."""
     index = open_index(cfg, data)
     copies = cfg.training.epochs if cfg.data.augment else 1
     train = load_split(cfg, index, "training", cache_dir, copies=copies)
     val = load_split(cfg, index, "validation", cache_dir, labels=index.labels)
     test = load_split(cfg, index, "testing", cache_dir, labels=index.labels)
-    flat = np.asarray(train.features[0]).reshape(-1, train.features.shape[-1])
-    mean, std = flat.mean(axis=0), flat.std(axis=0) + 1e-6
+    return index, train, val, test
 
-    def z(x):
-        return ((np.asarray(x) - mean) / std).astype(np.float32)
 
-    results = sweep(
-        z(train.features),
-        train.labels,
-        z(val.features[0]),
-        val.labels,
-        z(test.features[0]),
-        test.labels,
-        len(index.labels),
-        cfg=BaselineConfig(seed=cfg.seed),
-    )
-    tmp = path.with_name(".baselines.json.tmp")
-    tmp.write_text(json.dumps(results, indent=2))
-    tmp.replace(path)
-    return results
+def baseline_results(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -> list[dict]:
+    """The DNN sweep on standardised MFCC (cached in run/baselines.json)."""
+
+    def compute():
+        from raven.baseline.train_dnn import BaselineConfig, sweep  # torch: the dnn extra
+
+        index, train, val, test = _splits(cfg, data, cache_dir)
+        flat = np.asarray(train.features[0]).reshape(-1, train.features.shape[-1])
+        mean, std = flat.mean(axis=0), flat.std(axis=0) + 1e-6
+
+        def z(x):
+            return ((np.asarray(x) - mean) / std).astype(np.float32)
+
+        return sweep(
+            z(train.features),
+            train.labels,
+            z(val.features[0]),
+            val.labels,
+            z(test.features[0]),
+            test.labels,
+            len(index.labels),
+            cfg=BaselineConfig(seed=cfg.seed),
+        )
+
+    return _cached(run / "baselines.json", compute)
 
 
 def software_ceiling(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -> dict:
     """Raven's architecture (same inputs, sizes and output) with float weights and spike
-    rates replaced by their expectations, trained by backpropagation (cached in the run)."""
-    path = run / "ceiling.json"
-    if path.is_file():
-        return json.loads(path.read_text())
-    from raven.baseline.train_dnn import BaselineConfig, train_baseline
-    from raven.encoding import FeatureScaler
+    rates replaced by their expectations, trained by backpropagation (run/ceiling.json)."""
 
-    index = open_index(cfg, data)
-    copies = cfg.training.epochs if cfg.data.augment else 1
-    train = load_split(cfg, index, "training", cache_dir, copies=copies)
-    val = load_split(cfg, index, "validation", cache_dir, labels=index.labels)
-    test = load_split(cfg, index, "testing", cache_dir, labels=index.labels)
-    scaler = FeatureScaler.fit(train.features[0])
-    rate = cfg.network.max_rate
+    def compute():
+        from raven.baseline.train_dnn import BaselineConfig, train_baseline
+        from raven.encoding import FeatureScaler
 
-    def rates(x):
-        v = scaler(np.asarray(x)).reshape(*np.shape(x)[:-2], 1, -1)
-        if cfg.network.input_encoding == "on_off":
-            c = 2.0 * v - 1.0
-            v = np.concatenate([np.clip(c, 0, 1), np.clip(-c, 0, 1)], axis=-1)
-        return (rate * v).astype(np.float32)
+        index, train, val, test = _splits(cfg, data, cache_dir)
+        scaler = FeatureScaler.fit(train.features[0])
 
-    result = train_baseline(
-        "snn_rate",
-        cfg.network.n_hidden,
-        rates(train.features),
-        train.labels,
-        rates(val.features[0]),
-        val.labels,
-        rates(test.features[0]),
-        test.labels,
-        len(index.labels),
-        BaselineConfig(seed=cfg.seed),
-    )
-    tmp = path.with_name(".ceiling.json.tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    tmp.replace(path)
-    return result
+        def rates(x):
+            return (cfg.network.max_rate * input_values(cfg, scaler, x)).astype(np.float32)
+
+        return train_baseline(
+            "snn_rate",
+            cfg.network.n_hidden,
+            rates(train.features),
+            train.labels,
+            rates(val.features[0]),
+            val.labels,
+            rates(test.features[0]),
+            test.labels,
+            len(index.labels),
+            BaselineConfig(seed=cfg.seed),
+        )
+
+    return _cached(run / "ceiling.json", compute)
 
 
 def raven_costs(evaluation: dict, training: dict) -> dict:

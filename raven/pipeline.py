@@ -83,15 +83,23 @@ def frontend_ops_per_clip(cfg: RavenConfig) -> int:
     return FeatureExtractor(cfg.features).operation_count()["total"]
 
 
+def input_values(cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray) -> np.ndarray:
+    """(..., frames, coeffs) features -> (..., 1, n_inputs) values in [0, 1]: the scaled
+    feature map, flattened, split into ON / OFF channels with ``input_encoding="on_off"``."""
+    flat = scaler(features).reshape(*np.shape(features)[:-2], 1, -1)
+    if cfg.network.input_encoding == "on_off":
+        centred = 2.0 * flat - 1.0
+        flat = np.concatenate([np.clip(centred, 0, 1), np.clip(-centred, 0, 1)], axis=-1)
+    return flat
+
+
 def encode_batch(
     cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray, keys: np.ndarray, stream: int
 ) -> np.ndarray:
-    """(B, frames, coeffs) features -> (B, T, frames*coeffs) rate-coded spikes; the spikes of
-    a clip depend on (seed, stream, clip key) only."""
+    """(B, frames, coeffs) features -> (B, T, n_inputs) rate-coded spikes; the spikes of a
+    clip depend on (seed, stream, clip key) only."""
     net = cfg.network
-    flat = scaler(features).reshape(features.shape[0], 1, -1)
-    if net.input_encoding == "on_off":
-        centred = 2.0 * flat - 1.0
-        flat = np.concatenate([np.clip(centred, 0, 1), np.clip(-centred, 0, 1)], axis=2)
     enc = EncoderConfig(kind="rate", steps_per_frame=net.time_steps, max_rate=net.max_rate)
-    return encode(flat, enc, clip_keys=keys + (stream << 32), seed=cfg.seed).spikes
+    return encode(
+        input_values(cfg, scaler, features), enc, clip_keys=keys + (stream << 32), seed=cfg.seed
+    ).spikes
