@@ -188,7 +188,7 @@ class LearningConfig:
 
 @dataclass(frozen=True, slots=True)
 class TrainingConfig:
-    epochs: int = 6
+    epochs: int = 10
     checkpoint_every_updates: int = 25
     eval_times_s: tuple[float, ...] = (1.0, 3600.0, 86400.0, 2_592_000.0, 31_536_000.0)
     drift_compensation: bool = True
