@@ -81,7 +81,8 @@ class DifferentialTile:
         )
         return (*views, s.step_scale.reshape(shape)) if with_variability else views
 
-    def _amplitude(self, amplitude_level: int) -> float:
+    def amplitude(self, amplitude_level: int) -> float:
+        """Relative amplitude of a quantized pulse level (checked)."""
         n = len(self._amplitudes)
         if not isinstance(amplitude_level, int | np.integer) or not -n <= amplitude_level < n:
             raise ValueError(
@@ -102,7 +103,7 @@ class DifferentialTile:
     def snapshot(self, t_s: float, drift: bool = True) -> Snapshot:
         """The tile as read at device time ``t_s`` (drifted unless ``drift=False``)."""
         for arr in (self.plus, self.minus):
-            arr._check_time(t_s, "snapshot")
+            arr.check_time(t_s, "snapshot")
         a = self._args
         gp, tp, nup = self._views(self.plus)[:3]
         gm, tm, num = self._views(self.minus)[:3]
@@ -135,7 +136,7 @@ class DifferentialTile:
 
     def _check_write_time(self, t_s: float, what: str) -> float:
         for arr in (self.plus, self.minus):
-            arr._check_time(t_s, what)
+            arr.check_time(t_s, what)
         return float(t_s)
 
     def apply_counts(
@@ -156,7 +157,7 @@ class DifferentialTile:
             )
         _check_seed(seed, step)
         t = self._check_write_time(t_s, "apply_counts")
-        amplitude = self._amplitude(amplitude_level)
+        amplitude = self.amplitude(amplitude_level)
         leading = (np.ascontiguousarray(counts, dtype=np.int64), seed, step)
         return self._pulse(update.counts_apply, leading, amplitude, t)
 
@@ -216,7 +217,7 @@ class DifferentialTile:
         x = self._check_matrix("x", x, x.shape)
         _check_seed(seed, step)
         t = self._check_write_time(t_s, "update_coincidence")
-        amplitude = self._amplitude(amplitude_level)
+        amplitude = self.amplitude(amplitude_level)
         bls, row_scale, col_scale = update.coincidence_probabilities(
             x, d, lr_uS, dw_min_uS, int(bl), update_management, bl_management
         )

@@ -121,7 +121,7 @@ class CrossbarLayer:
                 seed=seed,
                 step=step * 1024 + r * 32 + c,
             )
-            amp2 = float(tile._amplitudes[-1]) ** 2
+            amp2 = tile.amplitude(-1) ** 2
             ledger.add(
                 set_pulses=ev.set_pulses,
                 set_amplitude_sq_sum=ev.set_pulses * amp2,

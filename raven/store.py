@@ -32,7 +32,7 @@ _LAYERS = ("hidden", "output")
 
 
 def _array_meta(arr: PCMArray) -> dict:
-    return {"rng": arr.rng.bit_generator.state, "t_last_write_s": arr._t_last_write_s}
+    return {"rng": arr.rng.bit_generator.state, "t_last_write_s": arr.t_last_write_s}
 
 
 def save_chip(path: str | Path, chip: Chip, labels: list[str], extra: dict | None = None) -> Path:
@@ -111,5 +111,5 @@ def load_chip(path: str | Path) -> tuple[Chip, dict]:
                     setattr(arr.state, f.name, np.array(data[f"{key}/{pol}/{f.name}"]))
                 m = layer_meta["tiles"][f"{r}_{c}"][pol]
                 arr.rng.bit_generator.state = m["rng"]
-                arr._t_last_write_s = float(m["t_last_write_s"])
+                arr.t_last_write_s = m["t_last_write_s"]
     return chip, meta

@@ -183,7 +183,18 @@ class PCMArray:
         return self.state.fault.reshape(self.shape)
 
     # -- argument checks ---------------------------------------------------------------
-    def _check_time(self, t_s: float, what: str) -> float:
+    @property
+    def t_last_write_s(self) -> float:
+        """Device time of the latest write (settable to restore a saved array)."""
+        return self._t_last_write_s
+
+    @t_last_write_s.setter
+    def t_last_write_s(self, t_s: float) -> None:
+        self._t_last_write_s = float(t_s)
+
+    def check_time(self, t_s: float, what: str) -> float:
+        """``t_s`` as a float if it is finite and not before the latest write, else a
+        ValueError naming ``what``."""
         t = float(t_s)
         if not np.isfinite(t):
             raise ValueError(f"{what}: t_s={t_s!r}: expected a finite time in s")
@@ -218,7 +229,7 @@ class PCMArray:
     # -- operations --------------------------------------------------------------------
     def program(self, g_target_uS, t_s: float, mask=None) -> None:
         """One-shot programming to ``g_target_uS`` (with programming noise) at time ``t_s``."""
-        t = self._check_time(t_s, "program")
+        t = self.check_time(t_s, "program")
         self._program_selected(self._target(g_target_uS), self._mask(mask), t)
 
     def _target(self, g_target_uS) -> np.ndarray:
@@ -256,7 +267,7 @@ class PCMArray:
     def read(self, t_s: float, noise: bool = True, *, verify: bool = False) -> np.ndarray:
         """Conductances (uS) at absolute time ``t_s``: drifted, plus read noise unless
         ``noise=False``. ``verify=True`` books the reads as verify reads."""
-        t = self._check_time(t_s, "read")
+        t = self.check_time(t_s, "read")
         return self._read(t, bool(noise), np.ones(self.size, bool), verify).reshape(self.shape)
 
     def _read(self, t: float, noise: bool, selected: np.ndarray, verify: bool) -> np.ndarray:
@@ -285,7 +296,7 @@ class PCMArray:
 
         ``set_amplitude_sq_sum`` is the sum over SET pulses of the squared relative
         amplitude; ``read_g_sum_uS`` the sum of the conductances read by ``reads`` reads."""
-        t = self._check_time(t_s, "book_writes")
+        t = self.check_time(t_s, "book_writes")
         e = self.params.energy
         self.counts.set_pulses += int(set_pulses)
         self.counts.reset_pulses += int(reset_pulses)
@@ -316,7 +327,7 @@ class PCMArray:
     def conductance_uS(self, t_s: float) -> np.ndarray:
         """Noise-free drifted conductance at ``t_s``, for inspection: not a device read, so
         it is neither counted nor charged."""
-        t = self._check_time(t_s, "conductance_uS")
+        t = self.check_time(t_s, "conductance_uS")
         s = self.state
         out = np.empty(self.size)
         _ops.drifted_conductance(s.g_prog_uS, s.t_prog_s, s.nu, t, self._args.drift, out)
@@ -326,7 +337,7 @@ class PCMArray:
         """Apply ``n_pulses`` (non-negative integers, per device) partial-SET pulses at time
         ``t_s``. ``amplitude_level`` indexes ``params.amplitude_levels`` (per device or one
         for all; -1, the default, is the largest, nominal pulse)."""
-        t = self._check_time(t_s, "apply_pulses")
+        t = self.check_time(t_s, "apply_pulses")
         counts = self._flat(n_pulses, "n_pulses", np.int64)
         if counts.size and counts.min() < 0:
             raise ValueError(f"n_pulses: minimum {counts.min()}: expected counts >= 0")
@@ -365,7 +376,7 @@ class PCMArray:
 
     def reset(self, mask, t_s: float) -> None:
         """RESET the devices selected by the boolean ``mask``."""
-        t = self._check_time(t_s, "reset")
+        t = self.check_time(t_s, "reset")
         selected = self._mask(mask)
         s, a, n = self.state, self._args, self.size
         _ops.reset_devices(
@@ -400,7 +411,7 @@ class PCMArray:
             raise ValueError(f"max_iterations={max_iterations!r}: expected an integer >= 1")
         if not (np.isfinite(tolerance_uS) and tolerance_uS > 0):
             raise ValueError(f"tolerance_uS={tolerance_uS!r}: expected a value > 0")
-        t = self._check_time(t_s, "program_and_verify")
+        t = self.check_time(t_s, "program_and_verify")
         target = self._target(g_target_uS)
         pending = self._mask(mask).copy()
         pulses = np.zeros(self.size, dtype=np.int64)
