@@ -67,7 +67,8 @@ def train(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(cache_dir) if cache_dir else Path("data/cache")
-    (out / "config.json").write_text(cfg.to_json())
+    if not (resume and (out / CHECKPOINT).is_file()):
+        _write_json(out / "config.json", cfg.as_dict())
     index = open_index(cfg, data_dir)
     copies = cfg.training.epochs if cfg.data.augment else 1
     train_data = load_split(cfg, index, "training", cache, copies=copies, progress=progress)
@@ -83,6 +84,12 @@ def train(
     ckpt = out / CHECKPOINT
     if resume and ckpt.is_file():
         chip, meta = load_chip(ckpt)
+        if chip.cfg != cfg:
+            raise ValueError(
+                f"{ckpt}: the checkpoint was made with another configuration"
+                f" (see {out / 'config.json'} of that run); resume with the same"
+                " configuration or start a new run folder"
+            )
         state = meta["training_state"]
         ledger = Ledger("training", counts=Counter(state["ledger"]))
     else:

@@ -111,6 +111,9 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_run):
     out = base / "interrupted"
     partial = train(cfg, data, out, progress=False, cache_dir=base / "cache", stop_after_updates=7)
     assert partial["stopped_after_updates"] == 7 and (out / CHECKPOINT).is_file()
+    other = config_from_dict({**TINY, "seed": 5})
+    with pytest.raises(ValueError, match="another configuration"):
+        train(other, data, out, resume=True, progress=False, cache_dir=base / "cache")
     train(cfg, data, out, resume=True, progress=False, cache_dir=base / "cache")
     a, meta_a = load_chip(base / "run" / FINAL)
     b, meta_b = load_chip(out / FINAL)
