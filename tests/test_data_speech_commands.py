@@ -115,3 +115,32 @@ def test_missing_or_empty_folders_are_clear_errors(tmp_path):
         index_dataset(make_folder_layout(tmp_path / "mine"), task="12")
     with pytest.raises(ValueError, match="lists"):
         index_dataset(tmp_path / "mine", task="folder", split_source="lists")
+
+
+def test_prepare_command_prints_a_summary(tmp_path, capsys):
+    import json
+
+    from raven.data.__main__ import main as data_main
+
+    root = make_folder_layout(tmp_path / "mine", per_label=3)
+    (root / "beta" / "broken.wav").write_bytes(b"not audio")
+    args = [
+        "prepare",
+        "--data",
+        str(root),
+        "--task",
+        "folder",
+        "--split",
+        "all",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--workers",
+        "1",
+    ]
+    assert data_main(args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    testing = summary["splits"]["testing"]
+    assert testing["clips"] == 7 and testing["features"] == [6, 49, 10]
+    assert testing["audio"]["skipped_files"][0]["file"] == "beta/broken.wav"
+    assert summary["frontend_ops_per_clip"]["total"] > 1_000_000
+    assert data_main(["prepare", "--data", str(tmp_path / "missing")]) == 2
