@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint bench clean clean-cache run-kws
+.PHONY: venv test lint bench clean clean-cache run-kws sweep
 
 venv: $(STAMP)
 
@@ -28,6 +28,10 @@ lint: $(STAMP)
 # make run-kws [DATA=DIR] [NAME=kws] [EPOCHS=N]: train on chip, evaluate, report in runs/NAME/
 run-kws: $(STAMP)
 	$(BIN)/python -m experiments.run_kws $(if $(DATA),--data $(DATA)) $(if $(NAME),--name $(NAME)) $(if $(EPOCHS),--epochs $(EPOCHS))
+
+# make sweep SWEEP=experiments/sweeps/FILE.toml [WORKERS=2]: points in parallel through Dask
+sweep: $(STAMP)
+	$(BIN)/raven sweep --file $(SWEEP) $(if $(WORKERS),--workers $(WORKERS))
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

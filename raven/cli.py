@@ -64,6 +64,24 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from .sweep import load_sweep, run_sweep
+
+    sweep = load_sweep(args.file)
+    rows = run_sweep(
+        sweep,
+        args.out or Path("runs") / f"sweep-{sweep.name}",
+        workers=args.workers,
+        scheduler=args.scheduler,
+        cache_dir=args.cache_dir,
+        retry_failed=args.retry_failed,
+        progress=not args.quiet,
+    )
+    failed = [r for r in rows if r.get("status") != "ok"]
+    print(json.dumps({"points": len(rows), "failed": len(failed)}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="raven", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,9 +105,16 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(func=_evaluate)
+    sw = sub.add_parser("sweep", help="run a declared parameter sweep through Dask")
+    sw.add_argument("--file", type=Path, required=True, help="sweep declaration (TOML)")
+    sw.add_argument("--out", type=Path, help="output folder (default runs/sweep-<name>)")
+    sw.add_argument("--workers", type=int, default=2, help="local Dask workers")
+    sw.add_argument("--scheduler", help="address of an existing Dask scheduler")
+    sw.add_argument("--retry-failed", action="store_true", help="run failed points again")
+    sw.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(func=_sweep)
     args = parser.parse_args(argv)
-    if getattr(args, "split", None) == "validation":
-        args.split = "validation"
     try:
         return args.func(args)
     except (ValueError, DownloadError) as err:
