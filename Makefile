@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint bench clean clean-cache run-kws sweep
+.PHONY: venv test lint bench clean clean-cache run-kws sweep notebooks
 
 venv: $(STAMP)
 
@@ -32,6 +32,10 @@ run-kws: $(STAMP)
 # make sweep SWEEP=experiments/sweeps/FILE.toml [WORKERS=2]: points in parallel through Dask
 sweep: $(STAMP)
 	$(BIN)/raven sweep --file $(SWEEP) $(if $(WORKERS),--workers $(WORKERS))
+
+# Executes every notebook in experiments/notebooks on small settings; fails if a cell fails.
+notebooks: $(STAMP)
+	$(BIN)/python -m experiments.run_notebooks
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

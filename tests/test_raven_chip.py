@@ -10,14 +10,12 @@ import pytest
 
 from raven.cli import main as raven_main
 from raven.config import RavenConfig, config_from_dict, load_config
-from raven.data.audio import write_wav
+from raven.data.synthetic import make_tone_dataset
 from raven.energy import EnergyTable
 from raven.evaluate import evaluate
 from raven.ledger import Ledger
 from raven.store import load_chip, save_chip
 from raven.train import CHECKPOINT, FINAL, train
-
-from .datasets import tone
 
 TINY = {
     "network": {
@@ -38,20 +36,8 @@ TINY = {
 }
 
 
-def make_tones(root: Path, labels=("low", "mid", "high"), per_label=12) -> Path:
-    rng = np.random.default_rng(0)
-    validation, testing = [], []
-    for k, label in enumerate(labels):
-        (root / label).mkdir(parents=True)
-        for n in range(per_label):
-            name = f"{label}/s{n}_nohash_0.wav"
-            write_wav(
-                root / name, tone(300 * (k + 1) * 1.5 + 10 * n) + 0.02 * rng.normal(size=16000)
-            )
-            (validation if n < 2 else testing if n < 5 else []).append(name)
-    (root / "validation_list.txt").write_text("\n".join(validation) + "\n")
-    (root / "testing_list.txt").write_text("\n".join(testing) + "\n")
-    return root
+def make_tones(root: Path, per_label: int = 12) -> Path:
+    return make_tone_dataset(root, per_label=per_label)
 
 
 @pytest.fixture(scope="module")

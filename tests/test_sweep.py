@@ -28,7 +28,9 @@ training = {{ epochs = 1, checkpoint_every_updates = 50 }}
 @pytest.fixture(scope="module")
 def sweep_dir(tmp_path_factory):
     base = tmp_path_factory.mktemp("sweep")
-    make_tones(base / "data", per_label=6)
+    # 23 training clips per label: more than one extraction chunk, so a worker's feature
+    # extraction takes its parallel path (which must fall back to serial in Dask workers).
+    make_tones(base / "data", per_label=28)
     return base
 
 

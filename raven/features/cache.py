@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import sys
@@ -161,7 +162,9 @@ def extract_features(
         file=sys.stderr,
     )
     results = []
-    if workers > 1 and len(jobs) > 1:
+    # A daemonic process (a Dask or multiprocessing worker) may not start children: then
+    # the chunks run here, one after another.
+    if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
         with ProcessPoolExecutor(max_workers=workers, initializer=_single_threaded_worker) as pool:
             for res, chunk in zip(pool.map(_extract_chunk, jobs), chunks, strict=True):
                 results.append(res)
