@@ -242,7 +242,7 @@ class DifferentialTile:
     ) -> UpdateEvents:
         """Deterministic quantized pulses: round(delta / dw_min) pulses, capped."""
         delta = self._check_matrix("delta_uS", delta_uS, self.shape)
-        self._check_pulse_args(dw_min_uS, max_pulses)
+        self._check_pulse_args("dw_min_uS", dw_min_uS, max_pulses)
         _check_seed(seed, step)
         counts = np.empty(self.shape, np.int64)
         update.quantize_counts(
@@ -271,7 +271,7 @@ class DifferentialTile:
                 f" C-contiguous float64 array of shape {self.shape}, updated in place"
             )
         delta = self._check_matrix("delta_uS", delta_uS, self.shape)
-        self._check_pulse_args(epsilon_uS, max_pulses)
+        self._check_pulse_args("epsilon_uS", epsilon_uS, max_pulses)
         counts = np.empty(self.shape, np.int64)
         update.accumulate_and_fire(chi, delta, float(epsilon_uS), int(max_pulses), counts)
         events = self.apply_counts(
@@ -284,9 +284,9 @@ class DifferentialTile:
         )
 
     @staticmethod
-    def _check_pulse_args(step_uS: float, max_pulses: int) -> None:
+    def _check_pulse_args(step_name: str, step_uS: float, max_pulses: int) -> None:
         if not (np.isfinite(step_uS) and step_uS > 0):
-            raise ValueError(f"pulse step {step_uS!r} uS: expected a value > 0")
+            raise ValueError(f"{step_name}={step_uS!r}: expected a pulse step > 0 uS")
         if not (isinstance(max_pulses, int | np.integer) and max_pulses >= 1):
             raise ValueError(f"max_pulses={max_pulses!r}: expected an integer >= 1")
 

@@ -192,6 +192,10 @@ def test_update_arguments_are_checked():
         tile.update_coincidence(x, np.zeros((2, 4)), 1.0, 100.0, dw_min_uS=0.5)
     with pytest.raises(ValueError, match="counts"):
         tile.apply_counts(np.zeros((4, 3)), 100.0)
+    with pytest.raises(ValueError, match="dw_min_uS"):
+        tile.update_quantized(np.zeros((4, 3)), 100.0, dw_min_uS=0.0)
+    with pytest.raises(ValueError, match="epsilon_uS"):
+        tile.update_mixed_precision(np.zeros((4, 3)), np.zeros((4, 3)), 100.0, epsilon_uS=-1.0)
     with pytest.raises(ValueError, match="max_pulses"):
         tile.update_quantized(np.zeros((4, 3)), 100.0, dw_min_uS=0.5, max_pulses=0)
     with pytest.raises(ValueError, match="chi_uS"):
