@@ -109,6 +109,106 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TemporalConfig:
+    """The temporal network (``architecture = "temporal"``, see ``raven.temporal``): input
+    channels per feature coefficient fed frame by frame, a recurrent ALIF layer, leaky output
+    integrators averaged over the clip, trained on chip by e-prop.
+
+    Weights are in units of the base threshold. Input and recurrent rows share the hidden
+    crossbar; recurrent rows are read with a smaller row gain (w_max_recurrent /
+    w_max_hidden), so the small recurrent weights use the whole conductance range."""
+
+    steps_per_frame: int = 2
+    input_encoding: str = "rate"  # "rate": ON/OFF rates; "send_on_delta": level crossings
+    max_rate: float = 0.6  # spike probability per step at the clipped extreme
+    input_clip_sigma: float = 2.0  # standardised features are clipped at +-this
+    delta_threshold: float = 0.1  # send_on_delta: level step, on the [0, 1] scaled feature
+    n_hidden: int = 128
+    tau_membrane_ms: float = 120.0
+    tau_adaptation_ms: float = 300.0
+    adaptation_beta: float = 0.5  # threshold increase per unit of adaptation; 0: plain LIF
+    tau_output_ms: float = 100.0
+    pseudo_derivative_gamma: float = 0.3
+    pseudo_derivative_width: float = 1.0  # half width, in units of the threshold
+    input_init_gain: float = 2.0
+    recurrent_init_gain: float = 0.5
+    output_init_gain: float = 1.0
+    w_max_hidden: float = 1.5  # input weight at G_max of one device of a pair
+    w_max_recurrent: float = 0.5
+    w_max_output: float = 1.5
+    adc_bits: int = 8
+    adc_range: float = 4.0  # ADC full scale, +- weight units
+    feedback: str = "symmetric"  # learning signal through "symmetric" or "random" weights
+    lr: float = 1.0  # e-prop learning rate of the hidden layer (weight units)
+    lr_output: float = 1.0
+    lr_decay_per_epoch: float = 0.8
+
+    def __post_init__(self) -> None:
+        o = "temporal"
+        for name in ("steps_per_frame", "n_hidden"):
+            v = getattr(self, name)
+            _check(
+                o,
+                name,
+                isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+                v,
+                "an integer >= 1",
+            )
+        _check(
+            o,
+            "adc_bits",
+            isinstance(self.adc_bits, int) and 0 <= self.adc_bits <= 16,
+            self.adc_bits,
+            "an integer in [0, 16] (0: ideal, no ADC)",
+        )
+        _check(
+            o,
+            "input_encoding",
+            self.input_encoding in ("rate", "send_on_delta"),
+            self.input_encoding,
+            "'rate' or 'send_on_delta'",
+        )
+        _check(
+            o,
+            "feedback",
+            self.feedback in ("symmetric", "random"),
+            self.feedback,
+            "'symmetric' or 'random'",
+        )
+        for name in ("max_rate", "delta_threshold", "lr_decay_per_epoch"):
+            v = getattr(self, name)
+            _check(o, name, _is_number(v) and 0 < v <= 1, v, "a number in (0, 1]")
+        for name in (
+            "input_clip_sigma",
+            "tau_membrane_ms",
+            "tau_adaptation_ms",
+            "tau_output_ms",
+            "pseudo_derivative_width",
+            "w_max_hidden",
+            "w_max_recurrent",
+            "w_max_output",
+            "adc_range",
+        ):
+            v = getattr(self, name)
+            _check(o, name, _is_number(v) and v > 0, v, "a number > 0")
+        for name in (
+            "adaptation_beta",
+            "pseudo_derivative_gamma",
+            "input_init_gain",
+            "recurrent_init_gain",
+            "output_init_gain",
+            "lr",
+            "lr_output",
+        ):
+            v = getattr(self, name)
+            _check(o, name, _is_number(v) and v >= 0, v, "a number >= 0")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceConfig:
     preset: str = "nandakumar2018"
     read_noise: bool = True
@@ -221,10 +321,14 @@ class TrainingConfig:
 @dataclass(frozen=True, slots=True)
 class RavenConfig:
     seed: int = 0
+    # "temporal": recurrent ALIF network fed frame by frame, e-prop (raven.temporal);
+    # "static": the flattened feature map into a feed-forward layer (raven.chip)
+    architecture: str = "static"
     data: DataConfig = field(default_factory=DataConfig)
     features: FeatureConfig = field(default_factory=FeatureConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    temporal: TemporalConfig = field(default_factory=TemporalConfig)
     device: DeviceConfig = field(default_factory=DeviceConfig)
     learning: LearningConfig = field(default_factory=LearningConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
@@ -236,6 +340,13 @@ class RavenConfig:
             isinstance(self.seed, int) and self.seed >= 0,
             self.seed,
             "an integer >= 0",
+        )
+        _check(
+            "config",
+            "architecture",
+            self.architecture in ("temporal", "static"),
+            self.architecture,
+            "'temporal' or 'static'",
         )
 
     def as_dict(self) -> dict:

@@ -38,6 +38,8 @@ class EnergyTable:
     - digital_mac_J: controller arithmetic (error, feedback, compensation): fp32 mult + add.
     - frontend_op_J: one MFCC arithmetic operation in 32-bit fixed point: the mean of an
       int32 add and an int32 mult.
+    - trace_word_access_J: one read or write of a 16-bit eligibility-trace word: a quarter
+      of an 8 KB SRAM 64-bit access.
     - static_power_W: leakage and clocking, not modelled by default (0).
     """
 
@@ -50,6 +52,7 @@ class EnergyTable:
     accumulator_update_J: float = INT8_MULT_J + INT32_ADD_J + SRAM_8KB_READ_64BIT_J / 2
     digital_mac_J: float = FP32_MULT_J + FP32_ADD_J
     frontend_op_J: float = (INT32_ADD_J + INT32_MULT_J) / 2
+    trace_word_access_J: float = SRAM_8KB_READ_64BIT_J / 4
     static_power_W: float = 0.0
 
     def __post_init__(self) -> None:

@@ -41,6 +41,13 @@ class LearningRule:
         self.chip = chip
         self.epsilon_uS = cfg.epsilon_uS or nominal_step_uS(chip)
 
+    def start_epoch(self, epoch: int) -> None:
+        """Called before each epoch (rules with a learning-rate schedule override it)."""
+
+    def forward(self, spikes: np.ndarray, snaps, ledger: Ledger) -> ForwardResult:
+        """The training forward pass this rule needs."""
+        return self.chip.forward(spikes, snaps, ledger)
+
     def output_error(self, result: ForwardResult, labels: np.ndarray, ledger: Ledger) -> np.ndarray:
         """e = softmax(beta scores) - onehot: the broadcast error signal."""
         p = softmax(self.cfg.softmax_beta_per_uS * result.scores)
@@ -124,5 +131,9 @@ class StdpWtaRule(LearningRule):
         self.apply(delta_hidden, delta_out, batch, t_s, step, ledger)
 
 
-def make_rule(cfg: LearningConfig, chip: Chip) -> LearningRule:
+def make_rule(cfg: LearningConfig, chip) -> LearningRule:
+    if chip.cfg.architecture == "temporal":
+        from .eprop import EpropRule  # imported here: raven.eprop builds on this module
+
+        return EpropRule(cfg, chip)
     return {"three_factor": ThreeFactorRule, "stdp_wta": StdpWtaRule}[cfg.rule](cfg, chip)

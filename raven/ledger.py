@@ -21,6 +21,7 @@ _PRICED_BY_TABLE = {
     "accumulator_updates": "accumulator_update_J",
     "digital_macs": "digital_mac_J",
     "frontend_ops": "frontend_op_J",
+    "trace_word_accesses": "trace_word_access_J",
 }
 _DEVICE_EVENTS = (
     "cell_reads",
@@ -38,6 +39,8 @@ _INFORMATIONAL = (
     "refreshed_pairs",
     "input_slots",
     "hidden_slots",
+    "adc_saturations",
+    "eligibility_events",
 )
 
 

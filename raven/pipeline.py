@@ -75,6 +75,8 @@ def load_split(
 
 
 def n_inputs(cfg: RavenConfig) -> int:
+    if cfg.architecture == "temporal":
+        return 2 * cfg.features.n_coefficients  # ON and OFF channel per coefficient
     n = cfg.features.n_frames * cfg.features.n_coefficients
     return 2 * n if cfg.network.input_encoding == "on_off" else n
 
@@ -93,11 +95,41 @@ def input_values(cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray) 
     return flat
 
 
+def fit_scaler(cfg: RavenConfig, features: np.ndarray) -> FeatureScaler:
+    """Per-coefficient standardisation fitted on the training features."""
+    if cfg.architecture == "temporal":
+        return FeatureScaler.fit(features, clip_sigma=cfg.temporal.input_clip_sigma)
+    return FeatureScaler.fit(features)
+
+
+def temporal_spikes(
+    cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray, keys: np.ndarray, stream: int
+) -> np.ndarray:
+    """(B, frames, coeffs) features -> (B, frames x steps_per_frame, 2 coeffs) spikes, fed
+    frame by frame. "rate": the ON (OFF) channel of a coefficient fires with probability
+    max_rate x how far the standardised value lies above (below) its mean, relative to the
+    clip; "send_on_delta": ON (OFF) spikes each time the scaled value rises (falls) by
+    delta_threshold."""
+    tc = cfg.temporal
+    scaled = scaler(features)
+    if tc.input_encoding == "send_on_delta":
+        enc = EncoderConfig(
+            kind="send_on_delta", steps_per_frame=tc.steps_per_frame, threshold=tc.delta_threshold
+        )
+        return encode(scaled, enc).spikes
+    centred = 2.0 * scaled - 1.0
+    values = np.concatenate([np.clip(centred, 0, 1), np.clip(-centred, 0, 1)], axis=-1)
+    enc = EncoderConfig(kind="rate", steps_per_frame=tc.steps_per_frame, max_rate=tc.max_rate)
+    return encode(values, enc, clip_keys=keys + (stream << 32), seed=cfg.seed).spikes
+
+
 def encode_batch(
     cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray, keys: np.ndarray, stream: int
 ) -> np.ndarray:
     """(B, frames, coeffs) features -> (B, T, n_inputs) rate-coded spikes; the spikes of a
     clip depend on (seed, stream, clip key) only."""
+    if cfg.architecture == "temporal":
+        return temporal_spikes(cfg, scaler, features, keys, stream)
     net = cfg.network
     enc = EncoderConfig(kind="rate", steps_per_frame=net.time_steps, max_rate=net.max_rate)
     return encode(

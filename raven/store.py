@@ -26,6 +26,7 @@ from devices.pcm import PCMArray, PCMState
 
 from .chip import Chip
 from .config import config_from_dict
+from .temporal import TemporalChip, make_chip
 
 FORMAT_VERSION = 1
 _LAYERS = ("hidden", "output")
@@ -35,7 +36,9 @@ def _array_meta(arr: PCMArray) -> dict:
     return {"rng": arr.rng.bit_generator.state, "t_last_write_s": arr.t_last_write_s}
 
 
-def save_chip(path: str | Path, chip: Chip, labels: list[str], extra: dict | None = None) -> Path:
+def save_chip(
+    path: str | Path, chip: Chip | TemporalChip, labels: list[str], extra: dict | None = None
+) -> Path:
     path = Path(path)
     arrays: dict[str, np.ndarray] = {"feedback": chip.feedback}
     meta = {
@@ -84,7 +87,7 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in meta.json")
 
 
-def load_chip(path: str | Path) -> tuple[Chip, dict]:
+def load_chip(path: str | Path) -> tuple[Chip | TemporalChip, dict]:
     """The chip saved at ``path`` and its metadata."""
     path = Path(path)
     try:
@@ -97,7 +100,7 @@ def load_chip(path: str | Path) -> tuple[Chip, dict]:
             f"{path}: format version {meta.get('format_version')!r}: expected {FORMAT_VERSION}"
         )
     cfg = config_from_dict(meta["config"])
-    chip = Chip(cfg, meta["n_in"], meta["n_classes"])
+    chip = make_chip(cfg, meta["n_in"], meta["n_classes"])
     chip.feedback = data["feedback"]
     chip.mac_step = int(meta["mac_step"])
     for name, layer in zip(_LAYERS, chip.layers(), strict=True):

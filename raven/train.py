@@ -11,13 +11,20 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .chip import Chip
 from .config import RavenConfig
 from .encoding import FeatureScaler
 from .learning import make_rule
 from .ledger import Ledger
-from .pipeline import encode_batch, frontend_ops_per_clip, load_split, n_inputs, open_index
+from .pipeline import (
+    encode_batch,
+    fit_scaler,
+    frontend_ops_per_clip,
+    load_split,
+    n_inputs,
+    open_index,
+)
 from .store import load_chip, save_chip
+from .temporal import make_chip
 
 CHECKPOINT = "checkpoint.npz"
 FINAL = "chip.npz"
@@ -30,7 +37,7 @@ def _write_json(path: Path, payload: dict) -> None:
 
 
 def accuracy_of(
-    chip: Chip,
+    chip,
     cfg: RavenConfig,
     scaler: FeatureScaler,
     data,
@@ -77,7 +84,7 @@ def train(
         if index.split("validation")
         else None
     )
-    scaler = FeatureScaler.fit(train_data.features[0])
+    scaler = fit_scaler(cfg, train_data.features[0])
     n_in = n_inputs(cfg)
     period = cfg.device.clip_period_s
     lc, tc = cfg.learning, cfg.training
@@ -93,7 +100,7 @@ def train(
         state = meta["training_state"]
         ledger = Ledger("training", counts=Counter(state["ledger"]))
     else:
-        chip = Chip(cfg, n_in, len(index.labels))
+        chip = make_chip(cfg, n_in, len(index.labels))
         chip.initialise(t_s=0.0)
         state = {
             "epoch": 0,
@@ -119,6 +126,7 @@ def train(
     while state["epoch"] < tc.epochs:
         epoch = state["epoch"]
         order = np.random.default_rng([cfg.seed, 3, epoch]).permutation(n)
+        rule.start_epoch(epoch)
         copy = epoch % train_data.features.shape[0]
         while state["batch"] < per_epoch:
             b = state["batch"]
@@ -132,7 +140,7 @@ def train(
                 train_data.keys[idx],
                 stream=1 + epoch,
             )
-            result = chip.forward(spikes, snaps, ledger)
+            result = rule.forward(spikes, snaps, ledger)
             labels = train_data.labels[idx]
             t_update = t_s + idx.size * period
             rule.update(result, spikes, labels, t_update, state["updates"], ledger)

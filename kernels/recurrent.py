@@ -1,0 +1,330 @@
+"""Recurrent adaptive LIF (ALIF) layer on a crossbar, with e-prop eligibility traces.
+
+One compiled pass runs a batch of clips through time. Per clip b and step t:
+
+    x(t)      = [input spikes s(t), hidden spikes z(t-1)]           (the tile's rows)
+    I_j(t)    = sum_i x_i(t) W_ij + sqrt(sum_i x_i(t) var_ij) xi     (column read + noise)
+    I_j(t)    -> ADC (if adc_bits > 0)
+    v_j(t)    = alpha v_j(t-1) + I_j(t) - b0 z_j(t-1)                (reset by subtraction)
+    A_j(t)    = b0 + beta a_j(t)                                     (adaptive threshold)
+    z_j(t)    = [v_j(t) >= A_j(t)]
+    a_j(t+1)  = rho a_j(t) + z_j(t)
+    y_k(t)    = kappa y_k(t-1) + sum_j z_j(t) Wout_jk (+ read noise, ADC)
+    score_k   = mean_t y_k(t)
+
+e-prop (Bellec et al., Nat. Commun. 11, 3625, 2020, eqs. for ALIF), per synapse i -> j:
+
+    psi_j(t)      = gamma / b0 * max(0, 1 - |v_j(t) - A_j(t)| / (width b0))   (pseudo-derivative)
+    zbar_i(t)     = alpha zbar_i(t-1) + x_i(t)
+    e_ji(t)       = psi_j(t) (zbar_i(t) - beta eps_ji(t))
+    eps_ji(t+1)   = psi_j(t) zbar_i(t) + (rho - psi_j(t) beta) eps_ji(t)
+    ebar_ji(t)    = kappa ebar_ji(t-1) + e_ji(t)                      (filtered like y)
+    F_ji          = sum_t ebar_ji(t)
+
+With the loss L = CE(softmax(score), label) and output error err_k = p_k - onehot_k, the
+e-prop gradient is dL/dW_ji = (1/T) (B err)_j F_ji (B: random or output weights), and the
+output weights' exact gradient is dL/dWout_jk = err_k (1/T) sum_t zbar_out_j(t) with
+zbar_out the kappa-filtered hidden spikes. Traces change only at steps where psi_j(t) > 0
+(an "eligibility event"); in between they decay geometrically, so they are updated lazily,
+per postsynaptic neuron, at its next event and at the end of the clip. The synapse work is
+therefore proportional to eligibility events x fan-in, which is what the ledger counts.
+
+Read-noise deviates of clip b come from the stream keyed (seed, STREAM_RECURRENT_NOISE,
+call_key, 2 (b T + t) + layer), so results do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+from devices.jit import parallel_jit
+
+from .crossbar import adc_convert
+from .rng import key4, next_normal
+
+STREAM_RECURRENT_NOISE = 31
+
+# Columns of RecurrentOutputs.counts (per clip).
+COUNT_INPUT_ROWS = 0  # input spikes driving hidden-tile rows
+COUNT_RECURRENT_ROWS = 1  # hidden spikes driving hidden-tile rows (one step later)
+COUNT_HIDDEN_SPIKES = 2  # hidden spikes (each also drives an output-tile row)
+COUNT_ELIGIBILITY_EVENTS = 3  # (neuron, step) pairs with psi > 0
+COUNT_HIDDEN_READ_STEPS = 4  # steps in which the hidden tile was read (any row active)
+COUNT_OUTPUT_READ_STEPS = 5  # steps in which the output tile was read
+COUNT_ADC_SATURATIONS = 6
+N_COUNTS = 7
+
+
+class AlifConstants(NamedTuple):
+    """Per-step neuron and learning constants (dimensionless, weight units)."""
+
+    alpha: float  # membrane decay exp(-dt / tau_m)
+    rho: float  # adaptation decay exp(-dt / tau_a)
+    beta: float  # threshold increase per unit of adaptation (0: plain LIF)
+    b0: float  # base threshold
+    kappa: float  # output integrator decay exp(-dt / tau_out)
+    psi_gamma: float  # pseudo-derivative height (dampening factor)
+    psi_width: float  # pseudo-derivative half width, in units of b0
+    adc_bits: int  # 0: no conversion (ideal)
+    adc_range: float  # full scale of the ADC, +-, weight units
+
+
+class RecurrentSynapses(NamedTuple):
+    """Effective weights of the hidden tile (rows: inputs then hidden neurons) and of the
+    output tile, their read-noise variances (weight units squared) and the summed
+    conductance of each row (uS, for read energy)."""
+
+    w_hidden: np.ndarray  # (n_in + n_hidden, n_hidden) float64
+    var_hidden: np.ndarray  # same shape, float32 or float64
+    row_g_hidden_uS: np.ndarray  # (n_in + n_hidden,)
+    w_output: np.ndarray  # (n_hidden, n_out)
+    var_output: np.ndarray
+    row_g_output_uS: np.ndarray  # (n_hidden,)
+
+
+class RecurrentOutputs(NamedTuple):
+    scores: np.ndarray  # (B, n_out) mean output over time
+    trace_sums: np.ndarray  # (B, n_in + n_hidden, n_hidden) F_ji; untouched without traces
+    zbar_out_mean: np.ndarray  # (B, n_hidden) (1/T) sum_t kappa-filtered hidden spikes
+    hidden_counts: np.ndarray  # (B, n_hidden) spikes per neuron
+    counts: np.ndarray  # (B, N_COUNTS) int64
+    read_g_uS: np.ndarray  # (B,) summed row conductance of every activated row
+
+    @classmethod
+    def empty(cls, batch: int, n_pre: int, n_hidden: int, n_out: int, with_traces: bool):
+        traces = np.empty((batch, n_pre, n_hidden) if with_traces else (batch, 0, 0))
+        return cls(
+            np.empty((batch, n_out)),
+            traces,
+            np.empty((batch, n_hidden)),
+            np.empty((batch, n_hidden), np.int64),
+            np.zeros((batch, N_COUNTS), np.int64),
+            np.zeros(batch),
+        )
+
+
+def geometric_sums(decay: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """powers[n] = decay^n and sums[n] = sum_{m=1..n} decay^m for n = 0..steps."""
+    powers = decay ** np.arange(steps + 1, dtype=np.float64)
+    sums = np.concatenate([[0.0], np.cumsum(powers[1:])])
+    return powers, sums
+
+
+@parallel_jit
+def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed, call_key, out):
+    batch, steps, n_in = spikes.shape
+    n_pre, n_hid = syn.w_hidden.shape
+    n_out = syn.w_output.shape[1]
+    kappa_pow, kappa_sum, rho_pow = tables
+    half = 2.0 ** (const.adc_bits - 1) if const.adc_bits > 0 else 1.0
+    lsb = const.adc_range / half
+    psi_scale = const.psi_gamma / const.b0
+    psi_half_width = const.psi_width * const.b0
+    # Unpacked outside the parallel loop: numba's parfor lowering does not reliably write
+    # through tuple attributes inside it.
+    scores_out, traces_out, zbar_out_mean, hidden_counts, counts_out, read_g_out = out
+    for b in numba.prange(batch):
+        v = np.zeros(n_hid)
+        adapt = np.zeros(n_hid)
+        z_prev = np.zeros(n_hid, np.uint8)
+        z = np.zeros(n_hid, np.uint8)
+        zbar = np.zeros(n_pre)
+        zbar_out = np.zeros(n_hid)
+        y = np.zeros(n_out)
+        current = np.zeros(n_hid)
+        current_var = np.zeros(n_hid)
+        out_current = np.zeros(n_out)
+        out_var = np.zeros(n_out)
+        rows = np.empty(n_pre, np.int64)
+        score = np.zeros(n_out)
+        zsum = np.zeros(n_hid)
+        spike_count = np.zeros(n_hid, np.int64)
+        if with_traces:
+            ebar = np.zeros((n_hid, n_pre))
+            eps = np.zeros((n_hid, n_pre))
+            last = np.full(n_hid, -1, np.int64)
+            fsum = np.zeros((n_hid, n_pre))
+        counts = counts_out[b]
+        for t in range(steps):
+            # rows of the hidden tile active at this step
+            n_rows = 0
+            for i in range(n_in):
+                if spikes[b, t, i] != 0:
+                    rows[n_rows] = i
+                    n_rows += 1
+            counts[COUNT_INPUT_ROWS] += n_rows
+            n_input_rows = n_rows
+            for k in range(n_hid):
+                if z_prev[k] != 0:
+                    rows[n_rows] = n_in + k
+                    n_rows += 1
+            counts[COUNT_RECURRENT_ROWS] += n_rows - n_input_rows
+            # presynaptic traces (every row, active or not: they decay)
+            for i in range(n_pre):
+                zbar[i] *= const.alpha
+            for r in range(n_rows):
+                zbar[rows[r]] += 1.0
+            # column currents
+            for j in range(n_hid):
+                current[j] = 0.0
+                current_var[j] = 0.0
+            for r in range(n_rows):
+                i = rows[r]
+                read_g_out[b] += syn.row_g_hidden_uS[i]
+                for j in range(n_hid):
+                    current[j] += syn.w_hidden[i, j]
+                if with_noise:
+                    for j in range(n_hid):
+                        current_var[j] += syn.var_hidden[i, j]
+            if n_rows > 0:
+                counts[COUNT_HIDDEN_READ_STEPS] += 1
+                state = key4(seed, STREAM_RECURRENT_NOISE, call_key, 2 * (b * steps + t))
+                for j in range(n_hid):
+                    c = current[j]
+                    if with_noise:
+                        xi, state = next_normal(state)
+                        c += math.sqrt(current_var[j]) * xi
+                    if const.adc_bits > 0:
+                        c, sat = adc_convert(c, half, lsb)
+                        counts[COUNT_ADC_SATURATIONS] += sat
+                    current[j] = c
+            # neurons
+            for j in range(n_hid):
+                v[j] = const.alpha * v[j] + current[j] - const.b0 * z_prev[j]
+                threshold = const.b0 + const.beta * adapt[j]
+                z[j] = 1 if v[j] >= threshold else 0
+                adapt[j] = const.rho * adapt[j] + z[j]
+                spike_count[j] += z[j]
+                if with_traces:
+                    psi = psi_scale * max(0.0, 1.0 - abs(v[j] - threshold) / psi_half_width)
+                    if psi > 0.0:
+                        counts[COUNT_ELIGIBILITY_EVENTS] += 1
+                        gap = t - last[j]
+                        e_decay = kappa_pow[gap]
+                        e_sum = kappa_sum[gap - 1]
+                        a_decay = rho_pow[gap - 1]
+                        for i in range(n_pre):
+                            fsum[j, i] += ebar[j, i] * e_sum
+                            ep = eps[j, i] * a_decay
+                            e = psi * (zbar[i] - const.beta * ep)
+                            eps[j, i] = psi * zbar[i] + (const.rho - psi * const.beta) * ep
+                            ebar[j, i] = ebar[j, i] * e_decay + e
+                            fsum[j, i] += ebar[j, i]
+                        last[j] = t
+            # output integrators
+            n_out_rows = 0
+            for k in range(n_out):
+                out_current[k] = 0.0
+                out_var[k] = 0.0
+            for j in range(n_hid):
+                zbar_out[j] = const.kappa * zbar_out[j] + z[j]
+                zsum[j] += zbar_out[j]
+                if z[j] != 0:
+                    n_out_rows += 1
+                    read_g_out[b] += syn.row_g_output_uS[j]
+                    for k in range(n_out):
+                        out_current[k] += syn.w_output[j, k]
+                    if with_noise:
+                        for k in range(n_out):
+                            out_var[k] += syn.var_output[j, k]
+            if n_out_rows > 0:
+                counts[COUNT_OUTPUT_READ_STEPS] += 1
+                state = key4(seed, STREAM_RECURRENT_NOISE, call_key, 2 * (b * steps + t) + 1)
+                for k in range(n_out):
+                    c = out_current[k]
+                    if with_noise:
+                        xi, state = next_normal(state)
+                        c += math.sqrt(out_var[k]) * xi
+                    if const.adc_bits > 0:
+                        c, sat = adc_convert(c, half, lsb)
+                        counts[COUNT_ADC_SATURATIONS] += sat
+                    out_current[k] = c
+            for k in range(n_out):
+                y[k] = const.kappa * y[k] + out_current[k]
+                score[k] += y[k]
+            counts[COUNT_HIDDEN_SPIKES] += n_out_rows
+            for j in range(n_hid):
+                z_prev[j] = z[j]
+        for k in range(n_out):
+            scores_out[b, k] = score[k] / steps
+        for j in range(n_hid):
+            zbar_out_mean[b, j] = zsum[j] / steps
+            hidden_counts[b, j] = spike_count[j]
+        if with_traces:
+            for j in range(n_hid):
+                tail = kappa_sum[steps - 1 - last[j]]
+                for i in range(n_pre):
+                    traces_out[b, i, j] = fsum[j, i] + ebar[j, i] * tail
+
+
+def run_alif(
+    spikes: np.ndarray,
+    synapses: RecurrentSynapses,
+    constants: AlifConstants,
+    with_noise: bool,
+    with_traces: bool,
+    seed: int,
+    call_key: int,
+) -> RecurrentOutputs:
+    """Run clips (B, T, n_in) of binary input spikes through the recurrent layer and the
+    output integrators; see the module docstring for the equations and the outputs."""
+    spikes = np.ascontiguousarray(spikes, dtype=np.uint8)
+    if spikes.ndim != 3:
+        raise ValueError(f"spikes: shape {spikes.shape}: expected (batch, steps, n_in)")
+    batch, steps, n_in = spikes.shape
+    n_pre, n_hidden = synapses.w_hidden.shape
+    n_out = synapses.w_output.shape[1]
+    expected = {
+        "w_hidden": (n_in + n_hidden, n_hidden),
+        "var_hidden": (n_in + n_hidden, n_hidden),
+        "row_g_hidden_uS": (n_in + n_hidden,),
+        "w_output": (n_hidden, n_out),
+        "var_output": (n_hidden, n_out),
+        "row_g_output_uS": (n_hidden,),
+    }
+    for name, shape in expected.items():
+        value = getattr(synapses, name)
+        if value.shape != shape:
+            raise ValueError(f"synapses.{name}: shape {value.shape}: expected {shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"synapses.{name}: contains NaN or infinity")
+    if steps < 1:
+        raise ValueError("spikes: expected at least one time step")
+    for name in ("alpha", "rho", "kappa"):
+        value = getattr(constants, name)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"constants.{name}={value!r}: expected a decay in [0, 1]")
+    if not (constants.b0 > 0 and constants.psi_width > 0 and constants.psi_gamma >= 0):
+        raise ValueError(f"constants: expected b0 > 0, psi_width > 0, psi_gamma >= 0: {constants}")
+    if constants.beta < 0:
+        raise ValueError(f"constants.beta={constants.beta!r}: expected >= 0")
+    if constants.adc_bits < 0 or (constants.adc_bits > 0 and not constants.adc_range > 0):
+        raise ValueError(
+            f"constants.adc_bits={constants.adc_bits!r}, adc_range={constants.adc_range!r}:"
+            " expected adc_bits >= 0 and, with an ADC, adc_range > 0"
+        )
+    if seed < 0 or call_key < 0:
+        raise ValueError(f"seed={seed!r}, call_key={call_key!r}: expected integers >= 0")
+    syn = RecurrentSynapses(*(np.ascontiguousarray(a, dtype=np.float64) for a in synapses))
+    const = AlifConstants(
+        *(float(v) for v in constants[:-2]), int(constants.adc_bits), float(constants.adc_range)
+    )
+    kappa_pow, kappa_sum = geometric_sums(const.kappa, steps)
+    rho_pow, _ = geometric_sums(const.rho, steps)
+    out = RecurrentOutputs.empty(batch, n_pre, n_hidden, n_out, with_traces)
+    _alif_eprop_kernel(
+        spikes,
+        syn,
+        const,
+        (kappa_pow, kappa_sum, rho_pow),
+        bool(with_noise),
+        bool(with_traces),
+        np.uint64(seed),
+        np.uint64(call_key),
+        out,
+    )
+    return out

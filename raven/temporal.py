@@ -1,0 +1,246 @@
+"""The temporal Raven: a recurrent spiking network that listens to speech frame by frame.
+
+Audio features enter as time: each 20 ms frame is ``steps_per_frame`` time steps, and each
+coefficient drives an ON and an OFF input channel (rate-coded by how far the standardised
+coefficient lies above or below its training mean, or send-on-delta). Input and recurrent
+synapses share one crossbar layer (rows: input channels, then hidden neurons; columns:
+hidden neurons), so the recurrent spikes of step t-1 and the input spikes of step t drive
+the same column lines; each column current goes through an ADC into a digital adaptive LIF
+(ALIF) neuron. Hidden spikes drive a second crossbar whose columns feed leaky output
+integrators; the class score is the output averaged over the clip.
+
+Training is on chip by e-prop (``kernels.recurrent``; Bellec et al., Nat. Commun. 11, 3625,
+2020): digital per-synapse eligibility traces, a learning signal broadcast from the output
+error through fixed random feedback (or the output weights), and weight changes realised
+only as pulses through the mixed-precision accumulators and the device pulse model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from devices.pcm import preset
+from kernels.recurrent import (
+    COUNT_ADC_SATURATIONS,
+    COUNT_ELIGIBILITY_EVENTS,
+    COUNT_HIDDEN_READ_STEPS,
+    COUNT_HIDDEN_SPIKES,
+    COUNT_INPUT_ROWS,
+    COUNT_OUTPUT_READ_STEPS,
+    COUNT_RECURRENT_ROWS,
+    AlifConstants,
+    RecurrentOutputs,
+    RecurrentSynapses,
+    run_alif,
+)
+
+from .chip import Chip, CrossbarLayer
+from .config import RavenConfig
+from .ledger import Ledger
+
+# Digital words of e-prop state per synapse: the filtered eligibility trace, the adaptation
+# eligibility (ALIF only) and the running sum of the filtered trace.
+TRACE_WORDS_LIF = 2
+TRACE_WORDS_ALIF = 3
+# Arithmetic per synapse and eligibility event (see kernels.recurrent): decay and add of
+# the running sum, the adaptation trace (2 mult + add), the trace itself (mult + add).
+TRACE_OPS_PER_EVENT = 4
+
+
+def decay_per_step(tau_ms: float, dt_ms: float) -> float:
+    """exp(-dt / tau): the per-step decay of a first-order low-pass filter."""
+    return math.exp(-dt_ms / tau_ms)
+
+
+@dataclass
+class TemporalResult:
+    """What one forward pass of a batch gives to evaluation and learning."""
+
+    scores: np.ndarray  # (B, n_classes), weight units
+    outputs: RecurrentOutputs
+    synapses: RecurrentSynapses  # the effective weights this pass read
+    steps: int
+
+
+class TemporalChip:
+    """Recurrent ALIF layer and output integrators on two crossbar layers."""
+
+    def __init__(self, cfg: RavenConfig, n_in: int, n_classes: int):
+        self.cfg = cfg
+        self.n_in, self.n_classes = n_in, n_classes
+        tc, net = cfg.temporal, cfg.network
+        self.params = preset(cfg.device.preset)
+        rng = np.random.default_rng([cfg.seed, 1])
+        n_hidden = tc.n_hidden
+        self.hidden = CrossbarLayer(
+            n_in + n_hidden, n_hidden, self.params, net.tile_rows, net.tile_cols, rng
+        )
+        self.output = CrossbarLayer(
+            n_hidden, n_classes, self.params, net.tile_rows, net.tile_cols, rng
+        )
+        # Fixed random feedback (random e-prop); used when tc.feedback == "random".
+        self.feedback = rng.standard_normal((n_classes, n_hidden)) / np.sqrt(n_hidden)
+        self.mac_step = 0  # key of the next forward pass's noise stream; saved with the chip
+        # Read gain of each hidden-layer row: recurrent rows are driven at a lower read
+        # amplitude so that their small weights span the conductance range.
+        self.row_gain = np.concatenate(
+            [np.ones(n_in), np.full(n_hidden, tc.w_max_recurrent / tc.w_max_hidden)]
+        )
+        dt_ms = cfg.features.stride_ms / tc.steps_per_frame
+        self.constants = AlifConstants(
+            alpha=decay_per_step(tc.tau_membrane_ms, dt_ms),
+            rho=decay_per_step(tc.tau_adaptation_ms, dt_ms),
+            beta=tc.adaptation_beta,
+            b0=1.0,
+            kappa=decay_per_step(tc.tau_output_ms, dt_ms),
+            psi_gamma=tc.pseudo_derivative_gamma,
+            psi_width=tc.pseudo_derivative_width,
+            adc_bits=tc.adc_bits,
+            adc_range=tc.adc_range,
+        )
+
+    # Drift compensation reads the layers the same way as the static chip.
+    reference_columns = Chip.reference_columns
+    compensation_gains = Chip.compensation_gains
+
+    @property
+    def n_hidden(self) -> int:
+        return self.cfg.temporal.n_hidden
+
+    def layers(self) -> tuple[CrossbarLayer, CrossbarLayer]:
+        return self.hidden, self.output
+
+    def initialise(self, t_s: float) -> None:
+        """Program random initial weights: input rows N(0, (g_in / sqrt(n_in))^2), recurrent
+        rows N(0, (g_rec / sqrt(n_hidden))^2) with no self-connections (those pairs stay at
+        G_min and are never updated), output N(0, (g_out / sqrt(n_hidden))^2)."""
+        tc = self.cfg.temporal
+        rng = np.random.default_rng([self.cfg.seed, 2])
+        n_in, n_hid = self.n_in, self.n_hidden
+        w_hidden = np.concatenate(
+            [
+                rng.normal(0.0, tc.input_init_gain / np.sqrt(n_in), (n_in, n_hid)),
+                rng.normal(0.0, tc.recurrent_init_gain / np.sqrt(n_hid), (n_hid, n_hid)),
+            ]
+        )
+        w_hidden[self.self_connections()] = 0.0
+        w_out = rng.normal(0.0, tc.output_init_gain / np.sqrt(n_hid), (n_hid, self.n_classes))
+        self.hidden.program(w_hidden / self.row_gain[:, None], t_s, w_max=tc.w_max_hidden)
+        self.output.program(w_out, t_s, w_max=tc.w_max_output)
+
+    def self_connections(self) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the hidden layer's self-connection pairs (row n_in + j, column j)."""
+        j = np.arange(self.n_hidden)
+        return self.n_in + j, j
+
+    def snapshots(self, t_s: float):
+        return [layer.snapshot(t_s, self.cfg.device.drift) for layer in self.layers()]
+
+    @staticmethod
+    def _assemble(layer: CrossbarLayer, snaps, gain: np.ndarray | None, row_gain=None):
+        """Whole-layer effective weights (weight units), noise variances and row sums."""
+        w = np.empty((layer.n_in, layer.n_out))
+        var = np.empty((layer.n_in, layer.n_out))
+        row_g = np.zeros(layer.n_in)
+        for r, c, _tile in layer.all_tiles():
+            (r0, r1), (c0, c1) = layer.row_splits[r], layer.col_splits[c]
+            snap = snaps[r][c]
+            w[r0:r1, c0:c1] = snap.g_eff_uS
+            var[r0:r1, c0:c1] = snap.var_uS2
+            row_g[r0:r1] += snap.row_g_sum_uS
+        w /= layer.scale_uS
+        var /= layer.scale_uS**2
+        if row_gain is not None:
+            w *= row_gain[:, None]
+            var *= row_gain[:, None] ** 2
+        if gain is not None:
+            w *= gain
+            var *= gain**2
+        return w, var, row_g
+
+    def synapses(self, snaps, column_gain=None) -> RecurrentSynapses:
+        gains = column_gain or (None, None)
+        wh, vh, gh = self._assemble(self.hidden, snaps[0], gains[0], self.row_gain)
+        wo, vo, go = self._assemble(self.output, snaps[1], gains[1])
+        return RecurrentSynapses(wh, vh, gh, wo, vo, go)
+
+    def forward(
+        self,
+        spikes: np.ndarray,
+        snaps,
+        ledger: Ledger,
+        seed_offset: int = 0,
+        column_gain: list[np.ndarray] | None = None,
+        with_traces: bool = False,
+    ) -> TemporalResult:
+        """spikes (B, T, n_in) uint8 -> class scores; books every event in ``ledger``.
+        ``column_gain`` (per layer, per column) is the digital drift compensation, folded
+        into each neuron's input scale once per compensation."""
+        steps = spikes.shape[1]
+        synapses = self.synapses(snaps, column_gain)
+        out = run_alif(
+            spikes,
+            synapses,
+            self.constants,
+            with_noise=self.cfg.device.read_noise,
+            with_traces=with_traces,
+            seed=self.cfg.seed + seed_offset,
+            call_key=self.mac_step,
+        )
+        self.mac_step += 1
+        self._book(out, spikes, ledger, with_traces)
+        return TemporalResult(out.scores, out, synapses, steps)
+
+    def _book(self, out: RecurrentOutputs, spikes: np.ndarray, ledger: Ledger, traces: bool):
+        batch, steps, _ = spikes.shape
+        counts = out.counts.sum(axis=0)
+        n_hid, n_cls = self.n_hidden, self.n_classes
+        hidden_rows = int(counts[COUNT_INPUT_ROWS] + counts[COUNT_RECURRENT_ROWS])
+        output_rows = int(counts[COUNT_HIDDEN_SPIKES])
+        hidden_tiles = len(self.hidden.row_splits)
+        output_tiles = len(self.output.row_splits)
+        ledger.add(
+            row_activations=hidden_rows + output_rows,
+            cell_reads=hidden_rows * n_hid + output_rows * n_cls,
+            read_g_sum_uS=float(out.read_g_uS.sum()),
+            synaptic_ops=hidden_rows * n_hid + output_rows * n_cls,
+            dense_macs=batch * steps * (self.hidden.n_in * n_hid + n_hid * n_cls),
+            # Every column of every row tile is converted when its tile is read; the partial
+            # sums of row-split tiles are then added digitally.
+            adc_conversions=int(counts[COUNT_HIDDEN_READ_STEPS]) * n_hid * hidden_tiles
+            + int(counts[COUNT_OUTPUT_READ_STEPS]) * n_cls * output_tiles,
+            partial_sum_adds=int(counts[COUNT_HIDDEN_READ_STEPS]) * n_hid * (hidden_tiles - 1)
+            + int(counts[COUNT_OUTPUT_READ_STEPS]) * n_cls * (output_tiles - 1),
+            neuron_updates=batch * steps * (n_hid + n_cls),
+            spikes_routed=output_rows,
+            input_spikes=int(counts[COUNT_INPUT_ROWS]),
+            input_slots=spikes.size,
+            hidden_slots=batch * steps * n_hid,
+            clips=batch,
+        )
+        if counts[COUNT_ADC_SATURATIONS]:
+            ledger.add(adc_saturations=int(counts[COUNT_ADC_SATURATIONS]))
+        if traces:
+            events = int(counts[COUNT_ELIGIBILITY_EVENTS])
+            ledger.add(
+                eligibility_events=events,
+                digital_macs=events * self.hidden.n_in * TRACE_OPS_PER_EVENT,
+            )
+            words = TRACE_WORDS_ALIF if self.cfg.temporal.adaptation_beta > 0 else TRACE_WORDS_LIF
+            # each event reads and writes every trace word of the neuron's fan-in
+            ledger.add(trace_word_accesses=2 * events * self.hidden.n_in * words)
+
+    def trace_memory_words(self) -> int:
+        """Digital eligibility-trace words the chip holds (one set per synapse)."""
+        words = TRACE_WORDS_ALIF if self.cfg.temporal.adaptation_beta > 0 else TRACE_WORDS_LIF
+        return self.hidden.n_in * self.n_hidden * words
+
+
+def make_chip(cfg: RavenConfig, n_in: int, n_classes: int) -> Chip | TemporalChip:
+    """The chip of the configured architecture."""
+    if cfg.architecture == "temporal":
+        return TemporalChip(cfg, n_in, n_classes)
+    return Chip(cfg, n_in, n_classes)
