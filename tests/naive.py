@@ -296,9 +296,9 @@ def refresh(plus, minus, upper_frac, lower_frac, seed, step, t_s, args):
                 if dev["fault"][i, j] != 0:
                     continue
                 if target > 0:
-                    target = min(target, args.g_max_uS)
+                    target = min(max(target, args.g_min_uS), dev["g_max"][i, j])
                     dev["g_prog"][i, j] = ph.programmed_conductance_uS(
-                        target, args.g_max_uS, args.prog, z_prog
+                        target, args.g_min_uS, dev["g_max"][i, j], args.g_max_uS, args.prog, z_prog
                     )
                     dev["history"][i, j] = 0.0
                     dev["nu"][i, j] = ph.drift_exponent(target / args.g_max_uS, args.drift, z_nu)
