@@ -133,6 +133,19 @@ def test_no_write_leaves_a_device_outside_its_own_range(name):
         assert_in_own_range(arr, "tile update and refresh")
 
 
+def test_refresh_reprograms_within_each_device_range():
+    """Refresh of pairs whose G+ sits at its own G_max: the difference it reprograms is
+    close to G_max,dev, and programming noise must not push G+ above it."""
+    side = math.isqrt(N)
+    tile = DifferentialTile(side, side, pcm.preset("aihwkit-pcm"), rng=16)
+    tile.plus.state.g_prog_uS[:] = tile.plus.state.g_max_uS
+    tile.minus.state.g_prog_uS[:] = 0.5
+    events = tile.refresh(0.0, upper_frac=0.5, lower_frac=0.0, seed=4)
+    assert events.refreshed_pairs > 0.9 * side * side
+    for arr in (tile.plus, tile.minus):
+        assert_in_own_range(arr, "refresh")
+
+
 # -- 2. programming at the range edges -------------------------------------------------------
 @pytest.mark.parametrize("name", PRESET_NAMES)
 @pytest.mark.parametrize("where", ["g_min", "middle", "g_max"])
