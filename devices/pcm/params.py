@@ -18,9 +18,12 @@ from . import _validate as v
 class ProgrammingNoiseParams:
     """Programming noise after one programming event (Joshi et al., Nat. Commun. 11, 2473, 2020).
 
-    G_prog = max(0, G_T + N(0, s_p)),
+    G_prog = clip(G_T + N(0, s_p), G_min, G_max,dev) with G_T at most G_max,dev,
     s_p = max(0, c0_uS + c1_uS x + c2_uS x^2) * G_max / g_ref_uS,  x = G_T / G_max.
     The polynomial was fitted on devices with G_max = g_ref_uS = 25 uS and is rescaled.
+    The source (and aihwkit) clip at 0 only; clipping at the device's own range instead
+    keeps a programmed device physically possible (it biases the mean within ~s_p of the
+    range edges, as a saturating device does).
     """
 
     c0_uS: float = 0.26348
