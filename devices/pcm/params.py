@@ -280,7 +280,9 @@ class EnergyParams:
 
 
 def _default_amplitude_levels() -> tuple[float, ...]:
-    # 8 equally spaced current levels, the largest being the nominal fitted pulse.
+    # 8 equally spaced current levels, the largest being the nominal fitted pulse. That the
+    # response's mean and spread scale linearly with the level is an assumption (no source
+    # fits the response against amplitude); stats and the README say so.
     return tuple((k + 1) / 8 for k in range(8))
 
 
