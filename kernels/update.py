@@ -531,16 +531,18 @@ def rewrite_device(
     state,
 ):
     """RESET device (i, j), then program it to target_uS (one-shot, with programming noise)
-    unless the target is 0. Draws its three deviates even for a stuck device, so the streams
-    of the other devices do not depend on faults. Returns the stream state."""
+    unless the target is 0; the target is clipped to the device's own range [g_min_uS,
+    gmx[i, j]] and so is the programmed conductance. Draws its three deviates even for a
+    stuck device, so the streams of the other devices do not depend on faults. Returns the
+    stream state."""
     z_reset, state = next_normal(state)
     z_prog, state = next_normal(state)
     z_nu, state = next_normal(state)
     if f[i, j] != 0:
         return state
     if target_uS > 0.0:
-        target = min(target_uS, g_max_uS)
-        g[i, j] = programmed_conductance_uS(target, g_max_uS, prog, z_prog)
+        target = min(max(target_uS, g_min_uS), gmx[i, j])
+        g[i, j] = programmed_conductance_uS(target, g_min_uS, gmx[i, j], g_max_uS, prog, z_prog)
         h[i, j] = 0.0
         nu[i, j] = drift_exponent(target / g_max_uS, drift, z_nu)
     else:

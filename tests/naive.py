@@ -3,7 +3,9 @@
 They call the same scalar device physics (``devices.pcm.physics``) and the same
 counter-based random streams (``kernels.rng``) as the kernels, so in noise-free mode (and,
 for the pulse updates, even with noise) a kernel must reproduce them exactly: what is
-tested is the kernels' indexing, ordering, sign conventions and bookkeeping.
+tested is the kernels' indexing, ordering, sign conventions and bookkeeping, not the
+physics. The physics itself is checked against independent plain-numpy oracles in
+``tests/test_pcm_oracles.py``.
 """
 
 from __future__ import annotations
@@ -296,9 +298,9 @@ def refresh(plus, minus, upper_frac, lower_frac, seed, step, t_s, args):
                 if dev["fault"][i, j] != 0:
                     continue
                 if target > 0:
-                    target = min(target, args.g_max_uS)
+                    target = min(max(target, args.g_min_uS), dev["g_max"][i, j])
                     dev["g_prog"][i, j] = ph.programmed_conductance_uS(
-                        target, args.g_max_uS, args.prog, z_prog
+                        target, args.g_min_uS, dev["g_max"][i, j], args.g_max_uS, args.prog, z_prog
                     )
                     dev["history"][i, j] = 0.0
                     dev["nu"][i, j] = ph.drift_exponent(target / args.g_max_uS, args.drift, z_nu)

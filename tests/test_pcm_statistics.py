@@ -56,7 +56,11 @@ def test_drift_factor_and_read_noise_match_formulas(g_target_uS, t_s):
     g_drift = arr.read(t_s, noise=False)
     factor = g_drift / g_prog
     mu, s = joshi_nu_moments(g_target_uS / G_MAX)
-    expected = expected_drift_factor(mu, s, t_s, 20.0)
+    # E[((t + 20)/20)^-|nu|], nu ~ N(mu, s), by Gauss-Hermite quadrature written out here.
+    nodes, weights = np.polynomial.hermite_e.hermegauss(64)
+    ratio = (t_s + 20.0) / 20.0
+    expected = float(np.sum(weights * ratio ** -np.abs(mu + s * nodes)) / math.sqrt(2 * math.pi))
+    assert expected == pytest.approx(expected_drift_factor(mu, s, t_s, 20.0), rel=1e-12)
     assert abs(factor.mean() - expected) < K * factor.std(ddof=1) / math.sqrt(N)
     # Every device follows ((t + t0)/t0)^(-nu) with its own, kept exponent.
     np.testing.assert_allclose(factor, ((t_s + 20.0) / 20.0) ** (-arr.nu), rtol=1e-12)

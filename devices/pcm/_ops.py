@@ -50,15 +50,32 @@ def read_devices(g_prog, t_prog, nu, t_s, g_max_uS, drift, read, z, with_noise, 
 
 @array_jit
 def program_devices(
-    g_prog, t_prog, nu, history, fault, g_target, selected, t_s, g_max_uS, prog, drift, z_prog, z_nu
+    g_prog,
+    t_prog,
+    nu,
+    history,
+    fault,
+    g_max_dev,
+    g_target,
+    selected,
+    t_s,
+    g_min_uS,
+    g_max_uS,
+    prog,
+    drift,
+    z_prog,
+    z_nu,
 ):
     """One-shot programming of the selected devices to g_target (programming noise, fresh
-    drift exponent). A full SET ramp leaves no partial-SET history. Returns devices written."""
+    drift exponent), within each device's own range [g_min_uS, g_max_dev[i]]. A full SET
+    ramp leaves no partial-SET history. Returns devices written."""
     written = 0
     for i in range(g_prog.size):
         if not selected[i] or fault[i] != FAULT_NONE:
             continue
-        g_prog[i] = programmed_conductance_uS(g_target[i], g_max_uS, prog, z_prog[i])
+        g_prog[i] = programmed_conductance_uS(
+            g_target[i], g_min_uS, g_max_dev[i], g_max_uS, prog, z_prog[i]
+        )
         t_prog[i] = t_s
         nu[i] = drift_exponent(g_target[i] / g_max_uS, drift, z_nu[i])
         history[i] = 0.0

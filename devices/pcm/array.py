@@ -81,6 +81,16 @@ def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
     raise ValueError(f"rng={rng!r}: expected a numpy.random.Generator, an int seed or None")
 
 
+def _finite_time(t_s, name: str) -> float:
+    try:
+        t = float(t_s)
+    except (TypeError, ValueError):
+        t = float("nan")
+    if not np.isfinite(t):
+        raise ValueError(f"{name}={t_s!r}: expected a finite time in s")
+    return t
+
+
 class PCMArray:
     """An array of PCM devices. Conductances in uS, absolute device time in s.
 
@@ -103,10 +113,11 @@ class PCMArray:
         self.params = params
         self.rng = _as_generator(rng)
         self._args = kernel_args(params)
+        t_start_s = _finite_time(t_start_s, "t_start_s")
         self.counts = OpCounts()
         self.energy = EnergyTotals()
-        self._t_last_write_s = float(t_start_s)
-        self.state = self._fresh_state(float(t_start_s))
+        self._t_last_write_s = t_start_s
+        self.state = self._fresh_state(t_start_s)
 
     # -- construction ------------------------------------------------------------------
     def _fresh_state(self, t_start_s: float) -> PCMState:
@@ -115,6 +126,7 @@ class PCMArray:
         g_max = p.g_max_uS * np.maximum(
             _MIN_REL, 1.0 + var.g_max_rel_std * self.rng.standard_normal(n)
         )
+        g_max = np.maximum(g_max, p.g_min_uS)  # a range never ends below G_min
         step = np.maximum(_MIN_REL, 1.0 + var.step_rel_std * self.rng.standard_normal(n))
         edges = np.cumsum(
             [faults.frac_stuck_g_min, faults.frac_stuck_g_max, faults.frac_stuck_random]
@@ -190,14 +202,12 @@ class PCMArray:
 
     @t_last_write_s.setter
     def t_last_write_s(self, t_s: float) -> None:
-        self._t_last_write_s = float(t_s)
+        self._t_last_write_s = _finite_time(t_s, "t_last_write_s")
 
     def check_time(self, t_s: float, what: str) -> float:
         """``t_s`` as a float if it is finite and not before the latest write, else a
         ValueError naming ``what``."""
-        t = float(t_s)
-        if not np.isfinite(t):
-            raise ValueError(f"{what}: t_s={t_s!r}: expected a finite time in s")
+        t = _finite_time(t_s, f"{what}: t_s")
         if t < self._t_last_write_s:
             raise ValueError(
                 f"{what}: t_s={t!r} is earlier than the latest write at {self._t_last_write_s!r} s;"
@@ -252,9 +262,11 @@ class PCMArray:
             s.nu,
             s.history,
             s.fault,
+            s.g_max_uS,
             target,
             selected,
             t,
+            a.g_min_uS,
             a.g_max_uS,
             a.prog,
             a.drift,

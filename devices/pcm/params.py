@@ -18,9 +18,12 @@ from . import _validate as v
 class ProgrammingNoiseParams:
     """Programming noise after one programming event (Joshi et al., Nat. Commun. 11, 2473, 2020).
 
-    G_prog = max(0, G_T + N(0, s_p)),
+    G_prog = clip(G_T + N(0, s_p), G_min, G_max,dev) with G_T at most G_max,dev,
     s_p = max(0, c0_uS + c1_uS x + c2_uS x^2) * G_max / g_ref_uS,  x = G_T / G_max.
     The polynomial was fitted on devices with G_max = g_ref_uS = 25 uS and is rescaled.
+    The source (and aihwkit) clip at 0 only; clipping at the device's own range instead
+    keeps a programmed device physically possible (it biases the mean within ~s_p of the
+    range edges, as a saturating device does).
     """
 
     c0_uS: float = 0.26348
@@ -37,11 +40,20 @@ class ProgrammingNoiseParams:
         v.non_negative(owner, "scale", self.scale)
 
 
+TIME_ORIGINS = ("end_of_programming", "reference_read")
+
+
 @dataclass(frozen=True, slots=True)
 class DriftParams:
     """Power-law drift with a per-device exponent (Joshi 2020; aihwkit ``PCMLikeNoiseModel``).
 
-    G(t) = G_prog ((t + t0_s) / t0_s)^(-nu), t counted from the end of programming.
+    t is counted from the end of the write. ``time_origin`` says what G_prog is:
+    - "end_of_programming" (Joshi 2020 / aihwkit): G(t) = G_prog ((t + t0_s) / t0_s)^(-nu),
+      G_prog being the conductance at the end of programming (factor 1 at t = 0);
+    - "reference_read" (Nandakumar 2018): G_prog is the conductance read t0_s after the
+      write, as in the source's G(t) = G(t0) (t / t0)^(-nu); G(t) = G_prog (t/t0_s)^(-nu)
+      for t >= t0_s (factor exactly 1 at t0_s) and G_prog before (no fit covers t < t0_s;
+      holding it keeps drift from ever raising G).
     nu = |N(mu_nu, s_nu)| drawn once per programming event and kept by the device, with
     mu_nu = clip(nu_mean_log_slope ln x + nu_mean_offset, nu_mean_min, nu_mean_max),
     s_nu  = clip(nu_std_log_slope ln x + nu_std_offset, nu_std_min, nu_std_max).
@@ -57,10 +69,15 @@ class DriftParams:
     nu_std_min: float = 0.008
     nu_std_max: float = 0.045
     x_floor: float = 1e-7  # ln x is taken of max(x, x_floor): a RESET device has x ~ 0
+    time_origin: str = "end_of_programming"  # or "reference_read" (see above)
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
         v.positive(owner, "t0_s", self.t0_s)
+        if self.time_origin not in TIME_ORIGINS:
+            raise ValueError(
+                f"{owner}.time_origin={self.time_origin!r}: expected one of {TIME_ORIGINS}"
+            )
         for name in ("nu_mean_log_slope", "nu_mean_offset", "nu_std_log_slope", "nu_std_offset"):
             v.finite(owner, name, getattr(self, name))
         v.in_range(owner, "nu_mean_min", self.nu_mean_min, 0.0, 1.0)
@@ -80,7 +97,11 @@ class ReadNoiseParams:
     Q_s = min(flicker_coeff / max(x^flicker_exponent, flicker_floor), flicker_max),
     t = time since programming + drift t0 (accumulated 1/f noise, Joshi 2020 / aihwkit),
     x = G_prog / G_max. The last two terms express a time-independent read noise
-    (Nandakumar 2018: 0.03 G + 0.13 uS). G_read = max(0, G_d + std * N(0, 1)).
+    (Nandakumar 2018: 0.03 G + 0.13 uS). G_read = G_d + std * N(0, 1), not clipped at 0:
+    the noise is that of the sensing, and the crossbar MAC sums exactly these unclipped
+    reads, so a single read and a MAC agree in distribution. (aihwkit clips a read at 0; the
+    two differ only where std is comparable to G_d, e.g. at G_d = 0.1 uS with 0.133 uS of
+    noise the clipped mean would be 0.117 uS instead of 0.1 uS.)
     """
 
     flicker_coeff: float = 0.0088
@@ -107,9 +128,16 @@ class NandakumarPulseParams:
     """Partial-SET response with a pulse-history term (Nandakumar et al., J. Appl. Phys. 124,
     152135, 2018; constants as in a third-party re-implementation of that paper's model).
 
-    dG ~ N(mu, s) uS per pulse, mu = mean_g_coeff G + mean_offset_uS + mean_history_uS P,
-    s = max(0, std_g_coeff G + std_offset_uS + std_history_uS P). P is set to 1 by RESET
+    dG ~ N(mu, s) uS per pulse, mu = mean_g_coeff G + r (mean_offset_uS + mean_history_uS P),
+    s = max(0, std_g_coeff G + r (std_offset_uS + std_history_uS P)). P is set to 1 by RESET
     and multiplied by exp(-1 / history_decay_pulses) after every pulse.
+
+    The fit was made on devices of range g_ref_uS = 12 uS. On a preset of range G_max it is
+    applied in relative units, x = G / G_max, dx = f(x) with the fitted f: hence the factor
+    r = G_max / g_ref_uS on the constant terms (r = 1 for ``nandakumar2018``). The curve
+    keeps its shape: the mean increment vanishes at the same fraction of the range,
+    G_sat = r mean_offset_uS / -mean_g_coeff (10.5 of 12 uS, 21.8 of 25 uS), and is
+    positive below it.
     """
 
     mean_g_coeff: float = -0.084
@@ -119,6 +147,7 @@ class NandakumarPulseParams:
     std_offset_uS: float = 0.260
     std_history_uS: float = 2.15
     history_decay_pulses: float = 2.6
+    g_ref_uS: float = 12.0
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
@@ -132,6 +161,7 @@ class NandakumarPulseParams:
         ):
             v.finite(owner, name, getattr(self, name))
         v.positive(owner, "history_decay_pulses", self.history_decay_pulses)
+        v.positive(owner, "g_ref_uS", self.g_ref_uS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +280,9 @@ class EnergyParams:
 
 
 def _default_amplitude_levels() -> tuple[float, ...]:
-    # 8 equally spaced current levels, the largest being the nominal fitted pulse.
+    # 8 equally spaced current levels, the largest being the nominal fitted pulse. That the
+    # response's mean and spread scale linearly with the level is an assumption (no source
+    # fits the response against amplitude); stats and the README say so.
     return tuple((k + 1) / 8 for k in range(8))
 
 

@@ -30,7 +30,8 @@ PROG_C0, PROG_C1, PROG_C2, PROG_G_REF, PROG_SCALE = range(5)
     DRIFT_STD_MIN,
     DRIFT_STD_MAX,
     DRIFT_X_FLOOR,
-) = range(10)
+    DRIFT_T_SHIFT,
+) = range(11)
 (READ_FLICKER, READ_EXPONENT, READ_FLOOR, READ_MAX, READ_T_READ, READ_REL, READ_ABS) = range(7)
 
 PULSE_MODEL_NANDAKUMAR = 0
@@ -73,6 +74,7 @@ def kernel_args(params: PCMParams) -> KernelArgs:
             d.nu_std_min,
             d.nu_std_max,
             d.x_floor,
+            d.t0_s if d.time_origin == "end_of_programming" else 0.0,
         ],
         dtype=np.float64,
     )
@@ -91,13 +93,17 @@ def kernel_args(params: PCMParams) -> KernelArgs:
     q = params.pulse
     if isinstance(q, NandakumarPulseParams):
         model = PULSE_MODEL_NANDAKUMAR
+        # The fit is rescaled to the preset's range in relative units x = G / G_max:
+        # dx = g_coeff x + (offset + history P) / g_ref, i.e. dG = g_coeff G + r (offset +
+        # history P) with r = G_max / g_ref (r = 1 on the range the fit was made for).
+        r = params.g_max_uS / q.g_ref_uS
         pulse = [
             q.mean_g_coeff,
-            q.mean_offset_uS,
-            q.mean_history_uS,
+            q.mean_offset_uS * r,
+            q.mean_history_uS * r,
             q.std_g_coeff,
-            q.std_offset_uS,
-            q.std_history_uS,
+            q.std_offset_uS * r,
+            q.std_history_uS * r,
             math.exp(-1.0 / q.history_decay_pulses),
         ]
     elif isinstance(q, ExpStepPulseParams):
@@ -130,6 +136,12 @@ def kernel_args(params: PCMParams) -> KernelArgs:
 
 
 # Programming -------------------------------------------------------------------------------
+@inlined_scalar_jit
+def clip_conductance_uS(g_uS, g_min_uS, g_max_dev_uS):
+    """The one range rule of every write: G_min <= G <= the device's own G_max,dev."""
+    return min(max(g_uS, g_min_uS), g_max_dev_uS)
+
+
 @scalar_jit
 def programming_noise_std_uS(g_target_uS, g_max_uS, prog):
     """s_p = max(0, c0 + c1 x + c2 x^2) * G_max / g_ref (Joshi 2020)."""
@@ -139,9 +151,13 @@ def programming_noise_std_uS(g_target_uS, g_max_uS, prog):
 
 
 @scalar_jit
-def programmed_conductance_uS(g_target_uS, g_max_uS, prog, z):
-    """G_prog = max(0, G_T + s_p z)."""
-    return max(0.0, g_target_uS + programming_noise_std_uS(g_target_uS, g_max_uS, prog) * z)
+def programmed_conductance_uS(g_target_uS, g_min_uS, g_max_dev_uS, g_max_uS, prog, z):
+    """G_prog = clip(G_T' + s_p(G_T') z, G_min, G_max,dev) with G_T' = min(G_T, G_max,dev):
+    a device is never programmed outside its own range [G_min, G_max,dev]. s_p is Joshi's
+    fit at the nominal G_max (the fit describes the population, not one device)."""
+    target = min(g_target_uS, g_max_dev_uS)
+    g = target + programming_noise_std_uS(target, g_max_uS, prog) * z
+    return clip_conductance_uS(g, g_min_uS, g_max_dev_uS)
 
 
 # Drift -------------------------------------------------------------------------------------
@@ -165,11 +181,20 @@ def drift_exponent(x, drift, z):
 
 @scalar_jit
 def drift_factor(t_since_programming_s, nu, drift):
-    """((t + t0) / t0)^(-nu): 1 at the end of programming, never above 1 for t >= 0."""
+    """(max(t + t_shift, t0) / t0)^(-nu), t the time since the write; never above 1.
+
+    t_shift = t0 ("end_of_programming", Joshi 2020 / aihwkit): ((t + t0)/t0)^(-nu), 1 at
+    the end of programming. t_shift = 0 ("reference_read", Nandakumar 2018): G_prog is the
+    conductance read t0 after the write and G(t) = G_prog (t/t0)^(-nu) for t >= t0; the
+    fit says nothing before t0, where G is held at G_prog so that drift never raises G.
+    """
     if t_since_programming_s == 0.0 or nu == 0.0:
         return 1.0  # the common case inside an update; skips a pow
     t0 = drift[DRIFT_T0]
-    return ((t_since_programming_s + t0) / t0) ** (-nu)
+    t = t_since_programming_s + drift[DRIFT_T_SHIFT]
+    if t <= t0:
+        return 1.0
+    return (t / t0) ** (-nu)
 
 
 # Read noise --------------------------------------------------------------------------------
@@ -186,8 +211,11 @@ def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, dr
 
 @scalar_jit
 def read_conductance_uS(g_drift_uS, noise_std_uS, z):
-    """G_read = max(0, G_d + std z)."""
-    return max(0.0, g_drift_uS + noise_std_uS * z)
+    """G_read = G_d + std z, not clipped: read noise is noise of the sensing, so a read of a
+    low-conductance cell may be negative, as a sensed current may. This is the rule the
+    crossbar MAC applies to a column sum, so single reads and MACs agree in distribution;
+    a NaN is propagated, never hidden."""
+    return g_drift_uS + noise_std_uS * z
 
 
 # Pulses ------------------------------------------------------------------------------------
@@ -198,7 +226,9 @@ def partial_set_increment_uS(
     """Conductance change of one partial-SET pulse (before clipping to the device range).
 
     ``amplitude`` is the relative pulse amplitude (a quantized level in (0, 1]); mean and
-    spread of the response scale with it. ``step_scale`` is the device's fixed step factor.
+    spread of the response scale linearly with it. That scaling is an assumption (no source
+    fits the response against amplitude); the nominal pulse, amplitude 1, is the fitted one.
+    ``step_scale`` is the device's fixed step factor.
     """
     if model == PULSE_MODEL_NANDAKUMAR:
         mu = pulse[NK_MEAN_G] * g_uS + pulse[NK_MEAN_0] + pulse[NK_MEAN_P] * history
@@ -221,11 +251,6 @@ def history_after_pulse(model, pulse, history):
     if model == PULSE_MODEL_NANDAKUMAR:
         return history * pulse[NK_HISTORY_FACTOR]
     return history
-
-
-@inlined_scalar_jit
-def clip_conductance_uS(g_uS, g_min_uS, g_max_dev_uS):
-    return min(max(g_uS, g_min_uS), g_max_dev_uS)
 
 
 @inlined_scalar_jit

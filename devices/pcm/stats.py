@@ -9,6 +9,7 @@ import numpy as np
 from .array import PCMArray
 from .params import PCMParams
 from .physics import (
+    DRIFT_T_SHIFT,
     drift_exponent_moments,
     kernel_args,
     programming_noise_std_uS,
@@ -18,18 +19,70 @@ from .physics import (
 _HERMITE_NODES = 64
 
 
-def expected_drift_factor(mu_nu: float, s_nu: float, t_since_s: float, t0_s: float) -> float:
-    """E[((t + t0)/t0)^(-|nu|)] for nu ~ N(mu_nu, s_nu), by Gauss-Hermite quadrature."""
+PULSE_COUNTS = (1, 5, 20)
+RANGE_FRACTIONS = (0.2, 0.5, 0.8)
+AMPLITUDE_NOTE = (
+    "nominal pulse (the fitted one, amplitude level -1); lower amplitude levels scale the"
+    " mean and spread of the response linearly: an assumption, not fitted to any source"
+)
+
+
+def expected_drift_factor(
+    mu_nu: float, s_nu: float, t_since_s: float, t0_s: float, t_shift_s: float | None = None
+) -> float:
+    """E[(max(t + t_shift, t0)/t0)^(-|nu|)] for nu ~ N(mu_nu, s_nu), by Gauss-Hermite
+    quadrature. t_shift defaults to t0 (time origin at the end of programming)."""
     x, w = np.polynomial.hermite_e.hermegauss(_HERMITE_NODES)
     nu = np.abs(mu_nu + s_nu * x)
-    return float(np.sum(w * ((t_since_s + t0_s) / t0_s) ** (-nu)) / math.sqrt(2 * math.pi))
+    shift = t0_s if t_shift_s is None else t_shift_s
+    ratio = max(t_since_s + shift, t0_s) / t0_s
+    return float(np.sum(w * ratio ** (-nu)) / math.sqrt(2 * math.pi))
+
+
+def _moments(dg: np.ndarray) -> dict:
+    return {
+        "mean_dG_uS": float(dg.mean()),
+        "sem_dG_uS": float(dg.std(ddof=1) / math.sqrt(dg.size)),
+        "std_dG_uS": float(dg.std(ddof=1)),
+        "frac_lowered": float(np.mean(dg < 0)),
+    }
+
+
+def pulse_response(params: PCMParams, n: int, seed: int) -> dict:
+    """The curve a preset implies: nominal partial-SET pulses on ``n`` devices, without drift
+    between pulses, stuck devices left out.
+
+    ``from_reset``: dG = G_k - G_0 after k = 1, 5, 20 pulses from RESET (G_0 ~ G_min,
+    history term 1). ``one_pulse_at``: dG of one pulse from G = G_min + f (G_max - G_min)
+    (at most the device's own G_max), history term 0, for f = 20, 50, 80 % of the range.
+    """
+    arr = PCMArray((n,), params, rng=np.random.default_rng(seed))
+    healthy = arr.state.fault == 0
+    arr.reset(np.ones(n, bool), t_s=0.0)
+    g0 = arr.state.g_prog_uS.copy()
+    from_reset = {"start_mean_uS": float(g0[healthy].mean())}
+    done = 0
+    for k in PULSE_COUNTS:
+        arr.apply_pulses(np.full(n, k - done, np.int64), t_s=0.0)
+        done = k
+        from_reset[str(k)] = _moments((arr.state.g_prog_uS - g0)[healthy])
+    at = {}
+    lo, hi = params.g_min_uS, params.g_max_uS
+    for f in RANGE_FRACTIONS:
+        start = np.minimum(lo + f * (hi - lo), arr.state.g_max_uS)
+        arr.state.g_prog_uS[:] = start
+        arr.state.history[:] = 0.0
+        arr.apply_pulses(np.ones(n, np.int64), t_s=0.0)
+        at[f"{round(100 * f)}%"] = _moments((arr.state.g_prog_uS - start)[healthy])
+    return {"amplitude": AMPLITUDE_NOTE, "from_reset": from_reset, "one_pulse_at": at}
 
 
 def characterise(params: PCMParams, g_target_uS: float, t_s: float, n: int, seed: int) -> dict:
     """Program ``n`` devices to ``g_target_uS`` at t = 0 and read them at ``t_s``.
 
     Returns measured moments (``g_prog_mean_uS``, ``g_prog_std_uS``, ``drift_factor_mean``,
-    ``read_noise_rel_std``, ...) with their standard errors and the model's expectations.
+    ``read_noise_rel_std``, ...) with their standard errors and the model's expectations,
+    and the preset's ``pulse_response`` (see ``pulse_response``).
     """
     if not (isinstance(n, int) and n >= 2):
         raise ValueError(f"n={n!r}: expected an integer >= 2")
@@ -74,7 +127,10 @@ def characterise(params: PCMParams, g_target_uS: float, t_s: float, n: int, seed
             "g_prog_std_uS": float(programming_noise_std_uS(g_target_uS, a.g_max_uS, a.prog)),
             "nu_mu": float(mu_nu),
             "nu_sigma": float(s_nu),
-            "drift_factor_mean": expected_drift_factor(mu_nu, s_nu, t_s, params.drift.t0_s),
+            "drift_factor_mean": expected_drift_factor(
+                mu_nu, s_nu, t_s, params.drift.t0_s, float(a.drift[DRIFT_T_SHIFT])
+            ),
             "read_noise_rel_std": float(np.sqrt(np.mean((std_formula / g_drift[ok]) ** 2))),
         },
+        "pulse_response": pulse_response(params, n, seed),
     }
