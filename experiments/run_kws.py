@@ -59,9 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                     f" accuracy {evaluations[-1]['accuracy']:.4f}",
                     file=sys.stderr,
                 )
-        training["ledger"] = training_ledger_summary(
-            training, chip.params.energy, chip.params.read_noise.t_read_s, cfg.device.clip_period_s
-        )
+        training["ledger"] = training_ledger_summary(training, chip)
         n_syn = sum(layer.n_in * layer.n_out for layer in chip.layers())
         audio = evaluations[0]["audio_report"]
         report = {

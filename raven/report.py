@@ -12,15 +12,27 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from .energy import EnergyTable
+from .energy import chip_profile
 from .ledger import Ledger
 
 
 def training_ledger_summary(
-    training: dict, device_energy, t_read_s: float, clip_period_s: float
+    training: dict,
+    chip,
+    profile: str = "pcm45",
+    power_gated: bool = True,
 ) -> dict:
+    """Summary of the training ledger (counts saved by ``raven.train``) priced with the
+    chip's declared arrays and the named chip profile."""
     ledger = Ledger("training", counts=Counter(training["ledger_counts"]))
-    return ledger.summary(EnergyTable(), device_energy, t_read_s, clip_period_s)
+    chip.declare_memories(ledger, training=True)
+    return ledger.summary(
+        chip_profile(profile),
+        chip.params.energy,
+        chip.params.read_noise.t_read_s,
+        chip.cfg.device.clip_period_s,
+        power_gated=power_gated,
+    )
 
 
 def _write(path: Path, text: str) -> None:
