@@ -30,7 +30,9 @@ Device (priced by ``EnergyParams`` of the PCM preset):
 - ``set_pulses`` with ``set_amplitude_sq_sum`` (sum of squared relative amplitudes),
 - ``reset_pulses``, ``program_pulses`` (a one-shot program includes its RESET).
 
-Informational (not priced): ``synaptic_ops`` (spike x fan-out actually performed),
+Informational (not priced): ``synaptic_ops`` (spike-driven synaptic operations actually
+performed, spike x fan-out: NeuroBench accumulates), ``synaptic_macs`` (synaptic operations
+driven by graded inputs: NeuroBench MACs),
 ``dense_macs``, ``clips``, ``refreshed_pairs``, ``input_slots``, ``hidden_slots``,
 ``programmed_cells``.
 
@@ -76,6 +78,7 @@ DEVICE_EVENTS = (
 )
 INFORMATIONAL_EVENTS = (
     "synaptic_ops",
+    "synaptic_macs",
     "dense_macs",
     "clips",
     "refreshed_pairs",
@@ -229,7 +232,7 @@ class Ledger:
         static = self.static_power_W(profile, clip_period_s, power_gated)
         static_W = sum(static.values())
         energy_J = dynamic_J + static_W * clip_period_s
-        sops = c["synaptic_ops"] / clips
+        sops = (c["synaptic_ops"] + c["synaptic_macs"]) / clips
         slots = c["input_slots"] + c["hidden_slots"]
         spikes = c["input_spikes"] + c["spikes_routed"]
         front = breakdown.get("frontend_ops", 0.0)
@@ -259,6 +262,14 @@ class Ledger:
             "effective_sops_per_clip": sops,
             "dense_macs_per_clip": c["dense_macs"] / clips,
             "activation_sparsity": 1.0 - spikes / slots if slots else None,
+            "neurobench": {
+                "digital_footprint_bytes": sum(m.size_bytes for m in self.memories.values()),
+                "activation_sparsity": 1.0 - spikes / slots if slots else None,
+                "dense_ops": c["dense_macs"] / clips,
+                "effective_acs": c["synaptic_ops"] / clips,
+                "effective_macs": c["synaptic_macs"] / clips,
+                "synaptic_ops_per_sample": sops,
+            },
             "memories": {
                 k: {"words": m.words, "word_bits": m.word_bits, "size_bytes": m.size_bytes}
                 | {"retained": m.retained}
