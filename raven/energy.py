@@ -13,12 +13,17 @@ Sources (each constant below names its own):
 - Shafiee et al., "ISAAC", ISCA 2016, 32 nm: 8-bit ADC at 1.2 GS/s, 8 ADCs per 16 mW
   (1.67 pJ per conversion); 1,024 1-bit DACs per 4 mW at a 100 ns crossbar cycle
   (0.39 pJ per row drive); 1,024 sample-and-hold circuits per 10 uW (1e-3 pJ per sample).
-- Frenkel et al., "ODIN", IEEE TBioCAS 13(1), 2019, 28 nm FDSOI: 12.7 pJ per synaptic
-  operation, 27.3 uW leakage at 0.55 V for 36 KB of SRAM plus logic.
+- Frenkel, Lefebvre, Legat and Bol, "A 0.086-mm^2 12.7-pJ/SOP 64k-synapse 256-neuron
+  online-learning digital spiking neuromorphic processor in 28-nm CMOS" (ODIN), IEEE
+  TBioCAS 13(1), 2019: 12.7 pJ per synaptic operation; 27.3 uW leakage at 0.55 V for its
+  36 KB of SRAM plus logic.
 - Frenkel and Indiveri, "ReckOn", ISSCC 2022, 28 nm FDSOI, 0.45 mm^2: 5.3 pJ per
   synaptic operation.
-- Ishii et al. (IBM), 6T2R PCM synaptic array with on-chip learning, IEDM 2019: 5.39 pJ
-  per synaptic operation in its 28 nm projection.
+- Lewis, Okazaki, ..., Ishii, ..., Kim (IBM), "On-chip trainable 1.4M 6T2R PCM synaptic
+  array with 1.6K stochastic LIF neurons for spiking RBM", IEDM 2019: 90 nm CMOS, analog
+  LIF neurons on the PCM columns; its 28 nm projection gives 5.39 pJ per synaptic
+  operation. Not used for calibration: the paper's abstract gives no breakdown of that
+  figure (array activity, read voltage and time) to configure the ledger with.
 
 Scaling to another node or voltage (an estimate): dynamic energy C V^2 with the switched
 capacitance proportional to the feature size, E = E_45nm (node / 45 nm) (V / 0.9 V)^2.
@@ -66,7 +71,7 @@ SILICON_REFERENCES = {
     "ibm_6t2r_pcm_iedm2019": {
         "pJ_per_sop": 5.39,
         "node_nm": 28,
-        "source": "Ishii et al. (IBM), 6T2R PCM synaptic array, IEDM 2019 (28 nm projection)",
+        "source": "Lewis et al. (IBM), 6T2R PCM synaptic array, IEDM 2019 (28 nm projection)",
     },
     "reckon_isscc2022": {
         "pJ_per_sop": 5.3,
