@@ -27,6 +27,10 @@ from raven.store import load_chip
 from raven.train import CHECKPOINT, FINAL, train
 
 
+def _dynamic_only(summary: dict) -> dict:
+    return summary | {"energy_per_clip_J": summary["dynamic_energy_per_clip_J"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, help="dataset folder (default: download GSC v0.02)")
@@ -122,7 +126,17 @@ def main(argv: list[str] | None = None) -> int:
 
             report["software_ceiling"] = software_ceiling(run, cfg, Path(data), args.cache_dir)
             report["baselines"] = baseline_results(run, cfg, Path(data), args.cache_dir)
-            report["iso_accuracy"] = compare(report["baselines"], evaluations[0], training)
+            # Like for like: the DNN energy model has no leakage, so both sides are compared
+            # on dynamic energy; Raven's static power is reported with its ledger.
+            report["iso_accuracy"] = compare(
+                report["baselines"],
+                evaluations[0] | {"ledger": _dynamic_only(evaluations[0]["ledger"])},
+                training | {"ledger": _dynamic_only(training["ledger"])},
+            )
+            report["iso_accuracy"]["definitions"]["energy_basis"] = (
+                "dynamic energy on both sides (the DNN model has no leakage); Raven's static"
+                " power is in its ledger summary"
+            )
             per_epoch = training["training_clips"] / max(1, len(training["curve"]))
             report["fair_training"] = fair_training(
                 report["baselines"],

@@ -40,14 +40,15 @@ TRAINING_OPS = ("synaptic_ops", "accumulator_updates", "set_pulses", "digital_ma
 
 def training_price(chip, profile: str = "pcm45", power_gated: bool = True):
     """``price(counts) -> (operations, energy_J)`` of cumulative training counts, without
-    the MFCC front end (shared by Raven and the DNNs): for ``comparison.raven_curve``."""
+    the MFCC front end (shared by Raven and the DNNs) and without static power (the DNN
+    energy model has none: like for like): for ``comparison.raven_curve``."""
 
     def price(counts: dict) -> tuple[float, float]:
         s = training_ledger_summary({"ledger_counts": counts}, chip, profile, power_gated)
         ops = sum(counts.get(k, 0) for k in TRAINING_OPS) + counts.get("neuron_updates", 0)
         clips = max(1, s["clips"])
         front = s["energy_breakdown_per_clip_J"]["frontend_ops"]
-        return float(ops), (s["energy_per_clip_J"] - front) * clips
+        return float(ops), (s["dynamic_energy_per_clip_J"] - front) * clips
 
     return price
 
