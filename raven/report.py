@@ -308,7 +308,9 @@ def write_report(run: Path, report: dict) -> None:
         f"- clips seen: {tr['training_clips']}, pulse updates: {tr['updates']},"
         f" wall time {tr['wall_time_s']:.1f} s ({tr['clips_per_s']:.0f} clips/s)",
         f"- training energy {tr['ledger']['energy_per_clip_J'] * 1e9:.1f} nJ per clip,"
-        f" **{tr['ledger']['power_uW']:.2f} uW** at one clip per second",
+        f" **{tr['ledger']['power_uW']:.2f} uW** at one clip per second, of which"
+        f" {tr['ledger']['static_power_uW']:.3g} uW static"
+        f" ({tr['ledger']['duty_cycling']['note']})",
         "",
         "| epoch | training accuracy (online) | validation accuracy |",
         "|---|---|---|",
@@ -343,7 +345,7 @@ def write_report(run: Path, report: dict) -> None:
         f" {_pj(inf['pJ_per_sop_with_static'])} pJ with static power (profile"
         f" `{inf['profile']['name']}`, {inf['profile']['node_nm']:g} nm); silicon: "
         + ", ".join(f"{k} {v} pJ" for k, v in inf["silicon_pJ_per_sop"].items()),
-        f"- static power {inf['static_power_uW']:.3f} uW ({inf['duty_cycling']['note']})",
+        f"- static power {inf['static_power_uW']:.3g} uW ({inf['duty_cycling']['note']})",
         f"- memory footprint: {report['footprint']['synapses']} synapses,"
         f" {report['footprint']['pcm_devices']} PCM devices",
         "",
