@@ -135,7 +135,9 @@ class ChipProfile:
       2 int8 adds (its state word is priced by the "neuron_state" memory).
     - digital_mac_J: controller arithmetic (error, feedback, compensation): fp32 mult + add.
     - digital_add_J / partial_sum_add_J: int32 add.
-    - accumulator_add_J: the add of a mixed-precision accumulator update: int16 add.
+    - accumulator_update_J: the arithmetic of a mixed-precision accumulator update, the
+      product of presynaptic activity and error (int8 mult) and its add into the 16-bit
+      word (int16 add); the word's read and write are priced by the "accumulators" memory.
     - input_spike_J: one comparator of the rate encoder: int8 add.
     - spike_route_J: carrying one spike event on the on-chip bus (its routing-table read
       is priced by the "routing" memory): int8 add; estimate of a short local bus.
@@ -160,7 +162,7 @@ class ChipProfile:
     digital_mac_J: float = FP32_MULT_J + FP32_ADD_J
     digital_add_J: float = INT32_ADD_J
     partial_sum_add_J: float = INT32_ADD_J
-    accumulator_add_J: float = INT16_ADD_J
+    accumulator_update_J: float = INT8_MULT_J + INT16_ADD_J
     input_spike_J: float = INT8_ADD_J
     spike_route_J: float = INT8_ADD_J
     frontend_op_J: float = (INT32_ADD_J + INT32_MULT_J) / 2
@@ -202,7 +204,7 @@ class ChipProfile:
             "digital_macs": self.digital_mac_J * s,
             "digital_adds": self.digital_add_J * s,
             "partial_sum_adds": self.partial_sum_add_J * s,
-            "accumulator_updates": self.accumulator_add_J * s,
+            "accumulator_updates": self.accumulator_update_J * s,
             "input_spikes": self.input_spike_J * s,
             "spikes_routed": self.spike_route_J * s,
             "frontend_ops": self.frontend_op_J * s,

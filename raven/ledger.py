@@ -15,8 +15,8 @@ Periphery (priced by ``ChipProfile.event_prices_J``):
   memory, booked separately with ``add_memory``).
 - ``partial_sum_adds``: digital add of the converted partial sums of row-split tiles.
 - ``digital_macs`` / ``digital_adds``: controller arithmetic (fp32 MAC / int32 add).
-- ``accumulator_updates``: the add of one mixed-precision accumulator update; each also
-  reads and writes one word of the "accumulators" memory (priced by its size).
+- ``accumulator_updates``: the multiply and add of one mixed-precision accumulator update;
+  each also reads and writes one word of the "accumulators" memory (priced by its size).
 - ``input_spikes``: one spike made by the input encoder.
 - ``spikes_routed``: one spike carried to the next layer (the routing-table read is the
   "routing" memory).

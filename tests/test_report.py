@@ -4,6 +4,7 @@ headline figures and ratios with their status."""
 import json
 
 import numpy as np
+import pytest
 
 from devices.pcm import preset
 from raven.calibration import calibration_report
@@ -12,7 +13,7 @@ from raven.comparison import NEUROBENCH_GSC_CONTEXT, neurobench_raven
 from raven.config import config_from_dict
 from raven.energy import chip_profile
 from raven.ledger import Ledger
-from raven.report import headline, write_report
+from raven.report import headline, training_ledger_summary, training_price, write_report
 
 
 def ledgers():
@@ -81,3 +82,18 @@ def test_results_json_carries_headline_figures_and_ratio_status(tmp_path):
     assert "reckon_isscc2022 5.3 pJ" in md
     assert "Calibration of the ledger against silicon" in md
     assert "NeuroBench-style metrics" in md
+
+
+def test_training_price_is_dynamic_energy_without_the_front_end():
+    chip, train, _ = ledgers()
+    train.add(frontend_ops=1000, accumulator_updates=500)
+    price = training_price(chip)
+    ops, energy = price(dict(train.counts))
+    s = training_ledger_summary({"ledger_counts": dict(train.counts)}, chip)
+    front = s["energy_breakdown_per_clip_J"]["frontend_ops"]
+    assert energy == pytest.approx((s["dynamic_energy_per_clip_J"] - front) * s["clips"])
+    assert ops == train.counts["synaptic_ops"] + 500 + train.counts["neuron_updates"]
+    # Accumulator updates are priced by the array's size: 16-bit words of every synapse.
+    acc = s["energy_breakdown_per_clip_J"]["memory:accumulators"] * s["clips"]
+    p = chip_profile()
+    assert acc == pytest.approx(1000 * p.memory_access_J(2 * chip.n_synapses(), 16))
