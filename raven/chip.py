@@ -10,6 +10,9 @@ the ledger books (``raven.ledger`` prices them):
 - ``"analog"``: row-split tiles share their column lines, so partial sums add as currents
   into analog integrating neurons (``analog_neuron_updates``): no ADC, no digital add.
 
+The readout is a property of the ``Chip`` object (``Chip(..., readout=)``); a chip read
+back from a file takes the default.
+
 Mixed-precision accumulators are 16-bit fixed point with an LSB of epsilon / 2^8
 (``ACCUMULATOR_BITS``, ``ACCUMULATOR_FRACTION_BITS``), saturating: the simulation keeps
 them on that grid, so the "accumulators" memory billed is the one simulated.

@@ -40,6 +40,17 @@ Digital arrays: ``declare_memory(name, words, word_bits, retained=False)`` decla
 on-chip SRAM ("accumulators", "eligibility_traces", "neuron_state", "routing", ...);
 ``add_memory(name, reads=, writes=)`` books word accesses, priced by the array's size
 (``ChipProfile.memory_access_J``); every declared bit leaks (static power).
+
+A recurrent network booking one time step of a batch, for example::
+
+    ledger.declare_memory("eligibility_traces", words=n_syn, word_bits=16, retained=True)
+    ledger.add(row_activations=rows, cell_reads=cells, read_g_sum_uS=g_uS,
+               column_reads=cols, adc_conversions=cols, synaptic_ops=rows * fan_out,
+               neuron_updates=n, spikes_routed=spikes, time_steps=batch)
+    ledger.add_memory("eligibility_traces", reads=n_syn, writes=n_syn)
+    ...
+    ledger.add(clips=batch)  # once per sample, when it ends
+    summary = ledger.summary(chip_profile("pcm45"), params.energy, t_read_s, clip_period_s)
 """
 
 from __future__ import annotations
