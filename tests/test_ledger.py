@@ -128,33 +128,43 @@ def forward_ledger(chip, batch=2, rate=0.3, seed=1):
     chip.initialise(0.0)
     spikes = (np.random.default_rng(seed).random((batch, 3, chip.n_in)) < rate).astype(np.uint8)
     led = Ledger("inference")
-    chip.forward(spikes, chip.snapshots(1.0), led)
-    return led, spikes
+    result = chip.forward(spikes, chip.snapshots(1.0), led)
+    return led, spikes, result
+
+
+def converted(layer, flat):
+    """(column reads, partial-sum adds) of a layer fed ``flat`` (samples x inputs)."""
+    active = [flat[:, r0:r1].any(axis=1) for r0, r1 in layer.row_splits]
+    reads = sum(int(a.sum()) for a in active) * layer.n_out
+    adds = int(np.maximum(sum(active) - 1, 0).sum()) * layer.n_out
+    return reads, adds
 
 
 def test_adc_readout_converts_every_column_read_of_every_active_tile():
+    """4 x 256 x 16 + 12 x 16 conversions per clip on the default chip: here, exactly the
+    columns of every tile with an active row, for both layers."""
     chip = small_chip("adc")
-    led, spikes = forward_ledger(chip)
-    flat = spikes.transpose(1, 0, 2).reshape(-1, chip.n_in)
-    expected_reads = 0
-    for r0, r1 in chip.hidden.row_splits:
-        expected_reads += int(flat[:, r0:r1].any(axis=1).sum()) * chip.hidden.n_out
+    led, spikes, result = forward_ledger(chip)
     assert len(chip.hidden.row_splits) == 3
-    hidden_reads = expected_reads
-    assert led.counts["adc_conversions"] >= hidden_reads > 0
-    assert led.counts["adc_conversions"] == led.counts["column_reads"]
-    active = sum(flat[:, r0:r1].any(axis=1) for r0, r1 in chip.hidden.row_splits)
-    assert led.counts["partial_sum_adds"] >= np.maximum(active - 1, 0).sum() * chip.hidden.n_out
+    flat_in = spikes.transpose(1, 0, 2).reshape(-1, chip.n_in)
+    flat_hidden = result.hidden_spikes.reshape(-1, chip.hidden.n_out)
+    reads_in, adds_in = converted(chip.hidden, flat_in)
+    reads_hidden, adds_hidden = converted(chip.output, flat_hidden)
+    assert reads_in > 0 and adds_in > 0
+    assert led.counts["adc_conversions"] == reads_in + reads_hidden
+    assert led.counts["column_reads"] == led.counts["adc_conversions"]
+    assert led.counts["partial_sum_adds"] == adds_in + adds_hidden
     assert led.counts["time_steps"] == 3 * 2
     s = summary_of(led, chip)
-    assert s["energy_breakdown_per_clip_J"]["adc_conversions"] > 0
+    adc_J = s["energy_breakdown_per_clip_J"]["adc_conversions"]
+    assert adc_J == pytest.approx((reads_in + reads_hidden) / 2 * adc_conversion_J(8))
     assert s["energy_breakdown_per_clip_J"]["memory:neuron_state"] > 0
     assert s["energy_breakdown_per_clip_J"]["time_steps"] > 0
 
 
 def test_analog_readout_has_no_adc_and_no_digital_partial_sums():
     chip = small_chip("analog")
-    led, _ = forward_ledger(chip)
+    led, _, _ = forward_ledger(chip)
     assert led.counts["adc_conversions"] == 0 and led.counts["partial_sum_adds"] == 0
     assert led.counts["neuron_updates"] == 0 and led.counts["analog_neuron_updates"] > 0
     assert led.counts["column_reads"] > 0
@@ -221,7 +231,7 @@ def test_refresh_books_one_reset_and_one_program_per_pair_and_prices_its_reads()
 # -- summaries ---------------------------------------------------------------------------------
 def test_summary_reports_sop_energy_beside_silicon_and_round_trips():
     chip = small_chip()
-    led, _ = forward_ledger(chip)
+    led, _, _ = forward_ledger(chip)
     s = summary_of(led, chip)
     sops = led.counts["synaptic_ops"] / led.counts["clips"]
     front = s["energy_breakdown_per_clip_J"]["frontend_ops"]
