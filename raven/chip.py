@@ -1,8 +1,22 @@
 """The Raven chip: crossbar layers of PCM differential-pair tiles and LIF neurons.
 
 A layer larger than a tile is split into a grid of tiles; each tile computes its column
-partial sums from its rows, and the partial sums of row-split tiles are added digitally
-(counted as ``partial_sum_adds``). Currents flow straight into neuron membranes (no ADC).
+partial sums from its rows. The chip's ``readout`` decides which circuits exist and so what
+the ledger books (``raven.ledger`` prices them):
+
+- ``"adc"`` (default): every column read of a tile with an active row goes through a
+  sense circuit and an ADC; the partial sums of row-split tiles are added digitally
+  (``partial_sum_adds``) into digital neurons whose state is the "neuron_state" memory.
+- ``"analog"``: row-split tiles share their column lines, so partial sums add as currents
+  into analog integrating neurons (``analog_neuron_updates``): no ADC, no digital add.
+
+The readout is a property of the ``Chip`` object (``Chip(..., readout=)``); a chip read
+back from a file takes the default.
+
+Mixed-precision accumulators are 16-bit fixed point with an LSB of epsilon / 2^8
+(``ACCUMULATOR_BITS``, ``ACCUMULATOR_FRACTION_BITS``), saturating: the simulation keeps
+them on that grid, so the "accumulators" memory billed is the one simulated.
+
 Default network: spike-encoded MFCC (every frame x coefficient an input channel) ->
 hidden stochastic LIF layer -> output integrators whose mean current is the class score.
 """
@@ -20,6 +34,20 @@ from kernels.tile import DifferentialTile, UpdateEvents
 
 from .config import RavenConfig
 from .ledger import Ledger
+
+ACCUMULATOR_BITS = 16
+ACCUMULATOR_FRACTION_BITS = 8  # LSB = epsilon / 2^8: a residual below one pulse keeps 8 bits
+READOUTS = ("adc", "analog")
+STATE_BITS = 16  # neuron state word (membrane of a hidden neuron, output integrator)
+ROUTING_BITS = 16  # routing-table entry of a hidden neuron (destination tile and row)
+
+
+def quantize_accumulator(chi_uS: np.ndarray, epsilon_uS: float) -> None:
+    """Round accumulators in place to the signed 16-bit grid of LSB epsilon / 2^8, saturating
+    at the grid's ends (two's complement range)."""
+    lsb = epsilon_uS / 2**ACCUMULATOR_FRACTION_BITS
+    top = 2 ** (ACCUMULATOR_BITS - 1)
+    np.multiply(np.clip(np.round(chi_uS / lsb), -top, top - 1), lsb, out=chi_uS)
 
 
 def _splits(n: int, size: int) -> list[tuple[int, int]]:
@@ -76,27 +104,49 @@ class CrossbarLayer:
         return w
 
     def forward(
-        self, spikes: np.ndarray, snaps, noise: bool, seed: int, step: int, ledger: Ledger
+        self,
+        spikes: np.ndarray,
+        snaps,
+        noise: bool,
+        seed: int,
+        step: int,
+        ledger: Ledger,
+        readout: str = "adc",
     ) -> np.ndarray:
-        """Currents (N, n_out) in uS for binary inputs (N, n_in)."""
+        """Currents (N, n_out) in uS for binary inputs (N, n_in). A tile whose rows are all
+        silent for a sample is not read (event-driven periphery)."""
+        if readout not in READOUTS:
+            raise ValueError(f"readout={readout!r}: expected one of {READOUTS}")
         out = np.zeros((spikes.shape[0], self.n_out))
-        for r, c, _tile in self.all_tiles():
-            (r0, r1), (c0, c1) = self.row_splits[r], self.col_splits[c]
-            y, ev = mac_spikes(
-                spikes[:, r0:r1], snaps[r][c], noise=noise, seed=seed, step=step * 1024 + r * 32 + c
-            )
-            out[:, c0:c1] += y
-            ledger.add(
-                row_activations=ev.row_activations,
-                cell_reads=ev.cell_reads,
-                read_g_sum_uS=ev.read_g_sum_uS,
-                synaptic_ops=ev.row_activations * (c1 - c0),
-            )
-        extra = len(self.row_splits) - 1
-        ledger.add(
-            partial_sum_adds=extra * spikes.shape[0] * self.n_out,
-            dense_macs=spikes.shape[0] * self.n_in * self.n_out,
-        )
+        active_tiles = np.zeros(spikes.shape[0], np.int64)
+        for r, (r0, r1) in enumerate(self.row_splits):
+            active = spikes[:, r0:r1].any(axis=1)
+            active_tiles += active
+            n_active = int(active.sum())
+            for c, (c0, c1) in enumerate(self.col_splits):
+                y, ev = mac_spikes(
+                    spikes[:, r0:r1],
+                    snaps[r][c],
+                    noise=noise,
+                    seed=seed,
+                    step=step * 1024 + r * 32 + c,
+                )
+                out[:, c0:c1] += y
+                reads = n_active * (c1 - c0)
+                ledger.add(
+                    row_activations=ev.row_activations,
+                    cell_reads=ev.cell_reads,
+                    read_g_sum_uS=ev.read_g_sum_uS,
+                    synaptic_ops=ev.row_activations * (c1 - c0),
+                    column_reads=reads,
+                )
+                if readout == "adc":
+                    ledger.add(adc_conversions=reads)
+        if readout == "adc":
+            # Converted partial sums of the active row tiles are added per column.
+            extra = int(np.maximum(active_tiles - 1, 0).sum())
+            ledger.add(partial_sum_adds=extra * self.n_out)
+        ledger.add(dense_macs=spikes.shape[0] * self.n_in * self.n_out)
         return out
 
     def apply_delta(
@@ -109,18 +159,23 @@ class CrossbarLayer:
         step: int,
         ledger: Ledger,
     ) -> None:
-        """Accumulate a desired change (uS) and fire pulses (mixed precision)."""
+        """Accumulate a desired change (uS) and fire pulses (mixed precision). The change is
+        rounded to the accumulators' 16-bit grid and the accumulators saturate on it, as the
+        declared int16 words would."""
+        lsb = epsilon_uS / 2**ACCUMULATOR_FRACTION_BITS
         for r, c, tile in self.all_tiles():
             (r0, r1), (c0, c1) = self.row_splits[r], self.col_splits[c]
+            chi = self.chi_uS[r][c]
             ev = tile.update_mixed_precision(
-                self.chi_uS[r][c],
-                np.ascontiguousarray(delta_uS[r0:r1, c0:c1]),
+                chi,
+                np.round(delta_uS[r0:r1, c0:c1] / lsb) * lsb,
                 t_s,
                 epsilon_uS=epsilon_uS,
                 max_pulses=max_pulses,
                 seed=seed,
                 step=step * 1024 + r * 32 + c,
             )
+            quantize_accumulator(chi, epsilon_uS)
             amp2 = tile.amplitude(-1) ** 2
             ledger.add(
                 set_pulses=ev.set_pulses,
@@ -131,17 +186,29 @@ class CrossbarLayer:
     def refresh(
         self, t_s: float, upper: float, lower: float, seed: int, step: int, ledger: Ledger
     ) -> int:
+        """Refresh saturated pairs. Each refreshed pair: two reads, one RESET of the device
+        that ends at zero and one program (RESET + SET ramp, ``EnergyParams.e_program_J``)
+        of the other: the programmed device's RESET is in its program, booked once."""
         total = 0
         for r, c, tile in self.all_tiles():
+            arrays = (tile.plus, tile.minus)
+            read_J = sum(a.energy.read_J for a in arrays)
             ev: UpdateEvents = tile.refresh(
                 t_s, upper_frac=upper, lower_frac=lower, seed=seed, step=step * 1024 + r * 32 + c
             )
-            total += ev.refreshed_pairs
+            n = ev.refreshed_pairs
+            total += n
+            # The tile books the conductance its refresh reads into its arrays' read energy
+            # (V_read^2 G t_read); the ledger takes that conductance back to price it itself.
+            e = tile.params.energy
+            per_uS = e.v_read_V**2 * 1e-6 * tile.params.read_noise.t_read_s
+            g_read_uS = (sum(a.energy.read_J for a in arrays) - read_J) / per_uS
             ledger.add(
-                reset_pulses=ev.reset_pulses,
-                program_pulses=ev.program_pulses,
-                cell_reads=2 * ev.refreshed_pairs,
-                refreshed_pairs=ev.refreshed_pairs,
+                reset_pulses=n,
+                program_pulses=n,
+                cell_reads=2 * n,
+                read_g_sum_uS=max(0.0, g_read_uS),
+                refreshed_pairs=n,
             )
         return total
 
@@ -157,7 +224,10 @@ class ForwardResult:
 class Chip:
     """Two crossbar layers, hidden LIF neurons and output integrators."""
 
-    def __init__(self, cfg: RavenConfig, n_in: int, n_classes: int):
+    def __init__(self, cfg: RavenConfig, n_in: int, n_classes: int, readout: str = "adc"):
+        if readout not in READOUTS:
+            raise ValueError(f"readout={readout!r}: expected one of {READOUTS}")
+        self.readout = readout
         self.cfg = cfg
         self.n_in, self.n_classes = n_in, n_classes
         net = cfg.network
@@ -180,14 +250,41 @@ class Chip:
         self.feedback = rng.standard_normal((n_classes, net.n_hidden)) / np.sqrt(n_classes)
         self.mac_step = 0  # key of the next MAC's noise stream; saved with the chip
 
-    def initialise(self, t_s: float) -> None:
-        """Program random initial weights (W ~ N(0, s^2), mapped with w_max = k s)."""
+    def n_synapses(self) -> int:
+        return sum(layer.n_in * layer.n_out for layer in self.layers())
+
+    def declare_memories(self, ledger: Ledger, training: bool) -> None:
+        """Declare the chip's digital arrays in ``ledger``: the 16-bit accumulators (retained
+        between clips while training), the routing table and, with digital neurons, their
+        state words. PCM conductances are not SRAM and are not declared."""
+        net = self.cfg.network
+        ledger.declare_memory(
+            "accumulators", self.n_synapses(), ACCUMULATOR_BITS, retained=training
+        )
+        ledger.declare_memory("routing", net.n_hidden, ROUTING_BITS)
+        if self.readout == "adc":
+            ledger.declare_memory("neuron_state", net.n_hidden + self.n_classes, STATE_BITS)
+
+    def footprint_bytes(self) -> dict[str, float]:
+        """Memory footprint: digital arrays at their declared widths, and PCM synapses at
+        one byte per differential pair (the int8 weight they stand for)."""
+        ledger = Ledger("footprint")
+        self.declare_memories(ledger, training=True)
+        digital = {k: m.size_bytes for k, m in ledger.memories.items()}
+        return {"pcm_synapses": float(self.n_synapses()), **digital}
+
+    def initialise(self, t_s: float, ledger: Ledger | None = None) -> None:
+        """Program random initial weights (W ~ N(0, s^2), mapped with w_max = k s); every
+        device gets one one-shot program, booked in ``ledger``."""
         net = self.cfg.network
         rng = np.random.default_rng([self.cfg.seed, 2])
         std = net.init_weight_std
         for layer, scale in ((self.hidden, 1.0), (self.output, net.output_init_scale)):
             w = rng.normal(0.0, std * scale, (layer.n_in, layer.n_out))
             layer.program(w, t_s, w_max=net.w_max_std * std)
+            if ledger is not None:
+                cells = 2 * layer.n_in * layer.n_out
+                ledger.add(program_pulses=cells, programmed_cells=cells)
 
     def layers(self) -> tuple[CrossbarLayer, CrossbarLayer]:
         return self.hidden, self.output
@@ -208,8 +305,11 @@ class Chip:
         batch, steps, _ = spikes.shape
         noise = self.cfg.device.read_noise
         seed = self.cfg.seed + seed_offset
+        self.declare_memories(ledger, training=ledger.phase == "training")
         flat = np.ascontiguousarray(spikes.transpose(1, 0, 2).reshape(steps * batch, -1))
-        currents = self.hidden.forward(flat, snaps[0], noise, seed, self.mac_step, ledger)
+        currents = self.hidden.forward(
+            flat, snaps[0], noise, seed, self.mac_step, ledger, self.readout
+        )
         self.mac_step += 1
         if column_gain is not None:
             # Hardware folds a hidden column's gain into its neuron's threshold once per
@@ -224,20 +324,35 @@ class Chip:
             seed=seed,
             step0=self.mac_step * 4096,
         )
-        ledger.add(neuron_updates=ev["neuron_updates"], spikes_routed=ev["spikes"])
+        # Each hidden spike: a routing-table read and a bus transfer.
+        ledger.add(spikes_routed=ev["spikes"])
+        ledger.add_memory("routing", reads=int(ev["spikes"]))
         out = self.output.forward(
-            hidden_spikes.reshape(steps * batch, -1), snaps[1], noise, seed, self.mac_step, ledger
+            hidden_spikes.reshape(steps * batch, -1),
+            snaps[1],
+            noise,
+            seed,
+            self.mac_step,
+            ledger,
+            self.readout,
         )
         self.mac_step += 1
         scores = out.reshape(steps, batch, -1).mean(axis=0)
         if column_gain is not None:
             scores *= column_gain[1]  # one multiply per class score and clip
             ledger.add(digital_macs=scores.size)
+        updates = int(ev["neuron_updates"]) + steps * batch * self.n_classes
+        if self.readout == "adc":
+            # A digital neuron step reads and writes its state word.
+            ledger.add(neuron_updates=updates)
+            ledger.add_memory("neuron_state", reads=updates, writes=updates)
+        else:
+            ledger.add(analog_neuron_updates=updates)
         ledger.add(
-            neuron_updates=steps * batch * self.n_classes,
             input_spikes=int(spikes.sum()),
             input_slots=spikes.size,
             hidden_slots=hidden_spikes.size,
+            time_steps=steps * batch,
             clips=batch,
         )
         return ForwardResult(scores, spikes.mean(axis=1), hidden_spikes.mean(axis=0), hidden_spikes)
@@ -254,11 +369,17 @@ class Chip:
                 g_plus = tile.plus.read(t_s)
                 g_minus = tile.minus.read(t_s)
                 total[c0:c1] += np.abs(g_plus - g_minus).sum(axis=0)
+                # Every row driven once per polarity; each column read is sensed (and
+                # converted, with an ADC readout).
+                reads = 2 * g_plus.size
                 ledger.add(
-                    cell_reads=2 * g_plus.size,
+                    cell_reads=reads,
                     read_g_sum_uS=float(g_plus.sum() + g_minus.sum()),
-                    row_activations=g_plus.shape[0],
+                    row_activations=2 * g_plus.shape[0],
+                    column_reads=reads,
                 )
+                if self.readout == "adc":
+                    ledger.add(adc_conversions=reads)
             sums.append(total)
         return sums
 

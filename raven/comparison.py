@@ -102,3 +102,189 @@ def iso_accuracy(baselines: list[dict], raven: dict) -> dict:
         )
     }
     return out
+
+
+# -- training charged up to an accuracy ------------------------------------------------------
+# A learning curve is a list of per-epoch dicts, in epoch order, each with "epoch", an
+# accuracy (baselines: "test_accuracy"; Raven: "validation_accuracy" from raven.train) and
+# cumulative costs ("training_macs_cumulative", "training_energy_cumulative_J").
+
+CURVE_COSTS = {
+    "training_macs_total": "training_macs_cumulative",
+    "training_energy_total_J": "training_energy_cumulative_J",
+}
+
+
+def charged_until(
+    curve: list[dict], accuracy: float, cost: str, accuracy_key: str = "test_accuracy"
+) -> tuple[float | None, str, float | None]:
+    """(cost, status, epoch) to first reach ``accuracy`` on ``curve``: linear in the
+    cumulative cost between the last epoch below it and the first at or above it (cost
+    grows linearly with the samples seen within an epoch). Status "interpolated"; "bound"
+    when the first epoch already reaches it (its whole cost, an upper bound); "not_reached"
+    (the whole run's cost, a lower bound on what reaching it would take)."""
+    if not curve:
+        return None, "no_curve", None
+    prev_acc, prev_cost, prev_epoch = None, 0.0, 0.0
+    for entry in curve:
+        acc, c, epoch = entry[accuracy_key], float(entry[cost]), float(entry["epoch"])
+        if acc >= accuracy:
+            if prev_acc is None:
+                return c, "bound", epoch
+            f = (accuracy - prev_acc) / (acc - prev_acc)
+            return (
+                prev_cost + f * (c - prev_cost),
+                "interpolated",
+                prev_epoch + f * (epoch - prev_epoch),
+            )
+        prev_acc, prev_cost, prev_epoch = acc, c, epoch
+    return float(curve[-1][cost]), "not_reached", None
+
+
+def training_at_accuracy(baselines: list[dict], accuracy: float, cost: str) -> dict:
+    """The cheapest baseline training run to reach ``accuracy``, each run charged only up
+    to the point where its test-accuracy curve first reaches it."""
+    best = None
+    for b in baselines:
+        curve = b.get("curve")
+        if not curve:
+            continue
+        value, status, epoch = charged_until(curve, accuracy, CURVE_COSTS[cost])
+        if status in ("interpolated", "bound") and (best is None or value < best["dnn_cost"]):
+            samples = b.get("samples_seen")
+            total = float(curve[-1][CURVE_COSTS[cost]])
+            best = {
+                "dnn_cost": value,
+                "family": b["family"],
+                "width": b["width"],
+                "status": status,
+                "epoch": epoch,
+                # Cost per sample is constant over a run: total / samples seen.
+                "dnn_cost_per_sample": total / samples if samples else None,
+            }
+    if best is None:
+        return {"status": "above_all_baselines", "note": "no baseline curve reaches it"}
+    return best
+
+
+def raven_curve(curve: list[dict], price) -> list[dict]:
+    """Raven's training curve (``raven.train``: per-epoch "ledger_counts", cumulative) in
+    the curve shape, with ``price(counts) -> (ops, energy_J)``."""
+    out = []
+    for entry in curve:
+        if "ledger_counts" not in entry:  # a run from before curves carried counts
+            continue
+        ops, energy = price(entry["ledger_counts"])
+        out.append(
+            {
+                "epoch": entry["epoch"],
+                "validation_accuracy": entry.get("validation_accuracy"),
+                "training_macs_cumulative": ops,
+                "training_energy_cumulative_J": energy,
+            }
+        )
+    return out
+
+
+def fair_training(baselines: list[dict], raven: dict, curve: list[dict]) -> dict:
+    """Training ratios DNN / Raven at equal accuracy: baselines charged up to Raven's test
+    accuracy on their test curves; Raven charged up to the epoch where its validation
+    curve first reaches the validation accuracy of its final epoch (the chip evaluated)."""
+    out = {"accuracy": raven["accuracy"], "per_cost": {}}
+    usable = [c for c in curve if c.get("validation_accuracy") is not None]
+    for cost, key in CURVE_COSTS.items():
+        if usable:
+            value, status, epoch = charged_until(
+                usable, usable[-1]["validation_accuracy"], key, "validation_accuracy"
+            )
+        else:
+            value, status, epoch = raven[_RAVEN_COST[cost]], "whole_run", None
+        dnn = training_at_accuracy(baselines, raven["accuracy"], cost)
+        samples = raven.get("training_clips_per_epoch")
+        entry = {
+            "raven_cost": value,
+            "raven_status": status,
+            "raven_epoch": epoch,
+            "raven_cost_per_sample": value / (epoch * samples) if epoch and samples else None,
+            **dnn,
+        }
+        entry["ratio"] = dnn["dnn_cost"] / value if "dnn_cost" in dnn and value else None
+        entry["ratio_status"] = (
+            "interpolated"
+            if dnn.get("status") == "interpolated" and status == "interpolated"
+            else "bound"
+            if entry["ratio"] is not None
+            else "not_available"
+        )
+        out["per_cost"][cost] = entry
+    return out
+
+
+_RAVEN_COST = {
+    "training_macs_total": "training_ops_total",
+    "training_energy_total_J": "training_energy_total_J",
+}
+
+
+# -- NeuroBench-style metrics ----------------------------------------------------------------
+# Definitions (NeuroBench, Yik et al., 2023/2025): footprint = bytes of weights, parameters
+# and buffers; connection sparsity = share of zero weights; activation sparsity = share of
+# zero neuron outputs over all neurons and time steps; dense = synaptic operations with
+# every activation and connection counted; effective MACs / ACs = synaptic operations of
+# non-zero activations, a graded input counting as a MAC and a spike as an accumulate.
+# The GSC baselines quoted for context are NeuroBench's published ones (Yik et al.,
+# "The NeuroBench framework for benchmarking neuromorphic computing algorithms and
+# systems", Nature Communications 2025; arXiv 2304.04640), on 35 classes.
+
+NEUROBENCH_GSC_CONTEXT = (
+    {
+        "model": "NeuroBench GSC SNN baseline (35 classes)",
+        "accuracy": 0.8563,
+        "footprint_bytes": 583_900,
+        "effective_acs": 3.29e6,
+        "effective_macs": 0,
+        "synaptic_ops_per_sample": 3.29e6,
+    },
+    {
+        "model": "NeuroBench GSC M5 ANN baseline (35 classes)",
+        "accuracy": 0.8653,
+        "footprint_bytes": 109_228,
+        "effective_acs": 0,
+        "effective_macs": 1.73e6,
+        "synaptic_ops_per_sample": 1.73e6,
+    },
+)
+
+
+def neurobench_raven(summary: dict, footprint_bytes: float, accuracy: float) -> dict:
+    """Raven's row from an inference ledger summary (every synaptic input is a spike)."""
+    per = summary["counts_per_clip"]
+    acs = per.get("synaptic_ops", 0.0)
+    macs = per.get("synaptic_macs", 0.0)
+    return {
+        "model": "Raven",
+        "accuracy": accuracy,
+        "footprint_bytes": footprint_bytes,
+        "connection_sparsity": 0.0,
+        "activation_sparsity": summary["activation_sparsity"],
+        "dense_ops": per.get("dense_macs", 0.0),
+        "effective_macs": macs,
+        "effective_acs": acs,
+        "synaptic_ops_per_sample": acs + macs,
+    }
+
+
+def neurobench_baseline(b: dict, weight_bytes: int = 1) -> dict:
+    """A DNN baseline's row: int8 weights, dense connections; every MAC counted as
+    effective (zero activations are not skipped: an upper bound on effective MACs)."""
+    return {
+        "model": f"{b['family']}-{b['width']}",
+        "accuracy": b["test_accuracy"],
+        "footprint_bytes": b["parameters"] * weight_bytes,
+        "connection_sparsity": 0.0,
+        "activation_sparsity": b.get("activation_sparsity"),
+        "dense_ops": b["inference_macs"],
+        "effective_macs": b["inference_macs"],
+        "effective_acs": 0,
+        "synaptic_ops_per_sample": b["inference_macs"],
+    }

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .encoding import FeatureScaler
-from .energy import EnergyTable
+from .energy import chip_profile
 from .ledger import Ledger
 from .pipeline import frontend_ops_per_clip, load_split, open_index
 from .store import load_chip
@@ -62,7 +62,10 @@ def evaluate(
         total = confusion[k].sum()
         per_class[name] = float(confusion[k, k] / total) if total else None
     summary = ledger.summary(
-        EnergyTable(), chip.params.energy, chip.params.read_noise.t_read_s, cfg.device.clip_period_s
+        chip_profile(),
+        chip.params.energy,
+        chip.params.read_noise.t_read_s,
+        cfg.device.clip_period_s,
     )
     return {
         "accuracy": accuracy,

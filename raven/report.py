@@ -12,15 +12,102 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from .energy import EnergyTable
+from .energy import chip_profile
 from .ledger import Ledger
 
 
 def training_ledger_summary(
-    training: dict, device_energy, t_read_s: float, clip_period_s: float
+    training: dict,
+    chip,
+    profile: str = "pcm45",
+    power_gated: bool = True,
 ) -> dict:
+    """Summary of the training ledger (counts saved by ``raven.train``) priced with the
+    chip's declared arrays and the named chip profile."""
     ledger = Ledger("training", counts=Counter(training["ledger_counts"]))
-    return ledger.summary(EnergyTable(), device_energy, t_read_s, clip_period_s)
+    chip.declare_memories(ledger, training=True)
+    return ledger.summary(
+        chip_profile(profile),
+        chip.params.energy,
+        chip.params.read_noise.t_read_s,
+        chip.cfg.device.clip_period_s,
+        power_gated=power_gated,
+    )
+
+
+TRAINING_OPS = ("synaptic_ops", "accumulator_updates", "set_pulses", "digital_macs")
+
+
+def training_price(chip, profile: str = "pcm45", power_gated: bool = True):
+    """``price(counts) -> (operations, energy_J)`` of cumulative training counts, without
+    the MFCC front end (shared by Raven and the DNNs) and without static power (the DNN
+    energy model has none: like for like): for ``comparison.raven_curve``."""
+
+    def price(counts: dict) -> tuple[float, float]:
+        s = training_ledger_summary({"ledger_counts": counts}, chip, profile, power_gated)
+        ops = sum(counts.get(k, 0) for k in TRAINING_OPS) + counts.get("neuron_updates", 0)
+        clips = max(1, s["clips"])
+        front = s["energy_breakdown_per_clip_J"]["frontend_ops"]
+        return float(ops), (s["dynamic_energy_per_clip_J"] - front) * clips
+
+    return price
+
+
+def headline(report: dict) -> dict:
+    """The compact machine-readable results: headline figures and every ratio with its
+    status (written as results.json next to report.json)."""
+    first = report["evaluations"][0]
+    inf, tr = first["ledger"], report["training"]["ledger"]
+    out = {
+        "test_accuracy": first["accuracy"],
+        "t_after_s": first["t_after_s"],
+        "accuracy_after": {
+            f"{e['t_after_s']:g}s" + ("" if e["drift_compensation"] else "_uncompensated"): e[
+                "accuracy"
+            ]
+            for e in report["evaluations"]
+        },
+        "profile": inf["profile"]["name"],
+        "inference": _phase_figures(inf),
+        "training": _phase_figures(tr) | {"clips": tr["clips"]},
+        "silicon_pJ_per_sop": inf["silicon_pJ_per_sop"],
+        "calibration": report.get("calibration"),
+        "neurobench": report.get("neurobench"),
+    }
+    iso = report.get("iso_accuracy") or {}
+    out["iso_accuracy"] = {
+        key: {"ratio": iso.get(key), "status": iso.get("per_cost", {}).get(cost, {}).get("status")}
+        for cost, key in _ISO_NAMES.items()
+    }
+    fair = report.get("fair_training")
+    if fair:
+        # The iso-accuracy training ratios above charge whole runs; these charge every run
+        # only up to the accuracy compared, and are the ones to quote.
+        out["training_at_equal_accuracy"] = {
+            cost: {k: v.get(k) for k in ("ratio", "ratio_status", "status", "raven_status")}
+            for cost, v in fair["per_cost"].items()
+        }
+    return out
+
+
+def _phase_figures(s: dict) -> dict:
+    return {
+        "energy_per_clip_J": s["energy_per_clip_J"],
+        "dynamic_energy_per_clip_J": s["dynamic_energy_per_clip_J"],
+        "power_uW": s["power_uW"],
+        "static_power_uW": s["static_power_uW"],
+        "power_gated_between_clips": s["duty_cycling"]["power_gated_between_clips"],
+        "pJ_per_sop": s["pJ_per_sop"],
+        "pJ_per_sop_with_static": s["pJ_per_sop_with_static"],
+    }
+
+
+_ISO_NAMES = {
+    "inference_macs": "inference_ops_ratio",
+    "training_macs_total": "training_ops_ratio",
+    "inference_energy_J": "inference_energy_ratio",
+    "training_energy_total_J": "training_energy_ratio",
+}
 
 
 def _write(path: Path, text: str) -> None:
@@ -170,12 +257,16 @@ def _iso_lines(report: dict) -> list[str]:
         "inference_energy_J": "inference_energy_ratio",
         "training_energy_total_J": "training_energy_ratio",
     }
+    fair = (report.get("fair_training") or {}).get("per_cost", {})
     for cost, key in names.items():
-        pc = iso["per_cost"][cost]
-        ratio = iso[key]
+        pc, ratio, how = iso["per_cost"][cost], iso[key], None
+        if cost in fair:
+            # Training at equal accuracy: every run charged up to the accuracy compared.
+            pc = fair[cost]
+            ratio, how = pc.get("ratio"), f"charged to equal accuracy, {pc['ratio_status']}"
         lines.append(
             f"| {key} | {'n/a' if ratio is None else f'{ratio:.2f}x'} |"
-            f" {pc.get('family', '')} | {pc.get('status')} |"
+            f" {pc.get('family', '')} | {how or pc.get('status')} |"
         )
     best = iso["best_dnn"]
     lines += [
@@ -204,6 +295,7 @@ def _iso_lines(report: dict) -> list[str]:
 def write_report(run: Path, report: dict) -> None:
     report["plots"] = plots(run, report)
     _write(run / "report.json", json.dumps(report, indent=2, default=float))
+    _write(run / "results.json", json.dumps(headline(report), indent=2, default=float))
     tr = report["training"]
     lines = [
         f"# Raven run `{run.name}`",
@@ -216,7 +308,9 @@ def write_report(run: Path, report: dict) -> None:
         f"- clips seen: {tr['training_clips']}, pulse updates: {tr['updates']},"
         f" wall time {tr['wall_time_s']:.1f} s ({tr['clips_per_s']:.0f} clips/s)",
         f"- training energy {tr['ledger']['energy_per_clip_J'] * 1e9:.1f} nJ per clip,"
-        f" **{tr['ledger']['power_uW']:.2f} uW** at one clip per second",
+        f" **{tr['ledger']['power_uW']:.2f} uW** at one clip per second, of which"
+        f" {tr['ledger']['static_power_uW']:.3g} uW static"
+        f" ({tr['ledger']['duty_cycling']['note']})",
         "",
         "| epoch | training accuracy (online) | validation accuracy |",
         "|---|---|---|",
@@ -247,6 +341,11 @@ def write_report(run: Path, report: dict) -> None:
         f"- effective synaptic operations: {inf['effective_sops_per_clip']:.0f};"
         f" dense-equivalent MACs: {inf['dense_macs_per_clip']:.0f}",
         f"- activation sparsity: {inf['activation_sparsity']:.3f}",
+        f"- energy per synaptic operation: {_pj(inf['pJ_per_sop'])} pJ dynamic,"
+        f" {_pj(inf['pJ_per_sop_with_static'])} pJ with static power (profile"
+        f" `{inf['profile']['name']}`, {inf['profile']['node_nm']:g} nm); silicon: "
+        + ", ".join(f"{k} {v} pJ" for k, v in inf["silicon_pJ_per_sop"].items()),
+        f"- static power {inf['static_power_uW']:.3g} uW ({inf['duty_cycling']['note']})",
         f"- memory footprint: {report['footprint']['synapses']} synapses,"
         f" {report['footprint']['pcm_devices']} PCM devices",
         "",
@@ -279,5 +378,84 @@ def write_report(run: Path, report: dict) -> None:
             f" {report['evaluations'][0]['accuracy']:.3f}.",
         ]
     lines += _iso_lines(report)
+    lines += _fair_lines(report) + _neurobench_lines(report) + _calibration_lines(report)
     lines += ["", "## Plots", ""] + [f"![{k}]({v})" for k, v in report["plots"].items()]
     _write(run / "report.md", "\n".join(lines) + "\n")
+
+
+def _pj(value) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def _fair_lines(report: dict) -> list[str]:
+    fair = report.get("fair_training")
+    if not fair:
+        return []
+    lines = [
+        "",
+        "## Training at equal accuracy",
+        "",
+        "Each DNN run is charged only up to where its test-accuracy curve first reaches"
+        f" Raven's {fair['accuracy']:.3f}; Raven up to where its validation curve first"
+        " reaches its final value.",
+        "",
+        "| cost | DNN / Raven | status | DNN | DNN per sample | Raven per sample |",
+        "|---|---|---|---|---|---|",
+    ]
+    for cost, v in fair["per_cost"].items():
+        ratio = "n/a" if v.get("ratio") is None else f"{v['ratio']:.3g}x"
+        model = f"{v['family']}-{v['width']}" if "family" in v else v.get("status")
+        lines.append(
+            f"| {cost} | {ratio} | {v['ratio_status']} | {model} |"
+            f" {_num(v.get('dnn_cost_per_sample'))} | {_num(v.get('raven_cost_per_sample'))} |"
+        )
+    return lines
+
+
+def _num(value) -> str:
+    return "" if value is None else f"{value:.3g}"
+
+
+def _neurobench_lines(report: dict) -> list[str]:
+    rows = report.get("neurobench")
+    if not rows:
+        return []
+    keys = (
+        "accuracy",
+        "footprint_bytes",
+        "connection_sparsity",
+        "activation_sparsity",
+        "dense_ops",
+        "effective_macs",
+        "effective_acs",
+        "synaptic_ops_per_sample",
+    )
+    lines = [
+        "",
+        "## NeuroBench-style metrics (per sample)",
+        "",
+        "| model | " + " | ".join(keys) + " |",
+        "|---|" + "---|" * len(keys),
+    ]
+    for row in rows:
+        lines.append(f"| {row['model']} | " + " | ".join(_num(row.get(k)) for k in keys) + " |")
+    return lines
+
+
+def _calibration_lines(report: dict) -> list[str]:
+    rows = report.get("calibration")
+    if not rows:
+        return []
+    lines = [
+        "",
+        "## Calibration of the ledger against silicon",
+        "",
+        "| chip | profile | ledger pJ/SOP | published pJ/SOP | ratio | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['chip']} | {r['profile']} | {r['ledger_pJ_per_sop']:.3g} |"
+            f" {r['silicon_pJ_per_sop']} | {r['ratio']:.2f} | {r['source']} |"
+        )
+    return lines

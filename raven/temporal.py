@@ -37,14 +37,17 @@ from kernels.recurrent import (
     run_alif,
 )
 
-from .chip import Chip, CrossbarLayer
+from .chip import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarLayer
 from .config import RavenConfig
 from .ledger import Ledger
 
 # Digital words of e-prop state per synapse: the filtered eligibility trace, the adaptation
-# eligibility (ALIF only) and the running sum of the filtered trace.
+# eligibility (ALIF only) and the running sum of the filtered trace. Billed as 32-bit words:
+# the simulation keeps them in float64, and 32-bit fixed point is the narrowest width whose
+# rounding we have not measured to matter (a conservative price).
 TRACE_WORDS_LIF = 2
 TRACE_WORDS_ALIF = 3
+TRACE_BITS = 32
 # Arithmetic per synapse and eligibility event (see kernels.recurrent): decay and add of
 # the running sum, the adaptation trace (2 mult + add), the trace itself (mult + add).
 TRACE_OPS_PER_EVENT = 4
@@ -67,6 +70,8 @@ class TemporalResult:
 
 class TemporalChip:
     """Recurrent ALIF layer and output integrators on two crossbar layers."""
+
+    readout = "adc"  # column currents are converted into digital ALIF neurons
 
     def __init__(self, cfg: RavenConfig, n_in: int, n_classes: int):
         self.cfg = cfg
@@ -113,7 +118,40 @@ class TemporalChip:
     def layers(self) -> tuple[CrossbarLayer, CrossbarLayer]:
         return self.hidden, self.output
 
-    def initialise(self, t_s: float) -> None:
+    def n_synapses(self) -> int:
+        return sum(layer.n_in * layer.n_out for layer in self.layers())
+
+    def trace_words(self) -> int:
+        """Eligibility-trace words per synapse of the hidden layer."""
+        return TRACE_WORDS_ALIF if self.cfg.temporal.adaptation_beta > 0 else TRACE_WORDS_LIF
+
+    def declare_memories(self, ledger: Ledger, training: bool) -> None:
+        """The chip's digital arrays: 16-bit accumulators (retained between clips while
+        training), per-synapse eligibility traces (training only, cleared every clip), the
+        routing table, and the neuron state (membrane and adaptation of each hidden neuron,
+        each output integrator, the presynaptic traces zbar_i, each neuron's filtered
+        output trace and last eligibility event)."""
+        n_hid, n_pre = self.n_hidden, self.hidden.n_in
+        ledger.declare_memory(
+            "accumulators", self.n_synapses(), ACCUMULATOR_BITS, retained=training
+        )
+        ledger.declare_memory("routing", n_hid, ROUTING_BITS)
+        state_words = 2 * n_hid + self.n_classes + (n_pre + 2 * n_hid if training else 0)
+        ledger.declare_memory("neuron_state", state_words, STATE_BITS)
+        if training:
+            ledger.declare_memory(
+                "eligibility_traces", n_pre * n_hid * self.trace_words(), TRACE_BITS
+            )
+
+    def footprint_bytes(self) -> dict[str, float]:
+        """Memory footprint: digital arrays at their declared widths (training), PCM
+        synapses at one byte per differential pair."""
+        ledger = Ledger("footprint")
+        self.declare_memories(ledger, training=True)
+        digital = {k: m.size_bytes for k, m in ledger.memories.items()}
+        return {"pcm_synapses": float(self.n_synapses()), **digital}
+
+    def initialise(self, t_s: float, ledger: Ledger | None = None) -> None:
         """Program random initial weights: input rows N(0, (g_in / sqrt(n_in))^2), recurrent
         rows N(0, (g_rec / sqrt(n_hidden))^2) with no self-connections (those pairs stay at
         G_min and are never updated), output N(0, (g_out / sqrt(n_hidden))^2)."""
@@ -130,6 +168,9 @@ class TemporalChip:
         w_out = rng.normal(0.0, tc.output_init_gain / np.sqrt(n_hid), (n_hid, self.n_classes))
         self.hidden.program(w_hidden / self.row_gain[:, None], t_s, w_max=tc.w_max_hidden)
         self.output.program(w_out, t_s, w_max=tc.w_max_output)
+        if ledger is not None:  # every device gets one one-shot program
+            cells = 2 * self.n_synapses()
+            ledger.add(program_pulses=cells, programmed_cells=cells)
 
     def self_connections(self) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the hidden layer's self-connection pairs (row n_in + j, column j)."""
@@ -180,6 +221,7 @@ class TemporalChip:
         ``column_gain`` (per layer, per column) is the digital drift compensation, folded
         into each neuron's input scale once per compensation."""
         steps = spikes.shape[1]
+        self.declare_memories(ledger, training=ledger.phase == "training")
         synapses = self.synapses(snaps, column_gain)
         out = run_alif(
             spikes,
@@ -197,46 +239,57 @@ class TemporalChip:
     def _book(self, out: RecurrentOutputs, spikes: np.ndarray, ledger: Ledger, traces: bool):
         batch, steps, _ = spikes.shape
         counts = out.counts.sum(axis=0)
-        n_hid, n_cls = self.n_hidden, self.n_classes
+        n_hid, n_cls, n_pre = self.n_hidden, self.n_classes, self.hidden.n_in
         hidden_rows = int(counts[COUNT_INPUT_ROWS] + counts[COUNT_RECURRENT_ROWS])
         output_rows = int(counts[COUNT_HIDDEN_SPIKES])
         hidden_tiles = len(self.hidden.row_splits)
         output_tiles = len(self.output.row_splits)
+        # Every column of every row tile is sensed and converted when its tile is read (the
+        # simulation converts the summed current once: exact for a single row tile, the
+        # default); partial sums of row-split tiles are then added digitally.
+        column_reads = (
+            int(counts[COUNT_HIDDEN_READ_STEPS]) * n_hid * hidden_tiles
+            + int(counts[COUNT_OUTPUT_READ_STEPS]) * n_cls * output_tiles
+        )
+        updates = batch * steps * (n_hid + n_cls)
         ledger.add(
             row_activations=hidden_rows + output_rows,
             cell_reads=hidden_rows * n_hid + output_rows * n_cls,
             read_g_sum_uS=float(out.read_g_uS.sum()),
             synaptic_ops=hidden_rows * n_hid + output_rows * n_cls,
-            dense_macs=batch * steps * (self.hidden.n_in * n_hid + n_hid * n_cls),
-            # Every column of every row tile is converted when its tile is read; the partial
-            # sums of row-split tiles are then added digitally.
-            adc_conversions=int(counts[COUNT_HIDDEN_READ_STEPS]) * n_hid * hidden_tiles
-            + int(counts[COUNT_OUTPUT_READ_STEPS]) * n_cls * output_tiles,
+            dense_macs=batch * steps * (n_pre * n_hid + n_hid * n_cls),
+            column_reads=column_reads,
+            adc_conversions=column_reads,
             partial_sum_adds=int(counts[COUNT_HIDDEN_READ_STEPS]) * n_hid * (hidden_tiles - 1)
             + int(counts[COUNT_OUTPUT_READ_STEPS]) * n_cls * (output_tiles - 1),
-            neuron_updates=batch * steps * (n_hid + n_cls),
+            neuron_updates=updates,
             spikes_routed=output_rows,
             input_spikes=int(counts[COUNT_INPUT_ROWS]),
             input_slots=spikes.size,
             hidden_slots=batch * steps * n_hid,
+            time_steps=batch * steps,
             clips=batch,
         )
+        # A digital ALIF step reads and writes membrane and adaptation; an integrator its
+        # value; each hidden spike reads its routing entry.
+        state_accesses = batch * steps * (2 * n_hid + n_cls)
+        ledger.add_memory("neuron_state", reads=state_accesses, writes=state_accesses)
+        ledger.add_memory("routing", reads=output_rows)
         if counts[COUNT_ADC_SATURATIONS]:
             ledger.add(adc_saturations=int(counts[COUNT_ADC_SATURATIONS]))
         if traces:
             events = int(counts[COUNT_ELIGIBILITY_EVENTS])
+            # presynaptic traces decay every step; each eligibility event updates the fan-in
+            # of its neuron: every trace word read and written, TRACE_OPS_PER_EVENT operations
             ledger.add(
                 eligibility_events=events,
-                digital_macs=events * self.hidden.n_in * TRACE_OPS_PER_EVENT,
+                digital_macs=events * n_pre * TRACE_OPS_PER_EVENT + batch * steps * n_pre,
             )
-            words = TRACE_WORDS_ALIF if self.cfg.temporal.adaptation_beta > 0 else TRACE_WORDS_LIF
-            # each event reads and writes every trace word of the neuron's fan-in
-            ledger.add(trace_word_accesses=2 * events * self.hidden.n_in * words)
-
-    def trace_memory_words(self) -> int:
-        """Digital eligibility-trace words the chip holds (one set per synapse)."""
-        words = TRACE_WORDS_ALIF if self.cfg.temporal.adaptation_beta > 0 else TRACE_WORDS_LIF
-        return self.hidden.n_in * self.n_hidden * words
+            words = events * n_pre * self.trace_words()
+            ledger.add_memory("eligibility_traces", reads=words, writes=words)
+            ledger.add_memory(
+                "neuron_state", reads=batch * steps * n_pre, writes=batch * steps * n_pre
+            )
 
 
 def make_chip(cfg: RavenConfig, n_in: int, n_classes: int) -> Chip | TemporalChip:

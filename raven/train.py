@@ -101,7 +101,8 @@ def train(
         ledger = Ledger("training", counts=Counter(state["ledger"]))
     else:
         chip = make_chip(cfg, n_in, len(index.labels))
-        chip.initialise(t_s=0.0)
+        ledger = Ledger("training")
+        chip.initialise(t_s=0.0, ledger=ledger)  # the initial programming is a training cost
         state = {
             "epoch": 0,
             "batch": 0,
@@ -110,7 +111,6 @@ def train(
             "curve": [],
             "wall_time_s": 0.0,
         }
-        ledger = Ledger("training")
     rule = make_rule(lc, chip)
     n = train_data.labels.size
     per_epoch = (n + lc.update_every_clips - 1) // lc.update_every_clips
@@ -172,6 +172,8 @@ def train(
                 return {"stopped_after_updates": state["updates"], "checkpoint": str(ckpt)}
         train_acc = state.pop("curve_acc", 0.0) / n
         entry = {"epoch": epoch + 1, "train_accuracy": train_acc, "t_s": state["t_s"]}
+        # Cumulative training events at the epoch's end: charge training up to an accuracy.
+        entry["ledger_counts"] = dict(ledger.counts)
         if val_data is not None:
             entry["validation_accuracy"], _ = accuracy_of(
                 chip, cfg, scaler, val_data, state["t_s"], Ledger("validation"), stream=1000 + epoch

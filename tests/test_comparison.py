@@ -60,3 +60,85 @@ def test_iso_accuracy_ratios_take_the_cheapest_family():
     assert high["per_cost"]["inference_macs"]["status"] == "above_all_baselines"
     low = iso_accuracy(baselines, {**raven, "accuracy": 0.1})
     assert low["per_cost"]["inference_macs"]["status"] == "below_all"
+
+
+# -- training charged up to equal accuracy -----------------------------------------------------
+from raven.comparison import (  # noqa: E402
+    NEUROBENCH_GSC_CONTEXT,
+    charged_until,
+    fair_training,
+    neurobench_baseline,
+    raven_curve,
+    training_at_accuracy,
+)
+
+
+def curve(accs, macs_per_epoch=10.0, joules_per_epoch=1.0):
+    return [
+        {
+            "epoch": k + 1,
+            "validation_accuracy": a,
+            "test_accuracy": a,
+            "training_macs_cumulative": macs_per_epoch * (k + 1),
+            "training_energy_cumulative_J": joules_per_epoch * (k + 1),
+        }
+        for k, a in enumerate(accs)
+    ]
+
+
+def test_charged_until_interpolates_between_epochs():
+    c = curve([0.3, 0.5, 0.7, 0.6])
+    value, status, epoch = charged_until(c, 0.6, "training_energy_cumulative_J")
+    assert status == "interpolated"
+    assert value == pytest.approx(2.5) and epoch == pytest.approx(2.5)
+    assert charged_until(c, 0.2, "training_energy_cumulative_J") == (1.0, "bound", 1.0)
+    assert charged_until(c, 0.9, "training_energy_cumulative_J") == (4.0, "not_reached", None)
+
+
+def test_a_long_early_stopped_run_is_charged_only_up_to_ravens_accuracy():
+    """DNN reaches 0.45 in its first epochs but trains on to 0.55: charge the first part."""
+    dnn = point("dnn", 0.55, 1e3)
+    dnn["curve"] = curve([0.30, 0.453, 0.50, 0.55] + [0.55] * 16, joules_per_epoch=2e-3)
+    dnn["samples_seen"] = 20 * 100
+    out = training_at_accuracy([dnn], 0.434, "training_energy_total_J")
+    assert out["status"] == "interpolated"
+    f = (0.434 - 0.30) / (0.453 - 0.30)
+    assert out["dnn_cost"] == pytest.approx(2e-3 * (1 + f))
+    assert out["dnn_cost"] < 0.2 * dnn["curve"][-1]["training_energy_cumulative_J"]
+    assert out["dnn_cost_per_sample"] == pytest.approx(40e-3 / 2000)
+
+
+def test_fair_training_ratio_charges_raven_by_the_same_rule():
+    dnn = point("dnn", 0.6, 1e3)
+    dnn["curve"] = curve([0.3, 0.5, 0.6], joules_per_epoch=4.0)
+    dnn["samples_seen"] = 300
+    raven_epochs = [
+        {"epoch": k + 1, "validation_accuracy": a, "ledger_counts": {"e": k + 1}}
+        for k, a in enumerate([0.2, 0.4, 0.4, 0.38])
+    ]
+    rc = raven_curve(raven_epochs, lambda counts: (10.0 * counts["e"], 1.0 * counts["e"]))
+    raven = {
+        "accuracy": 0.4,
+        "training_ops_total": 40.0,
+        "training_energy_total_J": 4.0,
+        "training_clips_per_epoch": 100,
+    }
+    out = fair_training([dnn], raven, rc)
+    e = out["per_cost"]["training_energy_total_J"]
+    # Raven's final validation accuracy 0.38 is first reached within epoch 2.
+    assert e["raven_status"] == "interpolated"
+    assert e["raven_cost"] == pytest.approx(1 + 0.9)
+    assert e["dnn_cost"] == pytest.approx(4 * 1.5)
+    assert e["ratio"] == pytest.approx(6.0 / 1.9)
+    assert e["ratio_status"] == "interpolated"
+    assert e["raven_cost_per_sample"] == pytest.approx(1.9 / (1.9 * 100))
+    none = fair_training([dnn], {**raven, "accuracy": 0.95}, rc)
+    assert none["per_cost"]["training_energy_total_J"]["ratio"] is None
+
+
+def test_neurobench_rows():
+    row = neurobench_baseline(point("cnn", 0.7, 5e4))
+    assert row["footprint_bytes"] == 5e4 and row["effective_macs"] == 5e4
+    assert row["effective_acs"] == 0
+    snn, ann = NEUROBENCH_GSC_CONTEXT
+    assert snn["effective_acs"] == 3.29e6 and ann["footprint_bytes"] == 109_228

@@ -11,7 +11,7 @@ import pytest
 from raven.cli import main as raven_main
 from raven.config import RavenConfig, config_from_dict, load_config
 from raven.data.synthetic import make_tone_dataset
-from raven.energy import EnergyTable
+from raven.energy import chip_profile
 from raven.evaluate import evaluate
 from raven.ledger import Ledger
 from raven.store import load_chip, save_chip
@@ -148,10 +148,10 @@ def test_ledger_prices_counts_and_adds_across_clips(tiny_run):
     assert together.counts["read_g_sum_uS"] == pytest.approx(apart.counts["read_g_sum_uS"])
     together = Ledger("inference")
     chip.forward(spikes, snaps, together)
-    table, device = EnergyTable(), chip.params.energy
-    energy = together.energy_breakdown_J(table, device, chip.params.read_noise.t_read_s)
+    profile, device = chip_profile(), chip.params.energy
+    energy = together.energy_breakdown_J(profile, device, chip.params.read_noise.t_read_s)
     assert energy["row_activations"] == pytest.approx(
-        together.counts["row_activations"] * table.row_activation_J
+        together.counts["row_activations"] * profile.row_driver_J
     )
     assert energy["cell_reads"] == pytest.approx(
         device.v_read_V**2 * together.counts["read_g_sum_uS"] * 1e-6 * 250e-9
@@ -159,8 +159,9 @@ def test_ledger_prices_counts_and_adds_across_clips(tiny_run):
     # Row activations: every input spike drives its row in each column tile it reaches.
     n_col_tiles = len(chip.hidden.col_splits)
     assert together.counts["row_activations"] >= int(spikes.sum()) * n_col_tiles
-    summary = together.summary(table, device, chip.params.read_noise.t_read_s, 1.0)
-    assert summary["energy_per_clip_J"] == pytest.approx(sum(energy.values()) / 3)
+    summary = together.summary(profile, device, chip.params.read_noise.t_read_s, 1.0)
+    assert summary["dynamic_energy_per_clip_J"] == pytest.approx(sum(energy.values()) / 3)
+    assert summary["energy_per_clip_J"] > summary["dynamic_energy_per_clip_J"]  # leakage
     with pytest.raises(ValueError, match="unknown"):
         together.add(bogus_events=1)
 

@@ -1,0 +1,99 @@
+"""The report writer: markdown with energy per SOP beside silicon, and results.json with
+headline figures and ratios with their status."""
+
+import json
+
+import numpy as np
+import pytest
+
+from devices.pcm import preset
+from raven.calibration import calibration_report
+from raven.chip import Chip
+from raven.comparison import NEUROBENCH_GSC_CONTEXT, neurobench_raven
+from raven.config import config_from_dict
+from raven.energy import chip_profile
+from raven.ledger import Ledger
+from raven.report import headline, training_ledger_summary, training_price, write_report
+
+
+def ledgers():
+    cfg = config_from_dict({"network": {"n_hidden": 6, "time_steps": 3, "tile_rows": 8}})
+    chip = Chip(cfg, 20, 3)
+    train = Ledger("training")
+    chip.initialise(0.0, train)
+    spikes = (np.random.default_rng(0).random((2, 3, 20)) < 0.3).astype(np.uint8)
+    chip.forward(spikes, chip.snapshots(1.0), train)
+    inf = Ledger("inference")
+    chip.forward(spikes, chip.snapshots(2.0), inf)
+    return chip, train, inf
+
+
+def test_results_json_carries_headline_figures_and_ratio_status(tmp_path):
+    chip, train, inf = ledgers()
+    p, dev, t_read = chip_profile(), chip.params.energy, chip.params.read_noise.t_read_s
+    inf_s = inf.summary(p, dev, t_read, 1.0)
+    evaluation = {
+        "t_after_s": 1.0,
+        "drift_compensation": True,
+        "accuracy": 0.4,
+        "energy_per_clip_J": inf_s["energy_per_clip_J"],
+        "power_uW": inf_s["power_uW"],
+        "labels": ["a", "b", "c"],
+        "confusion": [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+        "ledger": inf_s,
+    }
+    report = {
+        "data": "d",
+        "task": "folder",
+        "device_preset": "nandakumar2018",
+        "rule": "three_factor",
+        "training": {
+            "curve": [],
+            "training_clips": 2,
+            "updates": 0,
+            "wall_time_s": 1.0,
+            "clips_per_s": 2.0,
+            "ledger": train.summary(p, dev, t_read, 1.0),
+        },
+        "evaluations": [evaluation],
+        "footprint": {"synapses": chip.n_synapses(), "pcm_devices": 2 * chip.n_synapses()},
+        "audio": {
+            "read": 2,
+            "skipped": 0,
+            "resampled": 0,
+            "mixed_down": 0,
+            "skipped_files": [],
+        },
+        "calibration": calibration_report(preset("nandakumar2018").energy, t_read),
+        "neurobench": [
+            neurobench_raven(inf_s, sum(chip.footprint_bytes().values()), 0.4),
+            *NEUROBENCH_GSC_CONTEXT,
+        ],
+        "iso_accuracy": {"status": "skipped"},
+    }
+    write_report(tmp_path, report)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results == json.loads(json.dumps(headline(report), default=float))
+    assert results["inference"]["pJ_per_sop"] == inf_s["pJ_per_sop"]
+    assert results["inference"]["static_power_uW"] > 0
+    assert results["training"]["power_gated_between_clips"] is True
+    assert results["iso_accuracy"]["inference_ops_ratio"] == {"ratio": None, "status": None}
+    md = (tmp_path / "report.md").read_text()
+    assert "reckon_isscc2022 5.3 pJ" in md
+    assert "Calibration of the ledger against silicon" in md
+    assert "NeuroBench-style metrics" in md
+
+
+def test_training_price_is_dynamic_energy_without_the_front_end():
+    chip, train, _ = ledgers()
+    train.add(frontend_ops=1000, accumulator_updates=500)
+    price = training_price(chip)
+    ops, energy = price(dict(train.counts))
+    s = training_ledger_summary({"ledger_counts": dict(train.counts)}, chip)
+    front = s["energy_breakdown_per_clip_J"]["frontend_ops"]
+    assert energy == pytest.approx((s["dynamic_energy_per_clip_J"] - front) * s["clips"])
+    assert ops == train.counts["synaptic_ops"] + 500 + train.counts["neuron_updates"]
+    # Accumulator updates are priced by the array's size: 16-bit words of every synapse.
+    acc = s["energy_breakdown_per_clip_J"]["memory:accumulators"] * s["clips"]
+    p = chip_profile()
+    assert acc == pytest.approx(1000 * p.memory_access_J(2 * chip.n_synapses(), 16))
