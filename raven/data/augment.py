@@ -7,29 +7,25 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 import numpy as np
+
+from ..validation import setting, validate
 
 from .audio import CLIP_SAMPLES, SAMPLE_RATE_HZ
 
 
 @dataclass(frozen=True, slots=True)
 class AugmentConfig:
-    background_frequency: float = 0.8
-    background_volume_max: float = 0.1
-    time_shift_ms: float = 100.0
-    silence_volume_max: float = 1.0
+    TABLE: ClassVar[str] = "augment"
+    background_frequency: float = setting(0.8, ge=0, le=1)
+    background_volume_max: float = setting(0.1, ge=0, le=1)
+    time_shift_ms: float = setting(100.0, ge=0, le=500)
+    silence_volume_max: float = setting(1.0, ge=0, le=1)
 
     def __post_init__(self) -> None:
-        for name in ("background_frequency", "background_volume_max", "silence_volume_max"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"AugmentConfig.{name}={value!r}: expected a value in [0, 1]")
-        if not 0.0 <= self.time_shift_ms <= 500.0:
-            raise ValueError(
-                f"AugmentConfig.time_shift_ms={self.time_shift_ms!r}: expected a"
-                " shift in [0, 500] ms"
-            )
+        validate(self)
 
     def as_dict(self) -> dict:
         return asdict(self)
