@@ -76,7 +76,8 @@ class Rule:
         upper = [(op, b) for op, b in (("<=", self.le), ("<", self.lt)) if b is not None]
         if lower and upper:
             (lo_op, lo), (hi_op, hi) = lower[0], upper[0]
-            return f"in {'[' if lo_op == '>=' else '('}{lo:g}, {hi:g}{']' if hi_op == '<=' else ')'}"
+            left, right = "[" if lo_op == ">=" else "(", "]" if hi_op == "<=" else ")"
+            return f"in {left}{lo:g}, {hi:g}{right}"
         return " ".join(f"{op} {b:g}" for op, b in lower + upper)
 
 
