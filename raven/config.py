@@ -31,7 +31,15 @@ from .data.augment import AugmentConfig
 from .features.mfcc import FeatureConfig
 from .validation import ConfigError, check, setting, validate
 
-__all__ = ["ConfigError", "RavenConfig", "config_from_dict", "load_config", "setting", "validate"]
+__all__ = [
+    "ConfigError",
+    "RavenConfig",
+    "check",
+    "config_from_dict",
+    "load_config",
+    "setting",
+    "validate",
+]
 
 
 def _check(owner: str, name: str, ok: bool, value: Any, expected: str) -> None:
