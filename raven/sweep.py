@@ -217,7 +217,10 @@ def read_table(path: Path) -> list[dict]:
         return []
     try:
         with open(path, newline="") as fh:
-            return list(csv.DictReader(fh))
+            rows = list(csv.DictReader(fh))
+        if any(not r.get("key") for r in rows):
+            raise csv.Error("a row has no key")
+        return rows
     except (OSError, csv.Error, UnicodeDecodeError) as err:
         raise ValueError(
             f"{path}: unreadable results table ({err}); move it away to start the sweep again"

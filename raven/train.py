@@ -47,7 +47,12 @@ def _check_dataset(out: Path, data_dir: str | Path, resuming: bool) -> dict:
     identity = dataset_identity(data_dir)
     recorded = out / DATASET
     if resuming and recorded.is_file():
-        before = json.loads(recorded.read_text())
+        try:
+            before = json.loads(recorded.read_text())
+        except (OSError, ValueError) as err:
+            raise ValueError(
+                f"{recorded}: unreadable ({err}); delete it to accept the dataset given now"
+            ) from None
         if before.get("fingerprint") != identity["fingerprint"]:
             raise ValueError(
                 f"{data_dir}: not the dataset this run was trained on ({before.get('path')},"

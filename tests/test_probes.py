@@ -261,6 +261,30 @@ def test_probe_06_truncated_checkpoint_names_the_file(tmp_path):
     assert str(ckpt) in str(err.value)
 
 
+def test_probe_06_corrupt_feature_cache_names_the_folder(trained, tmp_path, capsys):
+    base, data = trained
+    cache = shutil.copytree(base / "cache", tmp_path / "cache")
+    damaged = list(cache.glob("validation-*/features.npy"))
+    assert damaged
+    for features in damaged:
+        features.write_bytes(features.read_bytes()[:50])
+    code, _out, err = run_cli(
+        [
+            "evaluate",
+            "--run",
+            base / "run",
+            "--data",
+            data,
+            "--split",
+            "validation",
+            "--cache-dir",
+            cache,
+        ],
+        capsys,
+    )
+    assert code == 2 and "not a readable feature cache" in err and "delete that folder" in err
+
+
 # 7. Wrong-type values gave TypeError tracebacks.
 
 

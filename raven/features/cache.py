@@ -121,6 +121,9 @@ def _init_worker(parent_pid: int) -> None:
     if os.getppid() != parent_pid:
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    # Ctrl-C reaches the whole process group: the parent handles it (and the workers then
+    # stop with it) rather than every worker printing its own KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threadpool_limits(1)
 
 
@@ -201,12 +204,18 @@ def extract_features(
     # A daemonic process (a Dask or multiprocessing worker) may not start children: then
     # the chunks run here, one after another.
     if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)
-        ) as pool:
+        )
+        try:
             for res, chunk in zip(pool.map(_extract_chunk, jobs), chunks, strict=True):
                 results.append(res)
                 bar.update(len(chunk))
+        except BaseException:
+            # Ctrl-C or an error: drop the queued chunks instead of computing them all.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         for job, chunk in zip(jobs, chunks, strict=True):
             results.append(_extract_chunk(job))
@@ -256,12 +265,18 @@ def load_feature_set(path: str | Path) -> FeatureSet:
         meta = json.loads((path / "meta.json").read_text())
         features = np.load(path / "features.npy", mmap_mode="r")
         labels = np.load(path / "labels.npy")
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{path}: not a readable feature cache ({err})") from None
+        files = meta["files"]
+        if not (len(files) == labels.size == features.shape[0] and "labels" in meta):
+            raise ValueError("features, labels and files disagree in length")
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(
+            f"{path}: not a readable feature cache ({err}); delete that folder and the"
+            " features are computed again"
+        ) from None
     return FeatureSet(
         features,
         labels,
-        meta["files"],
+        files,
         tuple(meta["labels"]),
         meta["report"],
         path,
