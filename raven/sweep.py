@@ -192,16 +192,19 @@ def run_point(
         cfg = config_from_dict(point.config)
         run = Path(out_dir) / point.key
         summary = train(cfg, data, run, resume=True, progress=False, cache_dir=cache_dir)
-        for t in eval_times_s:
-            result = evaluate(run, data, "test", t, compensation=True, cache_dir=cache_dir)
+        results = [
+            evaluate(run, data, "test", t, compensation=True, cache_dir=cache_dir)
+            for t in eval_times_s
+        ]
+        for t, result in zip(eval_times_s, results, strict=True):
             row[f"accuracy@{t:g}s"] = result["accuracy"]
-            if t == eval_times_s[0]:
-                row |= {
-                    "energy_per_clip_J": result["energy_per_clip_J"],
-                    "power_uW": result["power_uW"],
-                    "effective_sops_per_clip": result["effective_sops_per_clip"],
-                    "dense_macs_per_clip": result["dense_macs_per_clip"],
-                }
+        first = results[0]  # energy and operations: at the first evaluation time
+        row |= {
+            "energy_per_clip_J": first["energy_per_clip_J"],
+            "power_uW": first["power_uW"],
+            "effective_sops_per_clip": first["effective_sops_per_clip"],
+            "dense_macs_per_clip": first["dense_macs_per_clip"],
+        }
         row["training_clips_per_s"] = summary["clips_per_s"]
         row["status"] = "ok"
         row["error"] = ""
