@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
 from scipy.io import wavfile
 
 from raven.cli import main as raven_main
-from raven.config import config_from_dict, load_config
+from raven.config import config_from_dict, load_config, setting, validate
 from raven.data.audio import AudioError, AudioReport, read_wav, write_wav
 from raven.data.speech_commands import index_dataset
 from raven.data.synthetic import make_tone_dataset
@@ -146,6 +148,41 @@ def test_probe_02_python_api_uses_the_same_validation():
     # Normalised on the way in: a list becomes a tuple, an int a float.
     cfg = TrainingConfig(eval_times_s=[1, 2])
     assert cfg.eval_times_s == (1.0, 2.0) and isinstance(cfg.eval_times_s[0], float)
+
+
+@dataclass(frozen=True, slots=True)
+class _NewTable:
+    """A table added later: declaring its fields is all it takes to be validated."""
+
+    TABLE: ClassVar[str] = "new"
+    size: int = setting(4, ge=1)
+    gain: float | None = setting(None, gt=0)
+    times_s: tuple[float, ...] = setting((1.0,), gt=0, min_len=1)
+    mode: str = setting("a", choices=("a", "b"))
+    on: bool = False
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"size": True}, r"new\.size=True: expected an integer >= 1, got bool"),
+        ({"size": 0}, r"new\.size=0: expected an integer >= 1$"),
+        ({"gain": "2"}, r"new\.gain='2': expected None or a number > 0, got str"),
+        ({"times_s": [1, "x"]}, r"new\.times_s=\[1, 'x'\]: expected a non-empty list of numbers"),
+        ({"times_s": ()}, r"new\.times_s=\(\): expected a non-empty list"),
+        ({"mode": "c"}, r"new\.mode='c': expected one of 'a', 'b'"),
+        ({"on": "false"}, r"new\.on='false': expected true or false, got str"),
+        ({"on": 0}, r"new\.on=0: expected true or false, got int"),
+    ],
+)
+def test_probe_02_a_new_table_is_validated_by_its_declaration(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _NewTable(**kwargs)
+    ok = _NewTable(size=np.int64(3), gain=2, times_s=[5], on=np.bool_(True))
+    assert (type(ok.size), ok.gain, ok.times_s, ok.on) == (int, 2.0, (5.0,), True)
 
 
 # 3. Sweeping "seed" was silently overridden by `seeds`.
