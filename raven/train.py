@@ -23,9 +23,7 @@ from .store import load_chip, save_chip
 
 CHECKPOINT = "checkpoint.npz"
 FINAL = "chip.npz"
-
-
-DATASET = "dataset.json"
+DATASET = "dataset.json"  # the identity of the data the run was trained on
 
 
 def _write_json(path: Path, payload: dict) -> None:
