@@ -26,6 +26,7 @@ def _train(args) -> int:
         progress=not args.quiet,
         cache_dir=args.cache_dir,
     )
+    _report_skips(summary)
     curve = summary["curve"][-1] if summary["curve"] else {}
     print(
         json.dumps(
@@ -40,6 +41,23 @@ def _train(args) -> int:
     return 0
 
 
+def _report_skips(summary: dict) -> None:
+    """Skipped clips are said on the console, not only in training.json."""
+    for split, report in (
+        ("training", summary.get("audio_report")),
+        ("validation", summary.get("validation_audio_report")),
+    ):
+        skipped = (report or {}).get("skipped_files", [])
+        if skipped:
+            first = "; ".join(f"{s['file']}: {s['reason']}" for s in skipped[:3])
+            more = f" (and {len(skipped) - 3} more)" if len(skipped) > 3 else ""
+            print(
+                f"warning: {len(skipped)} {split} clip(s) skipped: {first}{more};"
+                " all are listed in training.json",
+                file=sys.stderr,
+            )
+
+
 def _evaluate(args) -> int:
     from .evaluate import evaluate
 
@@ -52,8 +70,11 @@ def _evaluate(args) -> int:
         cache_dir=args.cache_dir,
         progress=not args.json,
     )
+    skipped = result["audio_report"].get("skipped", 0)
+    if skipped:
+        print(f"warning: {skipped} clip(s) skipped (listed in audio_report)", file=sys.stderr)
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(result, allow_nan=False))
     else:
         print(
             f"accuracy {result['accuracy']:.4f} on {result['n_clips']} clips"
@@ -79,6 +100,9 @@ def _sweep(args) -> int:
     )
     failed = [r for r in rows if r.get("status") != "ok"]
     print(json.dumps({"points": len(rows), "failed": len(failed)}))
+    if rows and len(failed) == len(rows):
+        print(f"error: every point of sweep {sweep.name!r} failed", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -117,9 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, DownloadError) as err:
+    except (ValueError, DownloadError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: `raven train ... --resume` continues a training,"
+            " the same `raven sweep` command continues a sweep",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

@@ -15,31 +15,24 @@ is encoded the same way whatever batch it is in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
+
+from .validation import setting, validate
 
 
 @dataclass(frozen=True, slots=True)
 class EncoderConfig:
-    kind: str = "rate"  # "rate", "send_on_delta" or "latency"
-    steps_per_frame: int = 2
-    max_rate: float = 0.5
-    threshold: float = 0.1
-    min_value: float = 0.1
+    TABLE: ClassVar[str] = "encoder"
+    kind: str = setting("rate", choices=("rate", "send_on_delta", "latency"))
+    steps_per_frame: int = setting(2, ge=1)
+    max_rate: float = setting(0.5, gt=0, le=1)
+    threshold: float = setting(0.1, gt=0, le=1)
+    min_value: float = setting(0.1, ge=0, le=1)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("rate", "send_on_delta", "latency"):
-            raise ValueError(
-                f"EncoderConfig.kind={self.kind!r}: expected 'rate', 'send_on_delta' or 'latency'"
-            )
-        if not (isinstance(self.steps_per_frame, int) and self.steps_per_frame >= 1):
-            raise ValueError(
-                f"EncoderConfig.steps_per_frame={self.steps_per_frame!r}: expected an integer >= 1"
-            )
-        for name in ("max_rate", "threshold", "min_value"):
-            value = getattr(self, name)
-            if not 0.0 < value <= 1.0 and not (name == "min_value" and value == 0.0):
-                raise ValueError(f"EncoderConfig.{name}={value!r}: expected a value in (0, 1]")
+        validate(self)
 
     def n_channels(self, n_coefficients: int) -> int:
         return 2 * n_coefficients if self.kind == "send_on_delta" else n_coefficients

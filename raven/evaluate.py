@@ -12,7 +12,7 @@ from .energy import chip_profile
 from .ledger import Ledger
 from .pipeline import frontend_ops_per_clip, load_split, open_index
 from .store import load_chip
-from .train import FINAL, accuracy_of
+from .train import FINAL, accuracy_of, require_clips
 
 
 def evaluate(
@@ -29,7 +29,9 @@ def evaluate(
         raise ValueError(f"{run}: no trained chip ({FINAL}); run `raven train` first")
     if not t_after_s > 0:
         raise ValueError(f"t_after_s={t_after_s!r}: expected a time > 0 s")
-    chip, meta = load_chip(run / FINAL)
+    chip, meta = load_chip(
+        run / FINAL, remedy=f"train the chip again (raven train --out {run}) or restore the file"
+    )
     cfg = chip.cfg
     labels = tuple(meta["labels"])
     split_source = "all" if split == "all" else None
@@ -38,6 +40,7 @@ def evaluate(
     data = load_split(
         cfg, index, split_name, Path(cache_dir or "data/cache"), labels=labels, progress=progress
     )
+    require_clips(data, split_name, index.root)
     s = meta["scaler"]
     scaler = FeatureScaler(np.array(s["mean"]), np.array(s["std"]), s["clip_sigma"])
     t_end = float(meta["t_train_end_s"])

@@ -1,4 +1,5 @@
-"""Saving and loading a chip: one portable ``.npz`` file, written atomically.
+"""Saving and loading a chip: one portable ``.npz`` file, written atomically
+(``raven.atomic``, with the usual file permissions).
 
 Layout (numpy's npz: a zip of ``.npy`` arrays, readable from any language with a zip and
 npy reader):
@@ -15,8 +16,8 @@ npy reader):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import zipfile
+import zlib
 from dataclasses import fields
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from devices.pcm import PCMArray, PCMState
 
+from .atomic import atomic_write
 from .chip import Chip
 from .config import config_from_dict
 from .temporal import TemporalChip, make_chip
@@ -65,16 +67,7 @@ def save_chip(
             }
         meta["layers"][name] = layer_meta
     arrays["meta.json"] = np.array(json.dumps(meta, default=_json_default))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda fh: np.savez(fh, **arrays))
 
 
 def _json_default(value):
@@ -87,21 +80,38 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in meta.json")
 
 
-def load_chip(path: str | Path) -> tuple[Chip | TemporalChip, dict]:
-    """The chip saved at ``path`` and its metadata."""
+def load_chip(
+    path: str | Path, remedy: str = "train the chip again"
+) -> tuple[Chip | TemporalChip, dict]:
+    """The chip saved at ``path`` and its metadata. A missing, truncated or corrupt file is
+    a ``ValueError`` naming the file and saying what to do (``remedy``)."""
     path = Path(path)
     try:
-        data = np.load(path, allow_pickle=False)
-        meta = json.loads(str(data["meta.json"]))
-    except (OSError, ValueError, KeyError) as err:
-        raise ValueError(f"{path}: not a saved Raven chip ({err})") from None
-    if meta.get("format_version") != FORMAT_VERSION:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta.json"]))
+            if meta.get("format_version") != FORMAT_VERSION:
+                raise ValueError(
+                    f"{path}: format version {meta.get('format_version')!r}: expected"
+                    f" {FORMAT_VERSION}; {remedy}"
+                )
+            return _restore(data, meta), meta
+    except (OSError, EOFError, KeyError, TypeError, zipfile.BadZipFile, zlib.error) as err:
         raise ValueError(
-            f"{path}: format version {meta.get('format_version')!r}: expected {FORMAT_VERSION}"
-        )
+            f"{path}: not a saved Raven chip, or truncated or corrupt"
+            f" ({type(err).__name__}: {err}); {remedy}"
+        ) from None
+    except ValueError as err:
+        if str(err).startswith(str(path)):
+            raise
+        raise ValueError(
+            f"{path}: not a saved Raven chip, or truncated or corrupt ({err}); {remedy}"
+        ) from None
+
+
+def _restore(data, meta: dict) -> Chip:
     cfg = config_from_dict(meta["config"])
     chip = make_chip(cfg, meta["n_in"], meta["n_classes"])
-    chip.feedback = data["feedback"]
+    chip.feedback = np.array(data["feedback"])
     chip.mac_step = int(meta["mac_step"])
     for name, layer in zip(_LAYERS, chip.layers(), strict=True):
         layer_meta = meta["layers"][name]
@@ -115,4 +125,4 @@ def load_chip(path: str | Path) -> tuple[Chip | TemporalChip, dict]:
                 m = layer_meta["tiles"][f"{r}_{c}"][pol]
                 arr.rng.bit_generator.state = m["rng"]
                 arr.t_last_write_s = m["t_last_write_s"]
-    return chip, meta
+    return chip

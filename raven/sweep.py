@@ -1,8 +1,17 @@
 """Parameter sweeps: each point trains and evaluates Raven; points run in parallel through
 Dask (a local cluster by default, or an existing scheduler); results go to one tidy CSV
-table, one row per point and seed, rewritten atomically after every finished point, so an
-interrupted sweep resumes where it stopped and a finished point is never recomputed. A
-failed point is recorded with its error and does not stop the sweep.
+table (``results.csv``), one row per point and seed, rewritten atomically after every
+finished point, so an interrupted sweep resumes where it stopped and a finished point is
+never recomputed. A failed point is recorded with its error and does not stop the sweep.
+
+A point is keyed by everything its result depends on: its full resolved configuration (base
++ parameters + seed), the evaluation times and the dataset's fingerprint
+(``raven.data.identity``). Editing the file or the data therefore makes new points, which
+are computed; rows of the table that no longer match a point are moved to ``orphaned.csv``
+(and said so), so the table always follows the current file. Seeds come from ``seeds``, or
+from a ``"seed"`` parameter, or from ``base.seed``; giving more than one is an error.
+Every value is validated as the configuration is (``raven.validation``) before anything
+runs.
 
 A sweep file (TOML)::
 
@@ -21,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import hashlib
 import io
 import itertools
@@ -30,10 +40,15 @@ import sys
 import time
 import tomllib
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
-from .config import config_from_dict
+from .atomic import atomic_write, clean_debris
+from .config import check, config_from_dict, setting, validate
+from .data.identity import dataset_identity
+
+ORPHANS = "orphaned.csv"
 
 
 @dataclass(frozen=True)
@@ -46,27 +61,67 @@ class Point:
 
 @dataclass(frozen=True)
 class Sweep:
+    """A validated sweep declaration (the same validation path as the configuration)."""
+
+    TABLE: ClassVar[str] = "sweep"
     name: str
     data: Path
-    seeds: tuple[int, ...]
-    eval_times_s: tuple[float, ...]
-    base: dict
-    parameters: dict
+    seeds: tuple[int, ...] = setting((0,), ge=0, min_len=1)
+    eval_times_s: tuple[float, ...] = setting((1.0,), gt=0, min_len=1)
+    base: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)
 
-    def points(self) -> list[Point]:
+    def __post_init__(self) -> None:
+        validate(self)
+        params = self.parameters
+        check(
+            "sweep",
+            "parameters",
+            bool(params) and all(isinstance(v, list) and v for v in params.values()),
+            params,
+            "dotted keys with non-empty lists of values",
+        )
+        if "seed" in params:
+            check(
+                "sweep",
+                "parameters",
+                all(isinstance(v, int) and not isinstance(v, bool) for v in params["seed"]),
+                params["seed"],
+                "integer seeds for 'seed'",
+            )
+
+    def points(self, data_fingerprint: str | None = None) -> list[Point]:
+        """Every (parameter combination, seed), keyed by the point's full resolved
+        configuration, evaluation times and dataset fingerprint (computed from ``data``
+        when not given): a point whose any of these changed is a new point."""
         names = list(self.parameters)
-        out = []
+        seeds = (None,) if "seed" in self.parameters else self.seeds
+        resolved = []
         for values in itertools.product(*(self.parameters[n] for n in names)):
             params = dict(zip(names, values, strict=True))
-            for seed in self.seeds:
+            for seed in seeds:
                 cfg = copy.deepcopy(self.base)
                 for dotted, value in params.items():
                     _set_dotted(cfg, dotted, value)
-                cfg["seed"] = seed
-                config_from_dict(cfg)  # validates: a bad value fails the sweep up front
-                text = json.dumps({"params": params, "seed": seed}, sort_keys=True)
-                key = hashlib.sha1(text.encode()).hexdigest()[:12]
-                out.append(Point(key, params, seed, cfg))
+                if seed is not None:
+                    cfg["seed"] = seed
+                try:
+                    full = config_from_dict(cfg)  # a bad value fails the sweep up front
+                except ValueError as err:
+                    raise ValueError(f"sweep {self.name!r}: parameters {params}: {err}") from None
+                resolved.append((params, full))
+        if data_fingerprint is None:
+            data_fingerprint = dataset_identity(self.data)["fingerprint"]
+        out = []
+        for params, full in resolved:
+            spec = {
+                "config": full.as_dict(),
+                "eval_times_s": list(self.eval_times_s),
+                "data": data_fingerprint,
+            }
+            text = json.dumps(spec, sort_keys=True)
+            key = hashlib.sha1(text.encode()).hexdigest()[:12]
+            out.append(Point(key, params, full.seed, full.as_dict()))
         return out
 
 
@@ -81,6 +136,8 @@ def _set_dotted(tree: dict, dotted: str, value) -> None:
 
 
 def load_sweep(path: str | Path) -> Sweep:
+    """The sweep declared in a TOML file. Seeds come from ``seeds``, or from a ``"seed"``
+    parameter, or from ``base.seed`` (one of the three; default 0)."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text())
@@ -93,24 +150,29 @@ def load_sweep(path: str | Path) -> Sweep:
     for key in ("name", "data", "parameters"):
         if key not in raw:
             raise ValueError(f"{path}: missing key {key!r}")
-    params = raw["parameters"]
-    if (
-        not isinstance(params, dict)
-        or not params
-        or not all(isinstance(v, list) and v for v in params.values())
-    ):
-        raise ValueError(f"{path}: parameters: expected dotted keys with non-empty lists")
-    data = Path(raw["data"])
-    if not data.is_absolute():
-        data = (path.parent / data).resolve()
-    return Sweep(
-        str(raw["name"]),
-        data,
-        tuple(raw.get("seeds", [0])),
-        tuple(float(t) for t in raw.get("eval_times_s", [1.0])),
-        raw.get("base", {}),
-        params,
-    )
+    params, base = raw["parameters"], raw.get("base", {})
+    seed_sources = [
+        k
+        for k, present in (
+            ("seeds", "seeds" in raw),
+            ('parameters "seed"', isinstance(params, dict) and "seed" in params),
+            ("base.seed", isinstance(base, dict) and "seed" in base),
+        )
+        if present
+    ]
+    if len(seed_sources) > 1:
+        raise ValueError(
+            f"{path}: seeds are given by {' and '.join(seed_sources)}: expected one of them"
+        )
+    kwargs = {k: raw[k] for k in ("seeds", "eval_times_s") if k in raw}
+    if isinstance(base, dict) and "seed" in base:
+        kwargs["seeds"] = [base["seed"]]
+    try:
+        sweep = Sweep(raw["name"], raw["data"], base=base, parameters=params, **kwargs)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+    data = sweep.data if sweep.data.is_absolute() else (path.parent / sweep.data).resolve()
+    return dataclasses.replace(sweep, data=data)
 
 
 def run_point(
@@ -130,16 +192,19 @@ def run_point(
         cfg = config_from_dict(point.config)
         run = Path(out_dir) / point.key
         summary = train(cfg, data, run, resume=True, progress=False, cache_dir=cache_dir)
-        for t in eval_times_s:
-            result = evaluate(run, data, "test", t, compensation=True, cache_dir=cache_dir)
+        results = [
+            evaluate(run, data, "test", t, compensation=True, cache_dir=cache_dir)
+            for t in eval_times_s
+        ]
+        for t, result in zip(eval_times_s, results, strict=True):
             row[f"accuracy@{t:g}s"] = result["accuracy"]
-            if t == eval_times_s[0]:
-                row |= {
-                    "energy_per_clip_J": result["energy_per_clip_J"],
-                    "power_uW": result["power_uW"],
-                    "effective_sops_per_clip": result["effective_sops_per_clip"],
-                    "dense_macs_per_clip": result["dense_macs_per_clip"],
-                }
+        first = results[0]  # energy and operations: at the first evaluation time
+        row |= {
+            "energy_per_clip_J": first["energy_per_clip_J"],
+            "power_uW": first["power_uW"],
+            "effective_sops_per_clip": first["effective_sops_per_clip"],
+            "dense_macs_per_clip": first["dense_macs_per_clip"],
+        }
         row["training_clips_per_s"] = summary["clips_per_s"]
         row["status"] = "ok"
         row["error"] = ""
@@ -153,12 +218,20 @@ def run_point(
 def read_table(path: Path) -> list[dict]:
     if not path.is_file():
         return []
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        if any(not r.get("key") for r in rows):
+            raise csv.Error("a row has no key")
+        return rows
+    except (OSError, csv.Error, UnicodeDecodeError) as err:
+        raise ValueError(
+            f"{path}: unreadable results table ({err}); move it away to start the sweep again"
+        ) from None
 
 
 def write_table(path: Path, rows: list[dict]) -> None:
-    """Rewrite the whole table atomically (temporary file, then rename)."""
+    """Rewrite the whole table atomically; columns in the order the rows name them."""
     columns: list[str] = []
     for row in rows:
         columns += [c for c in row if c not in columns]
@@ -166,9 +239,17 @@ def write_table(path: Path, rows: list[dict]) -> None:
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(sorted(rows, key=lambda r: r["key"]))
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(buf.getvalue())
-    tmp.replace(path)
+    atomic_write(path, buf.getvalue())
+
+
+def _current_row(row: dict, point: Point, eval_times_s: tuple[float, ...]) -> dict:
+    """A stored row under the current declaration: its parameter columns are the point's
+    (a renamed parameter resolving to the same configuration keeps its result)."""
+    out = {"key": point.key, "seed": point.seed}
+    out |= {f"param.{k}": v for k, v in point.params.items()}
+    out |= {f"accuracy@{t:g}s": row.get(f"accuracy@{t:g}s", "") for t in eval_times_s}
+    out |= {k: v for k, v in row.items() if k not in out and not k.startswith(("param.", "acc"))}
+    return out
 
 
 def run_sweep(
@@ -185,12 +266,34 @@ def run_sweep(
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm import tqdm
 
+    identity = dataset_identity(sweep.data)  # a missing folder fails before Dask starts
+    points = sweep.points(identity["fingerprint"])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    clean_debris(out)
     table = out / "results.csv"
-    rows = {r["key"]: r for r in read_table(table)}
+    stored = {r["key"]: r for r in read_table(table)}
+    by_key = {p.key: p for p in points}
+    orphans = [r for k, r in stored.items() if k not in by_key]
+    if orphans:
+        # Rows of points the declaration no longer has (or whose configuration, evaluation
+        # times or data changed): kept apart, never mixed with current results.
+        kept = {r["key"]: r for r in read_table(out / ORPHANS)}
+        write_table(out / ORPHANS, list((kept | {r["key"]: r for r in orphans}).values()))
+        print(
+            f"sweep {sweep.name}: {len(orphans)} row(s) of {table} do not match the current"
+            f" declaration (changed configuration, evaluation times or data); moved to"
+            f" {out / ORPHANS}",
+            file=sys.stderr,
+        )
+    rows = {
+        k: _current_row(r, by_key[k], sweep.eval_times_s) for k, r in stored.items() if k in by_key
+    }
+    write_table(table, list(rows.values()))
     done = {k for k, r in rows.items() if r.get("status") == "ok" or not retry_failed}
-    todo = [p for p in sweep.points() if p.key not in done]
+    todo = [p for p in points if p.key not in done]
+    if not todo:
+        return list(rows.values())
     if scheduler:
         client, cluster = Client(scheduler), None
     else:

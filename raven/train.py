@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from .atomic import atomic_write, clean_debris
 from .config import RavenConfig
+from .data.identity import dataset_identity
 from .encoding import FeatureScaler
 from .learning import make_rule
 from .ledger import Ledger
@@ -28,12 +30,44 @@ from .temporal import make_chip
 
 CHECKPOINT = "checkpoint.npz"
 FINAL = "chip.npz"
+DATASET = "dataset.json"  # the identity of the data the run was trained on
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=float))
-    tmp.replace(path)
+    atomic_write(path, json.dumps(payload, indent=2, default=float))
+
+
+def require_clips(data, split: str, root: Path) -> None:
+    """A split whose every clip was skipped is an error, not an empty (NaN) result."""
+    if data.labels.size == 0:
+        skipped = data.report.get("skipped_files", [])
+        first = f"; first: {skipped[0]['file']}: {skipped[0]['reason']}" if skipped else ""
+        raise ValueError(
+            f"{root}: no usable clips in the {split} split ({len(skipped)} skipped{first})"
+        )
+
+
+def _check_dataset(out: Path, data_dir: str | Path, resuming: bool) -> dict:
+    """Record the dataset's identity in the run folder; a resumed run refuses another."""
+    identity = dataset_identity(data_dir)
+    recorded = out / DATASET
+    if resuming and recorded.is_file():
+        try:
+            before = json.loads(recorded.read_text())
+        except (OSError, ValueError) as err:
+            raise ValueError(
+                f"{recorded}: unreadable ({err}); delete it to accept the dataset given now"
+            ) from None
+        if before.get("fingerprint") != identity["fingerprint"]:
+            raise ValueError(
+                f"{data_dir}: not the dataset this run was trained on ({before.get('path')},"
+                f" {before.get('n_files')} files, fingerprint {before.get('fingerprint')}; this"
+                f" one: {identity['n_files']} files, fingerprint {identity['fingerprint']});"
+                f" resume with --data {before.get('path')} or start a new run folder"
+            )
+    else:
+        _write_json(recorded, identity)
+    return identity
 
 
 def accuracy_of(
@@ -73,24 +107,39 @@ def train(
     with ``resume=True``), to split a long run into sessions."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    clean_debris(out)  # temporaries of an earlier run killed mid-write
     cache = Path(cache_dir) if cache_dir else Path("data/cache")
-    if not (resume and (out / CHECKPOINT).is_file()):
-        _write_json(out / "config.json", cfg.as_dict())
+    resuming = resume and (out / CHECKPOINT).is_file()
     index = open_index(cfg, data_dir)
+    _check_dataset(out, data_dir, resuming)
+    if not resuming:
+        _write_json(out / "config.json", cfg.as_dict())
     copies = cfg.training.epochs if cfg.data.augment else 1
     train_data = load_split(cfg, index, "training", cache, copies=copies, progress=progress)
+    require_clips(train_data, "training", index.root)
+    present = sorted({index.labels[k] for k in np.unique(train_data.labels)})
+    if len(present) < 2:
+        raise ValueError(
+            f"{index.root}: the training split has clips of {len(present)} label(s)"
+            f" {present}: a classifier needs at least 2"
+        )
     val_data = (
         load_split(cfg, index, "validation", cache, labels=index.labels, progress=progress)
         if index.split("validation")
         else None
     )
+    val_report = val_data.report if val_data is not None else None
+    if val_data is not None and val_data.labels.size == 0:
+        val_data = None  # every validation clip was skipped: no validation curve
     scaler = fit_scaler(cfg, train_data.features[0])
     n_in = n_inputs(cfg)
     period = cfg.device.clip_period_s
     lc, tc = cfg.learning, cfg.training
     ckpt = out / CHECKPOINT
     if resume and ckpt.is_file():
-        chip, meta = load_chip(ckpt)
+        chip, meta = load_chip(
+            ckpt, remedy=f"delete {ckpt} (or the run folder {out}) to train from the start"
+        )
         if chip.cfg != cfg:
             raise ValueError(
                 f"{ckpt}: the checkpoint was made with another configuration"
@@ -198,6 +247,7 @@ def train(
         },
         "t_train_end_s": state["t_s"],
         "audio_report": train_data.report,
+        "validation_audio_report": val_report,
     }
     save_chip(out / FINAL, chip, list(index.labels), extra)
     summary = {
@@ -209,6 +259,8 @@ def train(
         "clips_per_s": ledger.counts["clips"] / max(wall, 1e-9),
         "ledger_counts": dict(ledger.counts),
         "audio_report": train_data.report,
+        "validation_audio_report": val_report,
+        "dataset_notes": index.notes,
     }
     _write_json(out / "training.json", summary)
     return summary

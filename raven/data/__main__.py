@@ -65,9 +65,14 @@ def main(argv: list[str] | None = None) -> int:
                 "wall_time_s": time.perf_counter() - start,
                 "audio": fs.report,
             }
-    except (ValueError, DownloadError) as err:
+    except (ValueError, DownloadError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: run the same command again (finished splits are cached)", file=sys.stderr
+        )
+        return 130
     json.dump(summary, sys.stdout, indent=2)
     print()
     return 0

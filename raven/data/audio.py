@@ -1,8 +1,10 @@
 """Reading WAV clips with a stated policy for bad audio.
 
 Policy (every case is counted in an ``AudioReport`` and reported by the run):
-- missing, empty, corrupt or truncated file, or a format that is not PCM/float WAV:
-  the clip is *skipped* (``AudioError``), with the file and the reason;
+- missing, empty, corrupt or truncated file (a dangling link too), a format that is not
+  PCM/float WAV, a sample rate below ``MIN_SAMPLE_RATE_HZ`` (not speech audio), or float
+  samples outside [-1, 1] (not normalised audio): the clip is *skipped* (``AudioError``),
+  with the file and the reason;
 - wrong sample rate: *resampled* to the target rate (polyphase, scipy) and counted;
 - more than one channel: *mixed down* (mean of the channels) and counted;
 - length other than the clip length: zero-padded or trimmed at the end (as Speech Commands
@@ -23,6 +25,7 @@ from scipy.signal import resample_poly
 
 SAMPLE_RATE_HZ = 16_000
 CLIP_SAMPLES = 16_000
+MIN_SAMPLE_RATE_HZ = 4_000  # below this a file carries no speech band worth resampling
 
 
 class AudioError(ValueError):
@@ -68,6 +71,9 @@ def _to_float(data: np.ndarray, path: Path) -> np.ndarray:
     if data.dtype == np.uint8:
         return (data.astype(np.float32) - 128.0) / 128.0
     if data.dtype in (np.float32, np.float64):
+        peak = float(np.max(np.abs(data))) if data.size else 0.0
+        if peak > 1.0:  # NaN fails the finiteness check later, with its own reason
+            raise AudioError(f"{path}: float samples reach {peak:g}, outside [-1, 1]")
         return data.astype(np.float32)
     raise AudioError(f"{path}: unsupported sample type {data.dtype}")
 
@@ -101,6 +107,10 @@ def read_wav(
         RuntimeWarning,
     ) as err:
         raise AudioError(f"{path}: not a readable WAV file ({err})") from None
+    if rate < MIN_SAMPLE_RATE_HZ:
+        raise AudioError(
+            f"{path}: sample rate {rate} Hz is below {MIN_SAMPLE_RATE_HZ} Hz (not speech audio)"
+        )
     audio = _to_float(np.asarray(data), path)
     if audio.size == 0:
         raise AudioError(f"{path}: no samples")
@@ -108,8 +118,6 @@ def read_wav(
         audio = audio.mean(axis=1, dtype=np.float32)
         report.mixed_down += 1
     if rate != sample_rate_hz:
-        if rate <= 0:
-            raise AudioError(f"{path}: invalid sample rate {rate}")
         g = math.gcd(int(rate), sample_rate_hz)
         audio = resample_poly(audio, sample_rate_hz // g, int(rate) // g).astype(np.float32)
         report.resampled += 1

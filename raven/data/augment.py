@@ -7,29 +7,24 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from ..validation import setting, validate
 from .audio import CLIP_SAMPLES, SAMPLE_RATE_HZ
 
 
 @dataclass(frozen=True, slots=True)
 class AugmentConfig:
-    background_frequency: float = 0.8
-    background_volume_max: float = 0.1
-    time_shift_ms: float = 100.0
-    silence_volume_max: float = 1.0
+    TABLE: ClassVar[str] = "augment"
+    background_frequency: float = setting(0.8, ge=0, le=1)
+    background_volume_max: float = setting(0.1, ge=0, le=1)
+    time_shift_ms: float = setting(100.0, ge=0, le=500)
+    silence_volume_max: float = setting(1.0, ge=0, le=1)
 
     def __post_init__(self) -> None:
-        for name in ("background_frequency", "background_volume_max", "silence_volume_max"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"AugmentConfig.{name}={value!r}: expected a value in [0, 1]")
-        if not 0.0 <= self.time_shift_ms <= 500.0:
-            raise ValueError(
-                f"AugmentConfig.time_shift_ms={self.time_shift_ms!r}: expected a"
-                " shift in [0, 500] ms"
-            )
+        validate(self)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -45,30 +40,40 @@ def clip_rng(seed: int, copy: int, key: int) -> np.random.Generator:
     return np.random.default_rng([seed, copy, key])
 
 
-def _noise_segment(rng: np.random.Generator, backgrounds: list[np.ndarray]) -> np.ndarray:
+def _noise_segment(
+    rng: np.random.Generator, backgrounds: list[np.ndarray], n_samples: int
+) -> np.ndarray:
     noise = backgrounds[int(rng.integers(len(backgrounds)))]
-    if noise.size <= CLIP_SAMPLES:
-        return np.pad(noise, (0, CLIP_SAMPLES - noise.size))
-    start = int(rng.integers(0, noise.size - CLIP_SAMPLES))
-    return noise[start : start + CLIP_SAMPLES]
+    if noise.size <= n_samples:
+        return np.pad(noise, (0, n_samples - noise.size))
+    start = int(rng.integers(0, noise.size - n_samples))
+    return noise[start : start + n_samples]
 
 
 def silence_clip(
-    rng: np.random.Generator, backgrounds: list[np.ndarray], cfg: AugmentConfig
+    rng: np.random.Generator,
+    backgrounds: list[np.ndarray],
+    cfg: AugmentConfig,
+    n_samples: int = CLIP_SAMPLES,
 ) -> np.ndarray:
-    """A 1 s excerpt of a background recording at a volume uniform in [0, max]."""
+    """A clip-long excerpt of a background recording at a volume uniform in [0, max]."""
     if not backgrounds:
-        return np.zeros(CLIP_SAMPLES, np.float32)
+        return np.zeros(n_samples, np.float32)
     volume = rng.uniform(0.0, cfg.silence_volume_max)
-    return (volume * _noise_segment(rng, backgrounds)).astype(np.float32)
+    return (volume * _noise_segment(rng, backgrounds, n_samples)).astype(np.float32)
 
 
 def augment_clip(
-    audio: np.ndarray, rng: np.random.Generator, backgrounds: list[np.ndarray], cfg: AugmentConfig
+    audio: np.ndarray,
+    rng: np.random.Generator,
+    backgrounds: list[np.ndarray],
+    cfg: AugmentConfig,
+    sample_rate_hz: int = SAMPLE_RATE_HZ,
 ) -> np.ndarray:
     """Time shift by up to +-time_shift_ms (zero fill), then background noise with
-    probability background_frequency at a volume uniform in [0, background_volume_max]."""
-    max_shift = round(cfg.time_shift_ms * SAMPLE_RATE_HZ / 1000)
+    probability background_frequency at a volume uniform in [0, background_volume_max].
+    ``audio`` and the backgrounds are at ``sample_rate_hz``."""
+    max_shift = min(round(cfg.time_shift_ms * sample_rate_hz / 1000), audio.size)
     shift = int(rng.integers(-max_shift, max_shift + 1)) if max_shift else 0
     out = np.zeros_like(audio)
     if shift >= 0:
@@ -77,5 +82,5 @@ def augment_clip(
         out[:shift] = audio[-shift:]
     if backgrounds and rng.random() < cfg.background_frequency:
         volume = rng.uniform(0.0, cfg.background_volume_max)
-        out = np.clip(out + volume * _noise_segment(rng, backgrounds), -1.0, 1.0)
+        out = np.clip(out + volume * _noise_segment(rng, backgrounds, audio.size), -1.0, 1.0)
     return out.astype(np.float32)

@@ -1,24 +1,26 @@
 """Download and unpack Google Speech Commands when it is absent and a network exists.
 
-Resumable (a ``.part`` file continued with an HTTP Range request), verified (the byte count
-announced by the server, and a SHA-256 when one is given; the digest of every completed
-archive is written next to it), unpacked atomically (into a temporary folder renamed at the
-end) and safely (tar members may not leave the target folder).
+Over HTTPS, resumable (a ``.part`` file continued with an HTTP Range request), verified
+(the byte count announced by the server, and the archive's published SHA-256: a mismatch
+deletes the download and says so; the digest of every completed archive is written next to
+it, and an archive found in place is checked against it), unpacked atomically (into a
+temporary folder renamed at the end) and safely (tar members may not leave the target
+folder).
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 import sys
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
+
+from ..atomic import atomic_dir, atomic_write, clean_debris
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +32,18 @@ class DatasetSource:
 
 
 SOURCES = {
+    # SHA-256 of the archives as published with the dataset.
     "v0.02": DatasetSource(
         "v0.02",
-        "http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz",
+        "https://download.tensorflow.org/data/speech_commands_v0.02.tar.gz",
         "speech_commands_v0.02",
+        "af14739ee7dc311471de98f5f9d2c9191b18aedfe957f4a6ff791c709868ff58",
     ),
     "v0.01": DatasetSource(
         "v0.01",
-        "http://download.tensorflow.org/data/speech_commands_v0.01.tar.gz",
+        "https://download.tensorflow.org/data/speech_commands_v0.01.tar.gz",
         "speech_commands_v0.01",
+        "743935421bb51cccdb6bdd152e04c5c70274e935c82119ad7faeec31780d811d",
     ),
 }
 _BLOCK = 1 << 20
@@ -64,7 +69,7 @@ def download(
     data_dir.mkdir(parents=True, exist_ok=True)
     archive = data_dir / Path(source.url).name
     if archive.is_file():
-        return archive
+        return _verified(archive, source)
     part = archive.with_name(archive.name + ".part")
     have = part.stat().st_size if part.is_file() else 0
     request = urllib.request.Request(source.url)
@@ -119,7 +124,27 @@ def download(
             f" {source.sha256}; the partial download was removed"
         )
     part.replace(archive)
-    archive.with_name(archive.name + ".sha256").write_text(f"{digest}  {archive.name}\n")
+    atomic_write(archive.with_name(archive.name + ".sha256"), f"{digest}  {archive.name}\n")
+    return archive
+
+
+def _verified(archive: Path, source: DatasetSource) -> Path:
+    """An archive already in place, checked against the published digest once (the
+    recorded ``.sha256`` saves hashing it again on later runs)."""
+    if source.sha256 is None:
+        return archive
+    sidecar = archive.with_name(archive.name + ".sha256")
+    if sidecar.is_file() and sidecar.read_text().split()[:1] == [source.sha256]:
+        return archive
+    digest = sha256_of(archive)
+    if digest != source.sha256:
+        archive.unlink()
+        sidecar.unlink(missing_ok=True)
+        raise DownloadError(
+            f"{archive}: SHA-256 {digest} does not match the expected {source.sha256};"
+            " the file was removed, run again to download it"
+        )
+    atomic_write(sidecar, f"{digest}  {archive.name}\n")
     return archive
 
 
@@ -133,14 +158,11 @@ def sha256_of(path: Path) -> str:
 
 def unpack(archive: Path, target: Path) -> Path:
     """Extract ``archive`` into ``target`` atomically (temporary folder, then rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    clean_debris(target.parent)  # an unpacking killed earlier
     try:
-        with tarfile.open(archive) as tar:
+        with atomic_dir(target) as tmp, tarfile.open(archive) as tar:
             tar.extractall(tmp, filter="data")  # refuses members escaping the folder
-        tmp.replace(target)
     except (tarfile.TarError, OSError, EOFError) as err:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise DownloadError(
             f"{archive}: cannot unpack ({err}); delete it and download again"
         ) from None

@@ -122,14 +122,26 @@ def _read_list(path: Path) -> set[str]:
     }
 
 
-def _audio_folders(root: Path) -> dict[str, list[str]]:
-    folders = {}
+def _audio_folders(root: Path, notes: dict | None = None) -> dict[str, list[str]]:
+    """Label folder -> its .wav names. Files that are not .wav and folders without any
+    are not used; ``notes`` counts and names them (nothing is dropped unsaid)."""
+    folders, ignored, empty = {}, [], []
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):
         if sub.name == BACKGROUND or sub.name.startswith("."):
             continue
-        wavs = sorted(f.name for f in sub.iterdir() if f.suffix.lower() == ".wav")
+        wavs, others = [], []
+        for f in sorted(sub.iterdir()):
+            if f.name.startswith("."):
+                continue
+            (wavs if f.suffix.lower() == ".wav" else others).append(f.name)
+        ignored += [f"{sub.name}/{name}" for name in others]
         if wavs:
             folders[sub.name] = wavs
+        else:
+            empty.append(sub.name)
+    if notes is not None:
+        notes["ignored_files"] = {"count": len(ignored), "first": ignored[:10]}
+        notes["folders_without_wav"] = empty
     return folders
 
 
@@ -178,7 +190,8 @@ def index_dataset(
     ):
         if not 0.0 <= value <= 100.0:
             raise ValueError(f"{name}={value!r}: expected a percentage in [0, 100]")
-    folders = _audio_folders(root)
+    scan: dict = {}
+    folders = _audio_folders(root, scan)
     if not folders:
         raise ValueError(f"{root}: no audio clips found (expected <label>/<clip>.wav files)")
     layout = detect_layout(folders)
@@ -201,6 +214,7 @@ def index_dataset(
         return which_set(rel, validation_percentage, testing_percentage)
 
     notes = {"split_source": "all" if split_source == "all" else ("lists" if use_lists else "hash")}
+    notes |= scan
     background = []
     if (root / BACKGROUND).is_dir():
         background = sorted(

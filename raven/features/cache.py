@@ -5,13 +5,15 @@ configuration or the files change (their sizes and modification times are in the
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import json
 import multiprocessing
 import os
-import shutil
+import signal
 import sys
-import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from ..atomic import atomic_dir, clean_debris
 from ..data.audio import AudioError, AudioReport, read_wav
 from ..data.augment import AugmentConfig, augment_clip, clip_key, clip_rng, silence_clip
 from ..data.speech_commands import Clip, DatasetIndex
@@ -28,6 +31,7 @@ from .mfcc import FeatureConfig, FeatureExtractor
 
 CACHE_VERSION = 1
 _CHUNK = 64
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -47,17 +51,23 @@ class FeatureSet:
         return int(self.labels.size)
 
 
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:  # missing or a dangling link: the clip is skipped (and reported) later
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
+
+
 def _fingerprint(index: DatasetIndex, clips: list[Clip]) -> list:
     rows = []
     for c in clips:
         if c.path:
-            st = (index.root / c.path).stat()
-            rows.append((c.path, c.label, st.st_size, st.st_mtime_ns))
+            rows.append((c.path, c.label, *_stat(index.root / c.path)))
         else:
             rows.append((f"{c.label}#{c.silence_index}", c.label, 0, 0))
     for rel in index.background_files:
-        st = (index.root / rel).stat()
-        rows.append((rel, "background", st.st_size, st.st_mtime_ns))
+        rows.append((rel, "background", *_stat(index.root / rel)))
     return rows
 
 
@@ -81,14 +91,39 @@ def cache_key(
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def _load_backgrounds(root: str, files: list[str]) -> list[np.ndarray]:
-    report = AudioReport()
-    return [read_wav(Path(root) / rel, report, n_samples=None) for rel in files]
+def _load_backgrounds(root: str, files: list[str], sample_rate_hz: int) -> list[np.ndarray]:
+    report, out = AudioReport(), []
+    for rel in files:
+        try:
+            out.append(read_wav(Path(root) / rel, report, sample_rate_hz, n_samples=None))
+        except AudioError:
+            continue  # an unreadable background is counted where the index is reported
+    return out
 
 
-def _single_threaded_worker() -> None:
-    """Each worker process uses one BLAS thread: with one per core, more would oversubscribe
-    the cores (measured on 2 cores: 2 workers x 2 BLAS threads run slower than 1 worker)."""
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """A worker dies with the process that started it (SIGKILL or SIGTERM of the parent
+    would otherwise leave it running, parented to init): on Linux the kernel kills it
+    (PR_SET_PDEATHSIG); elsewhere, and for a parent gone before this ran, a thread that
+    watches the parent does. Each worker uses one BLAS thread: with one per core, more
+    would oversubscribe the cores (measured on 2 cores: 2 workers x 2 BLAS threads run
+    slower than 1 worker)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    # Ctrl-C reaches the whole process group: the parent handles it (and the workers then
+    # stop with it) rather than every worker printing its own KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threadpool_limits(1)
 
 
@@ -96,23 +131,25 @@ def _extract_chunk(args) -> tuple[np.ndarray, np.ndarray, list[str], AudioReport
     """Worker: read, augment and featurise a chunk of clips."""
     root, clips, label_names, cfg, augment, copies, seed, background_files = args
     extractor = FeatureExtractor(cfg)
-    backgrounds = _load_backgrounds(root, background_files) if background_files else []
+    rate = cfg.sample_rate_hz
+    backgrounds = _load_backgrounds(root, background_files, rate) if background_files else []
     report = AudioReport()
     audio, labels, files = [], [], []
     for clip in clips:
         key = clip_key(clip.path, clip.silence_index)
         if clip.path:
             try:
-                clean = read_wav(Path(root) / clip.path, report)
+                clean = read_wav(Path(root) / clip.path, report, rate, cfg.clip_samples)
             except AudioError as err:
                 report.skipped.append((clip.path, str(err)))
                 continue
         for copy in range(copies):
             rng = clip_rng(seed, copy, key)
             if not clip.path:
-                audio.append(silence_clip(rng, backgrounds, augment or AugmentConfig()))
+                silence_cfg = augment or AugmentConfig()
+                audio.append(silence_clip(rng, backgrounds, silence_cfg, cfg.clip_samples))
             elif augment is not None:
-                audio.append(augment_clip(clean, rng, backgrounds, augment))
+                audio.append(augment_clip(clean, rng, backgrounds, augment, rate))
             else:
                 audio.append(clean)
             labels.append(label_names.index(clip.label))
@@ -143,6 +180,8 @@ def extract_features(
         raise ValueError(f"{index.root}: split {split!r} has no clips")
     key = cache_key(index, clips, cfg, augment, copies, seed)
     final = Path(cache_dir) / f"{split}-{key}" if cache_dir is not None else None
+    if cache_dir is not None:
+        clean_debris(cache_dir)  # temporaries of an extraction killed mid-write
     if final is not None and (final / "meta.json").is_file():
         return load_feature_set(final)
 
@@ -165,10 +204,18 @@ def extract_features(
     # A daemonic process (a Dask or multiprocessing worker) may not start children: then
     # the chunks run here, one after another.
     if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_single_threaded_worker) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)
+        )
+        try:
             for res, chunk in zip(pool.map(_extract_chunk, jobs), chunks, strict=True):
                 results.append(res)
                 bar.update(len(chunk))
+        except BaseException:
+            # Ctrl-C or an error: drop the queued chunks instead of computing them all.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         for job, chunk in zip(jobs, chunks, strict=True):
             results.append(_extract_chunk(job))
@@ -192,9 +239,7 @@ def extract_features(
 def _write_atomically(
     final: Path, fset: FeatureSet, cfg: FeatureConfig, split: str, index: DatasetIndex
 ) -> Path:
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
-    try:
+    with atomic_dir(final) as tmp:
         np.save(tmp / "features.npy", fset.features)
         np.save(tmp / "labels.npy", fset.labels)
         meta = {
@@ -210,13 +255,6 @@ def _write_atomically(
             "extraction_clips_per_s": fset.extraction_clips_per_s,
         }
         (tmp / "meta.json").write_text(json.dumps(meta))
-        try:
-            os.replace(tmp, final)
-        except OSError:  # another process cached the same features first: keep theirs
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final
 
 
@@ -227,12 +265,18 @@ def load_feature_set(path: str | Path) -> FeatureSet:
         meta = json.loads((path / "meta.json").read_text())
         features = np.load(path / "features.npy", mmap_mode="r")
         labels = np.load(path / "labels.npy")
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{path}: not a readable feature cache ({err})") from None
+        files = meta["files"]
+        if not (len(files) == labels.size == features.shape[0] and "labels" in meta):
+            raise ValueError("features, labels and files disagree in length")
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(
+            f"{path}: not a readable feature cache ({err}); delete that folder and the"
+            " features are computed again"
+        ) from None
     return FeatureSet(
         features,
         labels,
-        meta["files"],
+        files,
         tuple(meta["labels"]),
         meta["report"],
         path,

@@ -11,47 +11,62 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy.fft import dct, rfft
 
+from ..validation import check, setting, validate
+
 
 @dataclass(frozen=True, slots=True)
 class FeatureConfig:
-    kind: str = "mfcc"  # "mfcc" or "logmel"
-    sample_rate_hz: int = 16_000
-    clip_samples: int = 16_000
-    window_ms: float = 40.0
-    stride_ms: float = 20.0
-    n_fft: int = 1024
-    n_mels: int = 40
-    n_mfcc: int = 10
-    f_min_hz: float = 20.0
-    f_max_hz: float = 4000.0
-    log_floor: float = 1e-6
+    TABLE: ClassVar[str] = "features"
+    kind: str = setting("mfcc", choices=("mfcc", "logmel"))
+    # audio is read (resampled when needed) at this rate and cut to clip_samples
+    sample_rate_hz: int = setting(16_000, gt=0)
+    clip_samples: int = setting(16_000, ge=1)
+    window_ms: float = setting(40.0, gt=0)
+    stride_ms: float = setting(20.0, gt=0)
+    n_fft: int = setting(1024, ge=1)
+    n_mels: int = setting(40, ge=1)
+    n_mfcc: int = setting(10, ge=1)
+    f_min_hz: float = setting(20.0, ge=0)
+    f_max_hz: float = setting(4000.0, gt=0)
+    log_floor: float = setting(1e-6, gt=0)
 
     def __post_init__(self) -> None:
-        def bad(name, expected):
-            raise ValueError(f"FeatureConfig.{name}={getattr(self, name)!r}: expected {expected}")
-
-        if self.kind not in ("mfcc", "logmel"):
-            bad("kind", "'mfcc' or 'logmel'")
-        if self.sample_rate_hz <= 0:
-            bad("sample_rate_hz", "a rate > 0")
-        if self.window_ms <= 0 or self.window_samples > self.clip_samples:
-            bad("window_ms", "a window > 0 and no longer than the clip")
-        if self.stride_ms <= 0:
-            bad("stride_ms", "a stride > 0")
-        if self.n_fft < self.window_samples:
-            bad("n_fft", f"at least the window length ({self.window_samples} samples)")
-        if not 0 <= self.f_min_hz < self.f_max_hz <= self.sample_rate_hz / 2:
-            bad("f_max_hz", f"f_min_hz < f_max_hz <= Nyquist ({self.sample_rate_hz / 2} Hz)")
-        if self.n_mels < 1:
-            bad("n_mels", "at least 1")
-        if self.kind == "mfcc" and not 1 <= self.n_mfcc <= self.n_mels:
-            bad("n_mfcc", f"between 1 and n_mels={self.n_mels}")
-        if self.log_floor <= 0:
-            bad("log_floor", "a value > 0")
+        validate(self)
+        t = self.TABLE
+        check(
+            t,
+            "window_ms",
+            self.window_samples <= self.clip_samples,
+            self.window_ms,
+            "a window no longer than the clip",
+        )
+        check(t, "stride_ms", self.stride_samples >= 1, self.stride_ms, "a stride of >= 1 sample")
+        check(
+            t,
+            "n_fft",
+            self.n_fft >= self.window_samples,
+            self.n_fft,
+            f"at least the window length ({self.window_samples} samples)",
+        )
+        check(
+            t,
+            "f_max_hz",
+            self.f_min_hz < self.f_max_hz <= self.sample_rate_hz / 2,
+            self.f_max_hz,
+            f"f_min_hz < f_max_hz <= Nyquist ({self.sample_rate_hz / 2} Hz)",
+        )
+        check(
+            t,
+            "n_mfcc",
+            self.kind != "mfcc" or self.n_mfcc <= self.n_mels,
+            self.n_mfcc,
+            f"between 1 and n_mels={self.n_mels}",
+        )
 
     @property
     def window_samples(self) -> int:
