@@ -24,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, help="TOML configuration")
     parser.add_argument("--epochs", type=int, help="override training.epochs")
     parser.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
+    parser.add_argument(
+        "--baseline-sweep",
+        choices=("default", "full"),
+        default="default",
+        help="DNN baselines: three widths per family (default) or every width",
+    )
     args = parser.parse_args(argv)
     try:
         data = args.data or ensure_speech_commands("v0.02", "data")
@@ -91,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             from .baselines import baseline_results, compare, software_ceiling
 
             report["software_ceiling"] = software_ceiling(run, cfg, Path(data), args.cache_dir)
-            report["baselines"] = baseline_results(run, cfg, Path(data), args.cache_dir)
+            report["baselines"] = baseline_results(
+                run, cfg, Path(data), args.cache_dir, args.baseline_sweep
+            )
             report["iso_accuracy"] = compare(report["baselines"], evaluations[0], training)
         write_report(run, report)
         print(f"report: {run / 'report.md'}", file=sys.stderr)

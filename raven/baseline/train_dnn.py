@@ -67,7 +67,8 @@ class BaselineConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-4
     seed: int = 0
-    recurrent_readout: str = "last"
+    # "mean" beat "last" on gsc12-dev validation: GRU-32 0.76 vs 0.71, LSTM-32 0.73 vs 0.53
+    recurrent_readout: str = "mean"
     # Execution only: not part of a cached result's key.
     threads: int = 2
 
