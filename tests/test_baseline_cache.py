@@ -9,6 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from raven.baseline import cache as cache_module  # noqa: E402
 from raven.baseline import train_dnn  # noqa: E402
 from raven.baseline.cache import (  # noqa: E402
     CacheWarning,
@@ -121,6 +122,7 @@ def test_fingerprint_sees_values_shapes_and_dtypes():
     assert base != array_fingerprint({"x": b})
     assert array_fingerprint({"x": a.T}) == array_fingerprint({"x": np.ascontiguousarray(a.T)})
     assert len(code_version()) == 64
+    assert code_version() == cache_module._hash_sources()  # the sources have not changed
 
 
 def test_result_cache_stores_and_loads(tmp_path):

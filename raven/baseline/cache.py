@@ -37,15 +37,24 @@ def array_fingerprint(arrays: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
-def code_version() -> str:
-    """sha256 of the baseline modules' source: an edit to the models, the counting or the
-    training loop invalidates every cached result."""
+def _hash_sources() -> str:
     here = Path(__file__).parent
     h = hashlib.sha256()
     for name in _SOURCES:
         h.update(name.encode())
         h.update((here / name).read_bytes())
     return h.hexdigest()
+
+
+# Hashed once, when the modules are imported: the key must describe the code that runs,
+# not a file edited while a sweep is under way.
+_CODE_VERSION = _hash_sources()
+
+
+def code_version() -> str:
+    """sha256 of the baseline modules' source as imported: an edit to the models, the
+    counting or the training loop invalidates every cached result."""
+    return _CODE_VERSION
 
 
 def _digest(key: dict) -> str:
