@@ -130,3 +130,11 @@ def test_bad_data_names_the_field(field, change, match):
 def test_bad_readout_is_a_clear_error():
     with pytest.raises(ValueError, match="recurrent_readout"):
         BaselineConfig(recurrent_readout="max")
+
+
+def test_unknown_sweep_name_is_a_clear_error(tmp_path):
+    from experiments.baselines import baseline_results
+    from raven.config import load_config
+
+    with pytest.raises(ValueError, match="sweep_name='huge'"):
+        baseline_results(tmp_path, load_config(None), tmp_path, tmp_path, "huge")

@@ -49,6 +49,7 @@ def _explicit_run(rnn, x):
     w_ih, w_hh, b_ih, b_hh = rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0
     h = x.new_zeros(x.shape[0], rnn.hidden_size)
     c = h.clone()
+    states = []
     for t in range(x.shape[1]):
         gi, gh = functional.linear(x[:, t], w_ih, b_ih), functional.linear(h, w_hh, b_hh)
         if isinstance(rnn, torch.nn.GRU):
@@ -61,17 +62,19 @@ def _explicit_run(rnn, x):
             i, f, g, o = (gi + gh).chunk(4, 1)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
             h = torch.sigmoid(o) * torch.tanh(c)
-    return h
+        states.append(h)
+    return torch.stack(states, dim=1)
 
 
+@pytest.mark.parametrize("readout", ["last", "mean"])
 @pytest.mark.parametrize("family", ["gru", "lstm"])
-def test_formula_matches_an_explicit_implementation(family):
+def test_formula_matches_an_explicit_implementation(family, readout):
     torch.manual_seed(0)
-    model = make_model(family, 8, 49, 10, 12).eval()
+    model = make_model(family, 8, 49, 10, 12, readout).eval()
     x = torch.randn(1, 49, 10)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        h = _explicit_run(model.rnn, x)
-        logits = model.head(h)
+        states = _explicit_run(model.rnn, x)
+        logits = model.head(states[:, -1] if readout == "last" else states.mean(dim=1))
     with torch.no_grad():
         torch.testing.assert_close(logits, model(x), rtol=1e-5, atol=1e-5)
     assert counter.get_total_flops() // 2 == inference_macs(model, 49, 10)

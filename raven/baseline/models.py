@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 FAMILIES = {
-    # family: widths of the full sweep (the Hello Edge size in the middle)
+    # family: widths of the full sweep (dnn, cnn, ds_cnn: the Hello Edge size in the middle)
     "dnn": (36, 72, 144, 288),  # units in each of 3 hidden layers (Hello Edge DNN: 144)
     "cnn": (8, 16, 32, 64),  # channels of both conv layers
     "ds_cnn": (16, 32, 64, 128),  # channels (DS-CNN-S: 64)
@@ -101,7 +101,7 @@ class Recurrent(nn.Module):
     per time step), then a linear classifier on the readout: the hidden state after the
     last frame (``"last"``) or the mean hidden state over all frames (``"mean"``)."""
 
-    def __init__(self, cell: str, n_in: int, width: int, n_classes: int, readout: str = "last"):
+    def __init__(self, cell: str, n_in: int, width: int, n_classes: int, readout: str = "mean"):
         super().__init__()
         if cell not in RECURRENT_CELLS:
             raise ValueError(f"cell={cell!r}: expected one of {sorted(RECURRENT_CELLS)}")
@@ -134,7 +134,7 @@ class RateSNN(nn.Module):
 
 
 def make_model(
-    family: str, width: int, frames: int, coeffs: int, n_classes: int, readout: str = "last"
+    family: str, width: int, frames: int, coeffs: int, n_classes: int, readout: str = "mean"
 ) -> nn.Module:
     """``readout`` applies to the recurrent families only."""
     if family == "dnn":
