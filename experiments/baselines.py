@@ -1,5 +1,7 @@
-"""DNN side of ``make run-kws``: train the baseline sweep on the run's data (cached in the
-run folder) and compare it with Raven at iso-accuracy."""
+"""DNN side of ``make run-kws``: train the baseline sweep on the run's data and compare it
+with Raven at iso-accuracy. Each trained baseline is cached in ``<cache-dir>/baselines``
+under a key of its family, width, configuration, data and code, so that a second run on the
+same data does not retrain; run/baselines.json and run/ceiling.json record what was used."""
 
 from __future__ import annotations
 
@@ -12,16 +14,14 @@ from raven.comparison import iso_accuracy
 from raven.config import RavenConfig
 from raven.pipeline import input_values, load_split, open_index
 
+SWEEPS = ("default", "full")
 
-def _cached(path: Path, compute):
-    """JSON result cached in the run folder (written atomically)."""
-    if path.is_file():
-        return json.loads(path.read_text())
-    result = compute()
+
+def _record(path: Path, result) -> None:
+    """Written atomically: a reader never sees half a file."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(result, indent=2))
     tmp.replace(path)
-    return result
 
 
 def _splits(cfg: RavenConfig, data: Path, cache_dir: Path):
@@ -34,61 +34,79 @@ def _splits(cfg: RavenConfig, data: Path, cache_dir: Path):
     return index, train, val, test
 
 
-def baseline_results(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -> list[dict]:
-    """The DNN sweep on standardised MFCC (cached in run/baselines.json)."""
+def standardised_data(cfg: RavenConfig, data: Path, cache_dir: Path):
+    """BaselineData of the run: MFCC standardised per coefficient with the statistics of
+    the first (unaugmented) training copy."""
+    from raven.baseline.train_dnn import BaselineData  # torch: the dnn extra
 
-    def compute():
-        from raven.baseline.train_dnn import BaselineConfig, sweep  # torch: the dnn extra
+    index, train, val, test = _splits(cfg, data, cache_dir)
+    flat = np.asarray(train.features[0]).reshape(-1, train.features.shape[-1])
+    mean, std = flat.mean(axis=0), flat.std(axis=0) + 1e-6
 
-        index, train, val, test = _splits(cfg, data, cache_dir)
-        flat = np.asarray(train.features[0]).reshape(-1, train.features.shape[-1])
-        mean, std = flat.mean(axis=0), flat.std(axis=0) + 1e-6
+    def z(x):
+        return ((np.asarray(x) - mean) / std).astype(np.float32)
 
-        def z(x):
-            return ((np.asarray(x) - mean) / std).astype(np.float32)
+    return BaselineData(
+        z(train.features),
+        train.labels,
+        z(val.features[0]),
+        val.labels,
+        z(test.features[0]),
+        test.labels,
+        len(index.labels),
+    )
 
-        return sweep(
-            z(train.features),
-            train.labels,
-            z(val.features[0]),
-            val.labels,
-            z(test.features[0]),
-            test.labels,
-            len(index.labels),
-            cfg=BaselineConfig(seed=cfg.seed),
-        )
 
-    return _cached(run / "baselines.json", compute)
+def baseline_results(
+    run: Path, cfg: RavenConfig, data: Path, cache_dir: Path, sweep_name: str = "default"
+) -> list[dict]:
+    """The DNN sweep on standardised MFCC: ``"default"`` (three widths per family) or
+    ``"full"`` (every width of raven.baseline.models.FAMILIES)."""
+    from raven.baseline.models import DEFAULT_SWEEP, FAMILIES
+    from raven.baseline.train_dnn import BaselineConfig, sweep
+
+    if sweep_name not in SWEEPS:
+        raise ValueError(f"sweep_name={sweep_name!r}: expected one of {list(SWEEPS)}")
+    results = sweep(
+        standardised_data(cfg, data, cache_dir),
+        FAMILIES if sweep_name == "full" else DEFAULT_SWEEP,
+        BaselineConfig(seed=cfg.seed),
+        cache_dir=cache_dir / "baselines",
+    )
+    _record(run / "baselines.json", results)
+    return results
 
 
 def software_ceiling(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -> dict:
     """Raven's architecture (same inputs, sizes and output) with float weights and spike
     rates replaced by their expectations, trained by backpropagation (run/ceiling.json)."""
+    from raven.baseline.train_dnn import BaselineConfig, BaselineData, cached_train_baseline
+    from raven.encoding import FeatureScaler
 
-    def compute():
-        from raven.baseline.train_dnn import BaselineConfig, train_baseline
-        from raven.encoding import FeatureScaler
+    index, train, val, test = _splits(cfg, data, cache_dir)
+    scaler = FeatureScaler.fit(train.features[0])
 
-        index, train, val, test = _splits(cfg, data, cache_dir)
-        scaler = FeatureScaler.fit(train.features[0])
+    def rates(x):
+        return (cfg.network.max_rate * input_values(cfg, scaler, x)).astype(np.float32)
 
-        def rates(x):
-            return (cfg.network.max_rate * input_values(cfg, scaler, x)).astype(np.float32)
-
-        return train_baseline(
-            "snn_rate",
-            cfg.network.n_hidden,
-            rates(train.features),
-            train.labels,
-            rates(val.features[0]),
-            val.labels,
-            rates(test.features[0]),
-            test.labels,
-            len(index.labels),
-            BaselineConfig(seed=cfg.seed),
-        )
-
-    return _cached(run / "ceiling.json", compute)
+    rate_data = BaselineData(
+        rates(train.features),
+        train.labels,
+        rates(val.features[0]),
+        val.labels,
+        rates(test.features[0]),
+        test.labels,
+        len(index.labels),
+    )
+    result = cached_train_baseline(
+        cache_dir / "baselines",
+        "snn_rate",
+        cfg.network.n_hidden,
+        rate_data,
+        BaselineConfig(seed=cfg.seed),
+    )
+    _record(run / "ceiling.json", result)
+    return result
 
 
 def raven_costs(evaluation: dict, training: dict) -> dict:

@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the chip stays powered between clips (default: power-gated between clips)",
     )
+    parser.add_argument(
+        "--baseline-sweep",
+        choices=("default", "full"),
+        default="default",
+        help="DNN baselines: three widths per family (default) or every width",
+    )
     args = parser.parse_args(argv)
     try:
         data = args.data or ensure_speech_commands("v0.02", "data")
@@ -125,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             from .baselines import baseline_results, compare, software_ceiling
 
             report["software_ceiling"] = software_ceiling(run, cfg, Path(data), args.cache_dir)
-            report["baselines"] = baseline_results(run, cfg, Path(data), args.cache_dir)
+            report["baselines"] = baseline_results(
+                run, cfg, Path(data), args.cache_dir, args.baseline_sweep
+            )
             # Like for like: the DNN energy model has no leakage, so both sides are compared
             # on dynamic energy; Raven's static power is reported with its ledger.
             report["iso_accuracy"] = compare(

@@ -1,5 +1,7 @@
 """DNN baselines: MAC counts against closed forms and a tiny training run."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -11,8 +13,25 @@ from raven.baseline.counting import (  # noqa: E402
     parameter_count,
     training_macs_per_sample,
 )
-from raven.baseline.models import FAMILIES, make_model  # noqa: E402
-from raven.baseline.train_dnn import BaselineConfig, train_baseline  # noqa: E402
+from raven.baseline.models import DEFAULT_SWEEP, FAMILIES, make_model  # noqa: E402
+from raven.baseline.train_dnn import (  # noqa: E402
+    CURVE_KEYS,
+    BaselineConfig,
+    BaselineData,
+    train_baseline,
+)
+
+
+def separable_data(n=120, classes=3, seed=0, frames=49, coeffs=10):
+    """Clips scattered around one random centre per class; 2/3 training, 1/6 val, 1/6 test."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, n)
+    centres = rng.normal(0, 1, (classes, frames, coeffs)).astype(np.float32)
+    x = centres[labels] + 0.3 * rng.normal(size=(n, frames, coeffs)).astype(np.float32)
+    a, b = 2 * n // 3, 5 * n // 6
+    return BaselineData(
+        x[None, :a], labels[:a], x[a:b], labels[a:b], x[b:], labels[b:], n_classes=classes
+    )
 
 
 @pytest.mark.parametrize("width", FAMILIES["dnn"])
@@ -33,35 +52,52 @@ def test_conv_macs_match_the_closed_form():
     assert training_macs_per_sample(100, 10) == 310
 
 
+def test_default_sweep_is_three_widths_of_every_family():
+    assert set(DEFAULT_SWEEP) == set(FAMILIES)
+    for family, widths in DEFAULT_SWEEP.items():
+        assert len(widths) == 3 and set(widths) <= set(FAMILIES[family])
+
+
 def test_tiny_baseline_training_learns_separable_data():
-    rng = np.random.default_rng(0)
-    n, classes = 120, 3
-    labels = rng.integers(0, classes, n)
-    centres = rng.normal(0, 1, (classes, 49, 10)).astype(np.float32)
-    x = centres[labels] + 0.3 * rng.normal(size=(n, 49, 10)).astype(np.float32)
+    data = separable_data()
 
     def run():
         return train_baseline(
-            "dnn",
-            36,
-            x[None, :80],
-            labels[:80],
-            x[80:100],
-            labels[80:100],
-            x[100:],
-            labels[100:],
-            classes,
-            BaselineConfig(max_epochs=15, patience=5, threads=1),
-            progress=False,
+            "dnn", 36, data, BaselineConfig(max_epochs=15, patience=5, threads=1), progress=False
         )
 
     result = run()
     assert result["test_accuracy"] > 0.9
-    assert result["samples_seen"] % 80 == 0
+    assert result["samples_seen"] == 80 * result["epochs_run"]
     assert result["training_macs_total"] == (
         result["training_macs_per_sample"] * result["samples_seen"]
     )
+    assert result["weights_bytes_fp32"] == 4 * result["parameters"]
     assert run()["test_accuracy"] == result["test_accuracy"]  # fixed seeds
+
+
+def test_learning_curve_has_the_agreed_keys_and_growing_costs():
+    data = separable_data()
+    result = train_baseline(
+        "dnn", 36, data, BaselineConfig(max_epochs=6, patience=2, threads=1), progress=False
+    )
+    curve = result["curve"]
+    assert len(curve) == result["epochs_run"] >= 3
+    assert all(tuple(entry) == CURVE_KEYS for entry in curve)
+    assert [e["epoch"] for e in curve] == list(range(1, len(curve) + 1))
+    for key in ("training_macs_cumulative", "training_energy_cumulative_J"):
+        values = [e[key] for e in curve]
+        assert all(b > a > 0 for a, b in itertools.pairwise(values))
+    # one epoch = one pass over the 80 training clips at the per-sample cost
+    assert curve[0]["training_macs_cumulative"] == 80 * result["training_macs_per_sample"]
+    assert curve[-1]["training_macs_cumulative"] == result["training_macs_total"]
+    assert curve[-1]["training_energy_cumulative_J"] == pytest.approx(
+        result["training_energy_total_J"]
+    )
+    best = curve[result["best_epoch"] - 1]
+    assert best["validation_accuracy"] == result["validation_accuracy"]
+    assert best["test_accuracy"] == result["test_accuracy"]  # the best epoch's weights
+    assert all(0 <= e["test_accuracy"] <= 1 for e in curve)
 
 
 def test_unknown_family_is_a_clear_error():
@@ -72,3 +108,33 @@ def test_unknown_family_is_a_clear_error():
 def test_rate_snn_ceiling_model_is_raven_shaped():
     model = make_model("snn_rate", 16, 1, 980, 12)
     assert inference_macs(model, 1, 980) == dense_macs_closed_form(model) == 980 * 16 + 16 * 12
+
+
+@pytest.mark.parametrize(
+    ("field", "change", "match"),
+    [
+        ("train_x", lambda d: d.train_x[0], "train_x"),
+        ("val_x", lambda d: d.val_x[:, :10], "val_x"),
+        ("test_y", lambda d: d.test_y[:-1], "test_y"),
+        ("val_y", lambda d: d.val_y + 5, r"val_y spans"),
+    ],
+)
+def test_bad_data_names_the_field(field, change, match):
+    data = separable_data()
+    fields = {k: getattr(data, k) for k in BaselineData.__dataclass_fields__}
+    fields[field] = change(data)
+    with pytest.raises(ValueError, match=match):
+        BaselineData(**fields)
+
+
+def test_bad_readout_is_a_clear_error():
+    with pytest.raises(ValueError, match="recurrent_readout"):
+        BaselineConfig(recurrent_readout="max")
+
+
+def test_unknown_sweep_name_is_a_clear_error(tmp_path):
+    from experiments.baselines import baseline_results
+    from raven.config import load_config
+
+    with pytest.raises(ValueError, match="sweep_name='huge'"):
+        baseline_results(tmp_path, load_config(None), tmp_path, tmp_path, "huge")

@@ -1,4 +1,9 @@
-"""MACs, parameters and energy of a baseline model, priced by raven.energy's table."""
+"""MACs, parameters and energy of a baseline model, priced by raven.energy's table.
+
+Counted for every family alike: multiply-accumulates of matrix products and convolutions.
+Bias additions, batch norm, activation functions, pooling and the element-wise gate
+products of the recurrent cells are not MACs and are not priced (the recurrent families
+report their gate products separately, for reference)."""
 
 from __future__ import annotations
 
@@ -13,11 +18,54 @@ from ..energy import (
     INT8_MULT_J,
     SRAM_8KB_READ_64BIT_J,
 )
+from .models import Recurrent
+
+# Weight matrices per recurrent cell: GRU reset, update and candidate; LSTM input, forget,
+# cell and output gates.
+GATES = {"gru": 3, "lstm": 4}
+# Element-wise products per hidden unit and time step. GRU: r * (W_hn h + b_hn), z * h and
+# (1 - z) * n. LSTM: f * c, i * g and o * tanh(c).
+GATE_MULTIPLIES = {"gru": 3, "lstm": 3}
+
+FP32_BYTES = 4
+
+
+def recurrent_macs_per_step(cell: str, n_in: int, width: int) -> int:
+    """MACs of one time step of a single-layer GRU or LSTM with ``width`` hidden units:
+    gates x (n_in x width + width x width), i.e. GRU 3 (n_in h + h^2), LSTM 4 (n_in h + h^2)
+    (input and recurrent weight matrices of every gate; biases are additions)."""
+    if cell not in GATES:
+        raise ValueError(f"cell={cell!r}: expected one of {sorted(GATES)}")
+    return GATES[cell] * (n_in * width + width * width)
+
+
+def recurrent_parameters(cell: str, n_in: int, width: int) -> int:
+    """Parameters of a single-layer torch GRU or LSTM: gates x (n_in h + h^2 + 2 h) (torch
+    keeps an input bias and a recurrent bias per gate)."""
+    return GATES[cell] * (n_in * width + width * width + 2 * width)
+
+
+def gate_multiplies_per_inference(model: nn.Module, frames: int) -> int:
+    """Element-wise gate products of a recurrent model over one clip (0 for other models):
+    GATE_MULTIPLIES x width x frames. Not MACs; reported, not priced."""
+    if not isinstance(model, Recurrent):
+        return 0
+    return GATE_MULTIPLIES[model.cell] * model.rnn.hidden_size * frames
 
 
 def inference_macs(model: nn.Module, frames: int, coeffs: int) -> int:
-    """Multiply-accumulates of one inference, counted by torch's FLOP counter (2 FLOPs per
-    MAC for matmul and convolution; batch norm, ReLU and pooling are not MACs)."""
+    """Multiply-accumulates of one inference (one clip of ``frames`` x ``coeffs``).
+
+    Recurrent models by formula: frames x recurrent_macs_per_step + width x classes for the
+    classifier on the readout (torch's FLOP counter sees through a GRU but not through the
+    fused LSTM kernel, so it cannot count them alike). Other models by torch's FLOP counter
+    (2 FLOPs per MAC for matmul and convolution)."""
+    if isinstance(model, Recurrent):
+        rnn = model.rnn
+        if rnn.input_size != coeffs:
+            raise ValueError(f"coeffs={coeffs}: the model takes {rnn.input_size} per frame")
+        per_step = recurrent_macs_per_step(model.cell, rnn.input_size, rnn.hidden_size)
+        return frames * per_step + model.head.in_features * model.head.out_features
     model.eval()
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(torch.zeros(1, frames, coeffs))
@@ -33,9 +81,17 @@ def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def weights_bytes_fp32(params: int) -> int:
+    """Footprint of the weights stored as fp32 (as trained)."""
+    return FP32_BYTES * params
+
+
 def energy_per_inference_J(macs: int, params: int) -> float:
     """int8 inference: one int8 multiply and add per MAC plus reading every weight once
-    from SRAM (8 weights per 64-bit read); activations and control are not counted."""
+    from SRAM (8 weights per 64-bit read); activations and control are not counted.
+    A recurrent model reads its weights once per clip too: they are assumed to stay in
+    registers or a local buffer across the time steps, as the other families' convolution
+    kernels are across output positions."""
     return macs * (INT8_MULT_J + INT8_ADD_J) + params / 8 * SRAM_8KB_READ_64BIT_J
 
 
@@ -52,3 +108,15 @@ def energy_per_training_sample_J(macs: int, params: int) -> float:
         training_macs_per_sample(macs, params) * (FP32_MULT_J + FP32_ADD_J)
         + 4 * params / 2 * SRAM_8KB_READ_64BIT_J
     )
+
+
+def price_table() -> dict[str, float]:
+    """The energy prices the figures above use (part of a cached result's key: a change of
+    price invalidates cached energies)."""
+    return {
+        "FP32_ADD_J": FP32_ADD_J,
+        "FP32_MULT_J": FP32_MULT_J,
+        "INT8_ADD_J": INT8_ADD_J,
+        "INT8_MULT_J": INT8_MULT_J,
+        "SRAM_8KB_READ_64BIT_J": SRAM_8KB_READ_64BIT_J,
+    }

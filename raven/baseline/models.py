@@ -1,5 +1,6 @@
 """Hello Edge baseline families on 49 x 10 MFCC (Zhang et al., arXiv:1711.07128): a fully
-connected DNN, a small CNN and a depthwise-separable CNN (DS-CNN), each at several widths."""
+connected DNN, a small CNN, a depthwise-separable CNN (DS-CNN) and recurrent networks (GRU,
+LSTM), each at several widths."""
 
 from __future__ import annotations
 
@@ -7,11 +8,26 @@ import torch
 from torch import nn
 
 FAMILIES = {
-    # family: widths of the sweep (the Hello Edge size in the middle)
+    # family: widths of the full sweep (dnn, cnn, ds_cnn: the Hello Edge size in the middle)
     "dnn": (36, 72, 144, 288),  # units in each of 3 hidden layers (Hello Edge DNN: 144)
     "cnn": (8, 16, 32, 64),  # channels of both conv layers
     "ds_cnn": (16, 32, 64, 128),  # channels (DS-CNN-S: 64)
+    "gru": (16, 32, 64, 128),  # hidden units of one GRU layer
+    "lstm": (16, 32, 64, 128),  # cells of one LSTM layer
 }
+
+# The default sweep: three widths per family, enough to bracket an accuracy for the
+# iso-accuracy interpolation at a fraction of the full sweep's training time.
+DEFAULT_SWEEP = {
+    "dnn": (36, 72, 144),
+    "cnn": (8, 16, 32),
+    "ds_cnn": (16, 32, 64),
+    "gru": (16, 32, 64),
+    "lstm": (16, 32, 64),
+}
+
+RECURRENT_CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
+READOUTS = ("last", "mean")
 
 
 class DNN(nn.Module):
@@ -80,6 +96,28 @@ class DSCNN(nn.Module):
         return self.head(self.features(x.unsqueeze(1)))
 
 
+class Recurrent(nn.Module):
+    """One GRU or LSTM layer fed the MFCC frames in order (one frame of ``n_in`` coefficients
+    per time step), then a linear classifier on the readout: the hidden state after the
+    last frame (``"last"``) or the mean hidden state over all frames (``"mean"``)."""
+
+    def __init__(self, cell: str, n_in: int, width: int, n_classes: int, readout: str = "mean"):
+        super().__init__()
+        if cell not in RECURRENT_CELLS:
+            raise ValueError(f"cell={cell!r}: expected one of {sorted(RECURRENT_CELLS)}")
+        if readout not in READOUTS:
+            raise ValueError(f"readout={readout!r}: expected one of {list(READOUTS)}")
+        self.cell = cell
+        self.readout = readout
+        self.rnn = RECURRENT_CELLS[cell](n_in, width, batch_first=True)
+        self.head = nn.Linear(width, n_classes)
+
+    def forward(self, x):
+        states, _ = self.rnn(x)  # (batch, frames, width)
+        h = states[:, -1] if self.readout == "last" else states.mean(dim=1)
+        return self.head(h)
+
+
 class RateSNN(nn.Module):
     """Raven's network with float weights and expected spike rates in place of spikes
     (inputs: ON/OFF rates; hidden: a sigmoid firing-rate curve; output: linear scores),
@@ -95,13 +133,18 @@ class RateSNN(nn.Module):
         return self.net(x)
 
 
-def make_model(family: str, width: int, frames: int, coeffs: int, n_classes: int) -> nn.Module:
+def make_model(
+    family: str, width: int, frames: int, coeffs: int, n_classes: int, readout: str = "mean"
+) -> nn.Module:
+    """``readout`` applies to the recurrent families only."""
     if family == "dnn":
         return DNN(frames * coeffs, width, n_classes)
     if family == "cnn":
         return CNN(frames, coeffs, width, n_classes)
     if family == "ds_cnn":
         return DSCNN(width, n_classes)
+    if family in RECURRENT_CELLS:
+        return Recurrent(family, coeffs, width, n_classes, readout)
     if family == "snn_rate":
         return RateSNN(frames * coeffs, width, n_classes)
-    raise ValueError(f"family={family!r}: expected one of {sorted(FAMILIES)}")
+    raise ValueError(f"family={family!r}: expected one of {[*sorted(FAMILIES), 'snn_rate']}")

@@ -1,0 +1,121 @@
+"""On-disk cache of baseline results, so that a second run on the same data does not retrain.
+
+A result is stored under a key made of everything it depends on: family, width, the
+training configuration, a fingerprint of the data arrays, the source of the baseline
+modules and the energy prices. Files are written atomically (a temporary file, then
+os.replace), so an interrupted run leaves either the old file or the new one; a file that
+cannot be read or does not match its key is reported and recomputed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+# Bump when the layout of a cached file changes.
+SCHEMA = 1
+_SOURCES = ("cache.py", "counting.py", "models.py", "train_dnn.py")
+
+
+class CacheWarning(RuntimeWarning):
+    """A cached result could not be used and is recomputed."""
+
+
+def array_fingerprint(arrays: dict[str, np.ndarray]) -> str:
+    """sha256 over each array's name, dtype, shape and bytes (C order)."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(memoryview(a).cast("B"))
+    return h.hexdigest()
+
+
+def _hash_sources() -> str:
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in _SOURCES:
+        h.update(name.encode())
+        h.update((here / name).read_bytes())
+    return h.hexdigest()
+
+
+# Hashed once, when the modules are imported: the key must describe the code that runs,
+# not a file edited while a sweep is under way.
+_CODE_VERSION = _hash_sources()
+
+
+def code_version() -> str:
+    """sha256 of the baseline modules' source as imported: an edit to the models, the
+    counting or the training loop invalidates every cached result."""
+    return _CODE_VERSION
+
+
+def _digest(key: dict) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ResultCache:
+    """JSON results in ``directory``, one file per key, named ``<label>-<digest>.json``."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+
+    def path(self, label: str, key: dict) -> Path:
+        return self.directory / f"{label}-{_digest(key)[:24]}.json"
+
+    def load(self, label: str, key: dict, required: tuple[str, ...] = ()) -> dict | None:
+        """The cached result, or None when there is none; a file that is unreadable, holds
+        another key or lacks a ``required`` field is reported (CacheWarning) and ignored."""
+        path = self.path(label, key)
+        if not path.is_file():
+            return None
+        try:
+            stored = json.loads(path.read_text())
+            problem = None
+            if not isinstance(stored, dict) or not isinstance(stored.get("result"), dict):
+                problem = "expected an object with a 'result' object"
+            elif stored.get("key") != key:
+                problem = "its key does not match the requested one"
+            elif missing := [k for k in required if k not in stored["result"]]:
+                problem = f"result lacks {missing}"
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            problem = f"unreadable ({err})"
+        if problem:
+            warnings.warn(f"baseline cache {path}: {problem}; recomputing", CacheWarning, 2)
+            return None
+        return stored["result"]
+
+    def store(self, label: str, key: dict, result: dict) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.path(label, key)
+        _write_atomically(path, json.dumps({"key": key, "result": result}, indent=1))
+        return path
+
+    def get_or_compute(
+        self, label: str, key: dict, compute: Callable[[], dict], required: tuple[str, ...] = ()
+    ) -> tuple[dict, bool]:
+        """(result, True if it came from the cache)."""
+        cached = self.load(label, key, required)
+        if cached is not None:
+            return cached, True
+        result = compute()
+        self.store(label, key, result)
+        return result, False
