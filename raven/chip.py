@@ -65,7 +65,11 @@ class CrossbarLayer:
         tile_rows: int,
         tile_cols: int,
         rng: np.random.Generator,
+        layer_index: int = 0,
     ):
+        if not (isinstance(layer_index, int) and 0 <= layer_index < 4):
+            raise ValueError(f"layer_index={layer_index!r}: expected an integer in [0, 4)")
+        self.layer_index = layer_index  # keeps the layers' pulse and refresh streams apart
         self.n_in, self.n_out = n_in, n_out
         self.row_splits = _splits(n_in, tile_rows)
         self.col_splits = _splits(n_out, tile_cols)
@@ -158,23 +162,44 @@ class CrossbarLayer:
         seed: int,
         step: int,
         ledger: Ledger,
+        verify: bool = False,
     ) -> None:
         """Accumulate a desired change (uS) and fire pulses (mixed precision). The change is
         rounded to the accumulators' 16-bit grid and the accumulators saturate on it, as the
-        declared int16 words would."""
+        declared int16 words would.
+
+        ``verify``: closed-loop mixed precision. Each pulsed pair is read before and after
+        its pulses (four verify reads, with read noise), and its accumulator keeps the
+        desired change minus the change measured, instead of minus the nominal pulse steps:
+        the error of a pulse (cycle-to-cycle noise, the state dependence of the step)
+        stays in the accumulator and is corrected by later pulses."""
         lsb = epsilon_uS / 2**ACCUMULATOR_FRACTION_BITS
         for r, c, tile in self.all_tiles():
             (r0, r1), (c0, c1) = self.row_splits[r], self.col_splits[c]
             chi = self.chi_uS[r][c]
+            delta = np.round(delta_uS[r0:r1, c0:c1] / lsb) * lsb
+            if verify:
+                wanted = chi + delta
+                before = tile.plus.read(t_s, verify=True) - tile.minus.read(t_s, verify=True)
             ev = tile.update_mixed_precision(
                 chi,
-                np.round(delta_uS[r0:r1, c0:c1] / lsb) * lsb,
+                delta,
                 t_s,
                 epsilon_uS=epsilon_uS,
                 max_pulses=max_pulses,
                 seed=seed,
-                step=step * 1024 + r * 32 + c,
+                step=self.update_key(step, r, c),
             )
+            if verify:
+                g_plus = tile.plus.read(t_s, verify=True)
+                g_minus = tile.minus.read(t_s, verify=True)
+                pulsed = np.abs(wanted - chi) > lsb / 2
+                chi[pulsed] = wanted[pulsed] - (g_plus - g_minus - before)[pulsed]
+                n = int(pulsed.sum())
+                ledger.add(
+                    verify_reads=4 * n,
+                    verify_g_sum_uS=2 * float(g_plus[pulsed].sum() + g_minus[pulsed].sum()),
+                )
             quantize_accumulator(chi, epsilon_uS)
             amp2 = tile.amplitude(-1) ** 2
             ledger.add(
@@ -182,6 +207,11 @@ class CrossbarLayer:
                 set_amplitude_sq_sum=ev.set_pulses * amp2,
                 accumulator_updates=ev.accumulator_ops,
             )
+
+    def update_key(self, step: int, row_tile: int, col_tile: int) -> int:
+        """Key of the random streams of one update or refresh of one tile: distinct for
+        every layer, update step and tile (at most 32 x 32 tiles per layer)."""
+        return ((step * 4 + self.layer_index) * 32 + row_tile) * 32 + col_tile
 
     def refresh(
         self, t_s: float, upper: float, lower: float, seed: int, step: int, ledger: Ledger
@@ -194,7 +224,7 @@ class CrossbarLayer:
             arrays = (tile.plus, tile.minus)
             read_J = sum(a.energy.read_J for a in arrays)
             ev: UpdateEvents = tile.refresh(
-                t_s, upper_frac=upper, lower_frac=lower, seed=seed, step=step * 1024 + r * 32 + c
+                t_s, upper_frac=upper, lower_frac=lower, seed=seed, step=self.update_key(step, r, c)
             )
             n = ev.refreshed_pairs
             total += n
@@ -237,7 +267,7 @@ class Chip:
             n_in, net.n_hidden, self.params, net.tile_rows, net.tile_cols, rng
         )
         self.output = CrossbarLayer(
-            net.n_hidden, n_classes, self.params, net.tile_rows, net.tile_cols, rng
+            net.n_hidden, n_classes, self.params, net.tile_rows, net.tile_cols, rng, layer_index=1
         )
         self.lif = LIFParams(
             v_decay=net.hidden_v_decay,

@@ -84,7 +84,7 @@ class TemporalChip:
             n_in + n_hidden, n_hidden, self.params, net.tile_rows, net.tile_cols, rng
         )
         self.output = CrossbarLayer(
-            n_hidden, n_classes, self.params, net.tile_rows, net.tile_cols, rng
+            n_hidden, n_classes, self.params, net.tile_rows, net.tile_cols, rng, layer_index=1
         )
         # Fixed random feedback (random e-prop); used when tc.feedback == "random".
         self.feedback = rng.standard_normal((n_classes, n_hidden)) / np.sqrt(n_hidden)

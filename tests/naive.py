@@ -317,3 +317,77 @@ def refresh(plus, minus, upper_frac, lower_frac, seed, step, t_s, args):
                     dev["nu"][i, j] = ph.drift_exponent(g / args.g_max_uS, args.drift, z_nu)
                 dev["t_prog"][i, j] = t_s
     return count
+
+
+# -- recurrent ALIF layer with e-prop (kernels.recurrent) -----------------------------------
+def alif_eprop(spikes, syn, c):
+    """Noise-free reference of ``kernels.recurrent.run_alif``: every trace of every synapse
+    is updated at every step (no lazy evaluation), straight from the module's equations.
+    Returns scores, trace sums F (B, n_pre, n_hid), zbar_out_mean, spike counts per neuron
+    and the counts of ``kernels.recurrent.COUNT_*`` in that order."""
+    batch, steps, n_in = spikes.shape
+    n_pre, n_hid = syn.w_hidden.shape
+    n_out = syn.w_output.shape[1]
+    scores = np.zeros((batch, n_out))
+    traces = np.zeros((batch, n_pre, n_hid))
+    zbar_out_mean = np.zeros((batch, n_hid))
+    spike_counts = np.zeros((batch, n_hid), np.int64)
+    counts = np.zeros((batch, 7), np.int64)
+    half = 2.0 ** (c.adc_bits - 1)
+    lsb = c.adc_range / half if c.adc_bits else 0.0
+
+    def adc(value):
+        if c.adc_bits == 0:
+            return value
+        code = math.floor(value / lsb + 0.5)
+        if code > half - 1 or code < -half:
+            counts[b, 6] += 1
+        return min(max(code, -half), half - 1) * lsb
+
+    for b in range(batch):
+        v = np.zeros(n_hid)
+        a = np.zeros(n_hid)
+        z_prev = np.zeros(n_hid)
+        zbar = np.zeros(n_pre)
+        eps = np.zeros((n_pre, n_hid))
+        ebar = np.zeros((n_pre, n_hid))
+        zbar_out = np.zeros(n_hid)
+        y = np.zeros(n_out)
+        for t in range(steps):
+            x = np.concatenate([spikes[b, t].astype(float), z_prev])
+            counts[b, 0] += int(spikes[b, t].sum())
+            counts[b, 1] += int(z_prev.sum())
+            zbar = c.alpha * zbar + x
+            current = np.zeros(n_hid)
+            if x.any():
+                counts[b, 4] += 1
+                for j in range(n_hid):
+                    current[j] = adc(sum(syn.w_hidden[i, j] for i in range(n_pre) if x[i]))
+            z = np.zeros(n_hid)
+            for j in range(n_hid):
+                v[j] = c.alpha * v[j] + current[j] - c.b0 * z_prev[j]
+                threshold = c.b0 + c.beta * a[j]
+                z[j] = 1.0 if v[j] >= threshold else 0.0
+                a[j] = c.rho * a[j] + z[j]
+                psi = (
+                    c.psi_gamma / c.b0 * max(0.0, 1 - abs(v[j] - threshold) / (c.psi_width * c.b0))
+                )
+                counts[b, 3] += psi > 0
+                for i in range(n_pre):
+                    e = psi * (zbar[i] - c.beta * eps[i, j])
+                    eps[i, j] = psi * zbar[i] + (c.rho - psi * c.beta) * eps[i, j]
+                    ebar[i, j] = c.kappa * ebar[i, j] + e
+                    traces[b, i, j] += ebar[i, j]
+            out_current = np.zeros(n_out)
+            if z.any():
+                counts[b, 5] += 1
+                for k in range(n_out):
+                    out_current[k] = adc(sum(syn.w_output[j, k] for j in range(n_hid) if z[j]))
+            zbar_out = c.kappa * zbar_out + z
+            zbar_out_mean[b] += zbar_out / steps
+            y = c.kappa * y + out_current
+            scores[b] += y / steps
+            counts[b, 2] += int(z.sum())
+            spike_counts[b] += z.astype(np.int64)
+            z_prev = z
+    return scores, traces, zbar_out_mean, spike_counts, counts

@@ -30,3 +30,8 @@ def std_error_of_std(sample) -> float:
     m4 = float(np.mean(centred**4))
     kurtosis = m4 / (m2 * m2)
     return (m2**0.5) * ((kurtosis - 1.0) / (4.0 * x.size)) ** 0.5
+
+
+# The recurrent kernel updates eligibility traces lazily (a geometric decay over the steps
+# between events in one multiplication): the same sums in another order.
+LAZY_TRACE_RTOL = 1e-9
