@@ -325,7 +325,7 @@ def alif_eprop(spikes, syn, c):
     is updated at every step (no lazy evaluation), straight from the module's equations.
     Returns scores, trace sums F (B, n_pre, n_hid), zbar_out_mean, spike counts per neuron
     and the counts of ``kernels.recurrent.COUNT_*`` in that order."""
-    batch, steps, n_in = spikes.shape
+    batch, steps, _ = spikes.shape
     n_pre, n_hid = syn.w_hidden.shape
     n_out = syn.w_output.shape[1]
     scores = np.zeros((batch, n_out))
