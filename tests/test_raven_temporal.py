@@ -11,8 +11,8 @@ from raven.config import config_from_dict
 from raven.data.synthetic import make_tone_dataset
 from raven.eprop import EpropRule
 from raven.evaluate import evaluate
-from raven.ledger import Ledger
 from raven.learning import make_rule
+from raven.ledger import Ledger
 from raven.pipeline import n_inputs
 from raven.store import load_chip, save_chip
 from raven.temporal import TemporalChip, make_chip
