@@ -38,7 +38,7 @@ def tiny_run(tmp_path_factory):
 
 
 def test_learns_tones_on_chip_through_pulses_only(tiny_run):
-    base, data, cfg, summary = tiny_run
+    base, data, _cfg, summary = tiny_run
     counts = summary["ledger_counts"]
     assert counts["set_pulses"] > 0 and counts["eligibility_events"] > 0
     result = evaluate(base / "run", data, "test", 1.0, cache_dir=base / "cache")
