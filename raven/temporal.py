@@ -107,9 +107,12 @@ class TemporalChip:
             adc_range=tc.adc_range,
         )
 
-    # Drift compensation reads the layers the same way as the static chip.
+    # Drift compensation, synapse count and footprint work on the layers and the declared
+    # memories exactly as for the static chip.
     reference_columns = Chip.reference_columns
     compensation_gains = Chip.compensation_gains
+    n_synapses = Chip.n_synapses
+    footprint_bytes = Chip.footprint_bytes
 
     @property
     def n_hidden(self) -> int:
@@ -117,9 +120,6 @@ class TemporalChip:
 
     def layers(self) -> tuple[CrossbarLayer, CrossbarLayer]:
         return self.hidden, self.output
-
-    def n_synapses(self) -> int:
-        return sum(layer.n_in * layer.n_out for layer in self.layers())
 
     def trace_words(self) -> int:
         """Eligibility-trace words per synapse of the hidden layer."""
@@ -142,14 +142,6 @@ class TemporalChip:
             ledger.declare_memory(
                 "eligibility_traces", n_pre * n_hid * self.trace_words(), TRACE_BITS
             )
-
-    def footprint_bytes(self) -> dict[str, float]:
-        """Memory footprint: digital arrays at their declared widths (training), PCM
-        synapses at one byte per differential pair."""
-        ledger = Ledger("footprint")
-        self.declare_memories(ledger, training=True)
-        digital = {k: m.size_bytes for k, m in ledger.memories.items()}
-        return {"pcm_synapses": float(self.n_synapses()), **digital}
 
     def initialise(self, t_s: float, ledger: Ledger | None = None) -> None:
         """Program random initial weights: input rows N(0, (g_in / sqrt(n_in))^2), recurrent
