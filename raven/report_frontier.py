@@ -179,6 +179,10 @@ def frontier_lines(report: dict) -> list[str]:
     lines += [cost_summary(frontier, cost) for cost in FRONTIER_COSTS]
     lines += [
         "",
+        "In frontier.png, each DNN run's training is charged up to its own final test"
+        " accuracy; the ratios charge every run up to Raven's accuracy (red crosses), which"
+        " can lie below the line between runs.",
+        "",
         "How to read: exact (both costs measured or interpolated); upper_bound (the DNN cost"
         " is its cheapest model's, which already beats Raven's accuracy: the ratio can only"
         " be smaller); lower_bound (Raven's training cost is an upper bound: the ratio can"
@@ -231,9 +235,17 @@ def frontier_plot(run: Path, frontier: dict) -> str:
             pts = [p for p in pts if p[0]]
             if pts:
                 ax.semilogx(*zip(*pts, strict=True), marker + "-", ms=4, label=fam, alpha=0.8)
-        raven = sorted(
-            (p[cost], p["accuracy"], p["n_hidden"]) for p in frontier["raven"] if p[cost]
-        )
+        # Raven's points in size order: the curve its hidden-layer size traces.
+        raven = [(p[cost], p["accuracy"], p["n_hidden"]) for p in frontier["raven"] if p[cost]]
+        matched = [
+            (row["per_cost"][cost]["dnn_cost"], row["accuracy"])
+            for row in frontier["rows"]
+            if row["per_cost"][cost].get("dnn_cost")
+        ]
+        if matched:
+            ax.semilogx(
+                *zip(*matched, strict=True), "rx", ms=8, label="cheapest DNN at Raven's accuracy"
+            )
         if raven:
             ax.semilogx([r[0] for r in raven], [r[1] for r in raven], "k*-", ms=10, label="Raven")
             for x, y, n in raven:
