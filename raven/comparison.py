@@ -431,11 +431,11 @@ def frontier_comparison(baselines: list[dict], raven: list[dict]) -> dict:
     for p in raven:
         row = {"n_hidden": p["n_hidden"], "accuracy": p["accuracy"], "per_cost": {}}
         for cost in FRONTIER_COSTS:
-            dnn = cheapest_dnn(baselines, p["accuracy"], cost) if baselines else None
-            if dnn is None:
-                row["per_cost"][cost] = {"raven_cost": p[cost], "status": "no_baselines"}
-                continue
-            status = ratio_status(dnn["status"], p[f"{cost}_status"])
+            if baselines:
+                dnn = cheapest_dnn(baselines, p["accuracy"], cost)
+                status = ratio_status(dnn["status"], p[f"{cost}_status"])
+            else:
+                dnn, status = {"dnn_cost": None, "status": None}, "no_baselines"
             ratio = (
                 dnn["dnn_cost"] / p[cost]
                 if dnn["dnn_cost"] is not None and p[cost] and status != "no_raven"
@@ -450,7 +450,7 @@ def frontier_comparison(baselines: list[dict], raven: list[dict]) -> dict:
                 "dnn_status": dnn["status"],
                 "ratio": ratio,
                 "ratio_status": status,
-                "verdict": verdict(ratio, status),
+                "verdict": verdict(ratio, status) if baselines else None,
             }
         rows.append(row)
     raven_span = _span([p["accuracy"] for p in raven])

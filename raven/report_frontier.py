@@ -90,7 +90,7 @@ def cost_summary(frontier: dict, cost: str) -> str:
     groups = {"win": [], "loss": [], "undecided": [], "unmatched": []}
     for row in frontier["rows"]:
         pc = row["per_cost"][cost]
-        if "verdict" in pc:
+        if pc["verdict"]:
             groups[pc["verdict"]].append((row, pc))
     n = len(frontier["rows"])
     label = FRONTIER_COSTS[cost][1]
@@ -159,6 +159,8 @@ def frontier_lines(report: dict) -> list[str]:
             f" {eng(p['inference_energy_J'], 'J')} | {eng(p['training_ops'])} |"
             f" {eng(p['training_energy_J'], 'J')} | {p['training_clips_per_s']:.0f} |"
         )
+    if not frontier["coverage"]["dnn"]:
+        return lines
     lines += [
         "",
         "| n_hidden | cost | Raven | cheapest DNN | DNN cost | DNN / Raven | how to read |"
@@ -173,7 +175,7 @@ def frontier_lines(report: dict) -> list[str]:
                 f"| {row['n_hidden']} | {cost} | {eng(pc['raven_cost'], unit)} |"
                 f" {_dnn_name(pc) if pc.get('dnn_family') else ''} |"
                 f" {eng(pc.get('dnn_cost'), unit)} | {ratio} |"
-                f" {pc.get('ratio_status', pc.get('status'))} | {pc.get('verdict', '')} |"
+                f" {pc['ratio_status']} | {pc['verdict']} |"
             )
     lines += ["", "Where Raven wins and where it loses (DNN / Raven > 1: Raven is cheaper):", ""]
     lines += [cost_summary(frontier, cost) for cost in FRONTIER_COSTS]

@@ -167,10 +167,14 @@ def test_statuses_say_which_way_a_bound_points(
 
 def test_without_baselines_raven_is_reported_alone():
     out = frontier_comparison([], [point(64, 0.5, 1e3)])
-    assert out["rows"][0]["per_cost"]["inference_ops"]["status"] == "no_baselines"
+    alone = out["rows"][0]["per_cost"]["inference_ops"]
+    assert alone["ratio_status"] == "no_baselines" and alone["ratio"] is None
+    assert alone["verdict"] is None and alone["raven_cost"] == 1e3
     assert out["coverage"]["both"] is None
     assert coverage_sentence(out) == "No DNN baselines: Raven's curve is reported alone."
     assert "not compared" in cost_summary(out, "inference_ops")
+    lines = frontier_lines({"frontier": out})
+    assert lines[-1] == "| 64 | 0.500 | 1e+03 | 1 nJ | 1e+06 | 500 mJ | 400 |"
 
 
 # -- report sections ------------------------------------------------------------------------------
