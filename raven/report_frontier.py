@@ -290,12 +290,13 @@ def retention_lines(report: dict) -> list[str]:
         " after training, with drift compensation (a global gain per column from reference"
         " reads) and without.",
         "",
-        "| time after training | with compensation | without compensation |",
-        "|---|---|---|",
+        "| time after training | seconds | with compensation | without compensation |",
+        "|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['after']} | {_acc(r.get('compensated'))} | {_acc(r.get('uncompensated'))} |"
+            f"| {r['after']} | {r['t_after_s']:g} | {_acc(r.get('compensated'))} |"
+            f" {_acc(r.get('uncompensated'))} |"
         )
     first, last = rows[0], rows[-1]
     if len(rows) > 1:

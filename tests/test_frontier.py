@@ -236,7 +236,7 @@ def test_retention_table_at_every_time_with_and_without_compensation():
         "uncompensated": pytest.approx(0.45),
     }
     lines = retention_lines({"evaluations": evals})
-    assert "| 1 day | 0.580 | 0.480 |" in lines
+    assert "| 1 day | 86400 | 0.580 | 0.480 |" in lines
     assert lines[-1] == (
         "From 1 s to 1 year after training the accuracy changes by -0.050 with compensation"
         " and -0.150 without."

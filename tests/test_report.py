@@ -84,7 +84,7 @@ def test_results_json_carries_headline_figures_and_ratio_status(tmp_path):
     assert "NeuroBench-style metrics" in md
     # Retention and throughput are reported even without baselines or other sizes.
     assert results["retention"] == [{"t_after_s": 1.0, "after": "1 s", "compensated": 0.4}]
-    assert "| 1 s | 0.400 |  |" in md.splitlines()
+    assert "| 1 s | 1 | 0.400 |  |" in md.splitlines()
     assert results["throughput"]["sizes"][0]["training_clips_per_s"] == 2.0
     assert results["frontier"] is None and "## Accuracy-cost frontier" not in md
 
