@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -130,11 +131,16 @@ def run_size(
         training = json.loads((folder / "training.json").read_text())
     else:
         resume = (folder / CHECKPOINT).is_file()
+        print(
+            f"{folder}: {'resuming' if resume else 'training'} n_hidden={hidden_size(cfg)}",
+            file=sys.stderr,
+        )
         training = train(cfg, data, folder, resume=resume, cache_dir=cache_dir)
         chip, _ = load_chip(folder / FINAL)
     t_after = cfg.training.eval_times_s[0]
     key = _evaluation_key(data, t_after)
-    evaluation = _cached_evaluation(folder, key)
+    # A chip trained now makes any earlier evaluation in its folder stale.
+    evaluation = None if trained_now else _cached_evaluation(folder, key)
     evaluated_now = evaluation is None
     if evaluated_now:
         evaluation = evaluate(folder, data, "test", t_after, compensation=True, cache_dir=cache_dir)
@@ -143,6 +149,11 @@ def run_size(
             folder / EVALUATION,
             json.dumps({"key": key, "evaluation": evaluation}, indent=2, default=float),
         )
+    print(
+        f"{folder}: test accuracy {evaluation['accuracy']:.4f} at t_after={t_after:g} s"
+        f"{'' if evaluated_now else ' (reused)'}",
+        file=sys.stderr,
+    )
     evaluation = price_evaluation(evaluation, chip, profile, power_gated)
     price = training_price(chip, profile, power_gated)
     n = hidden_size(cfg)

@@ -71,6 +71,16 @@ def test_a_finished_size_is_reused_not_retrained(tones, monkeypatch):
     assert again[0]["point"] == point
     assert again[0]["evaluation"] == first[0]["evaluation"]
 
+    # A chip trained again (its chip.npz deleted) is evaluated again, not read from before.
+    stale = json.loads((run / "size-12" / "evaluation.json").read_text())
+    stale["evaluation"]["accuracy"] = -1.0
+    (run / "size-12" / "evaluation.json").write_text(json.dumps(stale))
+    (run / "size-12" / FINAL).unlink()
+    monkeypatch.undo()
+    retrained = run_sizes(cfg, data, run, (12,), base / "cache")
+    assert retrained[0]["trained_now"] and retrained[0]["evaluated_now"]
+    assert retrained[0]["point"]["accuracy"] == point["accuracy"]  # same seed, same chip
+
     other = config_from_dict({**TINY, "seed": 5})
     with pytest.raises(ValueError, match="size-12: trained with another configuration"):
         run_sizes(other, data, run, (12,), base / "cache")
