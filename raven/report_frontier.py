@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 
 from .comparison import FRONTIER_COSTS
 
@@ -252,6 +253,7 @@ def frontier_plot(run: Path, frontier: dict) -> str:
             ax.semilogx([r[0] for r in raven], [r[1] for r in raven], "k*-", ms=10, label="Raven")
             for x, y, n in raven:
                 ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short spans
         unit = _UNITS[cost]
         ax.set_xlabel(label + (f" ({unit})" if unit else ""), fontsize=8)
         ax.set_ylabel("test accuracy", fontsize=8)
