@@ -54,7 +54,7 @@ def _dnn_name(pc: dict) -> str:
     return f"{name}-{pc['dnn_width']}" if pc.get("dnn_width") is not None else name
 
 
-def _judgement(pc: dict) -> str:
+def _judgement(pc: dict, training: bool) -> str:
     """One Raven point against the cheapest DNN, for one cost, in words."""
     r, status, dnn = pc.get("ratio"), pc.get("ratio_status"), _dnn_name(pc)
     if pc.get("verdict") == "unmatched":
@@ -68,10 +68,12 @@ def _judgement(pc: dict) -> str:
         bound = "at least " if status == "upper_bound" else ""
         return f"the cheapest DNN ({dnn}) is {bound}{1 / r:.3g}x cheaper"
     if status == "upper_bound":
-        return (
-            f"DNN / Raven is at most {r:.3g}x: every {pc.get('dnn_family')} model already"
-            " beats this accuracy at its cheapest, so its cost here is only bounded"
+        why = (
+            f"{dnn} already beats this accuracy after its first epoch"
+            if training
+            else f"even the cheapest {pc.get('dnn_family')} model beats this accuracy"
         )
+        return f"DNN / Raven is at most {r:.3g}x ({why}: the DNN cost is only bounded)"
     if status == "lower_bound":
         return f"DNN / Raven is at least {r:.3g}x: Raven's cost is an upper bound"
     if status == "indeterminate":
@@ -79,9 +81,9 @@ def _judgement(pc: dict) -> str:
     return f"even ({dnn}, DNN / Raven {r:.3g}x)"
 
 
-def _where(entries: list[tuple[dict, dict]]) -> str:
+def _where(entries: list[tuple[dict, dict]], training: bool) -> str:
     return "; ".join(
-        f"n_hidden {row['n_hidden']} (accuracy {row['accuracy']:.3f}): {_judgement(pc)}"
+        f"n_hidden {row['n_hidden']} (accuracy {row['accuracy']:.3f}): {_judgement(pc, training)}"
         for row, pc in entries
     )
 
@@ -99,11 +101,12 @@ def cost_summary(frontier: dict, cost: str) -> str:
     for key, verb in (
         ("win", "wins"),
         ("loss", "loses"),
-        ("unmatched", "is unmatched"),
-        ("undecided", "is undecided"),
+        ("unmatched", "is unmatched by any DNN"),
+        ("undecided", "cannot be judged"),
     ):
         if groups[key]:
-            parts.append(f"Raven {verb} at {len(groups[key])} of {n}: {_where(groups[key])}.")
+            where = _where(groups[key], cost.startswith("training"))
+            parts.append(f"Raven {verb} at {len(groups[key])} of {n}: {where}.")
     if not parts:
         parts.append("not compared (no DNN baselines).")
     return f"- **{label}**: " + " ".join(parts)

@@ -210,7 +210,17 @@ def test_no_overlap_is_said_to_rest_on_bounds():
     assert "No accuracy is covered by both: every Raven point lies below the DNN range" in (
         coverage_sentence(out)
     )
-    assert "Raven is undecided at 2 of 2" in cost_summary(out, "inference_ops")
+    assert cost_summary(out, "inference_ops").endswith(
+        "Raven cannot be judged at 2 of 2: n_hidden 32 (accuracy 0.300): DNN / Raven is at"
+        " most 100x (even the cheapest dnn model beats this accuracy: the DNN cost is only"
+        " bounded); n_hidden 64 (accuracy 0.400): DNN / Raven is at most 10x (even the"
+        " cheapest dnn model beats this accuracy: the DNN cost is only bounded)."
+    )
+    # Every run costs 1 J per epoch, Raven 0.5 J: at most 2x, from a first-epoch bound.
+    assert (
+        "n_hidden 32 (accuracy 0.300): DNN / Raven is at most 2x (dnn-10000 already beats"
+        " this accuracy after its first epoch"
+    ) in cost_summary(out, "training_energy_J")
 
 
 def evaluation(t, comp, acc):
