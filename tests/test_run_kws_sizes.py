@@ -18,7 +18,10 @@ from experiments.sizes import (
 from raven.config import RavenConfig, config_from_dict
 from raven.data.synthetic import make_tone_dataset
 from raven.train import CHECKPOINT, FINAL
-from tests.test_raven_chip import TINY
+from tests.test_raven_chip import TINY as TINY_CHIP
+
+# The tiny static network, whatever the default architecture.
+TINY = {"architecture": "static", **TINY_CHIP}
 
 
 def test_sizes_follow_the_architecture():
@@ -146,12 +149,13 @@ def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, 
         lambda *a, **k: {"width": 24, "test_accuracy": 0.9, "validation_accuracy": 0.9},
     )
     toml = tmp_path / "tiny.toml"
-    toml.write_text(
-        "\n".join(
-            f"[{table}]\n" + "\n".join(f"{k} = {json.dumps(v)}" for k, v in values.items())
-            for table, values in TINY.items()
-        )
-    )
+    top = [f"{k} = {json.dumps(v)}" for k, v in TINY.items() if not isinstance(v, dict)]
+    tables = [
+        f"[{table}]\n" + "\n".join(f"{k} = {json.dumps(v)}" for k, v in values.items())
+        for table, values in TINY.items()
+        if isinstance(values, dict)
+    ]
+    toml.write_text("\n".join(top + tables))
     monkeypatch.chdir(tmp_path)
     argv = ["--data", str(data), "--name", "t", "--config", str(toml), "--sizes", "12,24"]
     argv += ["--cache-dir", str(base / "cache")]
