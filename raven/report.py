@@ -310,6 +310,7 @@ def _iso_lines(report: dict) -> list[str]:
 
 def write_report(run: Path, report: dict) -> None:
     report["plots"] = plots(run, report)
+    report["throughput"] = throughput(report)
     _write(run / "report.json", json.dumps(report, indent=2, default=float))
     _write(run / "results.json", json.dumps(headline(report), indent=2, default=float))
     tr = report["training"]

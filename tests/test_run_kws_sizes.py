@@ -170,6 +170,8 @@ def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, 
     assert report["wall_time_s"]["total"] == pytest.approx(
         sum(v for k, v in report["wall_time_s"].items() if k != "total")
     )
+    assert [s["n_hidden"] for s in report["throughput"]["sizes"]] == [24, 12]
+    assert report["throughput"]["sizes"][1]["training_clips_per_s"] > 0
     results = json.loads((run / "results.json").read_text())
     assert [r["n_hidden"] for r in results["frontier"]["rows"]] == [12, 24]
     assert results["throughput"]["sizes"][0]["n_hidden"] == 24
