@@ -6,25 +6,29 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
+import time
 from pathlib import Path
 
 from raven.calibration import calibration_report
 from raven.comparison import (
     NEUROBENCH_GSC_CONTEXT,
     fair_training,
+    frontier_comparison,
     neurobench_baseline,
     neurobench_raven,
     raven_curve,
 )
 from raven.config import load_config
 from raven.data.download import DownloadError, ensure_speech_commands
-from raven.energy import PROFILES, chip_profile
+from raven.energy import PROFILES
 from raven.evaluate import evaluate
-from raven.ledger import ledger_from_summary
 from raven.report import training_ledger_summary, training_price, write_report
 from raven.store import load_chip
 from raven.train import CHECKPOINT, FINAL, train
+
+from .sizes import default_sizes, hidden_size, parse_sizes, point_of, price_evaluation, run_sizes
 
 
 def _dynamic_only(summary: dict) -> dict:
@@ -52,7 +56,23 @@ def main(argv: list[str] | None = None) -> int:
         default="default",
         help="DNN baselines: three widths per family (default) or every width",
     )
+    parser.add_argument(
+        "--sizes",
+        help="hidden-layer sizes of Raven's accuracy-cost curve, comma-separated (e.g."
+        " 64,128,256; the configured size is the main run, each other trains into"
+        " runs/<name>/size-<n>/); 'none': the configured size only; default: half, once"
+        " and twice the configured size",
+    )
     args = parser.parse_args(argv)
+    clock = time.perf_counter()
+    wall_s = {}
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        wall_s[step] = wall_s.get(step, 0.0) + now - clock
+        clock = now
+
     try:
         data = args.data or ensure_speech_commands("v0.02", "data")
         cfg = load_config(args.config)
@@ -60,20 +80,21 @@ def main(argv: list[str] | None = None) -> int:
             cfg = dataclasses.replace(
                 cfg, training=dataclasses.replace(cfg.training, epochs=args.epochs)
             )
+        sizes = default_sizes(cfg) if args.sizes is None else parse_sizes(args.sizes)
         run = Path("runs") / args.name
+        lap("data")
         resume = (run / CHECKPOINT).is_file() and not (run / FINAL).is_file()
         if (run / FINAL).is_file():
             print(
                 f"{run / FINAL} exists: evaluating it (delete the run folder to retrain)",
                 file=sys.stderr,
             )
-            import json
-
             training = json.loads((run / "training.json").read_text())
         else:
             training = train(cfg, data, run, resume=resume, cache_dir=args.cache_dir)
         chip, _ = load_chip(run / FINAL)
         cfg = chip.cfg
+        lap("training")
         evaluations = []
         for t_after in cfg.training.eval_times_s:
             for comp in (True, False):
@@ -88,17 +109,17 @@ def main(argv: list[str] | None = None) -> int:
                     file=sys.stderr,
                 )
         gated = not args.no_power_gating
-        for e in evaluations:  # price every evaluation with the chosen profile
-            e["ledger"] = ledger_from_summary(e["ledger"]).summary(
-                chip_profile(args.chip_profile),
-                chip.params.energy,
-                chip.params.read_noise.t_read_s,
-                cfg.device.clip_period_s,
-                power_gated=gated,
-            )
-            e["energy_per_clip_J"] = e["ledger"]["energy_per_clip_J"]
-            e["power_uW"] = e["ledger"]["power_uW"]
+        # Price every evaluation with the chosen profile.
+        evaluations = [price_evaluation(e, chip, args.chip_profile, gated) for e in evaluations]
         training["ledger"] = training_ledger_summary(training, chip, args.chip_profile, gated)
+        lap("evaluation")
+        extra = run_sizes(cfg, Path(data), run, sizes, args.cache_dir, args.chip_profile, gated)
+        lap("other_sizes")
+        price = training_price(chip, args.chip_profile, gated)
+        points = [
+            point_of(hidden_size(cfg), evaluations[0], training, price),
+            *(size["point"] for size in extra),
+        ]
         n_syn = sum(layer.n_in * layer.n_out for layer in chip.layers())
         audio = evaluations[0]["audio_report"]
         report = {
@@ -106,9 +127,11 @@ def main(argv: list[str] | None = None) -> int:
             "task": cfg.data.task,
             "device_preset": cfg.device.preset,
             "rule": cfg.learning.rule,
+            "n_hidden": hidden_size(cfg),
             "config": cfg.as_dict(),
             "training": training,
             "evaluations": evaluations,
+            "sizes": extra,
             "footprint": {
                 "synapses": n_syn,
                 "pcm_devices": 2 * n_syn,
@@ -131,9 +154,11 @@ def main(argv: list[str] | None = None) -> int:
             from .baselines import baseline_results, compare, software_ceiling
 
             report["software_ceiling"] = software_ceiling(run, cfg, Path(data), args.cache_dir)
+            lap("software_ceiling")
             report["baselines"] = baseline_results(
                 run, cfg, Path(data), args.cache_dir, args.baseline_sweep
             )
+            lap("baselines")
             # Like for like: the DNN energy model has no leakage, so both sides are compared
             # on dynamic energy; Raven's static power is reported with its ledger.
             report["iso_accuracy"] = compare(
@@ -151,12 +176,15 @@ def main(argv: list[str] | None = None) -> int:
                 report["iso_accuracy"]["raven"] | {"training_clips_per_epoch": per_epoch},
                 raven_curve(training["curve"], training_price(chip, args.chip_profile, gated)),
             )
+        report["frontier"] = frontier_comparison(report.get("baselines", []), points)
         footprint = sum(report["footprint"]["bytes"].values())
         report["neurobench"] = [
             neurobench_raven(evaluations[0]["ledger"], footprint, evaluations[0]["accuracy"]),
             *(neurobench_baseline(b) for b in report.get("baselines", [])),
             *NEUROBENCH_GSC_CONTEXT,
         ]
+        lap("comparison")
+        report["wall_time_s"] = wall_s | {"total": sum(wall_s.values())}
         write_report(run, report)
         print(f"report: {run / 'report.md'}", file=sys.stderr)
     except (ValueError, DownloadError) as err:

@@ -288,3 +288,181 @@ def neurobench_baseline(b: dict, weight_bytes: int = 1) -> dict:
         "effective_acs": 0,
         "synaptic_ops_per_sample": b["inference_macs"],
     }
+
+
+# -- accuracy-cost frontiers ------------------------------------------------------------------
+# Raven trained at several sizes gives a curve of (accuracy, cost) points; each DNN family
+# gives one per sweep. For each Raven point and cost, the DNN side is the cheapest family
+# at Raven's accuracy: inference costs interpolated on each family's frontier
+# (``cost_at_accuracy``), training costs charged up to that accuracy on each run's
+# learning curve (``training_at_accuracy``), so that both sides pay for training only up to
+# the accuracy compared.
+
+# Raven point key -> (DNN baseline key, words for the report)
+FRONTIER_COSTS = {
+    "inference_ops": ("inference_macs", "inference operations per clip"),
+    "inference_energy_J": ("inference_energy_J", "inference energy per clip"),
+    "training_ops": ("training_macs_total", "training operations to reach the accuracy"),
+    "training_energy_J": ("training_energy_total_J", "training energy to reach the accuracy"),
+}
+
+# What a DNN-side status says about the DNN cost, and so about the ratio DNN / Raven.
+_DNN_STATUS = {"interpolated": "interpolated", "below_all": "below_all", "bound": "below_all"}
+# What a Raven training status says about Raven's cost (charged_until's statuses).
+_RAVEN_EXACT = {"exact", "interpolated"}
+_RAVEN_UPPER = {"bound", "whole_run"}  # the whole first epoch, or the whole run
+
+
+def raven_point(
+    n_hidden: int, accuracy: float, inference: dict, curve: list[dict], clips_per_s: float
+) -> dict:
+    """One point of Raven's curve. ``inference``: a priced inference ledger summary (its
+    dynamic energy is used: the DNN energy model has no leakage); ``curve``: the training
+    curve priced by ``raven_curve``. Training is charged, as in ``fair_training``, up to the
+    epoch where the validation curve first reaches its final value; without a validation
+    curve the whole run is charged (an upper bound)."""
+    front = inference["energy_breakdown_per_clip_J"]["frontend_ops"]
+    point = {
+        "n_hidden": n_hidden,
+        "accuracy": accuracy,
+        "inference_ops": inference["effective_sops_per_clip"]
+        + inference["counts_per_clip"].get("neuron_updates", 0),
+        "inference_ops_status": "exact",
+        "inference_energy_J": inference["dynamic_energy_per_clip_J"] - front,
+        "inference_energy_J_status": "exact",
+        "training_epoch": None,
+        "training_clips_per_s": clips_per_s,
+    }
+    usable = [c for c in curve if c.get("validation_accuracy") is not None]
+    for cost in ("training_ops", "training_energy_J"):
+        key = CURVE_COSTS[FRONTIER_COSTS[cost][0]]
+        if usable:
+            target = usable[-1]["validation_accuracy"]
+            value, status, epoch = charged_until(usable, target, key, "validation_accuracy")
+            point["training_epoch"] = epoch
+        elif curve:
+            value, status = float(curve[-1][key]), "whole_run"
+        else:
+            value, status = None, "no_curve"
+        point[cost], point[f"{cost}_status"] = value, status
+    return point
+
+
+def cheapest_dnn(baselines: list[dict], accuracy: float, cost: str) -> dict:
+    """The cheapest DNN at ``accuracy`` for a FRONTIER_COSTS key: dnn_cost, family (width
+    for training, charged run by run), and status "interpolated", "below_all" (every DNN
+    already beats the accuracy at its cheapest: the cost is an upper bound) or
+    "above_all" (no DNN reaches it)."""
+    dnn_key = FRONTIER_COSTS[cost][0]
+    if dnn_key in CURVE_COSTS:
+        best = training_at_accuracy(baselines, accuracy, dnn_key)
+        if "dnn_cost" not in best:
+            return {"dnn_cost": None, "status": "above_all"}
+        return {
+            "dnn_cost": best["dnn_cost"],
+            "family": best["family"],
+            "width": best["width"],
+            "status": _DNN_STATUS[best["status"]],
+        }
+    best = None
+    for fam in sorted({b["family"] for b in baselines}):
+        value, status = cost_at_accuracy(
+            [b for b in baselines if b["family"] == fam], accuracy, dnn_key
+        )
+        if value is not None and (best is None or value < best["dnn_cost"]):
+            best = {"dnn_cost": value, "family": fam, "status": status}
+    return best or {"dnn_cost": None, "status": "above_all"}
+
+
+def ratio_status(dnn_status: str, raven_status: str) -> str:
+    """How to read DNN / Raven: "exact" (both costs interpolated or measured);
+    "upper_bound" (the DNN cost is an upper bound); "lower_bound" (Raven's is);
+    "indeterminate" (both are); "no_dnn" (no DNN reaches the accuracy); "no_raven"."""
+    if dnn_status == "above_all":
+        return "no_dnn"
+    dnn_upper = dnn_status == "below_all"
+    if raven_status in _RAVEN_EXACT:
+        return "upper_bound" if dnn_upper else "exact"
+    if raven_status in _RAVEN_UPPER:
+        return "indeterminate" if dnn_upper else "lower_bound"
+    return "no_raven"
+
+
+def verdict(ratio: float | None, status: str) -> str:
+    """ "win" (Raven is cheaper), "loss" (the DNN is), "unmatched" (no DNN reaches Raven's
+    accuracy) or "undecided" (a bound that does not settle it, or a tie)."""
+    if status == "no_dnn":
+        return "unmatched"
+    if ratio is None or status in ("indeterminate", "no_raven"):
+        return "undecided"
+    if ratio > 1 and status in ("exact", "lower_bound"):
+        return "win"
+    if ratio < 1 and status in ("exact", "upper_bound"):
+        return "loss"
+    return "undecided"
+
+
+def _span(values: list[float]) -> list[float] | None:
+    return [min(values), max(values)] if values else None
+
+
+def dnn_frontier_points(baselines: list[dict]) -> list[dict]:
+    """Every DNN run as a point in FRONTIER_COSTS terms, its training charged up to where
+    its test-accuracy curve first reaches its final test accuracy (as Raven's points)."""
+    out = []
+    for b in baselines:
+        point = {"family": b["family"], "width": b["width"], "accuracy": b["test_accuracy"]}
+        for cost, (dnn_key, _) in FRONTIER_COSTS.items():
+            if dnn_key in CURVE_COSTS and b.get("curve"):
+                value, _, _ = charged_until(b["curve"], b["test_accuracy"], CURVE_COSTS[dnn_key])
+            else:
+                value = b[dnn_key]
+            point[cost] = value
+        out.append(point)
+    return out
+
+
+def frontier_comparison(baselines: list[dict], raven: list[dict]) -> dict:
+    """Raven's accuracy-cost curve against the DNN families': for every Raven point (from
+    ``raven_point``) and cost, the cheapest DNN at that accuracy, the ratio DNN / Raven, how
+    to read it and a verdict; and the accuracies each side and both cover."""
+    raven = sorted(raven, key=lambda p: p["n_hidden"])
+    rows = []
+    for p in raven:
+        row = {"n_hidden": p["n_hidden"], "accuracy": p["accuracy"], "per_cost": {}}
+        for cost in FRONTIER_COSTS:
+            if baselines:
+                dnn = cheapest_dnn(baselines, p["accuracy"], cost)
+                status = ratio_status(dnn["status"], p[f"{cost}_status"])
+            else:
+                dnn, status = {"dnn_cost": None, "status": None}, "no_baselines"
+            ratio = (
+                dnn["dnn_cost"] / p[cost]
+                if dnn["dnn_cost"] is not None and p[cost] and status != "no_raven"
+                else None
+            )
+            row["per_cost"][cost] = {
+                "raven_cost": p[cost],
+                "raven_status": p[f"{cost}_status"],
+                "dnn_cost": dnn["dnn_cost"],
+                "dnn_family": dnn.get("family"),
+                "dnn_width": dnn.get("width"),
+                "dnn_status": dnn["status"],
+                "ratio": ratio,
+                "ratio_status": status,
+                "verdict": verdict(ratio, status) if baselines else None,
+            }
+        rows.append(row)
+    raven_span = _span([p["accuracy"] for p in raven])
+    dnn_span = _span([b["test_accuracy"] for b in baselines])
+    both = None
+    if raven_span and dnn_span:
+        lo, hi = max(raven_span[0], dnn_span[0]), min(raven_span[1], dnn_span[1])
+        both = [lo, hi] if lo <= hi else None
+    return {
+        "costs": {k: {"dnn_key": v[0], "label": v[1]} for k, v in FRONTIER_COSTS.items()},
+        "raven": raven,
+        "rows": rows,
+        "dnn": dnn_frontier_points(baselines),
+        "coverage": {"raven": raven_span, "dnn": dnn_span, "both": both},
+    }

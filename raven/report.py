@@ -14,6 +14,15 @@ import matplotlib.pyplot as plt
 
 from .energy import chip_profile
 from .ledger import Ledger
+from .report_frontier import (
+    frontier_lines,
+    frontier_plot,
+    frontier_table,
+    retention,
+    retention_lines,
+    throughput,
+    throughput_lines,
+)
 
 
 def training_ledger_summary(
@@ -73,6 +82,10 @@ def headline(report: dict) -> dict:
         "silicon_pJ_per_sop": inf["silicon_pJ_per_sop"],
         "calibration": report.get("calibration"),
         "neurobench": report.get("neurobench"),
+        "retention": retention(report["evaluations"]),
+        "throughput": throughput(report),
+        # Raven's accuracy-cost curve against the DNN families, point by point.
+        "frontier": frontier_table(report.get("frontier")),
     }
     iso = report.get("iso_accuracy") or {}
     out["iso_accuracy"] = {
@@ -171,6 +184,8 @@ def plots(run: Path, report: dict) -> dict[str, str]:
 
     if report.get("baselines"):
         files["energy_vs_accuracy"] = _energy_vs_accuracy(run, report)
+    if report.get("frontier"):
+        files["frontier"] = frontier_plot(run, report["frontier"])
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for ax, (name, summary) in zip(
@@ -196,7 +211,8 @@ def plots(run: Path, report: dict) -> dict[str, str]:
 
 def _energy_vs_accuracy(run: Path, report: dict) -> str:
     fig, ax = plt.subplots(figsize=(6, 4))
-    for family, marker in (("dnn", "o"), ("cnn", "s"), ("ds_cnn", "^")):
+    families = sorted({b["family"] for b in report["baselines"]})
+    for family, marker in zip(families, "os^vD<>P" * len(families), strict=False):
         pts = sorted(
             (b["inference_energy_J"], b["test_accuracy"])
             for b in report["baselines"]
@@ -294,6 +310,7 @@ def _iso_lines(report: dict) -> list[str]:
 
 def write_report(run: Path, report: dict) -> None:
     report["plots"] = plots(run, report)
+    report["throughput"] = throughput(report)
     _write(run / "report.json", json.dumps(report, indent=2, default=float))
     _write(run / "results.json", json.dumps(headline(report), indent=2, default=float))
     tr = report["training"]
@@ -320,9 +337,10 @@ def write_report(run: Path, report: dict) -> None:
         lines.append(
             f"| {c['epoch']} | {c['train_accuracy']:.3f} | {'' if val is None else f'{val:.3f}'} |"
         )
+    lines += retention_lines(report)
     lines += [
         "",
-        "## Test accuracy after training",
+        "Energy and power of each evaluation:",
         "",
         "| time after training | compensation | accuracy | energy/clip | power |",
         "|---|---|---|---|---|",
@@ -377,8 +395,9 @@ def write_report(run: Path, report: dict) -> None:
             f" {ceiling['validation_accuracy']:.3f}); on chip, 1 s after training:"
             f" {report['evaluations'][0]['accuracy']:.3f}.",
         ]
-    lines += _iso_lines(report)
-    lines += _fair_lines(report) + _neurobench_lines(report) + _calibration_lines(report)
+    lines += _iso_lines(report) + frontier_lines(report)
+    lines += _fair_lines(report) + throughput_lines(report)
+    lines += _neurobench_lines(report) + _calibration_lines(report)
     lines += ["", "## Plots", ""] + [f"![{k}]({v})" for k, v in report["plots"].items()]
     _write(run / "report.md", "\n".join(lines) + "\n")
 

@@ -82,6 +82,11 @@ def test_results_json_carries_headline_figures_and_ratio_status(tmp_path):
     assert "reckon_isscc2022 5.3 pJ" in md
     assert "Calibration of the ledger against silicon" in md
     assert "NeuroBench-style metrics" in md
+    # Retention and throughput are reported even without baselines or other sizes.
+    assert results["retention"] == [{"t_after_s": 1.0, "after": "1 s", "compensated": 0.4}]
+    assert "| 1 s | 1 | 0.400 |  |" in md.splitlines()
+    assert results["throughput"]["sizes"][0]["training_clips_per_s"] == 2.0
+    assert results["frontier"] is None and "## Accuracy-cost frontier" not in md
 
 
 def test_training_price_is_dynamic_energy_without_the_front_end():

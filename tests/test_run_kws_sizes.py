@@ -1,0 +1,192 @@
+"""``make run-kws`` at several sizes on a tiny generated dataset: sizes into size-<n>/, a
+finished size reused (not retrained, not re-evaluated), a size of another configuration
+refused, and the report carrying the frontier, retention and wall times."""
+
+import json
+
+import pytest
+
+import experiments.sizes as sizes_module
+from experiments import run_kws
+from experiments.sizes import (
+    default_sizes,
+    hidden_size,
+    parse_sizes,
+    run_sizes,
+    with_hidden_size,
+)
+from raven.config import RavenConfig, config_from_dict
+from raven.data.synthetic import make_tone_dataset
+from raven.train import CHECKPOINT, FINAL
+from tests.test_raven_chip import TINY as TINY_CHIP
+
+# The tiny static network, whatever the default architecture.
+TINY = {"architecture": "static", **TINY_CHIP}
+
+
+def test_sizes_follow_the_architecture():
+    static = RavenConfig(architecture="static")
+    temporal = RavenConfig(architecture="temporal")
+    assert hidden_size(static) == static.network.n_hidden
+    assert hidden_size(temporal) == temporal.temporal.n_hidden
+    grown = with_hidden_size(temporal, 7)
+    assert grown.temporal.n_hidden == 7 and grown.network == temporal.network
+    assert with_hidden_size(static, 7).network.n_hidden == 7
+    n = temporal.temporal.n_hidden
+    assert default_sizes(temporal) == (n // 2, n, 2 * n)
+
+
+def test_size_list_parsing():
+    assert parse_sizes("256,64,128,64") == (64, 128, 256)
+    assert parse_sizes("none") == ()
+    with pytest.raises(ValueError, match=r"--sizes='64,x': 'x' is not a hidden-layer size"):
+        parse_sizes("64,x")
+    with pytest.raises(ValueError, match="expected comma-separated integers >= 1"):
+        parse_sizes("0")
+
+
+@pytest.fixture(scope="module")
+def tones(tmp_path_factory):
+    base = tmp_path_factory.mktemp("sizes")
+    return base, make_tone_dataset(base / "data", per_label=12)
+
+
+def test_a_finished_size_is_reused_not_retrained(tones, monkeypatch):
+    base, data = tones
+    cfg = config_from_dict(TINY)  # n_hidden 24: the main run, not trained here
+    run = base / "run"
+    first = run_sizes(cfg, data, run, (12, 24), base / "cache")
+    assert [s["n_hidden"] for s in first] == [12]
+    assert (run / "size-12" / FINAL).is_file() and not (run / "size-24").exists()
+    assert first[0]["trained_now"] and first[0]["evaluated_now"]
+    assert len(first[0]["training"]["curve"]) == cfg.training.epochs
+    point = first[0]["point"]
+    assert point["n_hidden"] == 12 and 0 <= point["accuracy"] <= 1
+    assert point["inference_ops"] > 0 and point["training_energy_J"] > 0
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a finished size was trained or evaluated again")
+
+    monkeypatch.setattr(sizes_module, "train", refuse)
+    monkeypatch.setattr(sizes_module, "evaluate", refuse)
+    again = run_sizes(cfg, data, run, (12, 24), base / "cache")
+    assert not again[0]["trained_now"] and not again[0]["evaluated_now"]
+    assert again[0]["point"] == point
+    assert again[0]["evaluation"] == first[0]["evaluation"]
+
+    # A chip trained again (its chip.npz deleted) is evaluated again, not read from before.
+    stale = json.loads((run / "size-12" / "evaluation.json").read_text())
+    stale["evaluation"]["accuracy"] = -1.0
+    (run / "size-12" / "evaluation.json").write_text(json.dumps(stale))
+    (run / "size-12" / FINAL).unlink()
+    monkeypatch.undo()
+    retrained = run_sizes(cfg, data, run, (12,), base / "cache")
+    assert retrained[0]["trained_now"] and retrained[0]["evaluated_now"]
+    assert retrained[0]["point"]["accuracy"] == point["accuracy"]  # same seed, same chip
+
+    other = config_from_dict({**TINY, "seed": 5})
+    with pytest.raises(ValueError, match="size-12: trained with another configuration"):
+        run_sizes(other, data, run, (12,), base / "cache")
+
+
+def test_an_interrupted_size_resumes_from_its_checkpoint(tones, monkeypatch):
+    base, data = tones
+    cfg = config_from_dict(TINY)
+    folder = base / "interrupted" / "size-12"
+    from raven.train import train
+
+    train(with_hidden_size(cfg, 12), data, folder, cache_dir=base / "cache", stop_after_updates=3)
+    assert (folder / CHECKPOINT).is_file() and not (folder / FINAL).is_file()
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["resume"])
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(sizes_module, "train", spy)
+    out = run_sizes(cfg, data, base / "interrupted", (12,), base / "cache")
+    assert calls == [True] and (folder / FINAL).is_file()
+    assert out[0]["training"]["training_clips"] == cfg.training.epochs * 21
+
+
+def fake_baseline(family, width, acc, macs):
+    curve = [
+        {
+            "epoch": k + 1,
+            "validation_accuracy": a,
+            "test_accuracy": a,
+            "training_macs_cumulative": 3 * macs * 20 * (k + 1),
+            "training_energy_cumulative_J": macs * 1e-11 * (k + 1),
+        }
+        for k, a in enumerate((acc / 2, acc))
+    ]
+    return {
+        "family": family,
+        "width": width,
+        "parameters": macs,
+        "validation_accuracy": acc,
+        "test_accuracy": acc,
+        "samples_seen": 40,
+        "inference_macs": macs,
+        "training_macs_total": curve[-1]["training_macs_cumulative"],
+        "inference_energy_J": macs * 1e-12,
+        "training_energy_total_J": curve[-1]["training_energy_cumulative_J"],
+        "curve": curve,
+    }
+
+
+def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, monkeypatch):
+    """The whole script on tones, with hand-made DNN results in place of the trained sweep
+    (its training is tested in test_baseline*)."""
+    import experiments.baselines as baselines
+
+    base, data = tones
+    dnns = [fake_baseline("cnn", w, a, m) for w, a, m in ((8, 0.4, 1e4), (16, 0.9, 1e6))]
+    monkeypatch.setattr(baselines, "baseline_results", lambda *a, **k: dnns)
+    monkeypatch.setattr(
+        baselines,
+        "software_ceiling",
+        lambda *a, **k: {"width": 24, "test_accuracy": 0.9, "validation_accuracy": 0.9},
+    )
+    toml = tmp_path / "tiny.toml"
+    top = [f"{k} = {json.dumps(v)}" for k, v in TINY.items() if not isinstance(v, dict)]
+    tables = [
+        f"[{table}]\n" + "\n".join(f"{k} = {json.dumps(v)}" for k, v in values.items())
+        for table, values in TINY.items()
+        if isinstance(values, dict)
+    ]
+    toml.write_text("\n".join(top + tables))
+    monkeypatch.chdir(tmp_path)
+    argv = ["--data", str(data), "--name", "t", "--config", str(toml), "--sizes", "12,24"]
+    argv += ["--cache-dir", str(base / "cache")]
+    assert run_kws.main(argv) == 0
+    run = tmp_path / "runs" / "t"
+    report = json.loads((run / "report.json").read_text())
+    assert [p["n_hidden"] for p in report["frontier"]["raven"]] == [12, 24]
+    assert [s["n_hidden"] for s in report["sizes"]] == [12]
+    main = report["frontier"]["raven"][1]
+    assert main["accuracy"] == report["evaluations"][0]["accuracy"]
+    assert set(report["wall_time_s"]) >= {"training", "evaluation", "other_sizes", "baselines"}
+    assert report["wall_time_s"]["total"] == pytest.approx(
+        sum(v for k, v in report["wall_time_s"].items() if k != "total")
+    )
+    assert [s["n_hidden"] for s in report["throughput"]["sizes"]] == [24, 12]
+    assert report["throughput"]["sizes"][1]["training_clips_per_s"] > 0
+    results = json.loads((run / "results.json").read_text())
+    assert [r["n_hidden"] for r in results["frontier"]["rows"]] == [12, 24]
+    assert results["throughput"]["sizes"][0]["n_hidden"] == 24
+    assert [r["after"] for r in results["retention"]] == ["1 s", "1 day"]
+    md = (run / "report.md").read_text()
+    for heading in (
+        "## Accuracy-cost frontier",
+        "## Retention: test accuracy after training",
+        "## Throughput and wall time",
+    ):
+        assert heading in md
+    assert (run / "frontier.png").is_file()
+    # A second invocation reuses every size: the main run and size-12 are not retrained.
+    monkeypatch.setattr(sizes_module, "train", None)
+    monkeypatch.setattr(run_kws, "train", None)
+    assert run_kws.main(argv) == 0
+    again = json.loads((run / "report.json").read_text())
+    assert again["frontier"]["raven"] == report["frontier"]["raven"]
