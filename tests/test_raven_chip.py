@@ -18,6 +18,7 @@ from raven.store import load_chip, save_chip
 from raven.train import CHECKPOINT, FINAL, train
 
 TINY = {
+    "architecture": "static",
     "network": {
         "n_hidden": 24,
         "time_steps": 4,
