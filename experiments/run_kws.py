@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from raven.atomic import atomic_write
 from raven.calibration import calibration_report
 from raven.comparison import (
     NEUROBENCH_GSC_CONTEXT,
@@ -186,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         lap("comparison")
         report["wall_time_s"] = wall_s | {"total": sum(wall_s.values())}
         write_report(run, report)
+        # The README's results block is generated from this copy (experiments.readme_results).
+        published = Path("results") / f"{Path(data).name}.json"
+        atomic_write(published, (run / "results.json").read_bytes())
+        print(f"results: {published}", file=sys.stderr)
         print(f"report: {run / 'report.md'}", file=sys.stderr)
     except (ValueError, DownloadError) as err:
         print(f"error: {err}", file=sys.stderr)

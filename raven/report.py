@@ -76,6 +76,13 @@ def headline(report: dict) -> dict:
             ]
             for e in report["evaluations"]
         },
+        "dataset": Path(report["data"]).name if report.get("data") else None,
+        "architecture": (report.get("config") or {}).get("architecture"),
+        "validation_accuracy": (report["training"]["curve"] or [{}])[-1].get("validation_accuracy"),
+        "software_ceiling_test_accuracy": (report.get("software_ceiling") or {}).get(
+            "test_accuracy"
+        ),
+        "inference_synaptic_ops_per_clip": inf["effective_sops_per_clip"],
         "profile": inf["profile"]["name"],
         "inference": _phase_figures(inf),
         "training": _phase_figures(tr) | {"clips": tr["clips"]},

@@ -8,7 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("readme", ["devices/README.md", "kernels/README.md"])
+@pytest.mark.parametrize("readme", ["README.md", "devices/README.md", "kernels/README.md"])
 def test_readme_example_runs(readme):
     text = (ROOT / readme).read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
