@@ -92,20 +92,66 @@ class RsnnSpec:
         }
 
 
-class _Spike(torch.autograd.Function):
-    """H(x) forward, the triangular pseudo-derivative psi(x) backward (x = v - A)."""
+def _alif_steps(drive: torch.Tensor, w_rec: torch.Tensor, c: AlifConstants):
+    """The recurrent layer over a clip, no graph: drive (B, T, H) input currents ->
+    (spikes z (T, B, H), pseudo-derivatives psi (T, B, H))."""
+    batch, steps, n_hid = drive.shape
+    drive = drive.transpose(0, 1).contiguous()
+    z_all = torch.empty(steps, batch, n_hid, dtype=drive.dtype)
+    psi_all = torch.empty_like(z_all)
+    v = torch.zeros(batch, n_hid, dtype=drive.dtype)
+    adapt = torch.zeros_like(v)
+    z = torch.zeros_like(v)
+    scale, half_width = c.psi_gamma / c.b0, c.psi_width * c.b0
+    # In-place and fused operations: per-step tensors are small, so the number of
+    # operations, not their size, sets the speed.
+    for t in range(steps):
+        # v = alpha v + drive_t - b0 z_{t-1} + z_{t-1} R
+        v = torch.addmm(torch.add(drive[t], v, alpha=c.alpha).sub_(z, alpha=c.b0), z, w_rec)
+        gap = torch.add(v, adapt, alpha=-c.beta).sub_(c.b0)  # v - A
+        z_all[t] = gap >= 0.0
+        z = z_all[t]
+        psi_all[t] = gap.abs_().mul_(-1.0 / half_width).add_(1.0).clamp_(min=0.0).mul_(scale)
+        adapt.mul_(c.rho).add_(z)
+    return z_all, psi_all
+
+
+class _AlifLayer(torch.autograd.Function):
+    """(drive (B, T, H), recurrent weights (H, H)) -> spikes (T, B, H), with a hand-written
+    backward pass: BPTT through the equations of the module docstring, reset detached.
+    With g_t = dL/dz_t from outside, going back in time from dv_T = da_T = 0:
+
+        dz_t = g_t + dv_{t+1} R^T + da_{t+1}     (recurrent input and adaptation of t+1)
+        dx_t = psi_t dz_t                          (x_t = v_t - A_t)
+        dv_t = dx_t + alpha dv_{t+1},   da_t = rho da_{t+1} - beta dx_t
+        dL/ddrive_t = dv_t,   dL/dR = sum_t z_{t-1}^T dv_t
+
+    (one matrix product per step instead of autograd's graph of a dozen nodes per step)."""
 
     @staticmethod
-    def forward(ctx, x, scale, half_width):
-        ctx.save_for_backward(x)
-        ctx.scale, ctx.half_width = scale, half_width
-        return (x >= 0).to(x.dtype)
+    def forward(ctx, drive, w_rec, constants):
+        z_all, psi_all = _alif_steps(drive, w_rec, constants)
+        ctx.save_for_backward(w_rec, z_all, psi_all)
+        ctx.constants = constants
+        return z_all
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        psi = ctx.scale * torch.clamp(1.0 - x.abs() / ctx.half_width, min=0.0)
-        return grad * psi, None, None
+    def backward(ctx, grad_z):
+        w_rec, z_all, psi_all = ctx.saved_tensors
+        c = ctx.constants
+        steps, batch, n_hid = z_all.shape
+        grad_v = torch.empty_like(z_all)
+        dv = torch.zeros(batch, n_hid, dtype=z_all.dtype)
+        da = torch.zeros_like(dv)
+        w_rec_t = w_rec.t()
+        for t in range(steps - 1, -1, -1):
+            dx = (grad_z[t] + dv @ w_rec_t + da) * psi_all[t]
+            dv = dx + c.alpha * dv
+            da = c.rho * da - c.beta * dx
+            grad_v[t] = dv
+        z_prev = torch.cat([torch.zeros_like(z_all[:1]), z_all[:-1]]).reshape(-1, n_hid)
+        grad_w_rec = z_prev.t() @ grad_v.reshape(-1, n_hid)
+        return grad_v.transpose(0, 1), grad_w_rec, None
 
 
 class RecurrentSNN(nn.Module):
@@ -124,29 +170,15 @@ class RecurrentSNN(nn.Module):
     def forward(self, spikes: torch.Tensor, with_counts: bool = False):
         """spikes (B, T, n_in) -> scores (B, n_classes); with ``with_counts`` also the
         hidden spikes of each clip (B,)."""
-        c = self.c
-        batch, steps, _ = spikes.shape
-        x = spikes.to(self.w_input.dtype)
-        drive = x @ self.w_input  # (B, T, H): every step's input current at once
-        w_rec = self.w_recurrent * self.off_diagonal
-        v = torch.zeros(batch, w_rec.shape[0], dtype=drive.dtype)
-        adapt = torch.zeros_like(v)
-        z = torch.zeros_like(v)
+        steps = spikes.shape[1]
+        drive = spikes.to(self.w_input.dtype) @ self.w_input  # (B, T, H): all steps at once
+        z_all = _AlifLayer.apply(drive, self.w_recurrent * self.off_diagonal, self.c)
         # c_t / T, the weight of step t's spikes in the clip-mean output
-        kappa_pow = c.kappa ** torch.arange(steps, dtype=torch.float64)
+        kappa_pow = self.c.kappa ** torch.arange(steps, dtype=torch.float64)
         weight = (torch.flip(torch.cumsum(kappa_pow, 0), [0]) / steps).to(drive.dtype)
-        filtered = torch.zeros_like(v)
-        counts = torch.zeros(batch, dtype=drive.dtype)
-        scale, half_width = c.psi_gamma / c.b0, c.psi_width * c.b0
-        for t in range(steps):
-            v = c.alpha * v + drive[:, t] + z @ w_rec - c.b0 * z.detach()
-            z = _Spike.apply(v - (c.b0 + c.beta * adapt), scale, half_width)
-            adapt = c.rho * adapt + z
-            filtered = filtered + weight[t] * z
-            if with_counts:
-                counts += z.detach().sum(1)
+        filtered = torch.einsum("t,tbh->bh", weight, z_all)
         scores = filtered @ self.w_output
-        return (scores, counts) if with_counts else scores
+        return (scores, z_all.detach().sum((0, 2))) if with_counts else scores
 
 
 def synapse_counts(spec: RsnnSpec) -> tuple[int, int]:
