@@ -231,7 +231,9 @@ def train_rsnn(
     best = (-1.0, None, 0)
     seen, curve = 0, []
     start = time.perf_counter()
-    bar = tqdm(range(cfg.max_epochs), desc=FAMILY, disable=not progress, file=sys.stderr)
+    bar = tqdm(
+        range(cfg.max_epochs), desc=FAMILY, disable=not progress, file=sys.stderr, leave=False
+    )
     for epoch in bar:
         model.train()
         x_epoch = torch.as_tensor(np.asarray(data.train_x[epoch % data.train_x.shape[0]]))
