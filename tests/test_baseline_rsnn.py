@@ -172,6 +172,8 @@ def test_learns_a_separable_task():
     assert set(RESULT_KEYS) <= set(result)
     assert [set(c) for c in result["curve"]] == [set(CURVE_KEYS)] * result["epochs_run"]
     assert result["hidden_spikes_per_clip"] > 0
+    assert set(result["weight_abs_max"]) == {"input", "recurrent", "output"}
+    assert result["weight_abs_max"]["output"] > 0  # trained away from the silent start
 
 
 def test_costs_are_the_dense_synapse_count():

@@ -24,6 +24,10 @@ synaptic operation count of one clip, T ((n_in + n_hidden) n_hidden + n_hidden n
 (every synapse read at every step; the chip's event-driven reads are far fewer, reported
 as ``synaptic_ops_per_clip``, spikes x fan-out, measured on the test split); energies are
 priced from it by ``raven.baseline.counting`` like every other family.
+
+What the ceiling leaves out of the chip: read noise, ADC quantisation (conversion is
+ideal), drift, and the weight range of the conductance pairs (weights are unbounded;
+``weight_abs_max`` in the result says how far they went).
 """
 
 from __future__ import annotations
@@ -280,6 +284,11 @@ def train_rsnn(
         "curve": curve,
         "wall_time_s": time.perf_counter() - start,
         "hidden_spikes_per_clip": hidden_spikes,
+        # what a mapping onto bounded conductance pairs would have to hold (weight units)
+        "weight_abs_max": {
+            name: float(getattr(model, f"w_{name}").detach().abs().max())
+            for name in ("input", "recurrent", "output")
+        },
         "synaptic_ops_per_clip": hidden_spikes * (spec.n_hidden + spec.n_classes)
         + float(np.asarray(data.test_x).sum()) / test_y.size * spec.n_hidden,
     }
