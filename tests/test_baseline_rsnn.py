@@ -5,6 +5,7 @@ results have the baseline keys and go through the result cache."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -27,9 +28,10 @@ from raven.baseline.train_dnn import (  # noqa: E402
     BaselineConfig,
     BaselineData,
 )
-from raven.config import RavenConfig, TemporalConfig  # noqa: E402
+from raven.config import RavenConfig, TemporalConfig, config_from_dict  # noqa: E402
 from raven.features.mfcc import FeatureConfig  # noqa: E402
 from raven.pipeline import SplitData, encode_batch, fit_scaler  # noqa: E402
+from tests.datasets import make_full_layout  # noqa: E402
 
 CONSTANTS = AlifConstants(0.85, 0.95, 0.3, 1.0, 0.8, 0.3, 1.0, 0, 1.0)
 
@@ -285,3 +287,22 @@ def test_temporal_ceiling_trains_the_configured_network(tmp_path, monkeypatch):
     assert not baselines.temporal_ceiling(changed, splits, 3, tmp_path, progress=False)[
         "from_cache"
     ]
+
+
+def test_software_ceiling_of_the_temporal_architecture(tmp_path, monkeypatch):
+    """End to end on a generated dataset: a temporal configuration gets the recurrent
+    SNN ceiling, recorded in ceiling.json and cached for the next run."""
+    monkeypatch.setattr(baselines, "CEILING_EPOCHS", 2)
+    root = make_full_layout(tmp_path / "gsc", speakers=12)
+    cfg = config_from_dict(
+        {"architecture": "temporal", "training": {"epochs": 2}, "temporal": {"n_hidden": 8}}
+    )
+    run = tmp_path / "run"
+    run.mkdir()
+    result = baselines.software_ceiling(run, cfg, root, tmp_path / "cache")
+    assert (result["family"], result["width"], result["from_cache"]) == ("rsnn", 8, False)
+    recorded = json.loads((run / "ceiling.json").read_text())
+    assert recorded["test_accuracy"] == result["test_accuracy"]
+    steps = cfg.features.n_frames * cfg.temporal.steps_per_frame
+    assert result["inference_macs"] == steps * ((20 + 8) * 8 + 8 * 12)
+    assert baselines.software_ceiling(run, cfg, root, tmp_path / "cache")["from_cache"]
