@@ -23,7 +23,7 @@ from raven.pipeline import (
 from raven.temporal import alif_constants, initial_weights
 
 SWEEPS = ("default", "full")
-# Temporal ceiling: BPTT settings (a few minutes on two cores for gsc12-dev).
+# Temporal ceiling: BPTT settings (gsc12-dev: about half a minute of training on one core).
 CEILING_EPOCHS = 12  # validation plateaus by then on gsc12-dev (15 epochs: no better)
 CEILING_PATIENCE = 4
 CEILING_BATCH = 64
@@ -160,8 +160,7 @@ def temporal_ceiling(
     """The temporal network's software ceiling (``raven.baseline.rsnn``): same spike
     trains, sizes, constants and initial weights as the chip, float weights, BPTT, Adam,
     CEILING_EPOCHS epochs at most, early stopping and model selection on the validation
-    split; the result is
-    cached in ``results_dir`` (None: not cached)."""
+    split; the result is cached in ``results_dir`` (None: not cached)."""
     from raven.baseline.rsnn import RsnnSpec, cached_train_rsnn
     from raven.baseline.train_dnn import BaselineConfig
 

@@ -195,7 +195,7 @@ def synapse_counts(spec: RsnnSpec) -> tuple[int, int]:
 
 
 def _evaluate(model: RecurrentSNN, spikes: np.ndarray, labels: np.ndarray, batch: int):
-    """(accuracy, mean hidden spikes per clip) of float spike trains."""
+    """(accuracy, mean hidden spikes per clip) of spike trains (n, T, n_in)."""
     model.eval()
     correct, spikes_total = 0, 0.0
     with torch.no_grad():
