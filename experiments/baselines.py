@@ -12,9 +12,22 @@ import numpy as np
 
 from raven.comparison import iso_accuracy
 from raven.config import RavenConfig
-from raven.pipeline import input_values, load_split, open_index
+from raven.pipeline import (
+    fit_scaler,
+    input_values,
+    load_split,
+    n_inputs,
+    open_index,
+    temporal_spikes,
+)
+from raven.temporal import alif_constants, initial_weights
 
 SWEEPS = ("default", "full")
+# Temporal ceiling: BPTT settings (gsc12-dev: about half a minute of training on one core).
+CEILING_EPOCHS = 12  # validation plateaus by then on gsc12-dev (15 epochs: no better)
+CEILING_PATIENCE = 4
+CEILING_BATCH = 64
+CEILING_LR = 5e-3
 
 
 def _record(path: Path, result) -> None:
@@ -78,12 +91,19 @@ def baseline_results(
 
 
 def software_ceiling(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -> dict:
-    """Raven's architecture (same inputs, sizes and output) with float weights and spike
-    rates replaced by their expectations, trained by backpropagation (run/ceiling.json)."""
+    """Raven's architecture (same inputs, sizes and output) with float weights, trained off
+    chip by backpropagation (run/ceiling.json). Temporal: the recurrent ALIF network on the
+    same spike trains, by BPTT with a surrogate gradient (``temporal_ceiling``); static:
+    spike rates replaced by their expectations."""
     from raven.baseline.train_dnn import BaselineConfig, BaselineData, cached_train_baseline
     from raven.encoding import FeatureScaler
 
     index, train, val, test = _splits(cfg, data, cache_dir)
+    if cfg.architecture == "temporal":
+        splits = (train, val, test)
+        result = temporal_ceiling(cfg, splits, len(index.labels), cache_dir / "baselines")
+        _record(run / "ceiling.json", result)
+        return result
     scaler = FeatureScaler.fit(train.features[0])
 
     def rates(x):
@@ -107,6 +127,58 @@ def software_ceiling(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -
     )
     _record(run / "ceiling.json", result)
     return result
+
+
+def temporal_spike_data(cfg: RavenConfig, splits, n_classes: int, epochs: int):
+    """BaselineData of spike trains (clips, T, n_inputs), encoded as the chip sees them:
+    the training scaler of ``fit_scaler``, epoch e's trains from augmented copy
+    e % copies with stream 1 + e (as ``raven.train``), one validation draw (stream 1000)
+    and the test draw of the evaluation (stream 7)."""
+    from raven.baseline.train_dnn import BaselineData
+
+    train, val, test = splits
+    scaler = fit_scaler(cfg, train.features[0])
+    copies = train.features.shape[0]
+
+    def spikes(split, copy, stream):
+        return temporal_spikes(cfg, scaler, np.asarray(split.features[copy]), split.keys, stream)
+
+    return BaselineData(
+        np.stack([spikes(train, e % copies, 1 + e) for e in range(epochs)]),
+        train.labels,
+        spikes(val, 0, 1000),
+        val.labels,
+        spikes(test, 0, 7),
+        test.labels,
+        n_classes,
+    )
+
+
+def temporal_ceiling(
+    cfg: RavenConfig, splits, n_classes: int, results_dir: Path | None, progress: bool = True
+) -> dict:
+    """The temporal network's software ceiling (``raven.baseline.rsnn``): same spike
+    trains, sizes, constants and initial weights as the chip, float weights, BPTT, Adam,
+    CEILING_EPOCHS epochs at most, early stopping and model selection on the validation
+    split; the result is cached in ``results_dir`` (None: not cached)."""
+    from raven.baseline.rsnn import RsnnSpec, cached_train_rsnn
+    from raven.baseline.train_dnn import BaselineConfig
+
+    n_in = n_inputs(cfg)
+    spec = RsnnSpec(alif_constants(cfg), *initial_weights(cfg, n_in, n_classes))
+    data = temporal_spike_data(cfg, splits, n_classes, CEILING_EPOCHS)
+    settings = BaselineConfig(
+        max_epochs=CEILING_EPOCHS,
+        patience=CEILING_PATIENCE,
+        batch_size=CEILING_BATCH,
+        lr=CEILING_LR,
+        weight_decay=0.0,
+        seed=cfg.seed,
+        # One thread: per-step tensors are (batch x 128); intra-op threads cost more in
+        # synchronisation than they save (about 3x slower with 2 threads on 2 busy cores).
+        threads=1,
+    )
+    return cached_train_rsnn(results_dir, spec, data, settings, progress)
 
 
 def raven_costs(evaluation: dict, training: dict) -> dict:

@@ -392,13 +392,18 @@ def write_report(run: Path, report: dict) -> None:
         lines.append(f"  - skipped `{item['file']}`: {item['reason']}")
     ceiling = report.get("software_ceiling")
     if ceiling:
+        how = (
+            "weights on the same spike trains, trained off chip by backpropagation through"
+            " time with the chip's pseudo-derivative as surrogate gradient"
+            if ceiling["family"] == "rsnn"
+            else "weights and expected spike rates, trained off chip by backpropagation"
+        )
         lines += [
             "",
             "## Software ceiling",
             "",
             f"The same network (inputs, {ceiling['width']} hidden units, outputs) with float"
-            " weights and expected spike rates, trained off chip by backpropagation: test"
-            f" accuracy {ceiling['test_accuracy']:.3f} (validation"
+            f" {how}: test accuracy {ceiling['test_accuracy']:.3f} (validation"
             f" {ceiling['validation_accuracy']:.3f}); on chip, 1 s after training:"
             f" {report['evaluations'][0]['accuracy']:.3f}.",
         ]

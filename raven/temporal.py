@@ -58,6 +58,44 @@ def decay_per_step(tau_ms: float, dt_ms: float) -> float:
     return math.exp(-dt_ms / tau_ms)
 
 
+def alif_constants(cfg: RavenConfig) -> AlifConstants:
+    """The per-step constants of the configured network: a time step is one frame stride
+    divided by ``steps_per_frame``; weights are in units of the base threshold (b0 = 1)."""
+    tc = cfg.temporal
+    dt_ms = cfg.features.stride_ms / tc.steps_per_frame
+    return AlifConstants(
+        alpha=decay_per_step(tc.tau_membrane_ms, dt_ms),
+        rho=decay_per_step(tc.tau_adaptation_ms, dt_ms),
+        beta=tc.adaptation_beta,
+        b0=1.0,
+        kappa=decay_per_step(tc.tau_output_ms, dt_ms),
+        psi_gamma=tc.pseudo_derivative_gamma,
+        psi_width=tc.pseudo_derivative_width,
+        adc_bits=tc.adc_bits,
+        adc_range=tc.adc_range,
+    )
+
+
+def initial_weights(cfg: RavenConfig, n_in: int, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random initial weights (weight units), drawn from the seed: hidden layer
+    (n_in + n_hidden, n_hidden) with input rows N(0, (g_in / sqrt(n_in))^2), recurrent rows
+    N(0, (g_rec / sqrt(n_hidden))^2) and no self-connections (zero); output
+    (n_hidden, n_classes) N(0, (g_out / sqrt(n_hidden))^2)."""
+    tc = cfg.temporal
+    rng = np.random.default_rng([cfg.seed, 2])
+    n_hid = tc.n_hidden
+    w_hidden = np.concatenate(
+        [
+            rng.normal(0.0, tc.input_init_gain / np.sqrt(n_in), (n_in, n_hid)),
+            rng.normal(0.0, tc.recurrent_init_gain / np.sqrt(n_hid), (n_hid, n_hid)),
+        ]
+    )
+    j = np.arange(n_hid)
+    w_hidden[n_in + j, j] = 0.0
+    w_out = rng.normal(0.0, tc.output_init_gain / np.sqrt(n_hid), (n_hid, n_classes))
+    return w_hidden, w_out
+
+
 @dataclass
 class TemporalResult:
     """What one forward pass of a batch gives to evaluation and learning."""
@@ -94,18 +132,7 @@ class TemporalChip:
         self.row_gain = np.concatenate(
             [np.ones(n_in), np.full(n_hidden, tc.w_max_recurrent / tc.w_max_hidden)]
         )
-        dt_ms = cfg.features.stride_ms / tc.steps_per_frame
-        self.constants = AlifConstants(
-            alpha=decay_per_step(tc.tau_membrane_ms, dt_ms),
-            rho=decay_per_step(tc.tau_adaptation_ms, dt_ms),
-            beta=tc.adaptation_beta,
-            b0=1.0,
-            kappa=decay_per_step(tc.tau_output_ms, dt_ms),
-            psi_gamma=tc.pseudo_derivative_gamma,
-            psi_width=tc.pseudo_derivative_width,
-            adc_bits=tc.adc_bits,
-            adc_range=tc.adc_range,
-        )
+        self.constants = alif_constants(cfg)
 
     # Drift compensation, synapse count and footprint work on the layers and the declared
     # memories exactly as for the static chip.
@@ -144,20 +171,10 @@ class TemporalChip:
             )
 
     def initialise(self, t_s: float, ledger: Ledger | None = None) -> None:
-        """Program random initial weights: input rows N(0, (g_in / sqrt(n_in))^2), recurrent
-        rows N(0, (g_rec / sqrt(n_hidden))^2) with no self-connections (those pairs stay at
-        G_min and are never updated), output N(0, (g_out / sqrt(n_hidden))^2)."""
+        """Program the initial weights of ``initial_weights`` (self-connection pairs stay at
+        G_min and are never updated)."""
         tc = self.cfg.temporal
-        rng = np.random.default_rng([self.cfg.seed, 2])
-        n_in, n_hid = self.n_in, self.n_hidden
-        w_hidden = np.concatenate(
-            [
-                rng.normal(0.0, tc.input_init_gain / np.sqrt(n_in), (n_in, n_hid)),
-                rng.normal(0.0, tc.recurrent_init_gain / np.sqrt(n_hid), (n_hid, n_hid)),
-            ]
-        )
-        w_hidden[self.self_connections()] = 0.0
-        w_out = rng.normal(0.0, tc.output_init_gain / np.sqrt(n_hid), (n_hid, self.n_classes))
+        w_hidden, w_out = initial_weights(self.cfg, self.n_in, self.n_classes)
         self.hidden.program(w_hidden / self.row_gain[:, None], t_s, w_max=tc.w_max_hidden)
         self.output.program(w_out, t_s, w_max=tc.w_max_output)
         if ledger is not None:  # every device gets one one-shot program

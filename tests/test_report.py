@@ -28,7 +28,8 @@ def ledgers():
     return chip, train, inf
 
 
-def test_results_json_carries_headline_figures_and_ratio_status(tmp_path):
+def minimal_report():
+    """(inference summary, report) of a two-clip run."""
     chip, train, inf = ledgers()
     p, dev, t_read = chip_profile(), chip.params.energy, chip.params.read_noise.t_read_s
     inf_s = inf.summary(p, dev, t_read, 1.0)
@@ -71,6 +72,11 @@ def test_results_json_carries_headline_figures_and_ratio_status(tmp_path):
         ],
         "iso_accuracy": {"status": "skipped"},
     }
+    return inf_s, report
+
+
+def test_results_json_carries_headline_figures_and_ratio_status(tmp_path):
+    inf_s, report = minimal_report()
     write_report(tmp_path, report)
     results = json.loads((tmp_path / "results.json").read_text())
     assert results == json.loads(json.dumps(headline(report), default=float))
@@ -87,6 +93,26 @@ def test_results_json_carries_headline_figures_and_ratio_status(tmp_path):
     assert "| 1 s | 1 | 0.400 |  |" in md.splitlines()
     assert results["throughput"]["sizes"][0]["training_clips_per_s"] == 2.0
     assert results["frontier"] is None and "## Accuracy-cost frontier" not in md
+    assert "Software ceiling" not in md
+
+
+@pytest.mark.parametrize(
+    ("family", "wording"),
+    [("rsnn", "backpropagation through time"), ("snn_rate", "expected spike rates")],
+)
+def test_software_ceiling_is_described_by_its_family(tmp_path, family, wording):
+    _, report = minimal_report()
+    report["software_ceiling"] = {
+        "family": family,
+        "width": 7,
+        "test_accuracy": 0.625,
+        "validation_accuracy": 0.75,
+    }
+    write_report(tmp_path, report)
+    md = (tmp_path / "report.md").read_text()
+    section = md[md.index("## Software ceiling") :]
+    assert wording in section and "7 hidden units" in section
+    assert "test accuracy 0.625 (validation 0.750)" in section
 
 
 def test_training_price_is_dynamic_energy_without_the_front_end():

@@ -20,7 +20,7 @@ import numpy as np
 
 # Bump when the layout of a cached file changes.
 SCHEMA = 1
-_SOURCES = ("cache.py", "counting.py", "models.py", "train_dnn.py")
+_SOURCES = ("cache.py", "counting.py", "models.py", "rsnn.py", "train_dnn.py")
 
 
 class CacheWarning(RuntimeWarning):

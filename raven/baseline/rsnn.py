@@ -1,0 +1,329 @@
+"""Software ceiling of the temporal architecture: the chip's recurrent ALIF network with
+float weights, trained off chip by backpropagation through time (BPTT).
+
+The network is the one of ``kernels.recurrent`` (ideal conversion, no read noise), per clip
+and step t, with input spikes s(t) and hidden spikes z(t):
+
+    v_j(t)   = alpha v_j(t-1) + sum_i s_i(t) W_ij + sum_k z_k(t-1) R_kj - b0 z_j(t-1)
+    A_j(t)   = b0 + beta a_j(t),   z_j(t) = H(v_j(t) - A_j(t)),   a_j(t+1) = rho a_j(t) + z_j(t)
+    y_k(t)   = kappa y_k(t-1) + sum_j z_j(t) U_jk,   score_k = (1/T) sum_t y_k(t)
+
+with R_jj = 0 (the chip has no self-connections). Since the output integrators are linear,
+score = ((1/T) sum_t c_t z(t)) U with c_t = sum_{m=0}^{T-1-t} kappa^m, which is how it is
+computed here. The loss is the softmax cross-entropy of the scores. The Heaviside step H
+is differentiated through the kernel's pseudo-derivative
+
+    dz/dv = psi = gamma / b0 * max(0, 1 - |v - A| / (width b0))
+
+and the reset term b0 z(t-1) is detached from the graph, as in Bellec et al. (Nat.
+Commun. 11, 3625, 2020), whose e-prop the chip approximates; the adaptation and the
+recurrent input stay in the graph (full BPTT). Optimiser: Adam.
+
+Costs, for the comparison with the other baselines: ``inference_macs`` is the dense
+synaptic operation count of one clip, T ((n_in + n_hidden) n_hidden + n_hidden n_classes)
+(every synapse read at every step; the chip's event-driven reads are far fewer, reported
+as ``synaptic_ops_per_clip``, spikes x fan-out, measured on the test split); energies are
+priced from it by ``raven.baseline.counting`` like every other family.
+
+What the ceiling leaves out of the chip: read noise, ADC quantisation (conversion is
+ideal), drift, and the weight range of the conductance pairs (weights are unbounded;
+``weight_abs_max`` in the result says how far they went).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from kernels.recurrent import AlifConstants
+
+from .cache import SCHEMA, ResultCache, array_fingerprint, code_version
+from .counting import (
+    energy_per_inference_J,
+    energy_per_training_sample_J,
+    price_table,
+    training_macs_per_sample,
+    weights_bytes_fp32,
+)
+from .train_dnn import RESULT_KEYS, BaselineConfig, BaselineData
+
+FAMILY = "rsnn"
+
+
+@dataclass(frozen=True)
+class RsnnSpec:
+    """The network: sizes, per-step constants (their ADC fields are not used: conversion
+    is ideal) and initial weights (w_hidden rows: inputs then hidden neurons)."""
+
+    constants: AlifConstants
+    w_hidden: np.ndarray  # (n_in + n_hidden, n_hidden)
+    w_output: np.ndarray  # (n_hidden, n_classes)
+
+    def __post_init__(self) -> None:
+        n_pre, n_hid = np.shape(self.w_hidden)
+        if n_pre <= n_hid or np.shape(self.w_output)[0] != n_hid:
+            raise ValueError(
+                f"RsnnSpec: w_hidden shape {np.shape(self.w_hidden)}, w_output shape"
+                f" {np.shape(self.w_output)}: expected (n_in + n_hidden, n_hidden) and"
+                " (n_hidden, n_classes) with n_in >= 1"
+            )
+
+    @property
+    def n_hidden(self) -> int:
+        return np.shape(self.w_hidden)[1]
+
+    @property
+    def n_in(self) -> int:
+        return np.shape(self.w_hidden)[0] - self.n_hidden
+
+    @property
+    def n_classes(self) -> int:
+        return np.shape(self.w_output)[1]
+
+    def key(self) -> dict:
+        """What a result depends on: constants and a digest of the initial weights."""
+        return {
+            "constants": dict(self.constants._asdict(), adc_bits=0, adc_range=0.0),
+            "initial_weights": array_fingerprint(
+                {"w_hidden": np.asarray(self.w_hidden), "w_output": np.asarray(self.w_output)}
+            ),
+        }
+
+
+def _alif_steps(drive: torch.Tensor, w_rec: torch.Tensor, c: AlifConstants):
+    """The recurrent layer over a clip, no graph: drive (B, T, H) input currents ->
+    (spikes z (T, B, H), pseudo-derivatives psi (T, B, H))."""
+    batch, steps, n_hid = drive.shape
+    drive = drive.transpose(0, 1).contiguous()
+    z_all = torch.empty(steps, batch, n_hid, dtype=drive.dtype)
+    psi_all = torch.empty_like(z_all)
+    v = torch.zeros(batch, n_hid, dtype=drive.dtype)
+    adapt = torch.zeros_like(v)
+    z = torch.zeros_like(v)
+    scale, half_width = c.psi_gamma / c.b0, c.psi_width * c.b0
+    # In-place and fused operations: per-step tensors are small, so the number of
+    # operations, not their size, sets the speed.
+    for t in range(steps):
+        # v = alpha v + drive_t - b0 z_{t-1} + z_{t-1} R
+        v = torch.addmm(torch.add(drive[t], v, alpha=c.alpha).sub_(z, alpha=c.b0), z, w_rec)
+        gap = torch.add(v, adapt, alpha=-c.beta).sub_(c.b0)  # v - A
+        z_all[t] = gap >= 0.0
+        z = z_all[t]
+        psi_all[t] = gap.abs_().mul_(-1.0 / half_width).add_(1.0).clamp_(min=0.0).mul_(scale)
+        adapt.mul_(c.rho).add_(z)
+    return z_all, psi_all
+
+
+class _AlifLayer(torch.autograd.Function):
+    """(drive (B, T, H), recurrent weights (H, H)) -> spikes (T, B, H), with a hand-written
+    backward pass: BPTT through the equations of the module docstring, reset detached.
+    With g_t = dL/dz_t from outside, going back in time from dv_T = da_T = 0:
+
+        dz_t = g_t + dv_{t+1} R^T + da_{t+1}     (recurrent input and adaptation of t+1)
+        dx_t = psi_t dz_t                          (x_t = v_t - A_t)
+        dv_t = dx_t + alpha dv_{t+1},   da_t = rho da_{t+1} - beta dx_t
+        dL/ddrive_t = dv_t,   dL/dR = sum_t z_{t-1}^T dv_t
+
+    (one matrix product per step instead of autograd's graph of a dozen nodes per step)."""
+
+    @staticmethod
+    def forward(ctx, drive, w_rec, constants):
+        z_all, psi_all = _alif_steps(drive, w_rec, constants)
+        ctx.save_for_backward(w_rec, z_all, psi_all)
+        ctx.constants = constants
+        return z_all
+
+    @staticmethod
+    def backward(ctx, grad_z):
+        w_rec, z_all, psi_all = ctx.saved_tensors
+        c = ctx.constants
+        steps, batch, n_hid = z_all.shape
+        grad_v = torch.empty_like(z_all)
+        dv = torch.zeros(batch, n_hid, dtype=z_all.dtype)
+        da = torch.zeros_like(dv)
+        w_rec_t = w_rec.t()
+        for t in range(steps - 1, -1, -1):
+            dx = (grad_z[t] + dv @ w_rec_t + da) * psi_all[t]
+            dv = dx + c.alpha * dv
+            da = c.rho * da - c.beta * dx
+            grad_v[t] = dv
+        z_prev = torch.cat([torch.zeros_like(z_all[:1]), z_all[:-1]]).reshape(-1, n_hid)
+        grad_w_rec = z_prev.t() @ grad_v.reshape(-1, n_hid)
+        return grad_v.transpose(0, 1), grad_w_rec, None
+
+
+class RecurrentSNN(nn.Module):
+    """The temporal chip's network with float weights; see the module docstring."""
+
+    def __init__(self, spec: RsnnSpec, dtype: torch.dtype = torch.float32):
+        super().__init__()
+        n_in, n_hid = spec.n_in, spec.n_hidden
+        w_hidden = torch.as_tensor(np.asarray(spec.w_hidden), dtype=dtype)
+        self.w_input = nn.Parameter(w_hidden[:n_in].clone())
+        self.w_recurrent = nn.Parameter(w_hidden[n_in:].clone())
+        self.w_output = nn.Parameter(torch.as_tensor(np.asarray(spec.w_output), dtype=dtype))
+        self.register_buffer("off_diagonal", 1.0 - torch.eye(n_hid, dtype=dtype))
+        self.c = spec.constants
+
+    def forward(self, spikes: torch.Tensor, with_counts: bool = False):
+        """spikes (B, T, n_in) -> scores (B, n_classes); with ``with_counts`` also the
+        hidden spikes of each clip (B,)."""
+        steps = spikes.shape[1]
+        drive = spikes.to(self.w_input.dtype) @ self.w_input  # (B, T, H): all steps at once
+        z_all = _AlifLayer.apply(drive, self.w_recurrent * self.off_diagonal, self.c)
+        # c_t / T, the weight of step t's spikes in the clip-mean output
+        kappa_pow = self.c.kappa ** torch.arange(steps, dtype=torch.float64)
+        weight = (torch.flip(torch.cumsum(kappa_pow, 0), [0]) / steps).to(drive.dtype)
+        filtered = torch.einsum("t,tbh->bh", weight, z_all)
+        scores = filtered @ self.w_output
+        return (scores, z_all.detach().sum((0, 2))) if with_counts else scores
+
+
+def synapse_counts(spec: RsnnSpec) -> tuple[int, int]:
+    """(dense synaptic reads per time step, trainable synapses): the hidden tile's
+    (n_in + n_hidden) x n_hidden plus the output tile's n_hidden x n_classes are read every
+    step; the n_hidden self-connections are absent."""
+    n_in, n_hid, n_cls = spec.n_in, spec.n_hidden, spec.n_classes
+    per_step = (n_in + n_hid) * n_hid + n_hid * n_cls
+    return per_step, per_step - n_hid
+
+
+def _evaluate(model: RecurrentSNN, spikes: np.ndarray, labels: np.ndarray, batch: int):
+    """(accuracy, mean hidden spikes per clip) of spike trains (n, T, n_in)."""
+    model.eval()
+    correct, spikes_total = 0, 0.0
+    with torch.no_grad():
+        for start in range(0, labels.size, batch):
+            x = torch.as_tensor(spikes[start : start + batch])
+            scores, counts = model(x, with_counts=True)
+            correct += int((scores.argmax(1).numpy() == labels[start : start + batch]).sum())
+            spikes_total += float(counts.sum())
+    return correct / labels.size, spikes_total / labels.size
+
+
+def train_rsnn(
+    spec: RsnnSpec, data: BaselineData, cfg: BaselineConfig, progress: bool = True
+) -> dict:
+    """Train by BPTT with Adam; epoch e trains on ``data.train_x[e % len(train_x)]`` (spike
+    trains (n, T, n_in)); the weights of the epoch with the best validation accuracy are
+    kept (early stopping after ``cfg.patience`` epochs without a new best) and measured on
+    the test split. The result has the keys of ``train_dnn.RESULT_KEYS`` plus spike counts."""
+    if data.train_x.shape[-1] != spec.n_in or data.n_classes != spec.n_classes:
+        raise ValueError(
+            f"data: {data.train_x.shape[-1]} input channels, {data.n_classes} classes:"
+            f" the network takes {spec.n_in} and has {spec.n_classes}"
+        )
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    model = RecurrentSNN(spec)
+    steps = data.train_x.shape[2]
+    per_step, params = synapse_counts(spec)
+    macs = steps * per_step
+    macs_per_sample = training_macs_per_sample(macs, params)
+    energy_per_sample_J = energy_per_training_sample_J(macs, params)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    loss_fn = nn.CrossEntropyLoss()
+    ty = torch.as_tensor(np.asarray(data.train_y), dtype=torch.long)
+    val_y, test_y = np.asarray(data.val_y), np.asarray(data.test_y)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    best = (-1.0, None, 0)
+    seen, curve = 0, []
+    start = time.perf_counter()
+    bar = tqdm(
+        range(cfg.max_epochs), desc=FAMILY, disable=not progress, file=sys.stderr, leave=False
+    )
+    for epoch in bar:
+        model.train()
+        x_epoch = torch.as_tensor(np.asarray(data.train_x[epoch % data.train_x.shape[0]]))
+        for idx in torch.randperm(ty.numel(), generator=gen).split(cfg.batch_size):
+            opt.zero_grad()
+            loss_fn(model(x_epoch[idx]), ty[idx]).backward()
+            opt.step()
+            seen += idx.numel()
+        val, _ = _evaluate(model, data.val_x, val_y, 256)
+        test, _ = _evaluate(model, data.test_x, test_y, 256)
+        curve.append(
+            {
+                "epoch": epoch + 1,
+                "validation_accuracy": val,
+                "test_accuracy": test,
+                "training_macs_cumulative": macs_per_sample * seen,
+                "training_energy_cumulative_J": energy_per_sample_J * seen,
+            }
+        )
+        bar.set_postfix(val=val)
+        if val > best[0]:
+            best = (val, {k: v.clone() for k, v in model.state_dict().items()}, epoch)
+        elif epoch - best[2] >= cfg.patience:
+            break
+    bar.close()
+    model.load_state_dict(best[1])
+    test, hidden_spikes = _evaluate(model, data.test_x, test_y, 256)
+    result = {
+        "family": FAMILY,
+        "width": spec.n_hidden,
+        "parameters": params,
+        "weights_bytes_fp32": weights_bytes_fp32(params),
+        "validation_accuracy": best[0],
+        "test_accuracy": test,
+        "best_epoch": best[2] + 1,
+        "epochs_run": len(curve),
+        "samples_seen": seen,
+        "inference_macs": macs,
+        "training_macs_per_sample": macs_per_sample,
+        "training_macs_total": macs_per_sample * seen,
+        "inference_energy_J": energy_per_inference_J(macs, params),
+        "training_energy_per_sample_J": energy_per_sample_J,
+        "training_energy_total_J": energy_per_sample_J * seen,
+        "curve": curve,
+        "wall_time_s": time.perf_counter() - start,
+        "hidden_spikes_per_clip": hidden_spikes,
+        # what a mapping onto bounded conductance pairs would have to hold (weight units)
+        "weight_abs_max": {
+            name: float(getattr(model, f"w_{name}").detach().abs().max())
+            for name in ("input", "recurrent", "output")
+        },
+        "synaptic_ops_per_clip": hidden_spikes * (spec.n_hidden + spec.n_classes)
+        + float(np.asarray(data.test_x).sum()) / test_y.size * spec.n_hidden,
+    }
+    return result
+
+
+def rsnn_result_key(spec: RsnnSpec, data: BaselineData, cfg: BaselineConfig) -> dict:
+    """Everything a result depends on: network, data, training settings, code, prices."""
+    return {
+        "schema": SCHEMA,
+        "family": FAMILY,
+        "width": spec.n_hidden,
+        "network": spec.key(),
+        "config": cfg.key(),
+        "data": data.fingerprint,
+        "code": code_version(),
+        "prices": price_table(),
+    }
+
+
+def cached_train_rsnn(
+    cache_dir,
+    spec: RsnnSpec,
+    data: BaselineData,
+    cfg: BaselineConfig,
+    progress: bool = True,
+) -> dict:
+    """train_rsnn through the on-disk result cache in ``cache_dir`` (None: no cache); the
+    result says whether it came from the cache (``from_cache``)."""
+    if cache_dir is None:
+        return train_rsnn(spec, data, cfg, progress) | {"from_cache": False}
+    result, hit = ResultCache(cache_dir).get_or_compute(
+        f"{FAMILY}-{spec.n_hidden}",
+        rsnn_result_key(spec, data, cfg),
+        lambda: train_rsnn(spec, data, cfg, progress),
+        required=RESULT_KEYS,
+    )
+    return result | {"from_cache": hit}
