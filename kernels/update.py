@@ -39,7 +39,7 @@ from devices.pcm.physics import (
     reset_conductance_uS,
 )
 
-from .rng import key4, next_normal, next_uniform
+from .rng import counter_word, key4, next_normal, next_uniform, ziggurat_first, ziggurat_rest
 
 STREAM_ROW_BITS = 11
 STREAM_COL_BITS = 12
@@ -94,22 +94,26 @@ def pulse_row(
     h,
     gmax,
     scale,
-    z_buffer,
+    keys,
+    order,
     touched_p,
     touched_m,
 ):
     """Apply |counts[j]| pulses to cell (i, j) of row i: on G+ where counts[j] > 0, on G-
-    where counts[j] < 0; each device starts from its drifted conductance at t_s. The pulses
-    of cell j come from the stream keyed (seed, STREAM_PULSE, step, key_base + j).
+    where counts[j] < 0; each device starts from its drifted conductance at t_s. Pulse k of
+    cell j takes the deviate ``normal_at(key, k)`` of the stream state key keyed (seed,
+    STREAM_PULSE, step, key_base + j).
 
-    Two phases, for speed: first each cell's deviates are drawn into z_buffer[:, j]
-    (shape (>= max |counts|, n_out)); then pulses are applied pulse index by pulse index
-    across the row, so the independent per-cell dependency chains overlap in the processor.
-    g, h, gmax, scale are per-row scratch arrays. Returns (pulses on G+, on G-)."""
+    Pulses are applied pulse index by pulse index across the row, so that the independent
+    per-cell dependency chains overlap in the processor; the cells are first sorted by
+    decreasing pulse count (a counting sort), so that the cells still receiving pulse k are
+    a prefix of ``order`` and the inner loop has no unpredictable branch. g, h, gmax, scale
+    (float64), keys (uint64) and order (int64) are per-row scratch arrays of n_out entries.
+    Returns (pulses on G+, on G-)."""
     n_out = counts.size
-    c_max = 0
     total_p = 0
     total_m = 0
+    c_max = 0
     for j in range(n_out):
         c = counts[j]
         if c == 0:
@@ -134,26 +138,40 @@ def pulse_row(
         if not ok:  # a stuck device receives its pulses without effect
             counts[j] = 0
             continue
-        state = key4(seed, STREAM_PULSE, step, key_base + j)
-        for k in range(c):
-            z_buffer[k, j], state = next_normal(state)
+        keys[j] = key4(seed, STREAM_PULSE, step, key_base + j)
         c_max = max(c_max, c)
+    # above[c]: number of live cells receiving more than c pulses.
+    above = np.zeros(c_max + 1, np.int64)
+    for j in range(n_out):
+        c = abs(counts[j])
+        if c > 0:
+            above[c - 1] += 1
+    for c in range(c_max - 2, -1, -1):
+        above[c] += above[c + 1]
+    slot = above[1:].copy()  # cells with count c go to order[above[c]:above[c - 1]]
+    for j in range(n_out):
+        c = abs(counts[j])
+        if c > 0:
+            order[slot[c - 1]] = j
+            slot[c - 1] += 1
     for k in range(c_max):
-        for j in range(n_out):
-            if abs(counts[j]) > k:
-                z = z_buffer[k, j]
-                g[j], h[j] = one_pulse(
-                    pulse_model,
-                    pulse,
-                    g[j],
-                    g_min_uS,
-                    gmax[j],
-                    g_max_uS,
-                    h[j],
-                    amplitude,
-                    scale[j],
-                    z,
-                )
+        for idx in range(above[k]):
+            j = order[idx]
+            v = counter_word(keys[j], k)
+            x, accepted = ziggurat_first(v)
+            z = x if accepted else ziggurat_rest(v)
+            g[j], h[j] = one_pulse(
+                pulse_model,
+                pulse,
+                g[j],
+                g_min_uS,
+                gmax[j],
+                g_max_uS,
+                h[j],
+                amplitude,
+                scale[j],
+                z,
+            )
     for j in range(n_out):
         if counts[j] > 0:
             gp[i, j] = g[j]
@@ -251,7 +269,8 @@ def coincidence_apply(
         h = np.empty(n_out)
         gmax = np.empty(n_out)
         scale = np.empty(n_out)
-        z_buffer = np.empty((64, n_out))  # a cell gets at most bl <= 64 pulses per sample
+        keys = np.empty(n_out, np.uint64)
+        order = np.empty(n_out, np.int64)
         touched_p = np.zeros(n_out, np.bool_)
         touched_m = np.zeros(n_out, np.bool_)
         total_p = 0
@@ -295,7 +314,8 @@ def coincidence_apply(
                 h,
                 gmax,
                 scale,
-                z_buffer,
+                keys,
+                order,
                 touched_p,
                 touched_m,
             )
@@ -451,7 +471,8 @@ def counts_apply(
             np.empty(n_out),
             np.empty(n_out),
             np.empty(n_out),
-            np.empty((max(1, np.abs(row).max()), n_out)),
+            np.empty(n_out, np.uint64),
+            np.empty(n_out, np.int64),
             touched_p,
             touched_m,
         )
