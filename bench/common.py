@@ -37,6 +37,7 @@ def machine() -> dict:
         "cpu_count": os.cpu_count(),
         "numba_threads": numba.get_num_threads(),
         "machine": platform.machine(),
+        "load_average_1_5_15_min": [round(v, 2) for v in os.getloadavg()],
     }
 
 
