@@ -23,7 +23,7 @@ from devices import pcm
 from kernels import crossbar, update
 from kernels.tile import DifferentialTile
 
-from .common import best_time_s
+from .common import best_time_s, best_times_interleaved
 
 N_IN, N_OUT, BATCH = 512, 128, 256
 BL = 31
@@ -83,31 +83,37 @@ def mac_benchmarks(peer: dict) -> dict:
         return tile.snapshot(moved[0])
 
     t_snapshot_fresh = best_time_s(snapshot_at_a_new_time, repeat=5)
-    t_snapshot = best_time_s(lambda: tile.snapshot(3600.0), repeat=20)
     snap = tile.snapshot(3600.0)
     w = snap.g_eff_uS.copy()
     adc_range = float(np.abs(x @ w).max())
-    t_numpy = best_time_s(lambda: x @ w, repeat=50)
-    t_noisy = best_time_s(
-        lambda: crossbar.mac_dense(x, snap, dac_bits=8, adc_bits=8, adc_range=adc_range), repeat=50
+    t = best_times_interleaved(
+        {
+            "numpy": lambda: x @ w,
+            "noisy": lambda: crossbar.mac_dense(
+                x, snap, dac_bits=8, adc_bits=8, adc_range=adc_range
+            ),
+            "clean": lambda: crossbar.mac_dense(x, snap, dac_bits=0, adc_bits=0, noise=False),
+            "snapshot": lambda: tile.snapshot(3600.0),
+        },
+        rounds=50,
     )
-    t_clean = best_time_s(
-        lambda: crossbar.mac_dense(x, snap, dac_bits=0, adc_bits=0, noise=False), repeat=50
-    )
-    t_numpy_again = best_time_s(lambda: x @ w, repeat=50)
-    t_numpy = min(t_numpy, t_numpy_again)
+    t_numpy, t_noisy, t_clean, t_snapshot = t["numpy"], t["noisy"], t["clean"], t["snapshot"]
     naive = _naive()
     n_naive = 2
     t_naive = best_time_s(lambda: naive.mac(x[:n_naive], w, 8, 8, adc_range), repeat=1, warmup=0)
 
     spikes = rng.random((BATCH, N_IN)) < 0.05
     spikes_f = spikes.astype(np.float64)
-    t_dense_spikes = best_time_s(lambda: spikes_f @ w, repeat=20)
-    t_spike_clean = best_time_s(lambda: crossbar.mac_spikes(spikes, snap, noise=False), repeat=20)
-    t_spike_noisy = best_time_s(lambda: crossbar.mac_spikes(spikes, snap, noise=True), repeat=20)
-    t_dense_noisy_spikes = best_time_s(
-        lambda: crossbar.mac_dense(spikes_f, snap, dac_bits=0, adc_bits=0), repeat=20
+    t = best_times_interleaved(
+        {
+            "dense": lambda: spikes_f @ w,
+            "spike_clean": lambda: crossbar.mac_spikes(spikes, snap, noise=False),
+            "spike_noisy": lambda: crossbar.mac_spikes(spikes, snap, noise=True),
+            "dense_noisy": lambda: crossbar.mac_dense(spikes_f, snap, dac_bits=0, adc_bits=0),
+        }
     )
+    t_dense_spikes, t_spike_clean = t["dense"], t["spike_clean"]
+    t_spike_noisy, t_dense_noisy_spikes = t["spike_noisy"], t["dense_noisy"]
     noisy = {
         "what": "read noise + 8-bit DAC + 8-bit ADC, tile snapshot taken beforehand",
         "time_s": t_noisy,
