@@ -4,10 +4,26 @@ drift exponents of the devices an update wrote."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from devices.jit import scalar_jit
-from devices.pcm.physics import drift_exponent, drift_factor, one_pulse
+from devices.pcm.physics import (
+    ES_A,
+    ES_AMP,
+    ES_B,
+    ES_DW_MIN,
+    ES_GAMMA,
+    ES_STD,
+    ES_STD_ADD,
+    ES_STD_SLOPE,
+    ES_W_RANGE,
+    PULSE_MODEL_EXPSTEP,
+    drift_exponent,
+    drift_factor,
+    one_pulse,
+)
 
 from ..rng import counter_word, key4, next_normal, ziggurat_first, ziggurat_rest
 
@@ -30,6 +46,60 @@ def popcount64(v):
     v = (v & _M2) + ((v >> np.uint64(2)) & _M2)
     v = (v + (v >> np.uint64(4))) & _M4
     return np.int64((v * _H01) >> np.uint64(56))
+
+
+@scalar_jit
+def expstep_pulses(g, gmax, scale, keys, order, above, c_max, pulse, amplitude, g_min_uS, g_max_uS):
+    """The pulses of one row under the exponential-step response, in passes the compiler can
+    vectorise. For cell order[idx] and pulse k < c_max while idx < above[k]: the deviate
+    ``normal_at(keys[j], k)`` and ``devices.pcm.physics.one_pulse`` with PULSE_MODEL_EXPSTEP,
+    the same operations in the same order (tests/naive.py checks this bit for bit), with
+    what is constant per call (the weight unit) or per cell (its range in weight units, its
+    mean step) computed once, and the one ``exp`` per pulse in a pass of its own so that the
+    passes around it vectorise. The exp-step response leaves the pulse history unchanged."""
+    n = above[0]
+    g_unit = g_max_uS / pulse[ES_W_RANGE]
+    two_a = 2.0 * pulse[ES_A]
+    b, gamma, amp = pulse[ES_B], pulse[ES_GAMMA], pulse[ES_AMP]
+    std, std_add, std_slope = pulse[ES_STD], pulse[ES_STD_ADD], pulse[ES_STD_SLOPE]
+    # Cells in pulse-count order, contiguous: the cells still pulsing at k are a prefix.
+    gs = np.empty(n)
+    w_max_dev = np.empty(n)
+    g_hi = np.empty(n)
+    dw_step = np.empty(n)
+    key = np.empty(n, np.uint64)
+    w = np.empty(n)
+    e = np.empty(n)
+    z = np.empty(n)
+    for idx in range(n):
+        j = order[idx]
+        gs[idx] = g[j]
+        g_hi[idx] = gmax[j]
+        w_max_dev[idx] = gmax[j] / g_unit
+        dw_step[idx] = pulse[ES_DW_MIN] * scale[j]
+        key[idx] = keys[j]
+    for k in range(c_max):
+        m = above[k]
+        for idx in range(m):
+            x, accepted = ziggurat_first(counter_word(key[idx], k))
+            z[idx] = x if accepted else math.nan
+        for idx in range(m):
+            if z[idx] != z[idx]:  # the rare rejected first attempt
+                z[idx] = ziggurat_rest(counter_word(key[idx], k))
+        for idx in range(m):
+            wi = gs[idx] / g_unit
+            w[idx] = wi
+            e[idx] = gamma * (two_a * wi / w_max_dev[idx] + b)
+        for idx in range(m):
+            e[idx] = math.exp(e[idx])
+        for idx in range(m):
+            y = max(1.0 - amp * e[idx], 0.0)
+            dw = dw_step[idx] * y
+            dw_std = std * (abs(dw) + std_add + std_slope * abs(w[idx]))
+            dg = amplitude * (dw + dw_std * z[idx]) * g_unit
+            gs[idx] = min(max(gs[idx] + dg, g_min_uS), g_hi[idx])
+    for idx in range(n):
+        g[order[idx]] = gs[idx]
 
 
 @scalar_jit
@@ -124,24 +194,29 @@ def pulse_row(
         if c > 0:
             order[slot[c - 1]] = j
             slot[c - 1] += 1
-    for k in range(c_max):
-        for idx in range(above[k]):
-            j = order[idx]
-            v = counter_word(keys[j], k)
-            x, accepted = ziggurat_first(v)
-            z = x if accepted else ziggurat_rest(v)
-            g[j], h[j] = one_pulse(
-                pulse_model,
-                pulse,
-                g[j],
-                g_min_uS,
-                gmax[j],
-                g_max_uS,
-                h[j],
-                amplitude,
-                scale[j],
-                z,
-            )
+    if pulse_model == PULSE_MODEL_EXPSTEP:
+        expstep_pulses(
+            g, gmax, scale, keys, order, above, c_max, pulse, amplitude, g_min_uS, g_max_uS
+        )
+    else:
+        for k in range(c_max):
+            for idx in range(above[k]):
+                j = order[idx]
+                v = counter_word(keys[j], k)
+                x, accepted = ziggurat_first(v)
+                z = x if accepted else ziggurat_rest(v)
+                g[j], h[j] = one_pulse(
+                    pulse_model,
+                    pulse,
+                    g[j],
+                    g_min_uS,
+                    gmax[j],
+                    g_max_uS,
+                    h[j],
+                    amplitude,
+                    scale[j],
+                    z,
+                )
     for j in range(n_out):
         if counts[j] > 0:
             gp[i, j] = g[j]
