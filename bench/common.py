@@ -27,6 +27,21 @@ def best_time_s(func: Callable[[], object], repeat: int = 5, warmup: int = 1) ->
     return best
 
 
+def best_times_interleaved(funcs: dict[str, Callable[[], object]], rounds: int = 30) -> dict:
+    """Best wall time of each function over ``rounds`` rounds that call them in turn (after
+    one untimed call each): on a shared machine a burst of load then hits every function
+    alike, so ratios of the results are steadier than those of separate best-of runs."""
+    for func in funcs.values():
+        func()
+    best = dict.fromkeys(funcs, float("inf"))
+    for _ in range(rounds):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            func()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 def machine() -> dict:
     import numba
 
@@ -37,6 +52,7 @@ def machine() -> dict:
         "cpu_count": os.cpu_count(),
         "numba_threads": numba.get_num_threads(),
         "machine": platform.machine(),
+        "load_average_1_5_15_min": [round(v, 2) for v in os.getloadavg()],
     }
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from devices.jit import array_jit, parallel_jit, scalar_jit
 from devices.pcm.physics import drift_factor, read_noise_std_uS
 
-from .rng import key4, next_normal
+from .rng import fill_normals, key4
 
 # Streams of the counter-based generator used by this module (the first key field).
 STREAM_MAC_NOISE = 1
@@ -108,11 +108,54 @@ def take_snapshot(
     return Snapshot(g_eff, var, g_tot.sum(axis=1), g_tot.sum(axis=0), float(t_s))
 
 
+@array_jit
+def same_arrays(a, b):
+    """True if the 2-D float arrays of tuples a and b are equal element by element (NaN
+    never equals), scanning until the first difference."""
+    for k in range(len(a)):
+        x, y = a[k], b[k]
+        if x.shape != y.shape:
+            return False
+        for i in range(x.shape[0]):
+            for j in range(x.shape[1]):
+                if x[i, j] != y[i, j]:
+                    return False
+    return True
+
+
+class SnapshotCache:
+    """The last snapshot of a tile, reused while neither the device time nor the state it
+    was read from has changed.
+
+    A snapshot depends only on (G_prog, t_prog, nu) of both devices and on t_s, so the cache
+    keeps a copy of those six arrays and compares them with the current state on every call
+    (one scan, a fraction of the cost of a snapshot); nothing relies on writers announcing
+    their writes, so a state edited by hand is noticed too. The cached arrays are read-only.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._state: tuple = ()
+        self._snap: Snapshot | None = None
+
+    def get(self, state: tuple, t_s: float, with_drift: bool, compute) -> Snapshot:
+        """``state``: the six arrays (gp, tp, nup, gm, tm, num); ``compute()`` takes a fresh
+        snapshot when the cached one does not apply."""
+        key = (float(t_s), bool(with_drift))
+        if self._snap is not None and key == self._key and same_arrays(self._state, state):
+            return self._snap
+        snap = compute()
+        for arr in snap[:4]:
+            arr.setflags(write=False)
+        self._key, self._state, self._snap = key, tuple(a.copy() for a in state), snap
+        return snap
+
+
 @scalar_jit
 def adc_convert(y, half, lsb):
     """Signed ADC of 2 * half levels of width lsb, on [-half lsb, half lsb):
     (value, saturated)."""
-    code = math.floor(y / lsb + 0.5)
+    code = np.floor(y / lsb + 0.5)  # a float: no int64 round trip
     if code > half - 1.0:
         return (half - 1.0) * lsb, True
     if code < -half:
@@ -121,30 +164,24 @@ def adc_convert(y, half, lsb):
 
 
 @array_jit
-def draw_normals(seed, step, out):
-    """out[b, j] ~ N(0, 1): row b from the stream keyed (seed, STREAM_MAC_NOISE, step, b).
-    Serial on purpose, like noise_and_adc: next to BLAS calls, whose worker threads keep
-    spinning for a while, a parallel region is starved (measured: 10x slower)."""
-    batch, n_out = out.shape
-    for b in range(batch):
-        state = key4(seed, STREAM_MAC_NOISE, step, b)
-        for j in range(n_out):
-            out[b, j], state = next_normal(state)
-
-
-@array_jit
-def noise_and_adc(y, noise_var, z, with_noise, adc_bits, adc_range):
-    """In place: y += sqrt(noise_var) z; then the ADC (adc_bits == 0 leaves raw currents).
-    Returns the number of saturated conversions."""
+def noise_and_adc(y, noise_var, seed, step, with_noise, adc_bits, adc_range):
+    """In place: y[b] += sqrt(noise_var[b]) z[b], z[b, j] = normal_at(key_b, j) with key_b
+    keyed (seed, STREAM_MAC_NOISE, step, b); then the ADC (adc_bits == 0 leaves raw
+    currents). Returns the number of saturated conversions. Serial on purpose: next to BLAS
+    calls, whose worker threads keep spinning for a while, a parallel region is starved
+    (measured: 10x slower)."""
     batch, n_out = y.shape
     saturated = 0
     half = 2.0 ** (adc_bits - 1)
     lsb = adc_range / half
+    z = np.empty(n_out)
     for b in range(batch):
+        if with_noise:
+            fill_normals(key4(seed, STREAM_MAC_NOISE, step, b), z, n_out)
         for j in range(n_out):
             v = y[b, j]
             if with_noise:
-                v += math.sqrt(noise_var[b, j]) * z[b, j]
+                v += math.sqrt(noise_var[b, j]) * z[j]
             if adc_bits > 0:
                 v, sat = adc_convert(v, half, lsb)
                 saturated += sat
@@ -156,23 +193,33 @@ def noise_and_adc(y, noise_var, z, with_noise, adc_bits, adc_range):
 def dac_prepare(x, dac_bits, xq, x2, x2_line_sum):
     """Signed DAC (clip to [-1, 1], round to 2^(bits-1) - 1 levels per sign; dac_bits == 0
     is ideal) into xq, its square into x2 (float32, for the noise product) and the per-line
-    sum of squares into x2_line_sum. Returns the number of non-zero (activated) inputs."""
+    sum of squares into x2_line_sum. Returns (number of non-zero (activated) inputs, number
+    of NaN or infinite inputs): the input check rides on this pass instead of a pass of its
+    own."""
     batch, n = x.shape
     levels = 2.0 ** (dac_bits - 1) - 1.0
     active = 0
+    not_finite = 0
     for i in range(n):
         x2_line_sum[i] = 0.0
     for b in range(batch):
+        x_row, q_row, sq_row = x[b], xq[b], x2[b]
+        # np.floor (a float) rather than math.floor (an int64): the same value, but a loop
+        # the compiler vectorises (AVX2 has no vector float -> int64 conversion).
+        if dac_bits > 0:
+            for i in range(n):
+                q_row[i] = np.floor(min(max(x_row[i], -1.0), 1.0) * levels + 0.5) / levels
+        else:
+            for i in range(n):
+                q_row[i] = x_row[i]
         for i in range(n):
-            v = x[b, i]
-            if dac_bits > 0:
-                v = math.floor(min(max(v, -1.0), 1.0) * levels + 0.5) / levels
-            xq[b, i] = v
+            v = q_row[i]
             sq = v * v
-            x2[b, i] = sq
+            sq_row[i] = sq
             x2_line_sum[i] += sq
             active += v != 0.0
-    return active
+            not_finite += not abs(x_row[i]) < math.inf  # False for NaN too
+    return active, not_finite
 
 
 @parallel_jit
@@ -202,6 +249,7 @@ def spike_mac_kernel(
     lsb = adc_range / half
     for b in numba.prange(batch):
         acc_var = np.zeros(n_out)
+        z = np.empty(n_out)
         for j in range(n_out):
             y[b, j] = 0.0
         count = 0
@@ -219,12 +267,12 @@ def spike_mac_kernel(
         n_active[b] = count
         g_read[b] = g_sum
         sat = 0
-        state = key4(seed, STREAM_MAC_NOISE, step, b)
+        if with_noise:
+            fill_normals(key4(seed, STREAM_MAC_NOISE, step, b), z, n_out)
         for j in range(n_out):
             v = y[b, j]
             if with_noise:
-                z, state = next_normal(state)
-                v += math.sqrt(acc_var[j]) * z
+                v += math.sqrt(acc_var[j]) * z[j]
             if adc_bits > 0:
                 v, is_sat = adc_convert(v, half, lsb)
                 sat += is_sat
@@ -243,13 +291,19 @@ def check_converters(dac_bits: int, adc_bits: int, adc_range: float) -> None:
         raise ValueError(f"adc_range={adc_range!r}: expected a value > 0")
 
 
-def _check_input(name: str, x: np.ndarray, width: int) -> np.ndarray:
+def _check_input(name: str, x: np.ndarray, width: int, finite: bool = True) -> np.ndarray:
+    """Shape check, and unless ``finite=False`` (the caller checks on its own pass) a check
+    for NaN or infinite values."""
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != width:
         raise ValueError(f"{name}: shape {x.shape}: expected (batch, {width})")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name}: contains NaN or infinite values")
+    if finite and not np.all(np.isfinite(x)):
+        _not_finite(name)
     return x
+
+
+def _not_finite(name: str) -> None:
+    raise ValueError(f"{name}: contains NaN or infinite values")
 
 
 def mac_dense(
@@ -268,20 +322,19 @@ def mac_dense(
     inputs on the columns, y = d_q @ W.T for d (batch, n_out). Returns (y, events)."""
     check_converters(dac_bits, adc_bits, adc_range)
     g = snap.g_eff_uS.T if transpose else snap.g_eff_uS
-    x = np.ascontiguousarray(_check_input("x", x, g.shape[0]), dtype=np.float64)
+    x = np.ascontiguousarray(_check_input("x", x, g.shape[0], finite=False), dtype=np.float64)
     var = snap.var_uS2.T if transpose else snap.var_uS2
     line_g_sum = snap.col_g_sum_uS if transpose else snap.row_g_sum_uS
     xq = np.empty_like(x)
     x2 = np.empty(x.shape, np.float32)
     x2_line_sum = np.empty(x.shape[1])
-    n_lines = dac_prepare(x, dac_bits, xq, x2, x2_line_sum)
-    z = np.empty((x.shape[0], g.shape[1]))
-    if noise:
-        draw_normals(seed, step, z)
+    n_lines, n_not_finite = dac_prepare(x, dac_bits, xq, x2, x2_line_sum)
+    if n_not_finite:
+        _not_finite("x")
     y = xq @ g
     # float32 is ample for a noise amplitude and halves the cost of the second product.
     noise_var = x2 @ var if noise else np.empty((0, 0), np.float32)
-    saturated = noise_and_adc(y, noise_var, z, noise, adc_bits, adc_range)
+    saturated = noise_and_adc(y, noise_var, seed, step, noise, adc_bits, adc_range)
     return y, MacEvents(
         dac_conversions=int(x.size),
         row_activations=int(n_lines),

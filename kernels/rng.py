@@ -6,6 +6,13 @@ depend on how work is split between threads. Keys are hashed with the splitmix64
 kernel draws what it needs. Normal deviates use the ziggurat method (Marsaglia & Tsang,
 J. Stat. Softw. 5(8), 2000) with the layer index and the value taken from different bits
 (Doornik 2005), which is exact in distribution and costs one hash on ~99 % of draws.
+
+Two ways to draw normals from a key: ``next_normal`` walks a stream (a rejected draw takes
+the next words of the same stream); ``normal_at(key, k)`` is the k-th deviate of the key as
+a pure function of (key, k): its first ziggurat attempt uses word k of the key's splitmix64
+stream, and the rare rejected attempt (about 1.2 %) finishes in a sub-stream seeded by that
+word. Without a serial dependence between deviates, ``fill_normals`` draws a whole row in a
+loop that the compiler vectorises (first attempts for every k, then the few rejections).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import math
 
 import numpy as np
 
-from devices.jit import scalar_jit
+from devices.jit import array_jit, inlined_scalar_jit, scalar_jit
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -107,6 +114,68 @@ def next_normal(state):
         u, state = next_uniform(state)
         if ZIG_F[layer] + u * (ZIG_F[layer - 1] - ZIG_F[layer]) < math.exp(-0.5 * x * x):
             return x, state
+
+
+_SUBSTREAM = np.uint64(0xD1B54A32D192ED03)  # seeds the sub-stream of a rejected attempt
+
+
+@inlined_scalar_jit
+def counter_word(key, k):
+    """Word k (k >= 0) of the splitmix64 stream of state ``key``, without walking it."""
+    return mix64(np.uint64(key) + np.uint64(k + 1) * GOLDEN)
+
+
+@inlined_scalar_jit
+def ziggurat_first(v):
+    """The first ziggurat attempt from one 64-bit word: (x, accepted). Branch-free so that a
+    loop of first attempts vectorises; x is the deviate whenever ``accepted``."""
+    layer = np.int64(v & _LAYER_MASK)
+    hz = float(np.int32(np.int64(v >> _S32) - 2147483648)) * _TWO_POW_31_INV
+    return hz * ZIG_W[layer], abs(hz) < ZIG_K[layer]
+
+
+@scalar_jit
+def ziggurat_rest(v):
+    """The ziggurat after the first attempt from word v was not accepted at once: the tail
+    (base layer) or the wedge test of that attempt, and if the wedge rejects, a fresh draw;
+    the uniforms come from the sub-stream seeded by v."""
+    layer = np.int64(v & _LAYER_MASK)
+    hz = float(np.int32(np.int64(v >> _S32) - 2147483648)) * _TWO_POW_31_INV
+    x = hz * ZIG_W[layer]
+    state = mix64(v ^ _SUBSTREAM)
+    if layer == 0:
+        while True:
+            u1, state = next_uniform(state)
+            u2, state = next_uniform(state)
+            xt = -math.log(1.0 - u1) / ZIG_R
+            yt = -math.log(1.0 - u2)
+            if yt + yt >= xt * xt:
+                return ZIG_R + xt if hz > 0 else -ZIG_R - xt
+    u, state = next_uniform(state)
+    if ZIG_F[layer] + u * (ZIG_F[layer - 1] - ZIG_F[layer]) < math.exp(-0.5 * x * x):
+        return x
+    z, _ = next_normal(state)
+    return z
+
+
+@scalar_jit
+def normal_at(key, k):
+    """The k-th N(0, 1) deviate of stream state ``key`` (a pure function of (key, k))."""
+    v = counter_word(key, k)
+    x, accepted = ziggurat_first(v)
+    return x if accepted else ziggurat_rest(v)
+
+
+@array_jit
+def fill_normals(key, out, n):
+    """out[k] = normal_at(key, k) for k < n. First attempts for all k in one vectorisable
+    loop (a rejection leaves NaN), then the rare rejections one by one."""
+    for k in range(n):
+        x, accepted = ziggurat_first(counter_word(key, k))
+        out[k] = x if accepted else math.nan
+    for k in range(n):
+        if out[k] != out[k]:
+            out[k] = ziggurat_rest(counter_word(key, k))
 
 
 @scalar_jit

@@ -67,6 +67,7 @@ class DifferentialTile:
         self.minus = PCMArray(self.shape, params, rng=minus_rng, t_start_s=t_start_s)
         self._args = kernel_args(params)
         self._amplitudes = self._args.amplitude_levels
+        self._snapshots = crossbar.SnapshotCache()
 
     # -- state views handed to kernels -----------------------------------------------------
     def _views(self, arr: PCMArray, with_variability: bool = True) -> tuple:
@@ -101,14 +102,18 @@ class DifferentialTile:
 
     # -- reading ---------------------------------------------------------------------------
     def snapshot(self, t_s: float, drift: bool = True) -> Snapshot:
-        """The tile as read at device time ``t_s`` (drifted unless ``drift=False``)."""
+        """The tile as read at device time ``t_s`` (drifted unless ``drift=False``). The last
+        snapshot is reused while t_s and the device state are unchanged (its arrays are
+        read-only)."""
         for arr in (self.plus, self.minus):
             arr.check_time(t_s, "snapshot")
         a = self._args
-        gp, tp, nup = self._views(self.plus)[:3]
-        gm, tm, num = self._views(self.minus)[:3]
-        return crossbar.take_snapshot(
-            gp, tp, nup, gm, tm, num, t_s, a.g_max_uS, a.drift, a.read, drift
+        state = (*self._views(self.plus)[:3], *self._views(self.minus)[:3])
+        return self._snapshots.get(
+            state,
+            t_s,
+            drift,
+            lambda: crossbar.take_snapshot(*state, t_s, a.g_max_uS, a.drift, a.read, drift),
         )
 
     def weights_uS(self, t_s: float) -> np.ndarray:

@@ -176,3 +176,24 @@ def test_bad_inputs_are_clear():
         crossbar.mac_dense(np.full((2, 4), np.nan), snap)
     with pytest.raises(ValueError, match="spikes: shape"):
         crossbar.mac_spikes(np.zeros((2, 3)), snap)
+
+
+def test_snapshot_is_reused_only_while_time_and_state_are_unchanged():
+    tile = random_tile(6, 5, "aihwkit-pcm", 2)
+    first = tile.snapshot(100.0)
+    assert tile.snapshot(100.0) is first
+    assert not first.g_eff_uS.flags.writeable  # a cached snapshot cannot be edited
+    assert tile.snapshot(100.0, drift=False) is not first
+    later = tile.snapshot(200.0)
+    assert later is not first and not np.array_equal(later.g_eff_uS, first.g_eff_uS)
+    rng = np.random.default_rng(0)
+    tile.update_coincidence(
+        rng.uniform(-1, 1, (2, 6)), rng.uniform(-1, 1, (2, 5)), 5.0, 200.0, dw_min_uS=0.5
+    )
+    after_update = tile.snapshot(200.0)
+    assert after_update is not later
+    # A state edited by hand, without any write being booked, is noticed as well.
+    tile.plus.state.g_prog_uS[3] += 1.0
+    edited = tile.snapshot(200.0)
+    assert edited is not after_update
+    assert edited.g_eff_uS.ravel()[3] != after_update.g_eff_uS.ravel()[3]

@@ -229,3 +229,27 @@ def test_refresh_matches_naive(shape, preset, upper, lower, faults, seed):
     count = naive.refresh(plus, minus, upper, lower, seed, 4, 200.0, args)
     assert events.refreshed_pairs == count
     assert_tile_equals(tile, plus, minus)
+
+
+def test_exp_step_rows_with_many_pulses_match_naive():
+    """The exp-step response has its own vectorised pulse pass: on rows of many cells with
+    up to bl pulses each (every rejection path of the normals is reached), bit for bit."""
+    n_in, n_out, batch, bl, seed = 6, 48, 3, 31, 17
+    tile = random_tile(n_in, n_out, "aihwkit-pcm", seed, faults=True)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (batch, n_in))
+    d = rng.uniform(-1, 1, (batch, n_out))
+    plus, minus = device_dicts(tile)
+    args = pcm.kernel_args(tile.params)
+    events = tile.update_coincidence(
+        x, d, 400.0, 100.0, bl=bl, dw_min_uS=0.5, seed=seed, step=2, amplitude_level=3
+    )
+    bls, rows, cols = update.coincidence_probabilities(x, d, 400.0, 0.5, bl)
+    xm = naive.pulse_masks(x, rows, bls, seed, 2, update.STREAM_ROW_BITS)
+    dm = naive.pulse_masks(d, cols, bls, seed, 2, update.STREAM_COL_BITS)
+    n_plus, n_minus = naive.coincidence(
+        x, d, xm, dm, plus, minus, seed, 2, float(args.amplitude_levels[3]), 100.0, args
+    )
+    assert n_plus + n_minus > 20 * n_in * n_out * batch // 2
+    assert_tile_equals(tile, plus, minus)
+    assert (events.set_pulses_plus, events.set_pulses_minus) == (n_plus, n_minus)

@@ -1,0 +1,170 @@
+"""Pulse counts from a desired change (deterministic or stochastic rounding, mixed-precision
+accumulate-and-fire), their application, and pair-based STDP producing a desired change."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from devices.jit import array_jit, parallel_jit
+
+from ..rng import key4, next_uniform
+from ._pulse import STREAM_ROUND, pulse_row, redraw_row
+
+
+# Pulse counts from a desired change ------------------------------------------------------
+@parallel_jit
+def quantize_counts(delta_uS, dw_min_uS, max_pulses, stochastic, seed, step, counts):
+    """counts = clip(round(delta / dw_min), -max, max); stochastic rounding rounds up with
+    probability equal to the fractional part (keyed by (seed, step, i, j))."""
+    n_in, n_out = delta_uS.shape
+    for i in numba.prange(n_in):
+        for j in range(n_out):
+            q = delta_uS[i, j] / dw_min_uS
+            if stochastic:
+                fl = math.floor(q)
+                u, _ = next_uniform(key4(seed, STREAM_ROUND, step, i * n_out + j))
+                n = fl + (1.0 if u < q - fl else 0.0)
+            else:
+                n = math.floor(abs(q) + 0.5) * (1.0 if q >= 0 else -1.0)
+            counts[i, j] = np.int64(min(max(n, -max_pulses), max_pulses))
+
+
+@parallel_jit
+def accumulate_and_fire(chi_uS, delta_uS, epsilon_uS, max_pulses, counts):
+    """Mixed precision: chi += delta; n = trunc(chi / epsilon) capped at max_pulses;
+    chi -= n epsilon. Returns nothing; counts receives n (signed)."""
+    n_in, n_out = chi_uS.shape
+    for i in numba.prange(n_in):
+        for j in range(n_out):
+            c = chi_uS[i, j] + delta_uS[i, j]
+            n = min(max(math.trunc(c / epsilon_uS), -max_pulses), max_pulses)
+            counts[i, j] = n
+            chi_uS[i, j] = c - n * epsilon_uS
+
+
+@parallel_jit
+def counts_apply(
+    counts,
+    seed,
+    step,
+    gp,
+    tp,
+    nup,
+    hp,
+    fp,
+    gmaxp,
+    sp,
+    gm,
+    tm,
+    num,
+    hm,
+    fm,
+    gmaxm,
+    sm,
+    amplitude,
+    t_s,
+    g_min_uS,
+    g_max_uS,
+    drift,
+    pulse_model,
+    pulse,
+    pulses_plus,
+    pulses_minus,
+):
+    """|counts[i, j]| pulses on G+ where counts > 0, on G- where counts < 0."""
+    n_in, n_out = counts.shape
+    for i in numba.prange(n_in):
+        row = counts[i].copy()
+        touched_p = np.zeros(n_out, np.bool_)
+        touched_m = np.zeros(n_out, np.bool_)
+        pulses_plus[i], pulses_minus[i] = pulse_row(
+            i,
+            row,
+            i * n_out,
+            seed,
+            step,
+            gp,
+            tp,
+            nup,
+            hp,
+            fp,
+            gmaxp,
+            sp,
+            gm,
+            tm,
+            num,
+            hm,
+            fm,
+            gmaxm,
+            sm,
+            amplitude,
+            t_s,
+            g_min_uS,
+            g_max_uS,
+            drift,
+            pulse_model,
+            pulse,
+            np.empty(n_out),
+            np.empty(n_out),
+            np.empty(n_out),
+            np.empty(n_out),
+            np.empty(n_out, np.uint64),
+            np.empty(n_out, np.int64),
+            touched_p,
+            touched_m,
+        )
+        redraw_row(
+            i,
+            touched_p,
+            touched_m,
+            (n_in + i) * n_out,
+            seed,
+            step,
+            gp,
+            nup,
+            fp,
+            gm,
+            num,
+            fm,
+            g_max_uS,
+            drift,
+        )
+
+
+# STDP --------------------------------------------------------------------------------------
+@array_jit
+def stdp_delta(pre, post, pre_decay, post_decay, a_plus_uS, a_minus_uS, delta_uS):
+    """Pair-based STDP with exponential traces over spike trains pre (T, B, n_in) and post
+    (T, B, n_out), summed over the batch into delta_uS (n_in, n_out):
+    at each step both traces decay (x_pre *= pre_decay, x_post *= post_decay) and the pre
+    trace takes the step's pre spikes; a pre spike at i subtracts a_minus x_post[j] (post
+    trace without this step's post spikes), a post spike at j adds a_plus x_pre[i]; then the
+    post trace takes the step's post spikes. A coincident pair counts once, as potentiation,
+    and a pair dt steps apart weighs pre_decay^dt (or post_decay^dt) in either order.
+    Work is proportional to spikes x fan-out. Returns the number of trace updates."""
+    steps, batch, n_in = pre.shape
+    n_out = post.shape[2]
+    trace_ops = 0
+    for b in range(batch):
+        x_pre = np.zeros(n_in)
+        x_post = np.zeros(n_out)
+        for t in range(steps):
+            for i in range(n_in):
+                x_pre[i] = x_pre[i] * pre_decay + pre[t, b, i]
+            for j in range(n_out):
+                x_post[j] *= post_decay
+            for i in range(n_in):
+                if pre[t, b, i] != 0:
+                    for j in range(n_out):
+                        delta_uS[i, j] -= a_minus_uS * x_post[j]
+            for j in range(n_out):
+                if post[t, b, j] != 0:
+                    for i in range(n_in):
+                        delta_uS[i, j] += a_plus_uS * x_pre[i]
+            for j in range(n_out):
+                x_post[j] += post[t, b, j]
+            trace_ops += n_in + n_out
+    return trace_ops
