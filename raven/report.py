@@ -395,7 +395,7 @@ def write_report(run: Path, report: dict) -> None:
         how = (
             "weights on the same spike trains, trained off chip by backpropagation through"
             " time with the chip's pseudo-derivative as surrogate gradient"
-            if ceiling["family"] == "rsnn"
+            if ceiling.get("family") == "rsnn"
             else "weights and expected spike rates, trained off chip by backpropagation"
         )
         lines += [
