@@ -25,10 +25,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# make run-kws [DATA=DIR] [NAME=kws] [EPOCHS=N] [SIZES=64,128,256]: train on chip (every
+# make run-kws [DATA=DIR] [NAME=kws] [EPOCHS=N] [SIZES=64,128,256] [BASELINE_SWEEP=full]: train on chip (every
 # hidden size of Raven's accuracy-cost curve), evaluate, report in runs/NAME/
 run-kws: $(STAMP)
-	$(BIN)/python -m experiments.run_kws $(if $(DATA),--data $(DATA)) $(if $(NAME),--name $(NAME)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(SIZES),--sizes $(SIZES))
+	$(BIN)/python -m experiments.run_kws $(if $(DATA),--data $(DATA)) $(if $(NAME),--name $(NAME)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(SIZES),--sizes $(SIZES)) $(if $(BASELINE_SWEEP),--baseline-sweep $(BASELINE_SWEEP))
 
 # make sweep SWEEP=experiments/sweeps/FILE.toml [WORKERS=2]: points in parallel through Dask
 sweep: $(STAMP)
