@@ -325,7 +325,8 @@ def write_report(run: Path, report: dict) -> None:
         f"# Raven run `{run.name}`",
         "",
         f"Data: `{report['data']}` ({report['task']}-class task), device preset"
-        f" `{report['device_preset']}`, learning rule `{report['rule']}`.",
+        f" `{report['device_preset']}`, architecture `{report.get('architecture', 'static')}`,"
+        f" learning rule `{report['rule']}`.",
         "",
         "## Training on chip",
         "",
