@@ -70,17 +70,17 @@ class DifferentialTile:
         self._snapshots = crossbar.SnapshotCache()
 
     # -- state views handed to kernels -----------------------------------------------------
-    def _views(self, arr: PCMArray, with_variability: bool = True) -> tuple:
+    def _views(self, arr: PCMArray) -> update.DeviceArrays:
         s, shape = arr.state, self.shape
-        views = (
+        return update.DeviceArrays(
             s.g_prog_uS.reshape(shape),
             s.t_prog_s.reshape(shape),
             s.nu.reshape(shape),
             s.history.reshape(shape),
             s.fault.reshape(shape),
             s.g_max_uS.reshape(shape),
+            s.step_scale.reshape(shape),
         )
-        return (*views, s.step_scale.reshape(shape)) if with_variability else views
 
     def amplitude(self, amplitude_level: int) -> float:
         """Relative amplitude of a quantized pulse level (checked)."""
@@ -172,20 +172,10 @@ class DifferentialTile:
         a = self._args
         plus = np.zeros(self.shape[0], np.int64)
         minus = np.zeros(self.shape[0], np.int64)
-        kernel(
-            *leading,
-            *self._views(self.plus),
-            *self._views(self.minus),
-            amplitude,
-            t,
-            a.g_min_uS,
-            a.g_max_uS,
-            a.drift,
-            a.pulse_model,
-            a.pulse,
-            plus,
-            minus,
+        phys = update.PulsePhysics(
+            float(amplitude), float(t), a.g_min_uS, a.g_max_uS, a.drift, a.pulse_model, a.pulse
         )
+        kernel(*leading, self._views(self.plus), self._views(self.minus), phys, plus, minus)
         n_plus, n_minus = int(plus.sum()), int(minus.sum())
         self._book(t, n_plus, n_minus, amplitude)
         return UpdateEvents(set_pulses_plus=n_plus, set_pulses_minus=n_minus)
@@ -320,16 +310,11 @@ class DifferentialTile:
             float(lower_frac),
             seed,
             step,
-            *self._views(self.plus, False),
-            *self._views(self.minus, False),
-            t,
-            a.g_min_uS,
-            a.g_max_uS,
-            a.drift,
-            a.read,
-            a.prog,
-            a.reset_mean_uS,
-            a.reset_std_uS,
+            self._views(self.plus),
+            self._views(self.minus),
+            update.RefreshPhysics(
+                t, a.g_min_uS, a.g_max_uS, a.drift, a.read, a.prog, a.reset_mean_uS, a.reset_std_uS
+            ),
             refreshed,
             read_g,
         )

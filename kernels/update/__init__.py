@@ -27,6 +27,9 @@ from ._pulse import (
     STREAM_REFRESH,
     STREAM_ROUND,
     STREAM_ROW_BITS,
+    DeviceArrays,
+    PulsePhysics,
+    RowScratch,
     popcount64,
     pulse_row,
     redraw_exponent,
@@ -34,7 +37,7 @@ from ._pulse import (
 )
 from .coincidence import coincidence_apply, coincidence_probabilities, pulse_masks
 from .counts import accumulate_and_fire, counts_apply, quantize_counts, stdp_delta
-from .refresh import refresh_pairs, rewrite_device
+from .refresh import RefreshPhysics, refresh_pairs, rewrite_device
 
 __all__ = [
     "STREAM_COL_BITS",
@@ -42,6 +45,10 @@ __all__ = [
     "STREAM_REFRESH",
     "STREAM_ROUND",
     "STREAM_ROW_BITS",
+    "DeviceArrays",
+    "PulsePhysics",
+    "RefreshPhysics",
+    "RowScratch",
     "accumulate_and_fire",
     "coincidence_apply",
     "coincidence_probabilities",

@@ -5,6 +5,7 @@ drift exponents of the devices an update wrote."""
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,6 +39,59 @@ _M2 = np.uint64(0x3333333333333333)
 _M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
 _H01 = np.uint64(0x0101010101010101)
 ONE = np.uint64(1)
+
+
+class DeviceArrays(NamedTuple):
+    """One polarity's device state as 2-D (n_in, n_out) views, in the order of
+    ``devices.pcm.PCMState`` (built by ``kernels.tile``)."""
+
+    g_prog_uS: np.ndarray
+    t_prog_s: np.ndarray
+    nu: np.ndarray
+    history: np.ndarray
+    fault: np.ndarray
+    g_max_uS: np.ndarray
+    step_scale: np.ndarray
+
+
+class PulsePhysics(NamedTuple):
+    """What a pulse needs besides the device state (from ``devices.pcm.kernel_args``)."""
+
+    amplitude: float  # relative amplitude of the quantized pulse level
+    t_s: float  # device time of the update
+    g_min_uS: float
+    g_max_uS: float
+    drift: np.ndarray  # drift parameter vector
+    pulse_model: int
+    pulse: np.ndarray  # pulse parameter vector
+
+
+class RowScratch(NamedTuple):
+    """Per-row scratch arrays of ``pulse_row`` (n_out entries each)."""
+
+    g: np.ndarray
+    h: np.ndarray
+    gmax: np.ndarray
+    scale: np.ndarray
+    keys: np.ndarray  # uint64
+    order: np.ndarray  # int64
+    touched_p: np.ndarray  # bool: devices of G+ written in this call
+    touched_m: np.ndarray
+
+
+@scalar_jit
+def empty_row_scratch(n_out):
+    """Fresh scratch for one row: touched flags cleared."""
+    return RowScratch(
+        np.empty(n_out),
+        np.empty(n_out),
+        np.empty(n_out),
+        np.empty(n_out),
+        np.empty(n_out, np.uint64),
+        np.empty(n_out, np.int64),
+        np.zeros(n_out, np.bool_),
+        np.zeros(n_out, np.bool_),
+    )
 
 
 @scalar_jit
@@ -103,42 +157,7 @@ def expstep_pulses(g, gmax, scale, keys, order, above, c_max, pulse, amplitude, 
 
 
 @scalar_jit
-def pulse_row(
-    i,
-    counts,
-    key_base,
-    seed,
-    step,
-    gp,
-    tp,
-    nup,
-    hp,
-    fp,
-    gmaxp,
-    sp,
-    gm,
-    tm,
-    num,
-    hm,
-    fm,
-    gmaxm,
-    sm,
-    amplitude,
-    t_s,
-    g_min_uS,
-    g_max_uS,
-    drift,
-    pulse_model,
-    pulse,
-    g,
-    h,
-    gmax,
-    scale,
-    keys,
-    order,
-    touched_p,
-    touched_m,
-):
+def pulse_row(i, counts, key_base, seed, step, plus, minus, phys, scratch):
     """Apply |counts[j]| pulses to cell (i, j) of row i: on G+ where counts[j] > 0, on G-
     where counts[j] < 0; each device starts from its drifted conductance at t_s. Pulse k of
     cell j takes the deviate ``normal_at(key, k)`` of the stream state key keyed (seed,
@@ -148,8 +167,13 @@ def pulse_row(
     per-cell dependency chains overlap in the processor; the cells are first sorted by
     decreasing pulse count (a counting sort), so that the cells still receiving pulse k are
     a prefix of ``order`` and the inner loop has no unpredictable branch. g, h, gmax, scale
-    (float64), keys (uint64) and order (int64) are per-row scratch arrays of n_out entries.
-    Returns (pulses on G+, on G-)."""
+    (float64), keys (uint64) and order (int64) of ``scratch`` (``RowScratch``) are per-row
+    arrays of n_out entries; ``plus``/``minus`` are ``DeviceArrays``, ``phys``
+    ``PulsePhysics``. Returns (pulses on G+, on G-)."""
+    gp, tp, nup, hp, fp, gmaxp, sp = plus
+    gm, tm, num, hm, fm, gmaxm, sm = minus
+    amplitude, t_s, g_min_uS, g_max_uS, drift, pulse_model, pulse = phys
+    g, h, gmax, scale, keys, order, touched_p, touched_m = scratch
     n_out = counts.size
     total_p = 0
     total_m = 0
@@ -239,11 +263,11 @@ def redraw_exponent(g_prog, nu, fault, i, j, g_max_uS, drift, state):
 
 
 @scalar_jit
-def redraw_row(
-    i, touched_p, touched_m, key_base, seed, step, gp, nup, fp, gm, num, fm, g_max_uS, drift
-):
+def redraw_row(i, touched_p, touched_m, key_base, seed, step, plus, minus, g_max_uS, drift):
     """Draw new drift exponents for the devices of row i written by an update (once per
     update call, from the stream keyed (seed, STREAM_PULSE, step, key_base + j))."""
+    gp, nup, fp = plus.g_prog_uS, plus.nu, plus.fault
+    gm, num, fm = minus.g_prog_uS, minus.nu, minus.fault
     for j in range(touched_p.size):
         if touched_p[j] or touched_m[j]:
             state = key4(seed, STREAM_PULSE, step, key_base + j)

@@ -10,7 +10,7 @@ import numpy as np
 from devices.jit import parallel_jit
 
 from ..rng import key4, next_uniform
-from ._pulse import ONE, popcount64, pulse_row, redraw_row
+from ._pulse import ONE, empty_row_scratch, popcount64, pulse_row, redraw_row
 
 
 # Stochastic pulse coincidence ----------------------------------------------------------------
@@ -34,50 +34,16 @@ def pulse_masks(values, prob_scale, bl, seed, step, stream, masks):
 
 @parallel_jit
 def coincidence_apply(
-    x_masks,
-    d_masks,
-    x,
-    d,
-    seed,
-    step,
-    gp,
-    tp,
-    nup,
-    hp,
-    fp,
-    gmaxp,
-    sp,
-    gm,
-    tm,
-    num,
-    hm,
-    fm,
-    gmaxm,
-    sm,
-    amplitude,
-    t_s,
-    g_min_uS,
-    g_max_uS,
-    drift,
-    pulse_model,
-    pulse,
-    pulses_plus,
-    pulses_minus,
+    x_masks, d_masks, x, d, seed, step, plus, minus, phys, pulses_plus, pulses_minus
 ):
     """Apply the coincidences of the slot masks, sample after sample. Rows are independent,
-    so they run in parallel; per-row pulse totals go to pulses_plus / pulses_minus."""
+    so they run in parallel; per-row pulse totals go to pulses_plus / pulses_minus
+    (``plus`` / ``minus``: ``DeviceArrays``; ``phys``: ``PulsePhysics``)."""
     batch, n_in = x_masks.shape
     n_out = d_masks.shape[1]
     for i in numba.prange(n_in):
         counts = np.zeros(n_out, np.int64)
-        g = np.empty(n_out)
-        h = np.empty(n_out)
-        gmax = np.empty(n_out)
-        scale = np.empty(n_out)
-        keys = np.empty(n_out, np.uint64)
-        order = np.empty(n_out, np.int64)
-        touched_p = np.zeros(n_out, np.bool_)
-        touched_m = np.zeros(n_out, np.bool_)
+        scratch = empty_row_scratch(n_out)
         total_p = 0
         total_m = 0
         for b in range(batch):
@@ -89,58 +55,21 @@ def coincidence_apply(
                 c = popcount64(xm & d_masks[b, j])
                 counts[j] = c if x_positive == (d[b, j] > 0) else -c
             n_p, n_m = pulse_row(
-                i,
-                counts,
-                (b * n_in + i) * n_out,
-                seed,
-                step,
-                gp,
-                tp,
-                nup,
-                hp,
-                fp,
-                gmaxp,
-                sp,
-                gm,
-                tm,
-                num,
-                hm,
-                fm,
-                gmaxm,
-                sm,
-                amplitude,
-                t_s,
-                g_min_uS,
-                g_max_uS,
-                drift,
-                pulse_model,
-                pulse,
-                g,
-                h,
-                gmax,
-                scale,
-                keys,
-                order,
-                touched_p,
-                touched_m,
+                i, counts, (b * n_in + i) * n_out, seed, step, plus, minus, phys, scratch
             )
             total_p += n_p
             total_m += n_m
         redraw_row(
             i,
-            touched_p,
-            touched_m,
+            scratch.touched_p,
+            scratch.touched_m,
             (batch * n_in + i) * n_out,
             seed,
             step,
-            gp,
-            nup,
-            fp,
-            gm,
-            num,
-            fm,
-            g_max_uS,
-            drift,
+            plus,
+            minus,
+            phys.g_max_uS,
+            phys.drift,
         )
         pulses_plus[i] = total_p
         pulses_minus[i] = total_m

@@ -11,7 +11,7 @@ import numpy as np
 from devices.jit import array_jit, parallel_jit
 
 from ..rng import key4, next_uniform
-from ._pulse import STREAM_ROUND, pulse_row, redraw_row
+from ._pulse import STREAM_ROUND, empty_row_scratch, pulse_row, redraw_row
 
 
 # Pulse counts from a desired change ------------------------------------------------------
@@ -46,91 +46,27 @@ def accumulate_and_fire(chi_uS, delta_uS, epsilon_uS, max_pulses, counts):
 
 
 @parallel_jit
-def counts_apply(
-    counts,
-    seed,
-    step,
-    gp,
-    tp,
-    nup,
-    hp,
-    fp,
-    gmaxp,
-    sp,
-    gm,
-    tm,
-    num,
-    hm,
-    fm,
-    gmaxm,
-    sm,
-    amplitude,
-    t_s,
-    g_min_uS,
-    g_max_uS,
-    drift,
-    pulse_model,
-    pulse,
-    pulses_plus,
-    pulses_minus,
-):
-    """|counts[i, j]| pulses on G+ where counts > 0, on G- where counts < 0."""
+def counts_apply(counts, seed, step, plus, minus, phys, pulses_plus, pulses_minus):
+    """|counts[i, j]| pulses on G+ where counts > 0, on G- where counts < 0 (``plus`` /
+    ``minus``: ``DeviceArrays``; ``phys``: ``PulsePhysics``)."""
     n_in, n_out = counts.shape
     for i in numba.prange(n_in):
         row = counts[i].copy()
-        touched_p = np.zeros(n_out, np.bool_)
-        touched_m = np.zeros(n_out, np.bool_)
+        scratch = empty_row_scratch(n_out)
         pulses_plus[i], pulses_minus[i] = pulse_row(
-            i,
-            row,
-            i * n_out,
-            seed,
-            step,
-            gp,
-            tp,
-            nup,
-            hp,
-            fp,
-            gmaxp,
-            sp,
-            gm,
-            tm,
-            num,
-            hm,
-            fm,
-            gmaxm,
-            sm,
-            amplitude,
-            t_s,
-            g_min_uS,
-            g_max_uS,
-            drift,
-            pulse_model,
-            pulse,
-            np.empty(n_out),
-            np.empty(n_out),
-            np.empty(n_out),
-            np.empty(n_out),
-            np.empty(n_out, np.uint64),
-            np.empty(n_out, np.int64),
-            touched_p,
-            touched_m,
+            i, row, i * n_out, seed, step, plus, minus, phys, scratch
         )
         redraw_row(
             i,
-            touched_p,
-            touched_m,
+            scratch.touched_p,
+            scratch.touched_m,
             (n_in + i) * n_out,
             seed,
             step,
-            gp,
-            nup,
-            fp,
-            gm,
-            num,
-            fm,
-            g_max_uS,
-            drift,
+            plus,
+            minus,
+            phys.g_max_uS,
+            phys.drift,
         )
 
 
