@@ -162,44 +162,23 @@ class CrossbarLayer:
         seed: int,
         step: int,
         ledger: Ledger,
-        verify: bool = False,
     ) -> None:
         """Accumulate a desired change (uS) and fire pulses (mixed precision). The change is
         rounded to the accumulators' 16-bit grid and the accumulators saturate on it, as the
-        declared int16 words would.
-
-        ``verify``: closed-loop mixed precision. Each pulsed pair is read before and after
-        its pulses (four verify reads, with read noise), and its accumulator keeps the
-        desired change minus the change measured, instead of minus the nominal pulse steps:
-        the error of a pulse (cycle-to-cycle noise, the state dependence of the step)
-        stays in the accumulator and is corrected by later pulses."""
+        declared int16 words would."""
         lsb = epsilon_uS / 2**ACCUMULATOR_FRACTION_BITS
         for r, c, tile in self.all_tiles():
             (r0, r1), (c0, c1) = self.row_splits[r], self.col_splits[c]
             chi = self.chi_uS[r][c]
-            delta = np.round(delta_uS[r0:r1, c0:c1] / lsb) * lsb
-            if verify:
-                wanted = chi + delta
-                before = tile.plus.read(t_s, verify=True) - tile.minus.read(t_s, verify=True)
             ev = tile.update_mixed_precision(
                 chi,
-                delta,
+                np.round(delta_uS[r0:r1, c0:c1] / lsb) * lsb,
                 t_s,
                 epsilon_uS=epsilon_uS,
                 max_pulses=max_pulses,
                 seed=seed,
                 step=self.update_key(step, r, c),
             )
-            if verify:
-                g_plus = tile.plus.read(t_s, verify=True)
-                g_minus = tile.minus.read(t_s, verify=True)
-                pulsed = np.abs(wanted - chi) > lsb / 2
-                chi[pulsed] = wanted[pulsed] - (g_plus - g_minus - before)[pulsed]
-                n = int(pulsed.sum())
-                ledger.add(
-                    verify_reads=4 * n,
-                    verify_g_sum_uS=2 * float(g_plus[pulsed].sum() + g_minus[pulsed].sum()),
-                )
             quantize_accumulator(chi, epsilon_uS)
             amp2 = tile.amplitude(-1) ** 2
             ledger.add(

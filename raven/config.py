@@ -133,9 +133,6 @@ class TemporalConfig:
     lr: float = setting(0.33, ge=0)
     lr_output: float = setting(0.33, ge=0)
     lr_decay_per_epoch: float = setting(0.8, gt=0, le=1)
-    # closed-loop mixed precision: pulsed pairs are read before and after, and the
-    # accumulator keeps the measured error (see raven.chip.CrossbarLayer.apply_delta)
-    verify_updates: bool = False
 
     def __post_init__(self) -> None:
         validate(self)

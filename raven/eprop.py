@@ -29,7 +29,6 @@ class EpropRule(LearningRule):
     def __init__(self, cfg, chip: TemporalChip):
         super().__init__(cfg, chip)
         self.lr_factor = 1.0
-        self.verify = chip.cfg.temporal.verify_updates
 
     def start_epoch(self, epoch: int) -> None:
         self.lr_factor = self.chip.cfg.temporal.lr_decay_per_epoch**epoch

@@ -40,7 +40,6 @@ class LearningRule:
         self.cfg = cfg
         self.chip = chip
         self.epsilon_uS = cfg.epsilon_uS or nominal_step_uS(chip)
-        self.verify = False  # closed-loop (verified) mixed precision, see CrossbarLayer
 
     def start_epoch(self, epoch: int) -> None:
         """Called before each epoch (rules with a learning-rate schedule override it)."""
@@ -69,9 +68,7 @@ class LearningRule:
         c = self.cfg
         seed = self.chip.cfg.seed
         for layer, delta in ((self.chip.hidden, delta_hidden_uS), (self.chip.output, delta_out_uS)):
-            layer.apply_delta(
-                delta, t_s, self.epsilon_uS, c.max_pulses, seed, step, ledger, self.verify
-            )
+            layer.apply_delta(delta, t_s, self.epsilon_uS, c.max_pulses, seed, step, ledger)
             # One accumulator update per synapse and clip (the kernel books one per batch).
             ledger.add(accumulator_updates=(batch - 1) * delta.size)
 

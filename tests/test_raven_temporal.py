@@ -112,9 +112,31 @@ def test_saved_chip_round_trip_gives_the_same_scores(tiny_run, tmp_path):
     np.testing.assert_array_equal(a.scores, b.scores)
 
 
-def test_layers_draw_pulses_from_distinct_streams(tiny_run):
+def test_layers_draw_pulses_from_distinct_streams(tiny_run, monkeypatch):
     _, _, cfg, _ = tiny_run
     chip = make_chip(cfg, n_inputs(cfg), 3)
+    chip.initialise(0.0)
+    used = []
+    for index, layer in enumerate(chip.layers()):
+        tile = layer.tiles[0][0]
+        original = tile.update_mixed_precision
+
+        def record(*args, _index=index, _original=original, **kwargs):
+            used.append((_index, kwargs["step"]))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(tile, "update_mixed_precision", record)
+    rule = make_rule(cfg.learning, chip)
+    rule.apply(
+        np.zeros((chip.hidden.n_in, chip.hidden.n_out)),
+        np.zeros((chip.output.n_in, chip.output.n_out)),
+        1,
+        1.0,
+        7,
+        Ledger("training"),
+    )
+    # tile (0, 0) of both layers, same update step: the pulse streams are keyed apart
+    assert len(used) == 2 and used[0][1] != used[1][1]
     keys = {layer.update_key(7, 0, 0) for layer in chip.layers()}
     assert len(keys) == 2
     layer = chip.hidden
