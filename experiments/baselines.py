@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kernels.rng import data_pass
 from raven.comparison import iso_accuracy
 from raven.config import RavenConfig
 from raven.pipeline import (
@@ -132,8 +133,8 @@ def software_ceiling(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -
 def temporal_spike_data(cfg: RavenConfig, splits, n_classes: int, epochs: int):
     """BaselineData of spike trains (clips, T, n_inputs), encoded as the chip sees them:
     the training scaler of ``fit_scaler``, epoch e's trains from augmented copy
-    e % copies with stream 1 + e (as ``raven.train``), one validation draw (stream 1000)
-    and the test draw of the evaluation (stream 7)."""
+    e % copies in the training pass of epoch e (as ``raven.train``), one validation draw (the
+    validation pass of epoch 0) and the test draw of the evaluation (``kernels.rng.data_pass``)."""
     from raven.baseline.train_dnn import BaselineData
 
     train, val, test = splits
@@ -144,11 +145,11 @@ def temporal_spike_data(cfg: RavenConfig, splits, n_classes: int, epochs: int):
         return temporal_spikes(cfg, scaler, np.asarray(split.features[copy]), split.keys, stream)
 
     return BaselineData(
-        np.stack([spikes(train, e % copies, 1 + e) for e in range(epochs)]),
+        np.stack([spikes(train, e % copies, data_pass("training", e)) for e in range(epochs)]),
         train.labels,
-        spikes(val, 0, 1000),
+        spikes(val, 0, data_pass("validation")),
         val.labels,
-        spikes(test, 0, 7),
+        spikes(test, 0, data_pass("test")),
         test.labels,
         n_classes,
     )

@@ -22,10 +22,7 @@ import numpy as np
 from devices.jit import array_jit, parallel_jit, scalar_jit
 from devices.pcm.physics import drift_factor, read_noise_std_uS
 
-from .rng import fill_normals, key4
-
-# Streams of the counter-based generator used by this module (the first key field).
-STREAM_MAC_NOISE = 1
+from .rng import STREAM_MAC_NOISE, fill_normals, key4
 
 
 class Snapshot(NamedTuple):

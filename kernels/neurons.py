@@ -19,9 +19,7 @@ import numpy as np
 
 from devices.jit import parallel_jit
 
-from .rng import key4, next_normal
-
-STREAM_THRESHOLD = 21
+from .rng import STREAM_THRESHOLD, key4, next_normal
 
 
 @dataclass(frozen=True, slots=True)

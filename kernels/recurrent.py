@@ -44,9 +44,7 @@ import numpy as np
 from devices.jit import parallel_jit
 
 from .crossbar import adc_convert
-from .rng import key4, next_normal
-
-STREAM_RECURRENT_NOISE = 31
+from .rng import STREAM_RECURRENT_NOISE, key4, next_normal
 
 # Columns of RecurrentOutputs.counts (per clip).
 COUNT_INPUT_ROWS = 0  # input spikes driving hidden-tile rows

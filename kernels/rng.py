@@ -18,6 +18,10 @@ loop that the compiler vectorises (first attempts for every k, then the few reje
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
@@ -69,12 +73,29 @@ def mix64(z):
 
 
 @scalar_jit
-def key4(seed, a, b, c):
-    """Hash (seed, a, b, c) of non-negative integers into one uint64 stream state."""
+def key4(seed, stream, step, index):
+    """Hash four key fields into one uint64 stream state.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the run (>= 0).
+    stream : int
+        A registered stream id (``STREAMS``).
+    step : int
+        The call's step field (a ``KeyLayout`` key in the system).
+    index : int
+        The draw's index within the call (sample, cell, ...).
+
+    Returns
+    -------
+    numpy.uint64
+        The splitmix64 stream state of the key.
+    """
     h = mix64(np.uint64(seed) + GOLDEN)
-    h = mix64(h ^ (np.uint64(a) + GOLDEN))
-    h = mix64(h ^ (np.uint64(b) + GOLDEN))
-    return mix64(h ^ (np.uint64(c) + GOLDEN))
+    h = mix64(h ^ (np.uint64(stream) + GOLDEN))
+    h = mix64(h ^ (np.uint64(step) + GOLDEN))
+    return mix64(h ^ (np.uint64(index) + GOLDEN))
 
 
 @scalar_jit
@@ -179,13 +200,325 @@ def fill_normals(key, out, n):
 
 
 @scalar_jit
-def keyed_normal(seed, a, b, c):
-    """One N(0, 1) deviate as a pure function of (seed, a, b, c)."""
-    z, _ = next_normal(key4(seed, a, b, c))
+def keyed_normal(seed, stream, step, index):
+    """One N(0, 1) deviate as a pure function of a key.
+
+    Parameters
+    ----------
+    seed, stream, step, index : int
+        The key fields (see ``key4``).
+
+    Returns
+    -------
+    float
+        The first deviate of the key's stream.
+    """
+    z, _ = next_normal(key4(seed, stream, step, index))
     return z
 
 
 @scalar_jit
-def keyed_uniform(seed, a, b, c):
-    u, _ = next_uniform(key4(seed, a, b, c))
+def keyed_uniform(seed, stream, step, index):
+    """One uniform in [0, 1) as a pure function of a key.
+
+    Parameters
+    ----------
+    seed, stream, step, index : int
+        The key fields (see ``key4``).
+
+    Returns
+    -------
+    float
+        The first uniform of the key's stream (53 random bits).
+    """
+    u, _ = next_uniform(key4(seed, stream, step, index))
     return u
+
+
+# -- The registry of random streams -------------------------------------------------------
+# Every stream the project draws from is named here, once. A kernel's key is
+# (seed, stream id, step, index): the ``STREAM_*`` constants below are the only stream ids
+# the kernels use, and the ``*_KEY`` layouts build the step field from named, range-checked
+# parts, so that no two draws of a run share a key by accident.
+
+
+class StreamSpec(NamedTuple):
+    """One registered stream of the counter-based generator.
+
+    Attributes
+    ----------
+    stream_id : int
+        The second key field of every draw of the stream (``key4(seed, stream_id, ...)``).
+    owner : str
+        The module whose kernels draw from it.
+    step : str
+        What the step field of the key holds.
+    index : str
+        What the index field of the key holds.
+    """
+
+    stream_id: int
+    owner: str
+    step: str
+    index: str
+
+
+STREAMS: Mapping[str, StreamSpec] = MappingProxyType(
+    {
+        "mac_noise": StreamSpec(
+            1, "kernels.crossbar", "MAC call (MAC_TILE_KEY in a chip)", "sample b"
+        ),
+        "row_bits": StreamSpec(
+            11, "kernels.update", "update call (UPDATE_TILE_KEY)", "sample b x n_in + row i"
+        ),
+        "col_bits": StreamSpec(
+            12, "kernels.update", "update call (UPDATE_TILE_KEY)", "sample b x n_out + column j"
+        ),
+        "pulse": StreamSpec(
+            13,
+            "kernels.update",
+            "update call (UPDATE_TILE_KEY)",
+            "cell (i, j) of pulse round b: (b n_in + i) n_out + j; drift redraws after the rounds",
+        ),
+        "round": StreamSpec(
+            14, "kernels.update", "update call (UPDATE_TILE_KEY)", "cell i x n_out + j"
+        ),
+        "refresh": StreamSpec(
+            15, "kernels.update", "refresh call (UPDATE_TILE_KEY)", "cell i x n_out + j"
+        ),
+        "threshold": StreamSpec(
+            21, "kernels.neurons", "first step + t (THRESHOLD_KEY in a chip)", "sample b"
+        ),
+        "recurrent_noise": StreamSpec(
+            31, "kernels.recurrent", "forward call", "2 (clip b x T + step t) + layer"
+        ),
+    }
+)
+
+STREAM_MAC_NOISE = STREAMS["mac_noise"].stream_id
+STREAM_ROW_BITS = STREAMS["row_bits"].stream_id
+STREAM_COL_BITS = STREAMS["col_bits"].stream_id
+STREAM_PULSE = STREAMS["pulse"].stream_id
+STREAM_ROUND = STREAMS["round"].stream_id
+STREAM_REFRESH = STREAMS["refresh"].stream_id
+STREAM_THRESHOLD = STREAMS["threshold"].stream_id
+STREAM_RECURRENT_NOISE = STREAMS["recurrent_noise"].stream_id
+
+# Tags of the numpy Generators the system seeds with ``default_rng([seed, tag, *fields])``
+# (``stream_generator``). numpy's SeedSequence ignores trailing zero words and splits an
+# integer >= 2^32 into 32-bit words, so a tag must never be what another seeding writes as
+# its second word: the clip keys of ``CLIP_PASS_KEY`` are crc32 values of file paths.
+GENERATOR_STREAMS: Mapping[str, int] = MappingProxyType(
+    {
+        "chip_devices": 1,  # device-to-device variability and random feedback of a chip
+        "initial_weights": 2,  # the chip's initial weights
+        "epoch_order": 3,  # the order of the training clips in an epoch (field: epoch)
+    }
+)
+
+
+def stream_generator(seed: int, name: str, *fields: int) -> np.random.Generator:
+    """The numpy Generator of a registered generator stream.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the run (>= 0).
+    name : str
+        A key of ``GENERATOR_STREAMS``.
+    *fields : int
+        Further non-negative integers that select one of the stream's generators (the
+        epoch of ``"epoch_order"``).
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``numpy.random.default_rng([seed, GENERATOR_STREAMS[name], *fields])``.
+    """
+    if name not in GENERATOR_STREAMS:
+        raise ValueError(f"stream name={name!r}: expected one of {sorted(GENERATOR_STREAMS)}")
+    for label, value in (("seed", seed), *((f"field {k}", v) for k, v in enumerate(fields))):
+        if not (isinstance(value, int | np.integer) and value >= 0):
+            raise ValueError(f"{name} stream: {label}={value!r}: expected an integer >= 0")
+    return np.random.default_rng([int(seed), GENERATOR_STREAMS[name], *map(int, fields)])
+
+
+_KEY_BITS = 63  # keys travel as int64 through numba and as non-negative numpy int64
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLayout:
+    """An integer key packed from named fields, least significant field first.
+
+    Every field but the last has a fixed bit width; the last takes what is left of 63 bits.
+    ``pack`` checks every field against its range, so a value that would spill into the
+    next field (and make two different draws share a key) is an error, not a collision.
+
+    Parameters
+    ----------
+    name : str
+        What the key identifies (used in error messages).
+    fields : tuple of (str, int or None)
+        (field name, bit width) pairs from the least significant field up; the width of the
+        last field is None.
+    """
+
+    name: str
+    fields: tuple[tuple[str, int | None], ...]
+
+    def __post_init__(self) -> None:
+        widths = [bits for _, bits in self.fields]
+        if not self.fields or widths[-1] is not None:
+            raise ValueError(f"{self.name}: fields={self.fields!r}: the last width must be None")
+        if any(not (isinstance(b, int) and b >= 1) for b in widths[:-1]):
+            raise ValueError(f"{self.name}: fields={self.fields!r}: widths must be integers >= 1")
+        if sum(widths[:-1]) >= _KEY_BITS:
+            raise ValueError(f"{self.name}: fields={self.fields!r}: wider than {_KEY_BITS} bits")
+
+    def limit(self, field: str) -> int:
+        """Exclusive upper bound of ``field``.
+
+        Parameters
+        ----------
+        field : str
+            A field name of the layout.
+
+        Returns
+        -------
+        int
+            2 ** (bit width of the field); for the last field, what keeps the key in 63 bits.
+        """
+        shift = 0
+        for name, bits in self.fields:
+            if name == field:
+                return 1 << (bits if bits is not None else _KEY_BITS - shift)
+            shift += bits or 0
+        raise ValueError(f"{self.name} key: field {field!r}: expected one of {self.names}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The field names, least significant first."""
+        return tuple(name for name, _ in self.fields)
+
+    def pack(self, **values):
+        """The key of the given field values.
+
+        Parameters
+        ----------
+        **values : int or array of int
+            One value per field (no field may be missing). Arrays broadcast; the key then
+            is an int64 array.
+
+        Returns
+        -------
+        int or numpy.ndarray
+            sum of value << (total width of the fields below it).
+
+        Raises
+        ------
+        ValueError
+            A field is missing or unknown, not an integer, negative, or not below its
+            ``limit``.
+        """
+        if set(values) != set(self.names):
+            raise ValueError(
+                f"{self.name} key: fields {sorted(values)}: expected exactly {list(self.names)}"
+            )
+        key = 0
+        shift = 0
+        for name, bits in self.fields:
+            value = values[name]
+            self._check(name, value)
+            if isinstance(value, np.ndarray):
+                key = key + (value.astype(np.int64) << shift)
+            else:
+                key += int(value) << shift
+            shift += bits or 0
+        return key
+
+    def unpack(self, key: int) -> dict[str, int]:
+        """The field values of a key made by ``pack``.
+
+        Parameters
+        ----------
+        key : int
+            A key of this layout.
+
+        Returns
+        -------
+        dict
+            Field name -> value.
+        """
+        key = int(key)
+        out = {}
+        for name, bits in self.fields:
+            if bits is None:
+                out[name] = key
+            else:
+                out[name] = key & ((1 << bits) - 1)
+                key >>= bits
+        return out
+
+    def _check(self, field: str, value) -> None:
+        limit = self.limit(field)
+        if isinstance(value, bool | np.bool_):
+            bad = None
+        elif isinstance(value, int | np.integer):
+            bad = [] if 0 <= value < limit else [value]
+        else:
+            arr = np.asarray(value)
+            integer = np.issubdtype(arr.dtype, np.integer)
+            bad = arr[(arr < 0) | (arr >= limit)].ravel() if integer else None
+        if bad is None:
+            raise ValueError(f"{self.name} key: {field}={value!r}: expected an integer")
+        if len(bad):
+            raise ValueError(
+                f"{self.name} key: {field}={int(bad[0])}: expected an integer in [0, {limit})"
+                " (a larger value would overflow into the next field of the key)"
+            )
+
+
+# The step field of a chip's keys. A layer has at most 32 x 32 tiles; a MAC call is one
+# layer's read of one batch (the chip counts its calls in ``mac_step``).
+MAC_TILE_KEY = KeyLayout("MAC tile", (("col_tile", 5), ("row_tile", 5), ("mac_call", None)))
+# One update (or refresh) of one tile of one of at most 4 layers.
+UPDATE_TILE_KEY = KeyLayout(
+    "tile update", (("col_tile", 5), ("row_tile", 5), ("layer", 2), ("update_step", None))
+)
+# The neuron step of a stochastic LIF layer: the kernel adds the time step to the key of
+# time step 0, so a call may run at most 4096 steps.
+THRESHOLD_KEY = KeyLayout("neuron threshold", (("time_step", 12), ("mac_call", None)))
+# The encoder's generator of one clip in one pass over the data: clip keys are crc32 values.
+CLIP_PASS_KEY = KeyLayout("clip pass", (("clip", 32), ("data_pass", None)))
+
+# Passes over the data: each is the encoder's ``data_pass`` field and the chip's seed offset.
+# kind -> (first value, number of epochs).
+DATA_PASSES: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {"training": (1, 999), "validation": (1000, 1000), "test": (7, 1)}
+)
+
+
+def data_pass(kind: str, epoch: int = 0) -> int:
+    """The stream value of one pass over the data.
+
+    Parameters
+    ----------
+    kind : str
+        ``"training"``, ``"validation"`` or ``"test"`` (a key of ``DATA_PASSES``).
+    epoch : int
+        The epoch of a training or validation pass; 0 for the test pass.
+
+    Returns
+    -------
+    int
+        The first value of the kind plus the epoch.
+    """
+    if kind not in DATA_PASSES:
+        raise ValueError(f"data pass kind={kind!r}: expected one of {sorted(DATA_PASSES)}")
+    first, epochs = DATA_PASSES[kind]
+    if not (isinstance(epoch, int | np.integer) and 0 <= epoch < epochs):
+        raise ValueError(
+            f"{kind} pass: epoch={epoch!r}: expected an integer in [0, {epochs})"
+            " (a larger epoch would reuse the stream of another pass)"
+        )
+    return first + int(epoch)

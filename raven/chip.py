@@ -30,6 +30,7 @@ import numpy as np
 from devices.pcm import PCMParams, preset
 from kernels.crossbar import Snapshot, mac_spikes
 from kernels.neurons import LIFParams, LIFState, lif_run
+from kernels.rng import MAC_TILE_KEY, THRESHOLD_KEY, UPDATE_TILE_KEY, stream_generator
 from kernels.tile import DifferentialTile, UpdateEvents
 
 from .config import RavenConfig
@@ -67,12 +68,25 @@ class CrossbarLayer:
         rng: np.random.Generator,
         layer_index: int = 0,
     ):
-        if not (isinstance(layer_index, int) and 0 <= layer_index < 4):
-            raise ValueError(f"layer_index={layer_index!r}: expected an integer in [0, 4)")
+        layers = UPDATE_TILE_KEY.limit("layer")
+        if not (isinstance(layer_index, int) and 0 <= layer_index < layers):
+            raise ValueError(f"layer_index={layer_index!r}: expected an integer in [0, {layers})")
         self.layer_index = layer_index  # keeps the layers' pulse and refresh streams apart
         self.n_in, self.n_out = n_in, n_out
         self.row_splits = _splits(n_in, tile_rows)
         self.col_splits = _splits(n_out, tile_cols)
+        # Every tile's random streams are keyed by its grid position: the grid must fit the
+        # keys' tile fields (checked here rather than at the first read or update).
+        for what, splits, size in (
+            ("row", self.row_splits, tile_rows),
+            ("col", self.col_splits, tile_cols),
+        ):
+            limit = UPDATE_TILE_KEY.limit(f"{what}_tile")
+            if len(splits) > limit:
+                raise ValueError(
+                    f"tile_{what}s={size}: a layer of {n_in} x {n_out} synapses needs"
+                    f" {len(splits)} tile {what}s; at most {limit} are keyed apart"
+                )
         self.tiles = [
             [
                 DifferentialTile(r1 - r0, c1 - c0, params, rng=rng.spawn(1)[0])
@@ -133,7 +147,7 @@ class CrossbarLayer:
                     snaps[r][c],
                     noise=noise,
                     seed=seed,
-                    step=step * 1024 + r * 32 + c,
+                    step=MAC_TILE_KEY.pack(mac_call=step, row_tile=r, col_tile=c),
                 )
                 out[:, c0:c1] += y
                 reads = n_active * (c1 - c0)
@@ -189,8 +203,10 @@ class CrossbarLayer:
 
     def update_key(self, step: int, row_tile: int, col_tile: int) -> int:
         """Key of the random streams of one update or refresh of one tile: distinct for
-        every layer, update step and tile (at most 32 x 32 tiles per layer)."""
-        return ((step * 4 + self.layer_index) * 32 + row_tile) * 32 + col_tile
+        every layer, update step and tile (``kernels.rng.UPDATE_TILE_KEY``)."""
+        return UPDATE_TILE_KEY.pack(
+            update_step=step, layer=self.layer_index, row_tile=row_tile, col_tile=col_tile
+        )
 
     def refresh(
         self, t_s: float, upper: float, lower: float, seed: int, step: int, ledger: Ledger
@@ -241,7 +257,7 @@ class Chip:
         self.n_in, self.n_classes = n_in, n_classes
         net = cfg.network
         self.params = preset(cfg.device.preset)
-        rng = np.random.default_rng([cfg.seed, 1])
+        rng = stream_generator(cfg.seed, "chip_devices")
         self.hidden = CrossbarLayer(
             n_in, net.n_hidden, self.params, net.tile_rows, net.tile_cols, rng
         )
@@ -286,7 +302,7 @@ class Chip:
         """Program random initial weights (W ~ N(0, s^2), mapped with w_max = k s); every
         device gets one one-shot program, booked in ``ledger``."""
         net = self.cfg.network
-        rng = np.random.default_rng([self.cfg.seed, 2])
+        rng = stream_generator(self.cfg.seed, "initial_weights")
         std = net.init_weight_std
         for layer, scale in ((self.hidden, 1.0), (self.output, net.output_init_scale)):
             w = rng.normal(0.0, std * scale, (layer.n_in, layer.n_out))
@@ -326,12 +342,14 @@ class Chip:
             # same computation.
             currents *= column_gain[0]
         state = LIFState.zeros(batch, self.hidden.n_out)
+        # The kernel keys step t at step0 + t: the key of the last step checks that T fits.
+        THRESHOLD_KEY.pack(mac_call=self.mac_step, time_step=steps - 1)
         hidden_spikes, ev = lif_run(
             currents.reshape(steps, batch, -1),
             state,
             self.lif,
             seed=seed,
-            step0=self.mac_step * 4096,
+            step0=THRESHOLD_KEY.pack(mac_call=self.mac_step, time_step=0),
         )
         # Each hidden spike: a routing-table read and a bus transfer.
         ledger.add(spikes_routed=ev["spikes"])

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kernels.rng import data_pass
+
 from .encoding import FeatureScaler
 from .energy import chip_profile
 from .ledger import Ledger
@@ -52,7 +54,7 @@ def evaluate(
         gains = chip.compensation_gains(reference, t_end + t_after_s, ledger)
     start = time.perf_counter()
     accuracy, preds = accuracy_of(
-        chip, cfg, scaler, data, t_end + t_after_s, ledger, stream=7, gains=gains
+        chip, cfg, scaler, data, t_end + t_after_s, ledger, stream=data_pass("test"), gains=gains
     )
     wall = time.perf_counter() - start
     ledger.add(frontend_ops=data.labels.size * frontend_ops_per_clip(cfg))

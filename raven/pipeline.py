@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kernels.rng import CLIP_PASS_KEY
+
 from .config import RavenConfig
 from .data.augment import clip_key
 from .data.speech_commands import DatasetIndex, index_dataset
@@ -120,7 +122,7 @@ def temporal_spikes(
     centred = 2.0 * scaled - 1.0
     values = np.concatenate([np.clip(centred, 0, 1), np.clip(-centred, 0, 1)], axis=-1)
     enc = EncoderConfig(kind="rate", steps_per_frame=tc.steps_per_frame, max_rate=tc.max_rate)
-    return encode(values, enc, clip_keys=keys + (stream << 32), seed=cfg.seed).spikes
+    return encode(values, enc, clip_keys=clip_pass_keys(keys, stream), seed=cfg.seed).spikes
 
 
 def encode_batch(
@@ -132,6 +134,11 @@ def encode_batch(
         return temporal_spikes(cfg, scaler, features, keys, stream)
     net = cfg.network
     enc = EncoderConfig(kind="rate", steps_per_frame=net.time_steps, max_rate=net.max_rate)
-    return encode(
-        input_values(cfg, scaler, features), enc, clip_keys=keys + (stream << 32), seed=cfg.seed
-    ).spikes
+    values = input_values(cfg, scaler, features)
+    return encode(values, enc, clip_keys=clip_pass_keys(keys, stream), seed=cfg.seed).spikes
+
+
+def clip_pass_keys(keys: np.ndarray, stream: int) -> np.ndarray:
+    """The encoder's key of each clip in one pass over the data (``kernels.rng.data_pass``):
+    clip key and pass packed by ``kernels.rng.CLIP_PASS_KEY``."""
+    return CLIP_PASS_KEY.pack(clip=np.asarray(keys), data_pass=stream)

@@ -36,6 +36,7 @@ from kernels.recurrent import (
     RecurrentSynapses,
     run_alif,
 )
+from kernels.rng import stream_generator
 
 from .chip import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarLayer
 from .config import RavenConfig
@@ -82,7 +83,7 @@ def initial_weights(cfg: RavenConfig, n_in: int, n_classes: int) -> tuple[np.nda
     N(0, (g_rec / sqrt(n_hidden))^2) and no self-connections (zero); output
     (n_hidden, n_classes) N(0, (g_out / sqrt(n_hidden))^2)."""
     tc = cfg.temporal
-    rng = np.random.default_rng([cfg.seed, 2])
+    rng = stream_generator(cfg.seed, "initial_weights")
     n_hid = tc.n_hidden
     w_hidden = np.concatenate(
         [
@@ -116,7 +117,7 @@ class TemporalChip:
         self.n_in, self.n_classes = n_in, n_classes
         tc, net = cfg.temporal, cfg.network
         self.params = preset(cfg.device.preset)
-        rng = np.random.default_rng([cfg.seed, 1])
+        rng = stream_generator(cfg.seed, "chip_devices")
         n_hidden = tc.n_hidden
         self.hidden = CrossbarLayer(
             n_in + n_hidden, n_hidden, self.params, net.tile_rows, net.tile_cols, rng

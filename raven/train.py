@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from kernels.rng import data_pass, stream_generator
+
 from .atomic import atomic_write, clean_debris
 from .config import RavenConfig
 from .data.identity import dataset_identity
@@ -174,7 +176,7 @@ def train(
     started = time.perf_counter() - state["wall_time_s"]
     while state["epoch"] < tc.epochs:
         epoch = state["epoch"]
-        order = np.random.default_rng([cfg.seed, 3, epoch]).permutation(n)
+        order = stream_generator(cfg.seed, "epoch_order", epoch).permutation(n)
         rule.start_epoch(epoch)
         copy = epoch % train_data.features.shape[0]
         while state["batch"] < per_epoch:
@@ -187,7 +189,7 @@ def train(
                 scaler,
                 np.asarray(train_data.features[copy][idx]),
                 train_data.keys[idx],
-                stream=1 + epoch,
+                stream=data_pass("training", epoch),
             )
             result = rule.forward(spikes, snaps, ledger)
             labels = train_data.labels[idx]
@@ -225,7 +227,13 @@ def train(
         entry["ledger_counts"] = dict(ledger.counts)
         if val_data is not None:
             entry["validation_accuracy"], _ = accuracy_of(
-                chip, cfg, scaler, val_data, state["t_s"], Ledger("validation"), stream=1000 + epoch
+                chip,
+                cfg,
+                scaler,
+                val_data,
+                state["t_s"],
+                Ledger("validation"),
+                stream=data_pass("validation", epoch),
             )
         state["curve"].append(entry)
         state["epoch"] += 1

@@ -17,7 +17,6 @@ import numpy as np
 from devices.pcm import physics as ph
 from kernels import rng as krng
 from kernels import update as ku
-from kernels.neurons import STREAM_THRESHOLD
 
 
 def _key(*fields):
@@ -242,7 +241,7 @@ def lif(currents, v, i_syn, refr, trace, p, seed, step0):
     spikes = np.zeros(currents.shape, dtype=np.uint8)
     for b in range(batch):
         for t in range(steps):
-            state = _key(seed, STREAM_THRESHOLD, step0 + t, b)
+            state = _key(seed, krng.STREAM_THRESHOLD, step0 + t, b)
             for k in range(n):
                 i_syn[b, k] = p.syn_decay * i_syn[b, k] + currents[t, b, k]
                 fired = 0

@@ -14,6 +14,7 @@ torch = pytest.importorskip("torch")
 
 from experiments import baselines  # noqa: E402
 from kernels.recurrent import AlifConstants, RecurrentSynapses, run_alif  # noqa: E402
+from kernels.rng import data_pass  # noqa: E402
 from raven.baseline import rsnn  # noqa: E402
 from raven.baseline.rsnn import (  # noqa: E402
     RecurrentSNN,
@@ -258,17 +259,20 @@ def temporal_cfg(**temporal):
 
 
 def test_spike_data_are_the_trains_the_chip_trains_on():
-    """Epoch e: copy e % copies, stream 1 + e, the training scaler (as raven.train)."""
+    """Epoch e: copy e % copies, the training pass of epoch e, the training scaler (as
+    raven.train)."""
     cfg = temporal_cfg()
     train, val, test = synthetic_splits()
     data = baselines.temporal_spike_data(cfg, (train, val, test), 3, epochs=5)
     scaler = fit_scaler(cfg, train.features[0])
     assert data.train_x.shape == (5, 12, 12, 8)
     for epoch in range(5):
-        expected = encode_batch(cfg, scaler, train.features[epoch % 3], train.keys, 1 + epoch)
+        expected = encode_batch(
+            cfg, scaler, train.features[epoch % 3], train.keys, data_pass("training", epoch)
+        )
         np.testing.assert_array_equal(data.train_x[epoch], expected)
     np.testing.assert_array_equal(
-        data.test_x, encode_batch(cfg, scaler, test.features[0], test.keys, 7)
+        data.test_x, encode_batch(cfg, scaler, test.features[0], test.keys, data_pass("test"))
     )
     assert not np.array_equal(data.train_x[0], data.train_x[3])  # same copy, new draw
 

@@ -219,3 +219,20 @@ def test_stdp_wta_rule_trains_through_pulses(tiny_run, tmp_path):
     counts = summary["ledger_counts"]
     assert counts["set_pulses"] > 0 and counts["digital_macs"] > 0
     assert (tmp_path / "stdp" / FINAL).is_file()
+
+
+def test_a_tile_grid_beyond_the_keys_is_refused_before_streams_collide():
+    """A layer's tiles are keyed by grid position in 5-bit fields: tile row 32 would share
+    the MAC stream of tile row 0 of the next call, so such a grid is an error."""
+    from devices.pcm import preset
+    from raven.chip import CrossbarLayer
+
+    rng = np.random.default_rng(0)
+    params = preset("nandakumar2018")
+    CrossbarLayer(32, 2, params, tile_rows=1, tile_cols=2, rng=rng)  # 32 tile rows: fine
+    with pytest.raises(ValueError, match=r"tile_rows=1: .* needs 33 tile rows; at most 32"):
+        CrossbarLayer(33, 2, params, tile_rows=1, tile_cols=2, rng=rng)
+    with pytest.raises(ValueError, match="tile_cols=1"):
+        CrossbarLayer(2, 40, params, tile_rows=2, tile_cols=1, rng=rng)
+    with pytest.raises(ValueError, match="layer_index=4"):
+        CrossbarLayer(2, 2, params, tile_rows=2, tile_cols=2, rng=rng, layer_index=4)

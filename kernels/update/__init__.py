@@ -21,12 +21,8 @@ the pulses of cell (i, j) for sample b come from the stream keyed (seed, stream,
 so results do not depend on the number of threads.
 """
 
+from ..rng import STREAM_COL_BITS, STREAM_PULSE, STREAM_REFRESH, STREAM_ROUND, STREAM_ROW_BITS
 from ._pulse import (
-    STREAM_COL_BITS,
-    STREAM_PULSE,
-    STREAM_REFRESH,
-    STREAM_ROUND,
-    STREAM_ROW_BITS,
     DeviceArrays,
     PulsePhysics,
     RowScratch,

@@ -26,13 +26,7 @@ from devices.pcm.physics import (
     one_pulse,
 )
 
-from ..rng import counter_word, key4, next_normal, ziggurat_first, ziggurat_rest
-
-STREAM_ROW_BITS = 11
-STREAM_COL_BITS = 12
-STREAM_PULSE = 13
-STREAM_ROUND = 14
-STREAM_REFRESH = 15
+from ..rng import STREAM_PULSE, counter_word, key4, next_normal, ziggurat_first, ziggurat_rest
 
 _M1 = np.uint64(0x5555555555555555)
 _M2 = np.uint64(0x3333333333333333)

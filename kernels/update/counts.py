@@ -10,8 +10,8 @@ import numpy as np
 
 from devices.jit import array_jit, parallel_jit
 
-from ..rng import key4, next_uniform
-from ._pulse import STREAM_ROUND, empty_row_scratch, pulse_row, redraw_row
+from ..rng import STREAM_ROUND, key4, next_uniform
+from ._pulse import empty_row_scratch, pulse_row, redraw_row
 
 
 # Pulse counts from a desired change ------------------------------------------------------

@@ -17,8 +17,7 @@ from devices.pcm.physics import (
     reset_conductance_uS,
 )
 
-from ..rng import key4, next_normal
-from ._pulse import STREAM_REFRESH
+from ..rng import STREAM_REFRESH, key4, next_normal
 
 
 class RefreshPhysics(NamedTuple):
