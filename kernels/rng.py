@@ -492,9 +492,9 @@ THRESHOLD_KEY = KeyLayout("neuron threshold", (("time_step", 12), ("mac_call", N
 CLIP_PASS_KEY = KeyLayout("clip pass", (("clip", 32), ("data_pass", None)))
 
 # Passes over the data: each is the encoder's ``data_pass`` field and the chip's seed offset.
-# kind -> (first value, number of epochs).
+# kind -> (first value, number of epochs); the ranges are disjoint.
 DATA_PASSES: Mapping[str, tuple[int, int]] = MappingProxyType(
-    {"training": (1, 999), "validation": (1000, 1000), "test": (7, 1)}
+    {"training": (1, 999), "validation": (1000, 1000), "test": (2000, 1)}
 )
 
 

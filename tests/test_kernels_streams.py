@@ -4,6 +4,7 @@ code taken from it, and keys packed from range-checked fields."""
 from __future__ import annotations
 
 import ast
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -208,3 +209,28 @@ def test_data_passes_keep_their_values_and_check_the_epoch():
         rng.data_pass("training", 999)
     with pytest.raises(ValueError, match="kind"):
         rng.data_pass("tests")
+
+
+def test_data_passes_never_share_a_stream():
+    """The test pass once had stream 7, the stream of the training pass of epoch 6 (of the
+    default 10 epochs), so that a training clip evaluated with ``split="all"`` was encoded
+    with the very draws of its epoch-6 training pass."""
+    ranges = [set(range(first, first + n)) for first, n in rng.DATA_PASSES.values()]
+    for a, b in combinations(ranges, 2):
+        assert not a & b
+    assert rng.data_pass("test") not in {rng.data_pass("training", e) for e in range(999)}
+
+
+def test_a_clip_gets_other_spikes_in_the_test_pass_than_in_any_training_pass():
+    from raven.config import RavenConfig
+    from raven.encoding import FeatureScaler
+    from raven.pipeline import encode_batch
+
+    cfg = RavenConfig()
+    features = np.random.default_rng(0).normal(size=(3, 20, cfg.features.n_coefficients))
+    scaler = FeatureScaler.fit(features)
+    keys = np.array([11, 12, 13], np.int64)
+    test = encode_batch(cfg, scaler, features, keys, rng.data_pass("test"))
+    for epoch in range(10):
+        train = encode_batch(cfg, scaler, features, keys, rng.data_pass("training", epoch))
+        assert not np.array_equal(train, test), epoch
