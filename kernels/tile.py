@@ -30,6 +30,8 @@ class UpdateEvents:
     verify_reads: int = 0
     accumulator_ops: int = 0
     refreshed_pairs: int = 0
+    cell_reads: int = 0
+    read_g_sum_uS: float = 0.0  # conductance read: read energy = V^2 t_read * this
 
     @property
     def set_pulses(self) -> int:
@@ -326,7 +328,13 @@ class DifferentialTile:
         self.minus.book_writes(
             t, reset_pulses=n, program_pulses=n, reads=n, read_g_sum_uS=float(read_g.sum()) / 2
         )
-        return UpdateEvents(reset_pulses=2 * n, program_pulses=n, refreshed_pairs=n)
+        return UpdateEvents(
+            reset_pulses=2 * n,
+            program_pulses=n,
+            refreshed_pairs=n,
+            cell_reads=2 * n,
+            read_g_sum_uS=float(read_g.sum()),
+        )
 
     # -- MAC -----------------------------------------------------------------------------------
     def mac(self, x: np.ndarray, snap: Snapshot, **kwargs) -> tuple[np.ndarray, MacEvents]:

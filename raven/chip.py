@@ -216,23 +216,16 @@ class CrossbarLayer:
         of the other: the programmed device's RESET is in its program, booked once."""
         total = 0
         for r, c, tile in self.all_tiles():
-            arrays = (tile.plus, tile.minus)
-            read_J = sum(a.energy.read_J for a in arrays)
             ev: UpdateEvents = tile.refresh(
                 t_s, upper_frac=upper, lower_frac=lower, seed=seed, step=self.update_key(step, r, c)
             )
             n = ev.refreshed_pairs
             total += n
-            # The tile books the conductance its refresh reads into its arrays' read energy
-            # (V_read^2 G t_read); the ledger takes that conductance back to price it itself.
-            e = tile.params.energy
-            per_uS = e.v_read_V**2 * 1e-6 * tile.params.read_noise.t_read_s
-            g_read_uS = (sum(a.energy.read_J for a in arrays) - read_J) / per_uS
             ledger.add(
                 reset_pulses=n,
                 program_pulses=n,
-                cell_reads=2 * n,
-                read_g_sum_uS=max(0.0, g_read_uS),
+                cell_reads=ev.cell_reads,
+                read_g_sum_uS=ev.read_g_sum_uS,
                 refreshed_pairs=n,
             )
         return total

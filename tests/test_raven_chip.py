@@ -236,3 +236,25 @@ def test_a_tile_grid_beyond_the_keys_is_refused_before_streams_collide():
         CrossbarLayer(2, 40, params, tile_rows=2, tile_cols=1, rng=rng)
     with pytest.raises(ValueError, match="layer_index=4"):
         CrossbarLayer(2, 2, params, tile_rows=2, tile_cols=2, rng=rng, layer_index=4)
+
+
+def test_refresh_books_the_conductance_it_read_whatever_the_energy_booked_before():
+    """The ledger gets the refresh's read conductance from the tile's events. It was once
+    recovered from the growth of the device arrays' read energy, which loses the bits of a
+    small refresh next to a large energy already booked."""
+    from devices.pcm import preset
+    from raven.chip import CrossbarLayer
+
+    ledgers = []
+    for booked_J in (0.0, 1e-3):
+        layer = CrossbarLayer(6, 5, preset("nandakumar2018"), 4, 4, np.random.default_rng(3))
+        for _, _, tile in layer.all_tiles():
+            g_max = tile.params.g_max_uS  # both devices of every pair high: all refreshed
+            tile.plus.program(np.full(tile.shape, 0.9 * g_max), 0.0)
+            tile.minus.program(np.full(tile.shape, 0.6 * g_max), 0.0)
+            tile.plus.energy.read_J = booked_J
+        ledger = Ledger("training")
+        assert layer.refresh(10.0, 0.3, 0.05, seed=1, step=2, ledger=ledger) > 0
+        ledgers.append(ledger)
+    assert ledgers[0].counts["read_g_sum_uS"] > 0
+    assert ledgers[0].counts == ledgers[1].counts
