@@ -25,6 +25,25 @@ from devices.pcm.physics import drift_factor, read_noise_std_uS
 from .rng import STREAM_MAC_NOISE, fill_normals, key4
 
 
+class ReadState(NamedTuple):
+    """What a read of one polarity depends on: (n_in, n_out) views of its device state, in
+    the order of ``devices.pcm.PCMState``.
+
+    Attributes
+    ----------
+    g_prog_uS : numpy.ndarray
+        Programmed conductance, uS.
+    t_prog_s : numpy.ndarray
+        Device time of the end of the last programming, s.
+    nu : numpy.ndarray
+        Drift exponent of each device.
+    """
+
+    g_prog_uS: np.ndarray
+    t_prog_s: np.ndarray
+    nu: np.ndarray
+
+
 class Snapshot(NamedTuple):
     """A tile as read at one device time.
 
@@ -56,57 +75,89 @@ class MacEvents:
 
 
 @parallel_jit
-def snapshot_arrays(
-    gp, tp, nup, gm, tm, num, t_s, g_max_uS, drift, read, with_drift, g_eff, var, g_tot
+def _snapshot_kernel(
+    plus, minus, t_s, g_max_uS, drift, read, with_drift, g_eff_uS, var_uS2, g_sum_uS
 ):
-    """Fill g_eff (G+_d - G-_d), var (s+^2 + s-^2) and g_tot (G+_d + G-_d) from the two
-    device-state sets (all (n_in, n_out))."""
-    n_in, n_out = g_eff.shape
+    """Fill g_eff_uS (G+_d - G-_d), var_uS2 (s+^2 + s-^2) and g_sum_uS (G+_d + G-_d), all
+    (n_in, n_out), from the ``ReadState`` of each polarity."""
+    # Unpacked outside the parallel loop (see kernels.recurrent).
+    g_prog_plus_uS, t_prog_plus_s, nu_plus = plus
+    g_prog_minus_uS, t_prog_minus_s, nu_minus = minus
+    n_in, n_out = g_eff_uS.shape
     for i in numba.prange(n_in):
         for j in range(n_out):
-            tsp = t_s - tp[i, j]
-            tsm = t_s - tm[i, j]
+            age_plus_s = t_s - t_prog_plus_s[i, j]
+            age_minus_s = t_s - t_prog_minus_s[i, j]
             if with_drift:
-                gdp = gp[i, j] * drift_factor(tsp, nup[i, j], drift)
-                gdm = gm[i, j] * drift_factor(tsm, num[i, j], drift)
+                g_plus_uS = g_prog_plus_uS[i, j] * drift_factor(age_plus_s, nu_plus[i, j], drift)
+                g_minus_uS = g_prog_minus_uS[i, j] * drift_factor(
+                    age_minus_s, nu_minus[i, j], drift
+                )
             else:
-                gdp = gp[i, j]
-                gdm = gm[i, j]
-            g_eff[i, j] = gdp - gdm
-            sp = read_noise_std_uS(gdp, gp[i, j], g_max_uS, tsp, drift, read)
-            sm = read_noise_std_uS(gdm, gm[i, j], g_max_uS, tsm, drift, read)
-            var[i, j] = sp * sp + sm * sm
-            g_tot[i, j] = gdp + gdm
+                g_plus_uS = g_prog_plus_uS[i, j]
+                g_minus_uS = g_prog_minus_uS[i, j]
+            g_eff_uS[i, j] = g_plus_uS - g_minus_uS
+            std_plus_uS = read_noise_std_uS(
+                g_plus_uS, g_prog_plus_uS[i, j], g_max_uS, age_plus_s, drift, read
+            )
+            std_minus_uS = read_noise_std_uS(
+                g_minus_uS, g_prog_minus_uS[i, j], g_max_uS, age_minus_s, drift, read
+            )
+            var_uS2[i, j] = std_plus_uS * std_plus_uS + std_minus_uS * std_minus_uS
+            g_sum_uS[i, j] = g_plus_uS + g_minus_uS
 
 
 def take_snapshot(
-    gp, tp, nup, gm, tm, num, t_s: float, g_max_uS: float, drift, read, with_drift: bool = True
+    plus: ReadState,
+    minus: ReadState,
+    t_s: float,
+    g_max_uS: float,
+    drift,
+    read,
+    with_drift: bool = True,
 ) -> Snapshot:
-    """Read a tile's device states (2-D arrays of G+ and G-) at device time t_s."""
-    g_eff = np.empty(gp.shape)
-    var = np.empty(gp.shape, dtype=np.float32)
-    g_tot = np.empty(gp.shape)
-    snapshot_arrays(
-        gp,
-        tp,
-        nup,
-        gm,
-        tm,
-        num,
+    """Read a tile's two polarities at device time ``t_s``.
+
+    Parameters
+    ----------
+    plus, minus : ReadState
+        (g_prog_uS, t_prog_s, nu) of G+ and G-, each (n_in, n_out).
+    t_s : float
+        Device time of the read, s.
+    g_max_uS : float
+        Nominal maximum conductance of the preset, uS.
+    drift, read : tuple
+        Drift and read-noise constants of ``devices.pcm.kernel_args``.
+    with_drift : bool
+        Apply drift from each device's programming time to ``t_s`` (default True).
+
+    Returns
+    -------
+    Snapshot
+        Effective conductance, read-noise variance and conductance sums at ``t_s``.
+    """
+    plus, minus = ReadState(*plus), ReadState(*minus)
+    shape = plus.g_prog_uS.shape
+    g_eff_uS = np.empty(shape)
+    var_uS2 = np.empty(shape, dtype=np.float32)
+    g_sum_uS = np.empty(shape)
+    _snapshot_kernel(
+        plus,
+        minus,
         float(t_s),
         g_max_uS,
         drift,
         read,
         bool(with_drift),
-        g_eff,
-        var,
-        g_tot,
+        g_eff_uS,
+        var_uS2,
+        g_sum_uS,
     )
-    return Snapshot(g_eff, var, g_tot.sum(axis=1), g_tot.sum(axis=0), float(t_s))
+    return Snapshot(g_eff_uS, var_uS2, g_sum_uS.sum(axis=1), g_sum_uS.sum(axis=0), float(t_s))
 
 
 @array_jit
-def same_arrays(a, b):
+def _same_arrays(a, b):
     """True if the 2-D float arrays of tuples a and b are equal element by element (NaN
     never equals), scanning until the first difference."""
     for k in range(len(a)):
@@ -139,7 +190,7 @@ class SnapshotCache:
         """``state``: the six arrays (gp, tp, nup, gm, tm, num); ``compute()`` takes a fresh
         snapshot when the cached one does not apply."""
         key = (float(t_s), bool(with_drift))
-        if self._snap is not None and key == self._key and same_arrays(self._state, state):
+        if self._snap is not None and key == self._key and _same_arrays(self._state, state):
             return self._snap
         snap = compute()
         for arr in snap[:4]:
@@ -149,7 +200,7 @@ class SnapshotCache:
 
 
 @scalar_jit
-def adc_convert(y, half, lsb):
+def _adc_convert(y, half, lsb):
     """Signed ADC of 2 * half levels of width lsb, on [-half lsb, half lsb):
     (value, saturated)."""
     code = np.floor(y / lsb + 0.5)  # a float: no int64 round trip
@@ -161,7 +212,7 @@ def adc_convert(y, half, lsb):
 
 
 @array_jit
-def noise_and_adc(y, noise_var, seed, step, with_noise, adc_bits, adc_range):
+def _noise_and_adc(y, noise_var, seed, step, with_noise, adc_bits, adc_range):
     """In place: y[b] += sqrt(noise_var[b]) z[b], z[b, j] = normal_at(key_b, j) with key_b
     keyed (seed, STREAM_MAC_NOISE, step, b); then the ADC (adc_bits == 0 leaves raw
     currents). Returns the number of saturated conversions. Serial on purpose: next to BLAS
@@ -180,14 +231,14 @@ def noise_and_adc(y, noise_var, seed, step, with_noise, adc_bits, adc_range):
             if with_noise:
                 v += math.sqrt(noise_var[b, j]) * z[j]
             if adc_bits > 0:
-                v, sat = adc_convert(v, half, lsb)
+                v, sat = _adc_convert(v, half, lsb)
                 saturated += sat
             y[b, j] = v
     return saturated
 
 
 @array_jit
-def dac_prepare(x, dac_bits, xq, x2, x2_line_sum):
+def _dac_prepare(x, dac_bits, xq, x2, x2_line_sum):
     """Signed DAC (clip to [-1, 1], round to 2^(bits-1) - 1 levels per sign; dac_bits == 0
     is ideal) into xq, its square into x2 (float32, for the noise product) and the per-line
     sum of squares into x2_line_sum. Returns (number of non-zero (activated) inputs, number
@@ -219,27 +270,37 @@ def dac_prepare(x, dac_bits, xq, x2, x2_line_sum):
     return active, not_finite
 
 
+class _CrossbarLines(NamedTuple):
+    """What a MAC reads: effective conductance (n_lines, n_out), read-noise variance and the
+    summed conductance of each input line (n_lines,)."""
+
+    g_uS: np.ndarray
+    var_uS2: np.ndarray
+    line_g_sum_uS: np.ndarray
+
+
 @parallel_jit
-def spike_mac_kernel(
+def _spike_mac_kernel(
     spikes,
-    g,
-    var,
-    line_g_sum,
+    lines,
     with_noise,
     seed,
     step,
     adc_bits,
     adc_range,
     y,
-    n_active,
-    g_read,
-    saturated,
+    active_rows,
+    g_read_uS,
+    saturations,
 ):
     """Event-driven MAC, fused: y[b] = sum of the rows i of g with spikes[b, i] != 0, plus
     read noise of variance the sum of var over the same rows (deviates of row b from the
     stream keyed (seed, STREAM_MAC_NOISE, step, b), as in the dense MAC), then the ADC. Work
-    is proportional to spikes x columns plus one scan of the spike matrix. Per sample:
-    n_active[b] activated rows, g_read[b] conductance read, saturated[b] ADC saturations."""
+    is proportional to spikes x columns plus one scan of the spike matrix. Per sample b:
+    active_rows[b] activated rows, g_read_uS[b] conductance read, saturations[b] ADC
+    saturations. The outputs are separate arguments on purpose: written through arrays
+    unpacked from a tuple, parfor lost the writes of ``saturations`` (measured)."""
+    g, var, line_g_sum = lines  # read only: unpacked outside the parallel loop
     batch, n_in = spikes.shape
     n_out = g.shape[1]
     half = 2.0 ** (adc_bits - 1)
@@ -261,8 +322,8 @@ def spike_mac_kernel(
             if with_noise:
                 for j in range(n_out):
                     acc_var[j] += var[i, j]
-        n_active[b] = count
-        g_read[b] = g_sum
+        active_rows[b] = count
+        g_read_uS[b] = g_sum
         sat = 0
         if with_noise:
             fill_normals(key4(seed, STREAM_MAC_NOISE, step, b), z, n_out)
@@ -271,13 +332,13 @@ def spike_mac_kernel(
             if with_noise:
                 v += math.sqrt(acc_var[j]) * z[j]
             if adc_bits > 0:
-                v, is_sat = adc_convert(v, half, lsb)
+                v, is_sat = _adc_convert(v, half, lsb)
                 sat += is_sat
             y[b, j] = v
-        saturated[b] = sat
+        saturations[b] = sat
 
 
-def check_converters(dac_bits: int, adc_bits: int, adc_range: float) -> None:
+def _check_converters(dac_bits: int, adc_bits: int, adc_range: float) -> None:
     """dac_bits: 0 (ideal) or 2..24 (signed, 2^(bits-1) - 1 levels per sign);
     adc_bits: 0 (raw currents) or 1..24; adc_range > 0."""
     if not (isinstance(dac_bits, int | np.integer) and (dac_bits == 0 or 2 <= dac_bits <= 24)):
@@ -317,7 +378,7 @@ def mac_dense(
 ) -> tuple[np.ndarray, MacEvents]:
     """Graded inputs through a DAC: y = x_q @ W for x (batch, n_in), or with ``transpose``
     inputs on the columns, y = d_q @ W.T for d (batch, n_out). Returns (y, events)."""
-    check_converters(dac_bits, adc_bits, adc_range)
+    _check_converters(dac_bits, adc_bits, adc_range)
     g = snap.g_eff_uS.T if transpose else snap.g_eff_uS
     x = np.ascontiguousarray(_check_input("x", x, g.shape[0], finite=False), dtype=np.float64)
     var = snap.var_uS2.T if transpose else snap.var_uS2
@@ -325,13 +386,13 @@ def mac_dense(
     xq = np.empty_like(x)
     x2 = np.empty(x.shape, np.float32)
     x2_line_sum = np.empty(x.shape[1])
-    n_lines, n_not_finite = dac_prepare(x, dac_bits, xq, x2, x2_line_sum)
+    n_lines, n_not_finite = _dac_prepare(x, dac_bits, xq, x2, x2_line_sum)
     if n_not_finite:
         _not_finite("x")
     y = xq @ g
     # float32 is ample for a noise amplitude and halves the cost of the second product.
     noise_var = x2 @ var if noise else np.empty((0, 0), np.float32)
-    saturated = noise_and_adc(y, noise_var, seed, step, noise, adc_bits, adc_range)
+    saturated = _noise_and_adc(y, noise_var, seed, step, noise, adc_bits, adc_range)
     return y, MacEvents(
         dac_conversions=int(x.size),
         row_activations=int(n_lines),
@@ -355,7 +416,7 @@ def mac_spikes(
 ) -> tuple[np.ndarray, MacEvents]:
     """Binary spikes (batch, n_in) as event-driven row activations: cost is proportional to
     spikes x columns. ``adc_bits=0`` (default) returns raw currents for neuron membranes."""
-    check_converters(0, adc_bits, adc_range)
+    _check_converters(0, adc_bits, adc_range)
     g = np.ascontiguousarray(snap.g_eff_uS.T) if transpose else snap.g_eff_uS
     var = np.ascontiguousarray(snap.var_uS2.T) if transpose else snap.var_uS2
     line_g_sum = snap.col_g_sum_uS if transpose else snap.row_g_sum_uS
@@ -364,30 +425,28 @@ def mac_spikes(
         spikes = spikes.view(np.uint8)
     batch, n_out = spikes.shape[0], g.shape[1]
     y = np.empty((batch, n_out))
-    n_active = np.empty(batch, np.int64)
-    g_read = np.empty(batch)
-    saturated = np.empty(batch, np.int64)
-    spike_mac_kernel(
+    active_rows = np.empty(batch, np.int64)
+    g_read_uS = np.empty(batch)
+    saturations = np.empty(batch, np.int64)
+    _spike_mac_kernel(
         spikes,
-        g,
-        var,
-        line_g_sum,
+        _CrossbarLines(g, var, line_g_sum),
         noise,
         seed,
         step,
         adc_bits,
         adc_range,
         y,
-        n_active,
-        g_read,
-        saturated,
+        active_rows,
+        g_read_uS,
+        saturations,
     )
-    n_lines = int(n_active.sum())
+    n_lines = int(active_rows.sum())
     return y, MacEvents(
         dac_conversions=0,
         row_activations=n_lines,
         cell_reads=2 * n_lines * n_out,
         adc_conversions=int(y.size) if adc_bits > 0 else 0,
-        adc_saturations=int(saturated.sum()),
-        read_g_sum_uS=float(g_read.sum()),
+        adc_saturations=int(saturations.sum()),
+        read_g_sum_uS=float(g_read_uS.sum()),
     )

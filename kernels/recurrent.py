@@ -43,7 +43,7 @@ import numpy as np
 
 from devices.jit import parallel_jit
 
-from .crossbar import adc_convert
+from .crossbar import _adc_convert
 from .rng import STREAM_RECURRENT_NOISE, key4, next_normal
 
 # Columns of RecurrentOutputs.counts (per clip).
@@ -187,7 +187,7 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                         xi, state = next_normal(state)
                         c += math.sqrt(current_var[j]) * xi
                     if const.adc_bits > 0:
-                        c, sat = adc_convert(c, half, lsb)
+                        c, sat = _adc_convert(c, half, lsb)
                         counts[COUNT_ADC_SATURATIONS] += sat
                     current[j] = c
             # neurons
@@ -238,7 +238,7 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                         xi, state = next_normal(state)
                         c += math.sqrt(out_var[k]) * xi
                     if const.adc_bits > 0:
-                        c, sat = adc_convert(c, half, lsb)
+                        c, sat = _adc_convert(c, half, lsb)
                         counts[COUNT_ADC_SATURATIONS] += sat
                     out_current[k] = c
             for k in range(n_out):

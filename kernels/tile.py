@@ -110,12 +110,13 @@ class DifferentialTile:
         for arr in (self.plus, self.minus):
             arr.check_time(t_s, "snapshot")
         a = self._args
-        state = (*self._views(self.plus)[:3], *self._views(self.minus)[:3])
+        plus = crossbar.ReadState(*self._views(self.plus)[:3])
+        minus = crossbar.ReadState(*self._views(self.minus)[:3])
         return self._snapshots.get(
-            state,
+            (*plus, *minus),
             t_s,
             drift,
-            lambda: crossbar.take_snapshot(*state, t_s, a.g_max_uS, a.drift, a.read, drift),
+            lambda: crossbar.take_snapshot(plus, minus, t_s, a.g_max_uS, a.drift, a.read, drift),
         )
 
     def weights_uS(self, t_s: float) -> np.ndarray:

@@ -111,6 +111,27 @@ def test_spike_mac_noise_free_matches_naive_exactly(shape, activity, transpose, 
     assert events.read_g_sum_uS == pytest.approx(float(spikes.sum(axis=0) @ line_g), rel=1e-9)
 
 
+@settings(max_examples=30, deadline=None)
+@given(shapes, st.sampled_from([1, 3, 8]), st.booleans(), st.integers(0, 1000))
+def test_spike_mac_adc_matches_naive_and_counts_saturations(shape, adc_bits, transpose, seed):
+    """The event-driven MAC's ADC: every output converted, every saturation counted (a
+    saturation count written through a tuple inside the parallel loop was once lost)."""
+    n_in, n_out, batch = shape
+    tile = random_tile(n_in, n_out, "nandakumar2018", seed)
+    snap = tile.snapshot(100.0)
+    rng = np.random.default_rng(seed)
+    spikes = rng.random((batch, n_out if transpose else n_in)) < 0.6
+    raw, _ = crossbar.mac_spikes(spikes, snap, transpose=transpose, noise=False)
+    adc_range = float(np.abs(raw).max()) * 0.5 + 1e-3  # some outputs saturate
+    y, events = crossbar.mac_spikes(
+        spikes, snap, transpose=transpose, adc_bits=adc_bits, adc_range=adc_range, noise=False
+    )
+    expected = [naive.adc(v, adc_bits, adc_range) for v in raw.ravel()]
+    np.testing.assert_array_equal(y.ravel(), [v for v, _ in expected])
+    assert events.adc_saturations == sum(s for _, s in expected)
+    assert events.adc_conversions == y.size
+
+
 @pytest.mark.parametrize("kind", ["dense", "spikes"])
 def test_mac_noise_has_the_summed_cell_variance(kind):
     """Over many reads, y - y_clean has mean 0 and variance sum_i x_i^2 (s+^2 + s-^2)."""
