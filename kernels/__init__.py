@@ -1,26 +1,29 @@
 """Numba crossbar kernels: in-memory MAC, on-chip pulse updates, neuron steps.
 
-Kernels receive arrays and scalars only and return event counts so that the energy ledger
-is exact. Device physics comes from ``devices.pcm.physics``; nothing here imports ``raven``.
-Randomness is counter-based (``kernels.rng``), keyed by (seed, step, row, column), so a
-seed gives bit-identical results whatever the number of threads.
+Kernels receive arrays and scalars only and report what they did as ``Events`` (named
+counts), so that the energy ledger is exact. Device physics comes from
+``devices.pcm.physics``; nothing here imports ``raven``. Randomness is counter-based
+(``kernels.rng``), keyed by (seed, stream, step, index) from a registry of streams, so a seed
+gives bit-identical results whatever the number of threads.
 """
 
-from .crossbar import MacEvents, Snapshot, mac_dense, mac_spikes, take_snapshot
+from .crossbar import ReadState, Snapshot, mac_dense, mac_spikes, take_snapshot
+from .events import EVENT_NAMES, Events
 from .neurons import LIFParams, LIFState, lif_run
 from .recurrent import AlifConstants, RecurrentOutputs, RecurrentSynapses, run_alif
-from .tile import DifferentialTile, UpdateEvents
+from .tile import DifferentialTile
 
 __all__ = [
+    "EVENT_NAMES",
     "AlifConstants",
     "DifferentialTile",
+    "Events",
     "LIFParams",
     "LIFState",
-    "MacEvents",
+    "ReadState",
     "RecurrentOutputs",
     "RecurrentSynapses",
     "Snapshot",
-    "UpdateEvents",
     "lif_run",
     "mac_dense",
     "mac_spikes",

@@ -13,7 +13,6 @@ Outputs are in uS x input units (a current in uA for inputs in volts).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numba
@@ -22,6 +21,7 @@ import numpy as np
 from devices.jit import array_jit, parallel_jit, scalar_jit
 from devices.pcm.physics import drift_factor, read_noise_std_uS
 
+from .events import Events
 from .rng import STREAM_MAC_NOISE, fill_normals, key4
 
 
@@ -57,21 +57,6 @@ class Snapshot(NamedTuple):
     row_g_sum_uS: np.ndarray
     col_g_sum_uS: np.ndarray
     t_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class MacEvents:
-    """Events of one MAC call, for the energy ledger."""
-
-    dac_conversions: int
-    row_activations: int
-    cell_reads: int
-    adc_conversions: int
-    adc_saturations: int
-    read_g_sum_uS: float  # sum over read cells of G x^2: read energy = V^2 t_read * this
-
-    def as_dict(self) -> dict:
-        return {f: getattr(self, f) for f in self.__slots__}
 
 
 @parallel_jit
@@ -375,7 +360,7 @@ def mac_dense(
     noise: bool = True,
     seed: int = 0,
     step: int = 0,
-) -> tuple[np.ndarray, MacEvents]:
+) -> tuple[np.ndarray, Events]:
     """Graded inputs through a DAC: y = x_q @ W for x (batch, n_in), or with ``transpose``
     inputs on the columns, y = d_q @ W.T for d (batch, n_out). Returns (y, events)."""
     _check_converters(dac_bits, adc_bits, adc_range)
@@ -393,13 +378,16 @@ def mac_dense(
     # float32 is ample for a noise amplitude and halves the cost of the second product.
     noise_var = x2 @ var if noise else np.empty((0, 0), np.float32)
     saturated = _noise_and_adc(y, noise_var, seed, step, noise, adc_bits, adc_range)
-    return y, MacEvents(
-        dac_conversions=int(x.size),
-        row_activations=int(n_lines),
-        cell_reads=2 * int(n_lines) * y.shape[1],
-        adc_conversions=int(y.size) if adc_bits > 0 else 0,
-        adc_saturations=int(saturated),
+    n_lines = int(n_lines)
+    converted = {} if adc_bits == 0 else {"adc_conversions": y.size, "adc_saturations": saturated}
+    return y, Events(
+        dac_conversions=x.size,
+        row_activations=n_lines,
+        cell_reads=2 * n_lines * y.shape[1],
         read_g_sum_uS=float(x2_line_sum @ line_g_sum),
+        synaptic_macs=n_lines * y.shape[1],
+        column_reads=y.size,
+        **converted,
     )
 
 
@@ -413,7 +401,7 @@ def mac_spikes(
     noise: bool = True,
     seed: int = 0,
     step: int = 0,
-) -> tuple[np.ndarray, MacEvents]:
+) -> tuple[np.ndarray, Events]:
     """Binary spikes (batch, n_in) as event-driven row activations: cost is proportional to
     spikes x columns. ``adc_bits=0`` (default) returns raw currents for neuron membranes."""
     _check_converters(0, adc_bits, adc_range)
@@ -442,11 +430,14 @@ def mac_spikes(
         saturations,
     )
     n_lines = int(active_rows.sum())
-    return y, MacEvents(
-        dac_conversions=0,
+    converted = {}
+    if adc_bits > 0:
+        converted = {"adc_conversions": y.size, "adc_saturations": int(saturations.sum())}
+    return y, Events(
         row_activations=n_lines,
         cell_reads=2 * n_lines * n_out,
-        adc_conversions=int(y.size) if adc_bits > 0 else 0,
-        adc_saturations=int(saturations.sum()),
         read_g_sum_uS=float(g_read_uS.sum()),
+        synaptic_ops=n_lines * n_out,
+        column_reads=int(np.count_nonzero(active_rows)) * n_out,
+        **converted,
     )

@@ -13,12 +13,14 @@ The threshold-noise deviates of sample b at step t come from the stream keyed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
 from devices.jit import parallel_jit
 
+from .events import Events
 from .rng import STREAM_THRESHOLD, key4, next_normal
 
 
@@ -57,10 +59,21 @@ class LIFParams:
             )
 
 
-@dataclass
-class LIFState:
-    """Per-neuron state, each (batch, n): membrane, synaptic current, refractory counter,
-    learning trace."""
+class LIFState(NamedTuple):
+    """Per-neuron state, each (batch, n). ``lif_run`` takes a state and returns a new one;
+    it never writes into the arrays it is given.
+
+    Attributes
+    ----------
+    v : numpy.ndarray
+        Membrane potential (units of the input currents).
+    i_syn : numpy.ndarray
+        Synaptic current trace.
+    refractory : numpy.ndarray
+        Remaining refractory steps (int64).
+    trace : numpy.ndarray
+        Learning trace.
+    """
 
     v: np.ndarray
     i_syn: np.ndarray
@@ -69,6 +82,20 @@ class LIFState:
 
     @classmethod
     def zeros(cls, batch: int, n: int, v_reset: float = 0.0) -> LIFState:
+        """The resting state of ``batch`` x ``n`` neurons.
+
+        Parameters
+        ----------
+        batch, n : int
+            Samples and neurons per sample.
+        v_reset : float
+            Membrane potential at rest.
+
+        Returns
+        -------
+        LIFState
+            Membranes at ``v_reset``; currents, refractory counters and traces at zero.
+        """
         return cls(
             np.full((batch, n), float(v_reset)),
             np.zeros((batch, n)),
@@ -77,25 +104,25 @@ class LIFState:
         )
 
 
+class _LifConstants(NamedTuple):
+    """``LIFParams`` as the kernel reads them (see ``LIFParams`` for each field)."""
+
+    v_decay: float
+    syn_decay: float
+    theta: float
+    v_reset: float
+    refractory_steps: int
+    trace_decay: float
+    threshold_noise_std: float
+
+
 @parallel_jit
-def lif_run_arrays(
-    currents,
-    v,
-    i_syn,
-    refractory,
-    trace,
-    v_decay,
-    syn_decay,
-    theta,
-    v_reset,
-    refractory_steps,
-    trace_decay,
-    noise_std,
-    seed,
-    step0,
-    spikes,
-):
-    """Run T steps for every sample (in parallel over the batch). Returns spike count."""
+def _lif_kernel(currents, v, i_syn, refractory, trace, constants, seed, step0, spikes):
+    """Run T steps for every sample (in parallel over the batch), updating the state arrays
+    in place. Returns the spike count. The state arrays are separate arguments: the parallel
+    loop writes them, which it does not reliably do through a tuple."""
+    # Read-only constants, unpacked outside the parallel loop.
+    v_decay, syn_decay, theta, v_reset, refractory_steps, trace_decay, noise_std = constants
     steps, batch, n = currents.shape
     totals = np.zeros(batch, np.int64)
     for b in numba.prange(batch):
@@ -125,9 +152,32 @@ def lif_run_arrays(
 
 def lif_run(
     currents: np.ndarray, state: LIFState, params: LIFParams, *, seed: int = 0, step0: int = 0
-) -> tuple[np.ndarray, dict]:
-    """Run LIF neurons on input currents (T, batch, n); ``state`` is updated in place.
-    Returns (spikes (T, batch, n) uint8, events with neuron updates and spikes)."""
+) -> tuple[np.ndarray, LIFState, Events]:
+    """Run LIF neurons on input currents, state in, state out.
+
+    Parameters
+    ----------
+    currents : numpy.ndarray
+        (T, batch, n) input currents per step, finite.
+    state : LIFState
+        State before the first step, each array (batch, n); not modified.
+    params : LIFParams
+        Neuron constants.
+    seed : int
+        Seed of the threshold noise (>= 0).
+    step0 : int
+        Step field of the key of the first step: step t of sample b draws its threshold
+        noise from the stream keyed (seed, STREAM_THRESHOLD, step0 + t, b).
+
+    Returns
+    -------
+    spikes : numpy.ndarray
+        (T, batch, n) uint8, 1 where a neuron fired.
+    new_state : LIFState
+        State after the last step (new arrays).
+    events : Events
+        ``neuron_updates`` (T x batch x n) and ``spikes``.
+    """
     currents = np.ascontiguousarray(currents, dtype=np.float64)
     if currents.ndim != 3:
         raise ValueError(f"currents: shape {currents.shape}: expected (T, batch, n)")
@@ -135,22 +185,25 @@ def lif_run(
         raise ValueError(f"state: shape {state.v.shape}: expected {currents.shape[1:]}")
     if not np.all(np.isfinite(currents)):
         raise ValueError("currents: contains NaN or infinite values")
-    spikes = np.empty(currents.shape, np.uint8)
-    n_spikes = lif_run_arrays(
-        currents,
-        state.v,
-        state.i_syn,
-        state.refractory,
-        state.trace,
-        params.v_decay,
-        params.syn_decay,
-        params.theta,
-        params.v_reset,
-        params.refractory_steps,
-        params.trace_decay,
-        params.threshold_noise_std,
-        int(seed),
-        int(step0),
-        spikes,
+    if not (isinstance(seed, int | np.integer) and seed >= 0):
+        raise ValueError(f"seed={seed!r}: expected an integer >= 0")
+    if not (isinstance(step0, int | np.integer) and step0 >= 0):
+        raise ValueError(f"step0={step0!r}: expected an integer >= 0")
+    new = LIFState(
+        np.array(state.v, dtype=np.float64, order="C"),
+        np.array(state.i_syn, dtype=np.float64, order="C"),
+        np.array(state.refractory, dtype=np.int64, order="C"),
+        np.array(state.trace, dtype=np.float64, order="C"),
     )
-    return spikes, {"neuron_updates": int(currents.size), "spikes": int(n_spikes)}
+    constants = _LifConstants(
+        float(params.v_decay),
+        float(params.syn_decay),
+        float(params.theta),
+        float(params.v_reset),
+        int(params.refractory_steps),
+        float(params.trace_decay),
+        float(params.threshold_noise_std),
+    )
+    spikes = np.empty(currents.shape, np.uint8)
+    n_spikes = _lif_kernel(currents, *new, constants, int(seed), int(step0), spikes)
+    return spikes, new, Events(neuron_updates=currents.size, spikes=int(n_spikes))

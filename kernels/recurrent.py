@@ -44,17 +44,28 @@ import numpy as np
 from devices.jit import parallel_jit
 
 from .crossbar import _adc_convert
+from .events import Events
 from .rng import STREAM_RECURRENT_NOISE, key4, next_normal
 
-# Columns of RecurrentOutputs.counts (per clip).
-COUNT_INPUT_ROWS = 0  # input spikes driving hidden-tile rows
-COUNT_RECURRENT_ROWS = 1  # hidden spikes driving hidden-tile rows (one step later)
-COUNT_HIDDEN_SPIKES = 2  # hidden spikes (each also drives an output-tile row)
-COUNT_ELIGIBILITY_EVENTS = 3  # (neuron, step) pairs with psi > 0
-COUNT_HIDDEN_READ_STEPS = 4  # steps in which the hidden tile was read (any row active)
-COUNT_OUTPUT_READ_STEPS = 5  # steps in which the output tile was read
-COUNT_ADC_SATURATIONS = 6
-N_COUNTS = 7
+# Columns of the kernel's per-clip counts, named as the events they become.
+_COUNT_EVENTS = (
+    "input_spikes",  # input spikes driving hidden-tile rows
+    "recurrent_rows",  # hidden spikes driving hidden-tile rows (one step later)
+    "hidden_spikes",  # hidden spikes (each also drives an output-tile row)
+    "eligibility_events",  # (neuron, step) pairs with psi > 0
+    "hidden_read_steps",  # steps in which the hidden tile was read (any row active)
+    "output_read_steps",  # steps in which the output tile was read
+    "adc_saturations",
+)
+(
+    _COUNT_INPUT_ROWS,
+    _COUNT_RECURRENT_ROWS,
+    _COUNT_HIDDEN_SPIKES,
+    _COUNT_ELIGIBILITY_EVENTS,
+    _COUNT_HIDDEN_READ_STEPS,
+    _COUNT_OUTPUT_READ_STEPS,
+    _COUNT_ADC_SATURATIONS,
+) = range(len(_COUNT_EVENTS))
 
 
 class AlifConstants(NamedTuple):
@@ -85,12 +96,36 @@ class RecurrentSynapses(NamedTuple):
 
 
 class RecurrentOutputs(NamedTuple):
-    scores: np.ndarray  # (B, n_out) mean output over time
-    trace_sums: np.ndarray  # (B, n_in + n_hidden, n_hidden) F_ji; untouched without traces
-    zbar_out_mean: np.ndarray  # (B, n_hidden) (1/T) sum_t kappa-filtered hidden spikes
-    hidden_counts: np.ndarray  # (B, n_hidden) spikes per neuron
-    counts: np.ndarray  # (B, N_COUNTS) int64
-    read_g_uS: np.ndarray  # (B,) summed row conductance of every activated row
+    """What ``run_alif`` computes besides its events.
+
+    Attributes
+    ----------
+    scores : numpy.ndarray
+        (B, n_out) mean output over time.
+    trace_sums : numpy.ndarray
+        (B, n_in + n_hidden, n_hidden) F_ji; (B, 0, 0) without traces.
+    zbar_out_mean : numpy.ndarray
+        (B, n_hidden) (1/T) sum_t of the kappa-filtered hidden spikes.
+    hidden_counts : numpy.ndarray
+        (B, n_hidden) spikes per neuron.
+    """
+
+    scores: np.ndarray
+    trace_sums: np.ndarray
+    zbar_out_mean: np.ndarray
+    hidden_counts: np.ndarray
+
+
+class _KernelOutputs(NamedTuple):
+    """The arrays the kernel writes: the outputs, then per clip its counts (B, 7) in the
+    order of ``_COUNT_EVENTS`` and its read conductance (B,), uS."""
+
+    scores: np.ndarray
+    trace_sums: np.ndarray
+    zbar_out_mean: np.ndarray
+    hidden_counts: np.ndarray
+    counts: np.ndarray
+    read_g_uS: np.ndarray
 
     @classmethod
     def empty(cls, batch: int, n_pre: int, n_hidden: int, n_out: int, with_traces: bool):
@@ -100,7 +135,7 @@ class RecurrentOutputs(NamedTuple):
             traces,
             np.empty((batch, n_hidden)),
             np.empty((batch, n_hidden), np.int64),
-            np.zeros((batch, N_COUNTS), np.int64),
+            np.zeros((batch, len(_COUNT_EVENTS)), np.int64),
             np.zeros(batch),
         )
 
@@ -154,13 +189,13 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                 if spikes[b, t, i] != 0:
                     rows[n_rows] = i
                     n_rows += 1
-            counts[COUNT_INPUT_ROWS] += n_rows
+            counts[_COUNT_INPUT_ROWS] += n_rows
             n_input_rows = n_rows
             for k in range(n_hid):
                 if z_prev[k] != 0:
                     rows[n_rows] = n_in + k
                     n_rows += 1
-            counts[COUNT_RECURRENT_ROWS] += n_rows - n_input_rows
+            counts[_COUNT_RECURRENT_ROWS] += n_rows - n_input_rows
             # presynaptic traces (every row, active or not: they decay)
             for i in range(n_pre):
                 zbar[i] *= const.alpha
@@ -179,7 +214,7 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                     for j in range(n_hid):
                         current_var[j] += syn.var_hidden[i, j]
             if n_rows > 0:
-                counts[COUNT_HIDDEN_READ_STEPS] += 1
+                counts[_COUNT_HIDDEN_READ_STEPS] += 1
                 state = key4(seed, STREAM_RECURRENT_NOISE, call_key, 2 * (b * steps + t))
                 for j in range(n_hid):
                     c = current[j]
@@ -188,7 +223,7 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                         c += math.sqrt(current_var[j]) * xi
                     if const.adc_bits > 0:
                         c, sat = _adc_convert(c, half, lsb)
-                        counts[COUNT_ADC_SATURATIONS] += sat
+                        counts[_COUNT_ADC_SATURATIONS] += sat
                     current[j] = c
             # neurons
             for j in range(n_hid):
@@ -200,7 +235,7 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                 if with_traces:
                     psi = psi_scale * max(0.0, 1.0 - abs(v[j] - threshold) / psi_half_width)
                     if psi > 0.0:
-                        counts[COUNT_ELIGIBILITY_EVENTS] += 1
+                        counts[_COUNT_ELIGIBILITY_EVENTS] += 1
                         gap = t - last[j]
                         e_decay = kappa_pow[gap]
                         e_sum = kappa_sum[gap - 1]
@@ -230,7 +265,7 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                         for k in range(n_out):
                             out_var[k] += syn.var_output[j, k]
             if n_out_rows > 0:
-                counts[COUNT_OUTPUT_READ_STEPS] += 1
+                counts[_COUNT_OUTPUT_READ_STEPS] += 1
                 state = key4(seed, STREAM_RECURRENT_NOISE, call_key, 2 * (b * steps + t) + 1)
                 for k in range(n_out):
                     c = out_current[k]
@@ -239,12 +274,12 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                         c += math.sqrt(out_var[k]) * xi
                     if const.adc_bits > 0:
                         c, sat = _adc_convert(c, half, lsb)
-                        counts[COUNT_ADC_SATURATIONS] += sat
+                        counts[_COUNT_ADC_SATURATIONS] += sat
                     out_current[k] = c
             for k in range(n_out):
                 y[k] = const.kappa * y[k] + out_current[k]
                 score[k] += y[k]
-            counts[COUNT_HIDDEN_SPIKES] += n_out_rows
+            counts[_COUNT_HIDDEN_SPIKES] += n_out_rows
             for j in range(n_hid):
                 z_prev[j] = z[j]
         for k in range(n_out):
@@ -267,7 +302,7 @@ def run_alif(
     with_traces: bool,
     seed: int,
     call_key: int,
-) -> RecurrentOutputs:
+) -> tuple[RecurrentOutputs, Events]:
     """Run clips (B, T, n_in) of binary input spikes through the recurrent layer and the
     output integrators; see the module docstring for the equations and the outputs."""
     spikes = np.ascontiguousarray(spikes, dtype=np.uint8)
@@ -313,7 +348,7 @@ def run_alif(
     )
     kappa_pow, kappa_sum = geometric_sums(const.kappa, steps)
     rho_pow, _ = geometric_sums(const.rho, steps)
-    out = RecurrentOutputs.empty(batch, n_pre, n_hidden, n_out, with_traces)
+    out = _KernelOutputs.empty(batch, n_pre, n_hidden, n_out, with_traces)
     _alif_eprop_kernel(
         spikes,
         syn,
@@ -325,4 +360,17 @@ def run_alif(
         np.uint64(call_key),
         out,
     )
-    return out
+    totals = dict(zip(_COUNT_EVENTS, (int(c) for c in out.counts.sum(axis=0)), strict=True))
+    if not with_traces:
+        del totals["eligibility_events"]  # not counted: no traces, no pseudo-derivative
+    hidden_rows = totals["input_spikes"] + totals["recurrent_rows"]
+    output_rows = totals["hidden_spikes"]
+    cells = hidden_rows * n_hidden + output_rows * n_out
+    events = Events(
+        row_activations=hidden_rows + output_rows,
+        cell_reads=cells,
+        read_g_sum_uS=float(out.read_g_uS.sum()),
+        synaptic_ops=cells,
+        **totals,
+    )
+    return RecurrentOutputs(*out[:4]), events

@@ -9,36 +9,13 @@ energy, write clock) and return the events of the call for the system's energy l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from devices.pcm import PCMArray, PCMParams, kernel_args
 
 from . import crossbar, update
-from .crossbar import MacEvents, Snapshot
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateEvents:
-    """Events of one update call."""
-
-    set_pulses_plus: int = 0
-    set_pulses_minus: int = 0
-    reset_pulses: int = 0
-    program_pulses: int = 0
-    verify_reads: int = 0
-    accumulator_ops: int = 0
-    refreshed_pairs: int = 0
-    cell_reads: int = 0
-    read_g_sum_uS: float = 0.0  # conductance read: read energy = V^2 t_read * this
-
-    @property
-    def set_pulses(self) -> int:
-        return self.set_pulses_plus + self.set_pulses_minus
-
-    def as_dict(self) -> dict:
-        return {**{f: getattr(self, f) for f in self.__slots__}, "set_pulses": self.set_pulses}
+from .crossbar import Snapshot
+from .events import Events
 
 
 def _check_seed(seed: int, step: int) -> None:
@@ -155,7 +132,7 @@ class DifferentialTile:
         seed: int = 0,
         step: int = 0,
         amplitude_level: int = -1,
-    ) -> UpdateEvents:
+    ) -> Events:
         """|counts| pulses per cell, on G+ where counts > 0 and on G- where counts < 0."""
         counts = np.asarray(counts)
         if counts.shape != self.shape or not np.issubdtype(counts.dtype, np.integer):
@@ -169,7 +146,7 @@ class DifferentialTile:
         leading = (np.ascontiguousarray(counts, dtype=np.int64), seed, step)
         return self._pulse(update.counts_apply, leading, amplitude, t)
 
-    def _pulse(self, kernel, leading: tuple, amplitude: float, t: float) -> UpdateEvents:
+    def _pulse(self, kernel, leading: tuple, amplitude: float, t: float) -> Events:
         """Run a pulse kernel (its arguments: ``leading``, both polarities' state, the
         amplitude, time and physics, per-row pulse totals) and book its pulses."""
         a = self._args
@@ -181,7 +158,11 @@ class DifferentialTile:
         kernel(*leading, self._views(self.plus), self._views(self.minus), phys, plus, minus)
         n_plus, n_minus = int(plus.sum()), int(minus.sum())
         self._book(t, n_plus, n_minus, amplitude)
-        return UpdateEvents(set_pulses_plus=n_plus, set_pulses_minus=n_minus)
+        return Events(
+            set_pulses_plus=n_plus,
+            set_pulses_minus=n_minus,
+            set_amplitude_sq_sum=(n_plus + n_minus) * amplitude**2,
+        )
 
     # -- update schemes ----------------------------------------------------------------------
     def update_coincidence(
@@ -198,7 +179,7 @@ class DifferentialTile:
         seed: int = 0,
         step: int = 0,
         amplitude_level: int = -1,
-    ) -> UpdateEvents:
+    ) -> Events:
         """Stochastic pulse coincidence for the desired change lr_uS sum_b x_b d_b^T
         (x: (batch, n_in), d: (batch, n_out)); ``dw_min_uS`` is the mean step of one pulse."""
         if not (isinstance(bl, int | np.integer) and 1 <= bl <= 64):
@@ -237,7 +218,7 @@ class DifferentialTile:
         seed: int = 0,
         step: int = 0,
         amplitude_level: int = -1,
-    ) -> UpdateEvents:
+    ) -> Events:
         """Deterministic quantized pulses: round(delta / dw_min) pulses, capped."""
         delta = self._check_matrix("delta_uS", delta_uS, self.shape)
         self._check_pulse_args("dw_min_uS", dw_min_uS, max_pulses)
@@ -259,7 +240,7 @@ class DifferentialTile:
         seed: int = 0,
         step: int = 0,
         amplitude_level: int = -1,
-    ) -> UpdateEvents:
+    ) -> Events:
         """Mixed precision: chi_uS (updated in place) accumulates delta; |chi| >= epsilon
         fires trunc(chi / epsilon) pulses (capped) and chi loses what was applied."""
         chi = np.asarray(chi_uS)
@@ -275,11 +256,7 @@ class DifferentialTile:
         events = self.apply_counts(
             counts, t_s, seed=seed, step=step, amplitude_level=amplitude_level
         )
-        return UpdateEvents(
-            set_pulses_plus=events.set_pulses_plus,
-            set_pulses_minus=events.set_pulses_minus,
-            accumulator_ops=int(chi.size),
-        )
+        return events + Events(accumulator_updates=chi.size)
 
     @staticmethod
     def _check_pulse_args(step_name: str, step_uS: float, max_pulses: int) -> None:
@@ -296,7 +273,7 @@ class DifferentialTile:
         lower_frac: float = 0.25,
         seed: int = 0,
         step: int = 0,
-    ) -> UpdateEvents:
+    ) -> Events:
         """Refresh saturated pairs (see ``kernels.update.refresh_pairs``)."""
         if not 0.0 <= lower_frac <= upper_frac <= 1.0:
             raise ValueError(
@@ -329,21 +306,20 @@ class DifferentialTile:
         self.minus.book_writes(
             t, reset_pulses=n, program_pulses=n, reads=n, read_g_sum_uS=float(read_g.sum()) / 2
         )
-        return UpdateEvents(
-            reset_pulses=2 * n,
+        # The programmed device's RESET is part of its program: one RESET on its own per pair.
+        return Events(
+            reset_pulses=n,
             program_pulses=n,
-            refreshed_pairs=n,
             cell_reads=2 * n,
             read_g_sum_uS=float(read_g.sum()),
+            refreshed_pairs=n,
         )
 
     # -- MAC -----------------------------------------------------------------------------------
-    def mac(self, x: np.ndarray, snap: Snapshot, **kwargs) -> tuple[np.ndarray, MacEvents]:
+    def mac(self, x: np.ndarray, snap: Snapshot, **kwargs) -> tuple[np.ndarray, Events]:
         """Graded inputs through the DAC (see ``kernels.crossbar.mac_dense``)."""
         return crossbar.mac_dense(x, snap, **kwargs)
 
-    def mac_spikes(
-        self, spikes: np.ndarray, snap: Snapshot, **kwargs
-    ) -> tuple[np.ndarray, MacEvents]:
+    def mac_spikes(self, spikes: np.ndarray, snap: Snapshot, **kwargs) -> tuple[np.ndarray, Events]:
         """Binary spikes as row activations (see ``kernels.crossbar.mac_spikes``)."""
         return crossbar.mac_spikes(spikes, snap, **kwargs)

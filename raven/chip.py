@@ -31,7 +31,7 @@ from devices.pcm import PCMParams, preset
 from kernels.crossbar import Snapshot, mac_spikes
 from kernels.neurons import LIFParams, LIFState, lif_run
 from kernels.rng import MAC_TILE_KEY, THRESHOLD_KEY, UPDATE_TILE_KEY, stream_generator
-from kernels.tile import DifferentialTile, UpdateEvents
+from kernels.tile import DifferentialTile
 
 from .config import RavenConfig
 from .ledger import Ledger
@@ -138,9 +138,7 @@ class CrossbarLayer:
         out = np.zeros((spikes.shape[0], self.n_out))
         active_tiles = np.zeros(spikes.shape[0], np.int64)
         for r, (r0, r1) in enumerate(self.row_splits):
-            active = spikes[:, r0:r1].any(axis=1)
-            active_tiles += active
-            n_active = int(active.sum())
+            active_tiles += spikes[:, r0:r1].any(axis=1)
             for c, (c0, c1) in enumerate(self.col_splits):
                 y, ev = mac_spikes(
                     spikes[:, r0:r1],
@@ -150,16 +148,9 @@ class CrossbarLayer:
                     step=MAC_TILE_KEY.pack(mac_call=step, row_tile=r, col_tile=c),
                 )
                 out[:, c0:c1] += y
-                reads = n_active * (c1 - c0)
-                ledger.add(
-                    row_activations=ev.row_activations,
-                    cell_reads=ev.cell_reads,
-                    read_g_sum_uS=ev.read_g_sum_uS,
-                    synaptic_ops=ev.row_activations * (c1 - c0),
-                    column_reads=reads,
-                )
-                if readout == "adc":
-                    ledger.add(adc_conversions=reads)
+                ledger.add_events(ev)
+                if readout == "adc":  # every column reading of the tile is converted
+                    ledger.add(adc_conversions=ev.column_reads)
         if readout == "adc":
             # Converted partial sums of the active row tiles are added per column.
             extra = int(np.maximum(active_tiles - 1, 0).sum())
@@ -194,12 +185,7 @@ class CrossbarLayer:
                 step=self.update_key(step, r, c),
             )
             quantize_accumulator(chi, epsilon_uS)
-            amp2 = tile.amplitude(-1) ** 2
-            ledger.add(
-                set_pulses=ev.set_pulses,
-                set_amplitude_sq_sum=ev.set_pulses * amp2,
-                accumulator_updates=ev.accumulator_ops,
-            )
+            ledger.add_events(ev)
 
     def update_key(self, step: int, row_tile: int, col_tile: int) -> int:
         """Key of the random streams of one update or refresh of one tile: distinct for
@@ -216,18 +202,11 @@ class CrossbarLayer:
         of the other: the programmed device's RESET is in its program, booked once."""
         total = 0
         for r, c, tile in self.all_tiles():
-            ev: UpdateEvents = tile.refresh(
+            ev = tile.refresh(
                 t_s, upper_frac=upper, lower_frac=lower, seed=seed, step=self.update_key(step, r, c)
             )
-            n = ev.refreshed_pairs
-            total += n
-            ledger.add(
-                reset_pulses=n,
-                program_pulses=n,
-                cell_reads=ev.cell_reads,
-                read_g_sum_uS=ev.read_g_sum_uS,
-                refreshed_pairs=n,
-            )
+            total += ev.refreshed_pairs
+            ledger.add_events(ev)
         return total
 
 
@@ -337,7 +316,7 @@ class Chip:
         state = LIFState.zeros(batch, self.hidden.n_out)
         # The kernel keys step t at step0 + t: the key of the last step checks that T fits.
         THRESHOLD_KEY.pack(mac_call=self.mac_step, time_step=steps - 1)
-        hidden_spikes, ev = lif_run(
+        hidden_spikes, _, ev = lif_run(
             currents.reshape(steps, batch, -1),
             state,
             self.lif,
@@ -345,8 +324,8 @@ class Chip:
             step0=THRESHOLD_KEY.pack(mac_call=self.mac_step, time_step=0),
         )
         # Each hidden spike: a routing-table read and a bus transfer.
-        ledger.add(spikes_routed=ev["spikes"])
-        ledger.add_memory("routing", reads=int(ev["spikes"]))
+        ledger.add(spikes_routed=ev.spikes)
+        ledger.add_memory("routing", reads=ev.spikes)
         out = self.output.forward(
             hidden_spikes.reshape(steps * batch, -1),
             snaps[1],
@@ -361,7 +340,7 @@ class Chip:
         if column_gain is not None:
             scores *= column_gain[1]  # one multiply per class score and clip
             ledger.add(digital_macs=scores.size)
-        updates = int(ev["neuron_updates"]) + steps * batch * self.n_classes
+        updates = ev.neuron_updates + steps * batch * self.n_classes
         if self.readout == "adc":
             # A digital neuron step reads and writes its state word.
             ledger.add(neuron_updates=updates)

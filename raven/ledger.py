@@ -60,6 +60,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from devices.pcm import EnergyParams
+from kernels.events import Events
 
 from .energy import SILICON_REFERENCES, ChipProfile, chip_profile
 
@@ -101,6 +102,20 @@ INFORMATIONAL_EVENTS = (
     "eligibility_events",
 )
 _KNOWN = frozenset(PERIPHERY_EVENTS + DEVICE_EVENTS + INFORMATIONAL_EVENTS)
+# Kernel events (``kernels.events``) that are not ledger events: what they cost depends on
+# the circuits of the chip (a spike may be routed or not, a read step reads every column of
+# every row tile, ...), so the system books them itself, under the ledger's names.
+SYSTEM_BOOKED_EVENTS = frozenset(
+    {
+        "dac_conversions",
+        "spikes",
+        "recurrent_rows",
+        "hidden_spikes",
+        "hidden_read_steps",
+        "output_read_steps",
+    }
+)
+_SET_PULSES = ("set_pulses_plus", "set_pulses_minus")
 _MEM = "memory:"  # counts of memory accesses are kept as "memory:<name>:reads|writes"
 
 
@@ -141,6 +156,33 @@ class Ledger:
                 )
             _check_count(name, value)
             self.counts[name] += value
+
+    def add_events(self, events: Events) -> None:
+        """Book a kernel call's events, in the order the kernel reported them.
+
+        Parameters
+        ----------
+        events : kernels.events.Events
+            Counts named as ledger events, booked under the same names; the SET pulses of
+            both polarities (``set_pulses_plus``, ``set_pulses_minus``) become
+            ``set_pulses``.
+
+        Raises
+        ------
+        ValueError
+            An event of ``SYSTEM_BOOKED_EVENTS``, which the system must turn into ledger
+            events itself.
+        """
+        counts: dict[str, float] = {}
+        for name, value in events.items():
+            if name in SYSTEM_BOOKED_EVENTS:
+                raise ValueError(
+                    f"kernel event {name!r} is not a ledger event: the system books what it"
+                    " costs on its chip (see raven.ledger.SYSTEM_BOOKED_EVENTS)"
+                )
+            key = "set_pulses" if name in _SET_PULSES else name
+            counts[key] = counts.get(key, 0) + value
+        self.add(**counts)
 
     def declare_memory(self, name: str, words: int, word_bits: int, retained: bool = False) -> None:
         """Declare an on-chip SRAM. Declaring it again with the same shape is a no-op;

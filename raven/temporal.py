@@ -23,19 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from devices.pcm import preset
-from kernels.recurrent import (
-    COUNT_ADC_SATURATIONS,
-    COUNT_ELIGIBILITY_EVENTS,
-    COUNT_HIDDEN_READ_STEPS,
-    COUNT_HIDDEN_SPIKES,
-    COUNT_INPUT_ROWS,
-    COUNT_OUTPUT_READ_STEPS,
-    COUNT_RECURRENT_ROWS,
-    AlifConstants,
-    RecurrentOutputs,
-    RecurrentSynapses,
-    run_alif,
-)
+from kernels.events import Events
+from kernels.recurrent import AlifConstants, RecurrentOutputs, RecurrentSynapses, run_alif
 from kernels.rng import stream_generator
 
 from .chip import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarLayer
@@ -105,6 +94,7 @@ class TemporalResult:
     outputs: RecurrentOutputs
     synapses: RecurrentSynapses  # the effective weights this pass read
     steps: int
+    events: Events  # what the recurrent kernel did (booked in the ledger by the chip)
 
 
 class TemporalChip:
@@ -233,7 +223,7 @@ class TemporalChip:
         steps = spikes.shape[1]
         self.declare_memories(ledger, training=ledger.phase == "training")
         synapses = self.synapses(snaps, column_gain)
-        out = run_alif(
+        out, events = run_alif(
             spikes,
             synapses,
             self.constants,
@@ -243,38 +233,35 @@ class TemporalChip:
             call_key=self.mac_step,
         )
         self.mac_step += 1
-        self._book(out, spikes, ledger, with_traces)
-        return TemporalResult(out.scores, out, synapses, steps)
+        self._book(events, spikes, ledger, with_traces)
+        return TemporalResult(out.scores, out, synapses, steps, events)
 
-    def _book(self, out: RecurrentOutputs, spikes: np.ndarray, ledger: Ledger, traces: bool):
+    def _book(self, events: Events, spikes: np.ndarray, ledger: Ledger, traces: bool):
         batch, steps, _ = spikes.shape
-        counts = out.counts.sum(axis=0)
         n_hid, n_cls, n_pre = self.n_hidden, self.n_classes, self.hidden.n_in
-        hidden_rows = int(counts[COUNT_INPUT_ROWS] + counts[COUNT_RECURRENT_ROWS])
-        output_rows = int(counts[COUNT_HIDDEN_SPIKES])
         hidden_tiles = len(self.hidden.row_splits)
         output_tiles = len(self.output.row_splits)
         # Every column of every row tile is sensed and converted when its tile is read (the
         # simulation converts the summed current once: exact for a single row tile, the
         # default); partial sums of row-split tiles are then added digitally.
         column_reads = (
-            int(counts[COUNT_HIDDEN_READ_STEPS]) * n_hid * hidden_tiles
-            + int(counts[COUNT_OUTPUT_READ_STEPS]) * n_cls * output_tiles
+            events.hidden_read_steps * n_hid * hidden_tiles
+            + events.output_read_steps * n_cls * output_tiles
         )
         updates = batch * steps * (n_hid + n_cls)
         ledger.add(
-            row_activations=hidden_rows + output_rows,
-            cell_reads=hidden_rows * n_hid + output_rows * n_cls,
-            read_g_sum_uS=float(out.read_g_uS.sum()),
-            synaptic_ops=hidden_rows * n_hid + output_rows * n_cls,
+            row_activations=events.row_activations,
+            cell_reads=events.cell_reads,
+            read_g_sum_uS=events.read_g_sum_uS,
+            synaptic_ops=events.synaptic_ops,
             dense_macs=batch * steps * (n_pre * n_hid + n_hid * n_cls),
             column_reads=column_reads,
             adc_conversions=column_reads,
-            partial_sum_adds=int(counts[COUNT_HIDDEN_READ_STEPS]) * n_hid * (hidden_tiles - 1)
-            + int(counts[COUNT_OUTPUT_READ_STEPS]) * n_cls * (output_tiles - 1),
+            partial_sum_adds=events.hidden_read_steps * n_hid * (hidden_tiles - 1)
+            + events.output_read_steps * n_cls * (output_tiles - 1),
             neuron_updates=updates,
-            spikes_routed=output_rows,
-            input_spikes=int(counts[COUNT_INPUT_ROWS]),
+            spikes_routed=events.hidden_spikes,  # each hidden spike drives an output row
+            input_spikes=events.input_spikes,
             input_slots=spikes.size,
             hidden_slots=batch * steps * n_hid,
             time_steps=batch * steps,
@@ -284,18 +271,18 @@ class TemporalChip:
         # value; each hidden spike reads its routing entry.
         state_accesses = batch * steps * (2 * n_hid + n_cls)
         ledger.add_memory("neuron_state", reads=state_accesses, writes=state_accesses)
-        ledger.add_memory("routing", reads=output_rows)
-        if counts[COUNT_ADC_SATURATIONS]:
-            ledger.add(adc_saturations=int(counts[COUNT_ADC_SATURATIONS]))
+        ledger.add_memory("routing", reads=events.hidden_spikes)
+        if events.adc_saturations:
+            ledger.add(adc_saturations=events.adc_saturations)
         if traces:
-            events = int(counts[COUNT_ELIGIBILITY_EVENTS])
+            eligible = events.eligibility_events
             # presynaptic traces decay every step; each eligibility event updates the fan-in
             # of its neuron: every trace word read and written, TRACE_OPS_PER_EVENT operations
             ledger.add(
-                eligibility_events=events,
-                digital_macs=events * n_pre * TRACE_OPS_PER_EVENT + batch * steps * n_pre,
+                eligibility_events=eligible,
+                digital_macs=eligible * n_pre * TRACE_OPS_PER_EVENT + batch * steps * n_pre,
             )
-            words = events * n_pre * self.trace_words()
+            words = eligible * n_pre * self.trace_words()
             ledger.add_memory("eligibility_traces", reads=words, writes=words)
             ledger.add_memory(
                 "neuron_state", reads=batch * steps * n_pre, writes=batch * steps * n_pre

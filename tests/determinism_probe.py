@@ -48,7 +48,7 @@ def run(n_in: int, n_out: int, batch: int) -> dict:
             delta,
         )
         tile.refresh(500.0, upper_frac=0.3, lower_frac=0.1, seed=4, step=4)
-        spikes, _ = lif_run(
+        spikes, _, _ = lif_run(
             np.abs(y)[None] / 50,
             LIFState.zeros(batch, n_out),
             LIFParams(threshold_noise_std=0.2),

@@ -324,7 +324,7 @@ def alif_eprop(spikes, syn, c):
     """Noise-free reference of ``kernels.recurrent.run_alif``: every trace of every synapse
     is updated at every step (no lazy evaluation), straight from the module's equations.
     Returns scores, trace sums F (B, n_pre, n_hid), zbar_out_mean, spike counts per neuron
-    and the counts of ``kernels.recurrent.COUNT_*`` in that order."""
+    and the event counts of all clips by name (``kernels.events``)."""
     batch, steps, _ = spikes.shape
     n_pre, n_hid = syn.w_hidden.shape
     n_out = syn.w_output.shape[1]
@@ -333,6 +333,7 @@ def alif_eprop(spikes, syn, c):
     zbar_out_mean = np.zeros((batch, n_hid))
     spike_counts = np.zeros((batch, n_hid), np.int64)
     counts = np.zeros((batch, 7), np.int64)
+    read_g_uS = 0.0
     half = 2.0 ** (c.adc_bits - 1)
     lsb = c.adc_range / half if c.adc_bits else 0.0
 
@@ -359,6 +360,7 @@ def alif_eprop(spikes, syn, c):
             counts[b, 1] += int(z_prev.sum())
             zbar = c.alpha * zbar + x
             current = np.zeros(n_hid)
+            read_g_uS += float(syn.row_g_hidden_uS[x > 0].sum())
             if x.any():
                 counts[b, 4] += 1
                 for j in range(n_hid):
@@ -379,6 +381,7 @@ def alif_eprop(spikes, syn, c):
                     ebar[i, j] = c.kappa * ebar[i, j] + e
                     traces[b, i, j] += ebar[i, j]
             out_current = np.zeros(n_out)
+            read_g_uS += float(syn.row_g_output_uS[z > 0].sum())
             if z.any():
                 counts[b, 5] += 1
                 for k in range(n_out):
@@ -390,4 +393,14 @@ def alif_eprop(spikes, syn, c):
             counts[b, 2] += int(z.sum())
             spike_counts[b] += z.astype(np.int64)
             z_prev = z
-    return scores, traces, zbar_out_mean, spike_counts, counts
+    names = (
+        "input_spikes",
+        "recurrent_rows",
+        "hidden_spikes",
+        "eligibility_events",
+        "hidden_read_steps",
+        "output_read_steps",
+        "adc_saturations",
+    )
+    totals = {name: int(counts[:, k].sum()) for k, name in enumerate(names)}
+    return scores, traces, zbar_out_mean, spike_counts, {**totals, "read_g_sum_uS": read_g_uS}

@@ -52,7 +52,10 @@ def kernel_scores(spikes, w_hidden, w_output, constants):
     syn = RecurrentSynapses(
         w_hidden, zeros(w_hidden.shape), zeros(n_pre), w_output, zeros(w_output.shape), zeros(n_hid)
     )
-    return run_alif(spikes, syn, constants, with_noise=False, with_traces=False, seed=0, call_key=0)
+    out, _ = run_alif(
+        spikes, syn, constants, with_noise=False, with_traces=False, seed=0, call_key=0
+    )
+    return out
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.4])

@@ -250,3 +250,39 @@ def test_calibrated_profiles_land_within_2x_of_their_silicon(name):
     ref = SILICON_REFERENCES[CALIBRATED[name].reference]["pJ_per_sop"]
     assert row["silicon_pJ_per_sop"] == ref
     assert 0.5 <= row["ratio"] <= 2.0, row
+
+
+def test_kernel_events_are_booked_under_the_ledgers_names_in_their_order():
+    from kernels.events import Events
+
+    ledger = Ledger("training")
+    ledger.add_events(
+        Events(set_pulses_plus=2, set_pulses_minus=3, set_amplitude_sq_sum=4.5, reset_pulses=0)
+    )
+    ledger.add_events(Events(cell_reads=7, read_g_sum_uS=1.25))
+    assert dict(ledger.counts) == {
+        "set_pulses": 5,
+        "set_amplitude_sq_sum": 4.5,
+        "reset_pulses": 0,  # a reported zero is booked: counted, none happened
+        "cell_reads": 7,
+        "read_g_sum_uS": 1.25,
+    }
+    with pytest.raises(ValueError, match="'spikes' is not a ledger event"):
+        ledger.add_events(Events(neuron_updates=4, spikes=1))
+
+
+def test_every_kernel_event_is_a_ledger_event_or_booked_by_the_system():
+    """A new kernel event must be given a price (a ledger event) or a place in the system."""
+    from kernels.events import EVENT_NAMES
+    from raven.ledger import (
+        DEVICE_EVENTS,
+        INFORMATIONAL_EVENTS,
+        PERIPHERY_EVENTS,
+        SYSTEM_BOOKED_EVENTS,
+    )
+
+    known = set(PERIPHERY_EVENTS + DEVICE_EVENTS + INFORMATIONAL_EVENTS)
+    pulses = {"set_pulses_plus", "set_pulses_minus"}
+    for name in EVENT_NAMES:
+        assert (name in known) + (name in SYSTEM_BOOKED_EVENTS) + (name in pulses) == 1, name
+    assert set(EVENT_NAMES) >= SYSTEM_BOOKED_EVENTS
