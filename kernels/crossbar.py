@@ -47,9 +47,17 @@ class ReadState(NamedTuple):
 class Snapshot(NamedTuple):
     """A tile as read at one device time.
 
-    g_eff_uS: (n_in, n_out) G+_d - G-_d; var_uS2: (n_in, n_out) float32 read-noise variance
-    of the pair (float32 because it only sets a noise amplitude); row_g_sum_uS (n_in,) and
-    col_g_sum_uS (n_out,): sums of G+_d + G-_d, which set the read energy; t_s: device time.
+    Attributes
+    ----------
+    g_eff_uS : numpy.ndarray
+        (n_in, n_out) drifted effective conductance G+_d - G-_d, uS.
+    var_uS2 : numpy.ndarray
+        (n_in, n_out) read-noise variance of the pair, uS^2; float32 because it only sets a
+        noise amplitude.
+    row_g_sum_uS, col_g_sum_uS : numpy.ndarray
+        (n_in,) and (n_out,) sums of G+_d + G-_d, uS: they set the read energy.
+    t_s : float
+        Device time of the read, s.
     """
 
     g_eff_uS: np.ndarray
@@ -172,8 +180,24 @@ class SnapshotCache:
         self._snap: Snapshot | None = None
 
     def get(self, state: tuple, t_s: float, with_drift: bool, compute) -> Snapshot:
-        """``state``: the six arrays (gp, tp, nup, gm, tm, num); ``compute()`` takes a fresh
-        snapshot when the cached one does not apply."""
+        """The snapshot of ``state`` at ``t_s``: the cached one if it applies, else a fresh one.
+
+        Parameters
+        ----------
+        state : tuple of numpy.ndarray
+            The six arrays a snapshot depends on: ``ReadState`` of G+, then of G-.
+        t_s : float
+            Device time of the read, s.
+        with_drift : bool
+            Whether the snapshot applies drift.
+        compute : callable
+            Takes a fresh snapshot (no arguments).
+
+        Returns
+        -------
+        Snapshot
+            With read-only arrays.
+        """
         key = (float(t_s), bool(with_drift))
         if self._snap is not None and key == self._key and _same_arrays(self._state, state):
             return self._snap
@@ -361,8 +385,40 @@ def mac_dense(
     seed: int = 0,
     step: int = 0,
 ) -> tuple[np.ndarray, Events]:
-    """Graded inputs through a DAC: y = x_q @ W for x (batch, n_in), or with ``transpose``
-    inputs on the columns, y = d_q @ W.T for d (batch, n_out). Returns (y, events)."""
+    """Multiply graded inputs, converted by a DAC, with a tile's conductances.
+
+    y = x_q @ W for x (batch, n_in), or with ``transpose`` inputs on the columns,
+    y = d_q @ W.T for d (batch, n_out); plus read noise (one deviate per output, variance
+    sum_i x_i^2 (s+_ij^2 + s-_ij^2)), then the ADC.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (batch, n_in) inputs in [-1, 1] (clipped by the DAC), or (batch, n_out) with
+        ``transpose``.
+    snap : Snapshot
+        The tile as read at the device time of the MAC.
+    transpose : bool
+        Drive the columns and read the rows (backward pass).
+    dac_bits : int
+        0 (ideal) or 2..24: signed DAC of 2^(bits-1) - 1 levels per sign.
+    adc_bits : int
+        0 (raw currents) or 1..24.
+    adc_range : float
+        ADC full scale, +-, uS x input units.
+    noise : bool
+        Add read noise.
+    seed, step : int
+        Key of the read-noise stream: sample b draws from (seed, STREAM_MAC_NOISE, step, b).
+
+    Returns
+    -------
+    y : numpy.ndarray
+        (batch, n_out) (or (batch, n_in)) output currents, uS x input units.
+    events : Events
+        DAC conversions, row activations, cell reads, conductance read, synaptic MACs, column
+        readings and, with an ADC, conversions and saturations.
+    """
     _check_converters(dac_bits, adc_bits, adc_range)
     g = snap.g_eff_uS.T if transpose else snap.g_eff_uS
     x = np.ascontiguousarray(_check_input("x", x, g.shape[0], finite=False), dtype=np.float64)
@@ -402,8 +458,38 @@ def mac_spikes(
     seed: int = 0,
     step: int = 0,
 ) -> tuple[np.ndarray, Events]:
-    """Binary spikes (batch, n_in) as event-driven row activations: cost is proportional to
-    spikes x columns. ``adc_bits=0`` (default) returns raw currents for neuron membranes."""
+    """Multiply binary spikes with a tile's conductances, event-driven.
+
+    Every spike activates a row; cost is proportional to spikes x columns. Read noise as in
+    ``mac_dense``.
+
+    Parameters
+    ----------
+    spikes : numpy.ndarray
+        (batch, n_in) binary spikes (bool or integers; non-zero is a spike), or
+        (batch, n_out) with ``transpose``.
+    snap : Snapshot
+        The tile as read at the device time of the MAC.
+    transpose : bool
+        Drive the columns and read the rows.
+    adc_bits : int
+        0 (default: raw currents for neuron membranes) or 1..24.
+    adc_range : float
+        ADC full scale, +-, uS.
+    noise : bool
+        Add read noise.
+    seed, step : int
+        Key of the read-noise stream: sample b draws from (seed, STREAM_MAC_NOISE, step, b).
+
+    Returns
+    -------
+    y : numpy.ndarray
+        (batch, n_out) (or (batch, n_in)) column currents, uS.
+    events : Events
+        Row activations, cell reads, conductance read, synaptic operations, column readings
+        (every column of a sample with an active row) and, with an ADC, conversions and
+        saturations.
+    """
     _check_converters(0, adc_bits, adc_range)
     g = np.ascontiguousarray(snap.g_eff_uS.T) if transpose else snap.g_eff_uS
     var = np.ascontiguousarray(snap.var_uS2.T) if transpose else snap.var_uS2

@@ -26,7 +26,25 @@ from .rng import STREAM_THRESHOLD, key4, next_normal
 
 @dataclass(frozen=True, slots=True)
 class LIFParams:
-    """Neuron constants, per time step. Validated; every error names the field."""
+    """Neuron constants, per time step. Validated; every error names the field.
+
+    Attributes
+    ----------
+    v_decay : float
+        Membrane decay per step, in [0, 1].
+    syn_decay : float
+        Synaptic current decay per step, in [0, 1].
+    theta : float
+        Threshold (units of the input currents).
+    v_reset : float
+        Membrane after a spike and while refractory; below ``theta``.
+    refractory_steps : int
+        Steps a neuron stays at ``v_reset`` after a spike.
+    trace_decay : float
+        Learning trace decay per step, in [0, 1].
+    threshold_noise_std : float
+        Standard deviation of the Gaussian threshold noise (stochastic LIF); 0: deterministic.
+    """
 
     v_decay: float = 0.9
     syn_decay: float = 0.0

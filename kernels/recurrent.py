@@ -69,30 +69,67 @@ _COUNT_EVENTS = (
 
 
 class AlifConstants(NamedTuple):
-    """Per-step neuron and learning constants (dimensionless, weight units)."""
+    """Per-step neuron and learning constants of ``run_alif`` (dimensionless, weight units).
 
-    alpha: float  # membrane decay exp(-dt / tau_m)
-    rho: float  # adaptation decay exp(-dt / tau_a)
-    beta: float  # threshold increase per unit of adaptation (0: plain LIF)
-    b0: float  # base threshold
-    kappa: float  # output integrator decay exp(-dt / tau_out)
-    psi_gamma: float  # pseudo-derivative height (dampening factor)
-    psi_width: float  # pseudo-derivative half width, in units of b0
-    adc_bits: int  # 0: no conversion (ideal)
-    adc_range: float  # full scale of the ADC, +-, weight units
+    Attributes
+    ----------
+    alpha : float
+        Membrane decay exp(-dt / tau_m), in [0, 1].
+    rho : float
+        Adaptation decay exp(-dt / tau_a), in [0, 1].
+    beta : float
+        Threshold increase per unit of adaptation (0: plain LIF).
+    b0 : float
+        Base threshold (> 0).
+    kappa : float
+        Output integrator decay exp(-dt / tau_out), in [0, 1].
+    psi_gamma : float
+        Pseudo-derivative height (dampening factor).
+    psi_width : float
+        Pseudo-derivative half width, in units of b0.
+    adc_bits : int
+        0: no conversion (ideal).
+    adc_range : float
+        Full scale of the ADC, +-, weight units.
+    """
+
+    alpha: float
+    rho: float
+    beta: float
+    b0: float
+    kappa: float
+    psi_gamma: float
+    psi_width: float
+    adc_bits: int
+    adc_range: float
 
 
 class RecurrentSynapses(NamedTuple):
-    """Effective weights of the hidden tile (rows: inputs then hidden neurons) and of the
-    output tile, their read-noise variances (weight units squared) and the summed
-    conductance of each row (uS, for read energy)."""
+    """The synapses ``run_alif`` reads.
 
-    w_hidden: np.ndarray  # (n_in + n_hidden, n_hidden) float64
-    var_hidden: np.ndarray  # same shape, float32 or float64
-    row_g_hidden_uS: np.ndarray  # (n_in + n_hidden,)
-    w_output: np.ndarray  # (n_hidden, n_out)
+    Attributes
+    ----------
+    w_hidden : numpy.ndarray
+        (n_in + n_hidden, n_hidden) effective weights of the hidden tile (rows: inputs, then
+        hidden neurons), weight units.
+    var_hidden : numpy.ndarray
+        Same shape: read-noise variances, weight units squared.
+    row_g_hidden_uS : numpy.ndarray
+        (n_in + n_hidden,) summed conductance of each row, uS (read energy).
+    w_output : numpy.ndarray
+        (n_hidden, n_out) effective weights of the output tile.
+    var_output : numpy.ndarray
+        Same shape: read-noise variances.
+    row_g_output_uS : numpy.ndarray
+        (n_hidden,) summed conductance of each output-tile row, uS.
+    """
+
+    w_hidden: np.ndarray
+    var_hidden: np.ndarray
+    row_g_hidden_uS: np.ndarray
+    w_output: np.ndarray
     var_output: np.ndarray
-    row_g_output_uS: np.ndarray  # (n_hidden,)
+    row_g_output_uS: np.ndarray
 
 
 class RecurrentOutputs(NamedTuple):
@@ -140,7 +177,7 @@ class _KernelOutputs(NamedTuple):
         )
 
 
-def geometric_sums(decay: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def _geometric_sums(decay: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """powers[n] = decay^n and sums[n] = sum_{m=1..n} decay^m for n = 0..steps."""
     powers = decay ** np.arange(steps + 1, dtype=np.float64)
     sums = np.concatenate([[0.0], np.cumsum(powers[1:])])
@@ -303,8 +340,40 @@ def run_alif(
     seed: int,
     call_key: int,
 ) -> tuple[RecurrentOutputs, Events]:
-    """Run clips (B, T, n_in) of binary input spikes through the recurrent layer and the
-    output integrators; see the module docstring for the equations and the outputs."""
+    """Run clips of binary input spikes through the recurrent layer and the output integrators.
+
+    See the module docstring for the equations. Clips run in parallel; the read noise of clip
+    b comes from the stream keyed (seed, STREAM_RECURRENT_NOISE, call_key, 2 (b T + t) + layer).
+
+    Parameters
+    ----------
+    spikes : numpy.ndarray
+        (B, T, n_in) binary input spikes.
+    synapses : RecurrentSynapses
+        Effective weights, read-noise variances and row conductances.
+    constants : AlifConstants
+        Neuron, learning and ADC constants.
+    with_noise : bool
+        Add read noise to every column read.
+    with_traces : bool
+        Compute the e-prop eligibility trace sums (training).
+    seed, call_key : int
+        Key of the read-noise streams (>= 0).
+
+    Returns
+    -------
+    outputs : RecurrentOutputs
+        Scores, trace sums, filtered hidden spikes and spike counts.
+    events : Events
+        Row activations, cell reads, synaptic operations, conductance read, input spikes,
+        recurrent rows, hidden spikes, read steps of both layers, ADC saturations and, with
+        traces, eligibility events (all clips).
+
+    References
+    ----------
+    .. [1] G. Bellec et al., "A solution to the learning dilemma for recurrent networks of
+       spiking neurons", Nat. Commun. 11, 3625, 2020.
+    """
     spikes = np.ascontiguousarray(spikes, dtype=np.uint8)
     if spikes.ndim != 3:
         raise ValueError(f"spikes: shape {spikes.shape}: expected (batch, steps, n_in)")
@@ -346,8 +415,8 @@ def run_alif(
     const = AlifConstants(
         *(float(v) for v in constants[:-2]), int(constants.adc_bits), float(constants.adc_range)
     )
-    kappa_pow, kappa_sum = geometric_sums(const.kappa, steps)
-    rho_pow, _ = geometric_sums(const.rho, steps)
+    kappa_pow, kappa_sum = _geometric_sums(const.kappa, steps)
+    rho_pow, _ = _geometric_sums(const.rho, steps)
     out = _KernelOutputs.empty(batch, n_pre, n_hidden, n_out, with_traces)
     _alif_eprop_kernel(
         spikes,

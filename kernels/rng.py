@@ -65,7 +65,7 @@ ZIG_K, ZIG_W, ZIG_F = _ziggurat_tables()
 
 
 @scalar_jit
-def mix64(z):
+def _mix64(z):
     """splitmix64 finalizer: a bijective avalanche of a uint64."""
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
@@ -91,32 +91,72 @@ def key4(seed, stream, step, index):
     -------
     numpy.uint64
         The splitmix64 stream state of the key.
+
+    References
+    ----------
+    .. [1] G. L. Steele, D. Lea and C. H. Flood, "Fast splittable pseudorandom number
+       generators", OOPSLA 2014.
     """
-    h = mix64(np.uint64(seed) + GOLDEN)
-    h = mix64(h ^ (np.uint64(stream) + GOLDEN))
-    h = mix64(h ^ (np.uint64(step) + GOLDEN))
-    return mix64(h ^ (np.uint64(index) + GOLDEN))
+    h = _mix64(np.uint64(seed) + GOLDEN)
+    h = _mix64(h ^ (np.uint64(stream) + GOLDEN))
+    h = _mix64(h ^ (np.uint64(step) + GOLDEN))
+    return _mix64(h ^ (np.uint64(index) + GOLDEN))
 
 
 @scalar_jit
-def next_u64(state):
+def _next_u64(state):
     """(value, new_state) of a splitmix64 stream."""
     state = state + GOLDEN
-    return mix64(state), state
+    return _mix64(state), state
 
 
 @scalar_jit
 def next_uniform(state):
-    """(u in [0, 1), new_state), 53 random bits."""
-    v, state = next_u64(state)
+    """The next uniform deviate of a splitmix64 stream.
+
+    Parameters
+    ----------
+    state : numpy.uint64
+        Stream state (from ``key4`` or a previous draw).
+
+    Returns
+    -------
+    u : float
+        Uniform in [0, 1), 53 random bits.
+    new_state : numpy.uint64
+        The state after the draw.
+    """
+    v, state = _next_u64(state)
     return float(v >> _S11) * _TWO_POW_53_INV, state
 
 
 @scalar_jit
 def next_normal(state):
-    """(z ~ N(0, 1), new_state) by the ziggurat method."""
+    """The next standard normal deviate of a splitmix64 stream, by the ziggurat method.
+
+    A rejected attempt takes the next words of the same stream.
+
+    Parameters
+    ----------
+    state : numpy.uint64
+        Stream state (from ``key4`` or a previous draw).
+
+    Returns
+    -------
+    z : float
+        A N(0, 1) deviate.
+    new_state : numpy.uint64
+        The state after the draw.
+
+    References
+    ----------
+    .. [1] G. Marsaglia and W. W. Tsang, "The ziggurat method for generating random
+       variables", J. Stat. Softw. 5(8), 2000.
+    .. [2] J. A. Doornik, "An improved ziggurat method to generate normal random samples",
+       University of Oxford, 2005.
+    """
     while True:
-        v, state = next_u64(state)
+        v, state = _next_u64(state)
         layer = np.int64(v & _LAYER_MASK)
         # 32 high bits as a signed integer in [-2^31, 2^31): sign and magnitude of the draw
         hz = float(np.int64(v >> _S32) - 2147483648) * _TWO_POW_31_INV
@@ -142,14 +182,40 @@ _SUBSTREAM = np.uint64(0xD1B54A32D192ED03)  # seeds the sub-stream of a rejected
 
 @inlined_scalar_jit
 def counter_word(key, k):
-    """Word k (k >= 0) of the splitmix64 stream of state ``key``, without walking it."""
-    return mix64(np.uint64(key) + np.uint64(k + 1) * GOLDEN)
+    """Word k of the splitmix64 stream of a state, without walking the stream.
+
+    Parameters
+    ----------
+    key : numpy.uint64
+        Stream state.
+    k : int
+        Word index (>= 0).
+
+    Returns
+    -------
+    numpy.uint64
+        The (k + 1)-th output of the stream started at ``key``.
+    """
+    return _mix64(np.uint64(key) + np.uint64(k + 1) * GOLDEN)
 
 
 @inlined_scalar_jit
 def ziggurat_first(v):
-    """The first ziggurat attempt from one 64-bit word: (x, accepted). Branch-free so that a
-    loop of first attempts vectorises; x is the deviate whenever ``accepted``."""
+    """The first ziggurat attempt from one 64-bit word, branch-free so that a loop of
+    first attempts vectorises.
+
+    Parameters
+    ----------
+    v : numpy.uint64
+        A random word: its low 7 bits pick the layer, its high 32 bits the value.
+
+    Returns
+    -------
+    x : float
+        The deviate whenever ``accepted``.
+    accepted : bool
+        Whether the attempt lies inside its layer's rectangle (about 98.8 % of words).
+    """
     layer = np.int64(v & _LAYER_MASK)
     hz = float(np.int32(np.int64(v >> _S32) - 2147483648)) * _TWO_POW_31_INV
     return hz * ZIG_W[layer], abs(hz) < ZIG_K[layer]
@@ -157,13 +223,25 @@ def ziggurat_first(v):
 
 @scalar_jit
 def ziggurat_rest(v):
-    """The ziggurat after the first attempt from word v was not accepted at once: the tail
-    (base layer) or the wedge test of that attempt, and if the wedge rejects, a fresh draw;
-    the uniforms come from the sub-stream seeded by v."""
+    """The ziggurat after the first attempt from word v was not accepted at once.
+
+    The tail (base layer) or the wedge test of that attempt, and if the wedge rejects, a fresh
+    draw; the uniforms come from the sub-stream seeded by v.
+
+    Parameters
+    ----------
+    v : numpy.uint64
+        The word of the rejected first attempt.
+
+    Returns
+    -------
+    float
+        A N(0, 1) deviate (together with ``ziggurat_first``: exact in distribution).
+    """
     layer = np.int64(v & _LAYER_MASK)
     hz = float(np.int32(np.int64(v >> _S32) - 2147483648)) * _TWO_POW_31_INV
     x = hz * ZIG_W[layer]
-    state = mix64(v ^ _SUBSTREAM)
+    state = _mix64(v ^ _SUBSTREAM)
     if layer == 0:
         while True:
             u1, state = next_uniform(state)
@@ -181,7 +259,20 @@ def ziggurat_rest(v):
 
 @scalar_jit
 def normal_at(key, k):
-    """The k-th N(0, 1) deviate of stream state ``key`` (a pure function of (key, k))."""
+    """The k-th standard normal deviate of a stream state, as a pure function of (key, k).
+
+    Parameters
+    ----------
+    key : numpy.uint64
+        Stream state (from ``key4``).
+    k : int
+        Deviate index (>= 0).
+
+    Returns
+    -------
+    float
+        A N(0, 1) deviate; independent deviates for different (key, k).
+    """
     v = counter_word(key, k)
     x, accepted = ziggurat_first(v)
     return x if accepted else ziggurat_rest(v)
@@ -189,8 +280,20 @@ def normal_at(key, k):
 
 @array_jit
 def fill_normals(key, out, n):
-    """out[k] = normal_at(key, k) for k < n. First attempts for all k in one vectorisable
-    loop (a rejection leaves NaN), then the rare rejections one by one."""
+    """Fill ``out[k] = normal_at(key, k)`` for k < n.
+
+    First attempts for all k in one vectorisable loop (a rejection leaves NaN), then the rare
+    rejections one by one.
+
+    Parameters
+    ----------
+    key : numpy.uint64
+        Stream state (from ``key4``).
+    out : numpy.ndarray
+        float64 array of at least n elements, written in place.
+    n : int
+        Number of deviates.
+    """
     for k in range(n):
         x, accepted = ziggurat_first(counter_word(key, k))
         out[k] = x if accepted else math.nan

@@ -25,7 +25,27 @@ def _check_seed(seed: int, step: int) -> None:
 
 
 class DifferentialTile:
-    """A crossbar of n_in rows x n_out columns of differential PCM pairs."""
+    """A crossbar of n_in rows x n_out columns of differential PCM pairs, W proportional to
+    G+ - G-: the checked public entry to the crossbar kernels.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Rows and columns (>= 1).
+    params : devices.pcm.PCMParams
+        Device preset of both polarities.
+    rng : numpy.random.Generator or int or None
+        Source of the device-to-device variability of the two device arrays.
+    t_start_s : float
+        Device time at which the arrays start, s.
+
+    Attributes
+    ----------
+    plus, minus : devices.pcm.PCMArray
+        The G+ and G- devices (state, write counters and energy).
+    shape : tuple of int
+        (n_in, n_out).
+    """
 
     def __init__(
         self,
@@ -62,7 +82,18 @@ class DifferentialTile:
         )
 
     def amplitude(self, amplitude_level: int) -> float:
-        """Relative amplitude of a quantized pulse level (checked)."""
+        """Relative amplitude of a quantized pulse level.
+
+        Parameters
+        ----------
+        amplitude_level : int
+            Index into the preset's amplitude levels (negative counts from the end).
+
+        Returns
+        -------
+        float
+            The relative amplitude (1 is the nominal pulse).
+        """
         n = len(self._amplitudes)
         if not isinstance(amplitude_level, int | np.integer) or not -n <= amplitude_level < n:
             raise ValueError(
@@ -81,9 +112,23 @@ class DifferentialTile:
 
     # -- reading ---------------------------------------------------------------------------
     def snapshot(self, t_s: float, drift: bool = True) -> Snapshot:
-        """The tile as read at device time ``t_s`` (drifted unless ``drift=False``). The last
-        snapshot is reused while t_s and the device state are unchanged (its arrays are
-        read-only)."""
+        """The tile as read at a device time.
+
+        The last snapshot is reused while t_s and the device state are unchanged (its arrays are
+        read-only).
+
+        Parameters
+        ----------
+        t_s : float
+            Device time of the read, s (not before the last write).
+        drift : bool
+            Apply drift (default True).
+
+        Returns
+        -------
+        Snapshot
+            Effective conductance, read-noise variance and conductance sums.
+        """
         for arr in (self.plus, self.minus):
             arr.check_time(t_s, "snapshot")
         a = self._args
@@ -97,13 +142,38 @@ class DifferentialTile:
         )
 
     def weights_uS(self, t_s: float) -> np.ndarray:
-        """Noise-free G+_d - G-_d at ``t_s`` (inspection, not a device read)."""
+        """Noise-free G+_d - G-_d, for inspection (not a device read, no events).
+
+        Parameters
+        ----------
+        t_s : float
+            Device time, s.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n_in, n_out) drifted effective conductance, uS.
+        """
         return self.plus.conductance_uS(t_s) - self.minus.conductance_uS(t_s)
 
     # -- programming -----------------------------------------------------------------------
     def program_weights(self, w: np.ndarray, t_s: float, w_max: float | None = None) -> float:
-        """One-shot programming of W onto the pairs: G+ = s max(W, 0), G- = s max(-W, 0)
-        with s = G_max / w_max (w_max defaults to max |W|). Returns s in uS per unit of W."""
+        """One-shot programming of W onto the pairs: G+ = s max(W, 0), G- = s max(-W, 0).
+
+        Parameters
+        ----------
+        w : numpy.ndarray
+            (n_in, n_out) weights, finite.
+        t_s : float
+            Device time of the programming, s.
+        w_max : float or None
+            The weight mapped to G_max (default: max |W|); s = G_max / w_max.
+
+        Returns
+        -------
+        float
+            s, uS per unit of W.
+        """
         w = self._check_matrix("w", w, self.shape)
         w_max = float(np.abs(w).max()) if w_max is None else float(w_max)
         if not w_max > 0:
@@ -133,7 +203,24 @@ class DifferentialTile:
         step: int = 0,
         amplitude_level: int = -1,
     ) -> Events:
-        """|counts| pulses per cell, on G+ where counts > 0 and on G- where counts < 0."""
+        """Fire |counts| pulses per cell, on G+ where counts > 0 and on G- where counts < 0.
+
+        Parameters
+        ----------
+        counts : numpy.ndarray
+            (n_in, n_out) integer pulse counts.
+        t_s : float
+            Device time of the pulses, s.
+        seed, step : int
+            Key of the pulse streams (>= 0): distinct steps for distinct update calls.
+        amplitude_level : int
+            Index into the preset's quantized pulse amplitudes (default: the largest).
+
+        Returns
+        -------
+        Events
+            SET pulses of each polarity and their summed squared amplitude.
+        """
         counts = np.asarray(counts)
         if counts.shape != self.shape or not np.issubdtype(counts.dtype, np.integer):
             raise ValueError(
@@ -180,8 +267,39 @@ class DifferentialTile:
         step: int = 0,
         amplitude_level: int = -1,
     ) -> Events:
-        """Stochastic pulse coincidence for the desired change lr_uS sum_b x_b d_b^T
-        (x: (batch, n_in), d: (batch, n_out)); ``dw_min_uS`` is the mean step of one pulse."""
+        """Stochastic pulse coincidence for the desired change lr_uS sum_b x_b d_b^T.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            (batch, n_in) row signals.
+        d : numpy.ndarray
+            (batch, n_out) column signals.
+        lr_uS : float
+            Learning rate, uS per unit of x d (> 0).
+        t_s : float
+            Device time of the pulses, s.
+        bl : int
+            Pulse slots per sample, 1..64.
+        dw_min_uS : float
+            Mean conductance step of one pulse, uS (> 0).
+        update_management, bl_management : bool
+            Balance the row and column probabilities; shorten the slots for small updates.
+        seed, step : int
+            Key of the pulse streams (>= 0): distinct steps for distinct update calls.
+        amplitude_level : int
+            Index into the preset's quantized pulse amplitudes (default: the largest).
+
+        Returns
+        -------
+        Events
+            SET pulses of each polarity and their summed squared amplitude.
+
+        References
+        ----------
+        .. [1] T. Gokmen and Y. Vlasov, "Acceleration of deep neural network training with
+           resistive cross-point devices", Front. Neurosci. 10, 333, 2016.
+        """
         if not (isinstance(bl, int | np.integer) and 1 <= bl <= 64):
             raise ValueError(f"bl={bl!r}: expected an integer in [1, 64] (pulse slots)")
         if not (np.isfinite(lr_uS) and lr_uS > 0):
@@ -219,7 +337,30 @@ class DifferentialTile:
         step: int = 0,
         amplitude_level: int = -1,
     ) -> Events:
-        """Deterministic quantized pulses: round(delta / dw_min) pulses, capped."""
+        """Deterministic quantized pulses: round(delta / dw_min) pulses per cell, capped.
+
+        Parameters
+        ----------
+        delta_uS : numpy.ndarray
+            (n_in, n_out) desired change of G+ - G-, uS.
+        t_s : float
+            Device time of the pulses, s.
+        dw_min_uS : float
+            Conductance step of one pulse, uS (> 0).
+        max_pulses : int
+            Cap on the pulses per cell (>= 1).
+        stochastic_rounding : bool
+            Round up with the probability of the remainder instead of to the nearest.
+        seed, step : int
+            Key of the pulse streams (>= 0): distinct steps for distinct update calls.
+        amplitude_level : int
+            Index into the preset's quantized pulse amplitudes (default: the largest).
+
+        Returns
+        -------
+        Events
+            SET pulses of each polarity and their summed squared amplitude.
+        """
         delta = self._check_matrix("delta_uS", delta_uS, self.shape)
         self._check_pulse_args("dw_min_uS", dw_min_uS, max_pulses)
         _check_seed(seed, step)
@@ -241,8 +382,39 @@ class DifferentialTile:
         step: int = 0,
         amplitude_level: int = -1,
     ) -> Events:
-        """Mixed precision: chi_uS (updated in place) accumulates delta; |chi| >= epsilon
-        fires trunc(chi / epsilon) pulses (capped) and chi loses what was applied."""
+        """Mixed precision: digital accumulators fire pulses when they reach epsilon.
+
+        chi accumulates delta; |chi| >= epsilon fires trunc(chi / epsilon) pulses (capped) and chi
+        loses what was applied.
+
+        Parameters
+        ----------
+        chi_uS : numpy.ndarray
+            (n_in, n_out) C-contiguous float64 accumulators, uS, updated in place.
+        delta_uS : numpy.ndarray
+            (n_in, n_out) desired change, uS.
+        t_s : float
+            Device time of the pulses, s.
+        epsilon_uS : float
+            Accumulate-and-fire threshold, uS (> 0).
+        max_pulses : int
+            Cap on the pulses per cell (>= 1).
+        seed, step : int
+            Key of the pulse streams (>= 0): distinct steps for distinct update calls.
+        amplitude_level : int
+            Index into the preset's quantized pulse amplitudes (default: the largest).
+
+        Returns
+        -------
+        Events
+            SET pulses of each polarity, their summed squared amplitude and the accumulator
+            updates.
+
+        References
+        ----------
+        .. [1] S. R. Nandakumar et al., "Mixed-precision deep learning based on computational
+           memory", Front. Neurosci. 14, 406, 2020.
+        """
         chi = np.asarray(chi_uS)
         if chi.shape != self.shape or chi.dtype != np.float64 or not chi.flags.c_contiguous:
             raise ValueError(
@@ -274,7 +446,26 @@ class DifferentialTile:
         seed: int = 0,
         step: int = 0,
     ) -> Events:
-        """Refresh saturated pairs (see ``kernels.update.refresh_pairs``)."""
+        """Refresh saturated pairs: read both, RESET both, reprogram the difference.
+
+        A pair is refreshed when its larger device exceeds ``upper_frac`` G_max and its smaller
+        one ``lower_frac`` G_max (see ``kernels.update.refresh_pairs``).
+
+        Parameters
+        ----------
+        t_s : float
+            Device time of the refresh, s.
+        upper_frac, lower_frac : float
+            Fractions of G_max, 0 <= lower_frac <= upper_frac <= 1.
+        seed, step : int
+            Key of the refresh stream (>= 0).
+
+        Returns
+        -------
+        Events
+            RESETs on their own (one per pair: the programmed device's RESET is part of its
+            program), programs, the two reads per pair and their conductance, refreshed pairs.
+        """
         if not 0.0 <= lower_frac <= upper_frac <= 1.0:
             raise ValueError(
                 f"lower_frac={lower_frac!r}, upper_frac={upper_frac!r}: expected"
@@ -317,9 +508,39 @@ class DifferentialTile:
 
     # -- MAC -----------------------------------------------------------------------------------
     def mac(self, x: np.ndarray, snap: Snapshot, **kwargs) -> tuple[np.ndarray, Events]:
-        """Graded inputs through the DAC (see ``kernels.crossbar.mac_dense``)."""
+        """Graded inputs through the DAC: ``kernels.crossbar.mac_dense`` on this tile's snapshot.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            (batch, n_in) inputs.
+        snap : Snapshot
+            A snapshot of this tile.
+        **kwargs
+            Converter, noise and key arguments of ``mac_dense``.
+
+        Returns
+        -------
+        tuple of (numpy.ndarray, Events)
+            Output currents and events.
+        """
         return crossbar.mac_dense(x, snap, **kwargs)
 
     def mac_spikes(self, spikes: np.ndarray, snap: Snapshot, **kwargs) -> tuple[np.ndarray, Events]:
-        """Binary spikes as row activations (see ``kernels.crossbar.mac_spikes``)."""
+        """Binary spikes as row activations: ``kernels.crossbar.mac_spikes`` on a snapshot.
+
+        Parameters
+        ----------
+        spikes : numpy.ndarray
+            (batch, n_in) binary spikes.
+        snap : Snapshot
+            A snapshot of this tile.
+        **kwargs
+            Converter, noise and key arguments of ``mac_spikes``.
+
+        Returns
+        -------
+        tuple of (numpy.ndarray, Events)
+            Column currents and events.
+        """
         return crossbar.mac_spikes(spikes, snap, **kwargs)

@@ -3,7 +3,8 @@ inference, programming), and prices the counts with a ``ChipProfile`` (periphery
 digital arrays) and the PCM preset's ``EnergyParams`` (device operations). This module is
 the one place where device events are priced for the system.
 
-Event vocabulary (``Ledger.add(name=count)``):
+Event vocabulary (``Ledger.add(name=count)``; the ``kernels.events.Events`` a kernel returns
+are booked with ``Ledger.add_events``, whose counts carry these names):
 
 Periphery (priced by ``ChipProfile.event_prices_J``):
 - ``row_activations``: a word-line driver drives one row of one tile for one read.
