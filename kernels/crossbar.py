@@ -470,16 +470,10 @@ def mac_spikes(
         (batch, n_out) with ``transpose``.
     snap : Snapshot
         The tile as read at the device time of the MAC.
-    transpose : bool
-        Drive the columns and read the rows.
+    transpose, adc_range, noise, seed, step
+        As for ``mac_dense``.
     adc_bits : int
         0 (default: raw currents for neuron membranes) or 1..24.
-    adc_range : float
-        ADC full scale, +-, uS.
-    noise : bool
-        Add read noise.
-    seed, step : int
-        Key of the read-noise stream: sample b draws from (seed, STREAM_MAC_NOISE, step, b).
 
     Returns
     -------

@@ -145,7 +145,7 @@ def _lif_kernel(currents, v, i_syn, refractory, trace, constants, seed, step0, s
     totals = np.zeros(batch, np.int64)
     for b in numba.prange(batch):
         for t in range(steps):
-            state = key4(seed, STREAM_THRESHOLD, step0 + t, b)
+            noise_state = key4(seed, STREAM_THRESHOLD, step0 + t, b)
             for k in range(n):
                 i_syn[b, k] = syn_decay * i_syn[b, k] + currents[t, b, k]
                 fired = 0
@@ -156,7 +156,7 @@ def _lif_kernel(currents, v, i_syn, refractory, trace, constants, seed, step0, s
                     v[b, k] = v_decay * v[b, k] + i_syn[b, k]
                     threshold = theta
                     if noise_std > 0.0:
-                        z, state = next_normal(state)
+                        z, noise_state = next_normal(noise_state)
                         threshold += noise_std * z
                     if v[b, k] >= threshold:
                         fired = 1

@@ -19,13 +19,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
 
 from devices.jit import array_jit, inlined_scalar_jit, scalar_jit
+
+from .keys import CLIP_PASS_KEY as CLIP_PASS_KEY
+from .keys import DATA_PASSES as DATA_PASSES
+from .keys import MAC_TILE_KEY as MAC_TILE_KEY
+from .keys import THRESHOLD_KEY as THRESHOLD_KEY
+from .keys import UPDATE_TILE_KEY as UPDATE_TILE_KEY
+from .keys import KeyLayout as KeyLayout
+from .keys import data_pass as data_pass
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -134,19 +141,18 @@ def next_uniform(state):
 def next_normal(state):
     """The next standard normal deviate of a splitmix64 stream, by the ziggurat method.
 
-    A rejected attempt takes the next words of the same stream.
+    Takes a stream state as ``next_uniform`` does and returns (z, new_state), z ~ N(0, 1); a
+    rejected attempt takes the next words of the same stream.
 
     Parameters
     ----------
     state : numpy.uint64
-        Stream state (from ``key4`` or a previous draw).
+        Stream state.
 
     Returns
     -------
-    z : float
-        A N(0, 1) deviate.
-    new_state : numpy.uint64
-        The state after the draw.
+    tuple of (float, numpy.uint64)
+        The deviate and the state after the draw.
 
     References
     ----------
@@ -320,29 +326,12 @@ def keyed_normal(seed, stream, step, index):
     return z
 
 
-@scalar_jit
-def keyed_uniform(seed, stream, step, index):
-    """One uniform in [0, 1) as a pure function of a key.
-
-    Parameters
-    ----------
-    seed, stream, step, index : int
-        The key fields (see ``key4``).
-
-    Returns
-    -------
-    float
-        The first uniform of the key's stream (53 random bits).
-    """
-    u, _ = next_uniform(key4(seed, stream, step, index))
-    return u
-
-
 # -- The registry of random streams -------------------------------------------------------
 # Every stream the project draws from is named here, once. A kernel's key is
 # (seed, stream id, step, index): the ``STREAM_*`` constants below are the only stream ids
-# the kernels use, and the ``*_KEY`` layouts build the step field from named, range-checked
-# parts, so that no two draws of a run share a key by accident.
+# the kernels use, and the ``*_KEY`` layouts of ``kernels.keys`` (imported above, so that
+# this module is the one entry to randomness) build the step field from named,
+# range-checked parts, so that no two draws of a run share a key by accident.
 
 
 class StreamSpec(NamedTuple):
@@ -444,184 +433,3 @@ def stream_generator(seed: int, name: str, *fields: int) -> np.random.Generator:
         if not (isinstance(value, int | np.integer) and value >= 0):
             raise ValueError(f"{name} stream: {label}={value!r}: expected an integer >= 0")
     return np.random.default_rng([int(seed), GENERATOR_STREAMS[name], *map(int, fields)])
-
-
-_KEY_BITS = 63  # keys travel as int64 through numba and as non-negative numpy int64
-
-
-@dataclass(frozen=True, slots=True)
-class KeyLayout:
-    """An integer key packed from named fields, least significant field first.
-
-    Every field but the last has a fixed bit width; the last takes what is left of 63 bits.
-    ``pack`` checks every field against its range, so a value that would spill into the
-    next field (and make two different draws share a key) is an error, not a collision.
-
-    Parameters
-    ----------
-    name : str
-        What the key identifies (used in error messages).
-    fields : tuple of (str, int or None)
-        (field name, bit width) pairs from the least significant field up; the width of the
-        last field is None.
-    """
-
-    name: str
-    fields: tuple[tuple[str, int | None], ...]
-
-    def __post_init__(self) -> None:
-        widths = [bits for _, bits in self.fields]
-        if not self.fields or widths[-1] is not None:
-            raise ValueError(f"{self.name}: fields={self.fields!r}: the last width must be None")
-        if any(not (isinstance(b, int) and b >= 1) for b in widths[:-1]):
-            raise ValueError(f"{self.name}: fields={self.fields!r}: widths must be integers >= 1")
-        if sum(widths[:-1]) >= _KEY_BITS:
-            raise ValueError(f"{self.name}: fields={self.fields!r}: wider than {_KEY_BITS} bits")
-
-    def limit(self, field: str) -> int:
-        """Exclusive upper bound of ``field``.
-
-        Parameters
-        ----------
-        field : str
-            A field name of the layout.
-
-        Returns
-        -------
-        int
-            2 ** (bit width of the field); for the last field, what keeps the key in 63 bits.
-        """
-        shift = 0
-        for name, bits in self.fields:
-            if name == field:
-                return 1 << (bits if bits is not None else _KEY_BITS - shift)
-            shift += bits or 0
-        raise ValueError(f"{self.name} key: field {field!r}: expected one of {self.names}")
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The field names, least significant first."""
-        return tuple(name for name, _ in self.fields)
-
-    def pack(self, **values):
-        """The key of the given field values.
-
-        Parameters
-        ----------
-        **values : int or array of int
-            One value per field (no field may be missing). Arrays broadcast; the key then
-            is an int64 array.
-
-        Returns
-        -------
-        int or numpy.ndarray
-            sum of value << (total width of the fields below it).
-
-        Raises
-        ------
-        ValueError
-            A field is missing or unknown, not an integer, negative, or not below its
-            ``limit``.
-        """
-        if set(values) != set(self.names):
-            raise ValueError(
-                f"{self.name} key: fields {sorted(values)}: expected exactly {list(self.names)}"
-            )
-        key = 0
-        shift = 0
-        for name, bits in self.fields:
-            value = values[name]
-            self._check(name, value)
-            if isinstance(value, np.ndarray):
-                key = key + (value.astype(np.int64) << shift)
-            else:
-                key += int(value) << shift
-            shift += bits or 0
-        return key
-
-    def unpack(self, key: int) -> dict[str, int]:
-        """The field values of a key made by ``pack``.
-
-        Parameters
-        ----------
-        key : int
-            A key of this layout.
-
-        Returns
-        -------
-        dict
-            Field name -> value.
-        """
-        key = int(key)
-        out = {}
-        for name, bits in self.fields:
-            if bits is None:
-                out[name] = key
-            else:
-                out[name] = key & ((1 << bits) - 1)
-                key >>= bits
-        return out
-
-    def _check(self, field: str, value) -> None:
-        limit = self.limit(field)
-        if isinstance(value, bool | np.bool_):
-            bad = None
-        elif isinstance(value, int | np.integer):
-            bad = [] if 0 <= value < limit else [value]
-        else:
-            arr = np.asarray(value)
-            integer = np.issubdtype(arr.dtype, np.integer)
-            bad = arr[(arr < 0) | (arr >= limit)].ravel() if integer else None
-        if bad is None:
-            raise ValueError(f"{self.name} key: {field}={value!r}: expected an integer")
-        if len(bad):
-            raise ValueError(
-                f"{self.name} key: {field}={int(bad[0])}: expected an integer in [0, {limit})"
-                " (a larger value would overflow into the next field of the key)"
-            )
-
-
-# The step field of a chip's keys. A layer has at most 32 x 32 tiles; a MAC call is one
-# layer's read of one batch (the chip counts its calls in ``mac_step``).
-MAC_TILE_KEY = KeyLayout("MAC tile", (("col_tile", 5), ("row_tile", 5), ("mac_call", None)))
-# One update (or refresh) of one tile of one of at most 4 layers.
-UPDATE_TILE_KEY = KeyLayout(
-    "tile update", (("col_tile", 5), ("row_tile", 5), ("layer", 2), ("update_step", None))
-)
-# The neuron step of a stochastic LIF layer: the kernel adds the time step to the key of
-# time step 0, so a call may run at most 4096 steps.
-THRESHOLD_KEY = KeyLayout("neuron threshold", (("time_step", 12), ("mac_call", None)))
-# The encoder's generator of one clip in one pass over the data: clip keys are crc32 values.
-CLIP_PASS_KEY = KeyLayout("clip pass", (("clip", 32), ("data_pass", None)))
-
-# Passes over the data: each is the encoder's ``data_pass`` field and the chip's seed offset.
-# kind -> (first value, number of epochs); the ranges are disjoint.
-DATA_PASSES: Mapping[str, tuple[int, int]] = MappingProxyType(
-    {"training": (1, 999), "validation": (1000, 1000), "test": (2000, 1)}
-)
-
-
-def data_pass(kind: str, epoch: int = 0) -> int:
-    """The stream value of one pass over the data.
-
-    Parameters
-    ----------
-    kind : str
-        ``"training"``, ``"validation"`` or ``"test"`` (a key of ``DATA_PASSES``).
-    epoch : int
-        The epoch of a training or validation pass; 0 for the test pass.
-
-    Returns
-    -------
-    int
-        The first value of the kind plus the epoch.
-    """
-    if kind not in DATA_PASSES:
-        raise ValueError(f"data pass kind={kind!r}: expected one of {sorted(DATA_PASSES)}")
-    first, epochs = DATA_PASSES[kind]
-    if not (isinstance(epoch, int | np.integer) and 0 <= epoch < epochs):
-        raise ValueError(
-            f"{kind} pass: epoch={epoch!r}: expected an integer in [0, {epochs})"
-            " (a larger epoch would reuse the stream of another pass)"
-        )
-    return first + int(epoch)

@@ -285,15 +285,13 @@ class DifferentialTile:
             Mean conductance step of one pulse, uS (> 0).
         update_management, bl_management : bool
             Balance the row and column probabilities; shorten the slots for small updates.
-        seed, step : int
-            Key of the pulse streams (>= 0): distinct steps for distinct update calls.
-        amplitude_level : int
-            Index into the preset's quantized pulse amplitudes (default: the largest).
+        seed, step, amplitude_level : int
+            Pulse stream key and pulse amplitude, as for ``apply_counts``.
 
         Returns
         -------
         Events
-            SET pulses of each polarity and their summed squared amplitude.
+            As for ``apply_counts``.
 
         References
         ----------
@@ -350,16 +348,15 @@ class DifferentialTile:
         max_pulses : int
             Cap on the pulses per cell (>= 1).
         stochastic_rounding : bool
-            Round up with the probability of the remainder instead of to the nearest.
-        seed, step : int
-            Key of the pulse streams (>= 0): distinct steps for distinct update calls.
-        amplitude_level : int
-            Index into the preset's quantized pulse amplitudes (default: the largest).
+            Round up with the probability of the remainder instead of to the nearest
+            (from the stream ``STREAM_ROUND``).
+        seed, step, amplitude_level : int
+            Pulse stream key and pulse amplitude, as for ``apply_counts``.
 
         Returns
         -------
         Events
-            SET pulses of each polarity and their summed squared amplitude.
+            The SET pulses fired on each polarity and their summed squared amplitude.
         """
         delta = self._check_matrix("delta_uS", delta_uS, self.shape)
         self._check_pulse_args("dw_min_uS", dw_min_uS, max_pulses)
@@ -399,16 +396,13 @@ class DifferentialTile:
             Accumulate-and-fire threshold, uS (> 0).
         max_pulses : int
             Cap on the pulses per cell (>= 1).
-        seed, step : int
-            Key of the pulse streams (>= 0): distinct steps for distinct update calls.
-        amplitude_level : int
-            Index into the preset's quantized pulse amplitudes (default: the largest).
+        seed, step, amplitude_level : int
+            Pulse stream key and pulse amplitude, as for ``apply_counts``.
 
         Returns
         -------
         Events
-            SET pulses of each polarity, their summed squared amplitude and the accumulator
-            updates.
+            Those of ``apply_counts`` and the accumulator updates.
 
         References
         ----------
@@ -508,7 +502,7 @@ class DifferentialTile:
 
     # -- MAC -----------------------------------------------------------------------------------
     def mac(self, x: np.ndarray, snap: Snapshot, **kwargs) -> tuple[np.ndarray, Events]:
-        """Graded inputs through the DAC: ``kernels.crossbar.mac_dense`` on this tile's snapshot.
+        """Graded inputs through the DAC: ``kernels.crossbar.mac_dense`` on a snapshot.
 
         Parameters
         ----------
@@ -531,16 +525,15 @@ class DifferentialTile:
 
         Parameters
         ----------
-        spikes : numpy.ndarray
-            (batch, n_in) binary spikes.
-        snap : Snapshot
-            A snapshot of this tile.
-        **kwargs
-            Converter, noise and key arguments of ``mac_spikes``.
+        spikes, snap, **kwargs
+            (batch, n_in) binary spikes, a snapshot of this tile and the keyword arguments of
+            ``mac_spikes``.
 
         Returns
         -------
-        tuple of (numpy.ndarray, Events)
-            Column currents and events.
+        currents : numpy.ndarray
+            (batch, n_out) column currents, uS.
+        events : Events
+            The MAC's events.
         """
         return crossbar.mac_spikes(spikes, snap, **kwargs)

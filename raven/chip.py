@@ -81,7 +81,7 @@ class CrossbarLayer:
             ("row", self.row_splits, tile_rows),
             ("col", self.col_splits, tile_cols),
         ):
-            limit = UPDATE_TILE_KEY.limit(f"{what}_tile")
+            limit = min(layout.limit(f"{what}_tile") for layout in (MAC_TILE_KEY, UPDATE_TILE_KEY))
             if len(splits) > limit:
                 raise ValueError(
                     f"tile_{what}s={size}: a layer of {n_in} x {n_out} synapses needs"

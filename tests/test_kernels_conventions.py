@@ -25,7 +25,6 @@ RNG_API = {
     "normal_at",
     "fill_normals",
     "keyed_normal",
-    "keyed_uniform",
 }
 
 

@@ -24,7 +24,7 @@ SCANNED = [
     ROOT / "tests" / "naive.py",
     ROOT / "tests" / "determinism_probe.py",
 ]
-KEYED_DRAWS = {"key4", "keyed_normal", "keyed_uniform", "_key"}  # _key: tests/naive.py
+KEYED_DRAWS = {"key4", "keyed_normal", "_key"}  # _key: tests/naive.py
 REGISTERED = {name for name in vars(rng) if name.startswith("STREAM_")}
 
 
