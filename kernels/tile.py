@@ -70,16 +70,7 @@ class DifferentialTile:
 
     # -- state views handed to kernels -----------------------------------------------------
     def _views(self, arr: PCMArray) -> update.DeviceArrays:
-        s, shape = arr.state, self.shape
-        return update.DeviceArrays(
-            s.g_prog_uS.reshape(shape),
-            s.t_prog_s.reshape(shape),
-            s.nu.reshape(shape),
-            s.history.reshape(shape),
-            s.fault.reshape(shape),
-            s.g_max_uS.reshape(shape),
-            s.step_scale.reshape(shape),
-        )
+        return arr.state.device_arrays(self.shape)
 
     def amplitude(self, amplitude_level: int) -> float:
         """Relative amplitude of a quantized pulse level.

@@ -15,6 +15,18 @@ from .stats import characterise
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0, or 2 on a bad argument.
+    """
     parser = argparse.ArgumentParser(prog="python -m devices.pcm", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     stats = sub.add_parser("stats", help="Monte Carlo statistics of a preset, as JSON")

@@ -1,7 +1,10 @@
-"""Compiled array loops of ``PCMArray``, built only from the scalar functions in ``physics``.
+"""Compiled array loops of the functional core, built only from the scalar functions in
+``physics``.
 
-Arrays are flat (one entry per device) and updated in place. Random deviates are drawn by
-the caller and passed in, one slot per potential use, so results depend only on the seed.
+Device state arrives as a ``DeviceArrays`` bundle of flat arrays (one entry per device),
+updated in place: the functional core hands these loops private copies. Random deviates
+are drawn by the caller and passed in, one slot per potential use, so results depend only
+on the seed.
 """
 
 from __future__ import annotations
@@ -16,24 +19,22 @@ from .physics import (
     read_noise_std_uS,
     reset_conductance_uS,
 )
-
-FAULT_NONE = 0
-FAULT_STUCK_G_MIN = 1
-FAULT_STUCK_G_MAX = 2
-FAULT_STUCK_RANDOM = 3
+from .state import FAULT_NONE
 
 
 @array_jit
-def drifted_conductance(g_prog, t_prog, nu, t_s, drift, out):
+def drifted_conductance(dev, t_s, drift, out):
     """Noise-free conductance of every device at absolute time t_s."""
+    g_prog, t_prog, nu = dev.g_prog_uS, dev.t_prog_s, dev.nu
     for i in range(g_prog.size):
         out[i] = g_prog[i] * drift_factor(t_s - t_prog[i], nu[i], drift)
 
 
 @array_jit
-def read_devices(g_prog, t_prog, nu, t_s, g_max_uS, drift, read, z, with_noise, selected, out):
+def read_devices(dev, t_s, g_max_uS, drift, read, z, with_noise, selected, out):
     """Read every device at t_s into ``out``; returns the sum of the true (drifted)
     conductances of the ``selected`` devices in uS, which sets the read energy."""
+    g_prog, t_prog, nu = dev.g_prog_uS, dev.t_prog_s, dev.nu
     g_sum = 0.0
     for i in range(g_prog.size):
         t_since = t_s - t_prog[i]
@@ -49,26 +50,11 @@ def read_devices(g_prog, t_prog, nu, t_s, g_max_uS, drift, read, z, with_noise, 
 
 
 @array_jit
-def program_devices(
-    g_prog,
-    t_prog,
-    nu,
-    history,
-    fault,
-    g_max_dev,
-    g_target,
-    selected,
-    t_s,
-    g_min_uS,
-    g_max_uS,
-    prog,
-    drift,
-    z_prog,
-    z_nu,
-):
+def program_devices(dev, g_target, selected, t_s, g_min_uS, g_max_uS, prog, drift, z_prog, z_nu):
     """One-shot programming of the selected devices to g_target (programming noise, fresh
-    drift exponent), within each device's own range [g_min_uS, g_max_dev[i]]. A full SET
+    drift exponent), within each device's own range [g_min_uS, G_max,dev]. A full SET
     ramp leaves no partial-SET history. Returns devices written."""
+    g_prog, t_prog, nu, history, fault, g_max_dev, _ = dev
     written = 0
     for i in range(g_prog.size):
         if not selected[i] or fault[i] != FAULT_NONE:
@@ -85,27 +71,12 @@ def program_devices(
 
 @array_jit
 def pulse_devices(
-    g_prog,
-    t_prog,
-    nu,
-    history,
-    fault,
-    g_max_dev,
-    step_scale,
-    n_pulses,
-    amplitude,
-    t_s,
-    g_min_uS,
-    g_max_uS,
-    drift,
-    pulse_model,
-    pulse,
-    z_pulse,
-    z_nu,
+    dev, n_pulses, amplitude, t_s, g_min_uS, g_max_uS, drift, pulse_model, pulse, z_pulse, z_nu
 ):
     """Apply n_pulses[i] partial-SET pulses of relative amplitude amplitude[i] to device i,
     one after another at time t_s, starting from its drifted conductance. ``z_pulse`` holds
     one deviate per pulse in device order. Stuck devices receive the pulses without effect."""
+    g_prog, t_prog, nu, history, fault, g_max_dev, step_scale = dev
     k = 0
     for i in range(g_prog.size):
         n = n_pulses[i]
@@ -138,23 +109,10 @@ def pulse_devices(
 
 @array_jit
 def reset_devices(
-    g_prog,
-    t_prog,
-    nu,
-    history,
-    fault,
-    g_max_dev,
-    selected,
-    t_s,
-    g_min_uS,
-    g_max_uS,
-    reset_mean_uS,
-    reset_std_uS,
-    drift,
-    z_reset,
-    z_nu,
+    dev, selected, t_s, g_min_uS, g_max_uS, reset_mean_uS, reset_std_uS, drift, z_reset, z_nu
 ):
     """RESET the selected devices: low conductance, history term back to 1."""
+    g_prog, t_prog, nu, history, fault, g_max_dev, _ = dev
     for i in range(g_prog.size):
         if not selected[i] or fault[i] != FAULT_NONE:
             continue

@@ -16,7 +16,7 @@ from . import _validate as v
 
 @dataclass(frozen=True, slots=True)
 class ProgrammingNoiseParams:
-    """Programming noise after one programming event (Joshi et al., Nat. Commun. 11, 2473, 2020).
+    """Programming noise after one programming event.
 
     G_prog = clip(G_T + N(0, s_p), G_min, G_max,dev) with G_T at most G_max,dev,
     s_p = max(0, c0_uS + c1_uS x + c2_uS x^2) * G_max / g_ref_uS,  x = G_T / G_max.
@@ -24,6 +24,19 @@ class ProgrammingNoiseParams:
     The source (and aihwkit) clip at 0 only; clipping at the device's own range instead
     keeps a programmed device physically possible (it biases the mean within ~s_p of the
     range edges, as a saturating device does).
+
+    Parameters
+    ----------
+    c0_uS, c1_uS, c2_uS : float
+        Polynomial coefficients of s_p in x, in uS.
+    g_ref_uS : float
+        G_max of the devices the fit was made on, in uS (> 0).
+    scale : float
+        Factor on s_p (>= 0); 0 disables programming noise.
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020); IBM aihwkit ``PCMLikeNoiseModel``.
     """
 
     c0_uS: float = 0.26348
@@ -57,6 +70,30 @@ class DriftParams:
     nu = |N(mu_nu, s_nu)| drawn once per programming event and kept by the device, with
     mu_nu = clip(nu_mean_log_slope ln x + nu_mean_offset, nu_mean_min, nu_mean_max),
     s_nu  = clip(nu_std_log_slope ln x + nu_std_offset, nu_std_min, nu_std_max).
+
+    Parameters
+    ----------
+    t0_s : float
+        Reference time t0 of the power law, in s (> 0).
+    nu_mean_log_slope, nu_mean_offset : float
+        Slope (per unit of ln x) and offset of mu_nu (dimensionless).
+    nu_mean_min, nu_mean_max : float
+        Clip range of mu_nu, in [0, 1].
+    nu_std_log_slope, nu_std_offset : float
+        Slope and offset of s_nu (dimensionless).
+    nu_std_min, nu_std_max : float
+        Clip range of s_nu, in [0, 1].
+    x_floor : float
+        ln x is taken of max(x, x_floor): a RESET device has x ~ 0.
+    time_origin : {"end_of_programming", "reference_read"}
+        What G_prog is (see above).
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020); IBM aihwkit ``PCMLikeNoiseModel``;
+    Nandakumar et al., J. Appl. Phys. 124, 152135 (2018) (reference read at 38.6 s);
+    power-law drift from structural relaxation: M. Le Gallo and A. Sebastian, J. Phys. D:
+    Appl. Phys. 53, 213002 (2020).
     """
 
     t0_s: float = 20.0
@@ -102,6 +139,23 @@ class ReadNoiseParams:
     reads, so a single read and a MAC agree in distribution. (aihwkit clips a read at 0; the
     two differ only where std is comparable to G_d, e.g. at G_d = 0.1 uS with 0.133 uS of
     noise the clipped mean would be 0.117 uS instead of 0.1 uS.)
+
+    Parameters
+    ----------
+    flicker_coeff, flicker_exponent, flicker_floor, flicker_max : float
+        Q_s = min(flicker_coeff / max(x^flicker_exponent, flicker_floor), flicker_max)
+        (dimensionless).
+    t_read_s : float
+        Duration of one read, in s (> 0); also sets the read energy.
+    rel_std : float
+        Time-independent noise relative to |G_d| (dimensionless).
+    abs_std_uS : float
+        Time-independent noise, in uS.
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020) (Nandakumar et al., ICECS 2019; aihwkit
+    ``PCMLikeNoiseModel``); Nandakumar et al., J. Appl. Phys. 124, 152135 (2018).
     """
 
     flicker_coeff: float = 0.0088
@@ -138,6 +192,26 @@ class NandakumarPulseParams:
     keeps its shape: the mean increment vanishes at the same fraction of the range,
     G_sat = r mean_offset_uS / -mean_g_coeff (10.5 of 12 uS, 21.8 of 25 uS), and is
     positive below it.
+
+    Parameters
+    ----------
+    mean_g_coeff : float
+        Slope of the mean step in G (dimensionless: uS per uS).
+    mean_offset_uS, mean_history_uS : float
+        Constant and history terms of the mean step, in uS.
+    std_g_coeff : float
+        Slope of the step's spread in G (dimensionless).
+    std_offset_uS, std_history_uS : float
+        Constant and history terms of the spread, in uS.
+    history_decay_pulses : float
+        Pulses over which P decays by 1/e (> 0).
+    g_ref_uS : float
+        Range of the devices the fit was made on, in uS (> 0).
+
+    References
+    ----------
+    Nandakumar et al., "A phase-change memory model for neuromorphic computing", J. Appl.
+    Phys. 124, 152135 (2018).
     """
 
     mean_g_coeff: float = -0.084
@@ -173,6 +247,22 @@ class ExpStepPulseParams:
     z = 2 a w / w_max_dev + b,  y = 1 - A exp(gamma z),
     dw = dw_min * step_scale * max(y, 0),
     dw += dw_std * (|dw| + dw_std_add + dw_std_slope |w|) * N(0, 1).
+
+    Parameters
+    ----------
+    w_range : float
+        Weight units per G_max (w = G / G_max * w_range), > 0.
+    a, b, gamma, A : float
+        Shape of the exponential step (dimensionless).
+    dw_min : float
+        Nominal step, in weight units (> 0).
+    dw_std, dw_std_add, dw_std_slope : float
+        Cycle-to-cycle noise of the step (dimensionless, >= 0).
+
+    References
+    ----------
+    IBM aihwkit ``PCMPresetDevice`` / ``ExpStepDevice``; Nandakumar et al., "Mixed-precision
+    deep learning based on computational memory", Front. Neurosci. 14, 406 (2020).
     """
 
     w_range: float = 2.0
@@ -200,7 +290,17 @@ PulseResponse = NandakumarPulseParams | ExpStepPulseParams
 
 @dataclass(frozen=True, slots=True)
 class ResetParams:
-    """RESET brings a device to G ~ N(g_mean_uS, g_std_uS), clipped to [G_min, G_max]."""
+    """RESET brings a device to G ~ N(g_mean_uS, g_std_uS), clipped to [G_min, G_max,dev].
+
+    Parameters
+    ----------
+    g_mean_uS, g_std_uS : float
+        Mean and spread of the conductance after a RESET, in uS (>= 0).
+
+    References
+    ----------
+    Nandakumar et al., J. Appl. Phys. 124, 152135 (2018): N(0.1, 0.01) uS.
+    """
 
     g_mean_uS: float = 0.1
     g_std_uS: float = 0.01
@@ -215,7 +315,19 @@ class ResetParams:
 class VariabilityParams:
     """Device-to-device spread, fixed when the array is made: each device gets
     G_max,dev = G_max (1 + g_max_rel_std N) and a pulse step scale 1 + step_rel_std N
-    (both floored at 5 % of nominal so that no device is dead by chance)."""
+    (both floored at 5 % of nominal so that no device is dead by chance).
+
+    Parameters
+    ----------
+    g_max_rel_std : float
+        Relative spread of G_max,dev, in [0, 1].
+    step_rel_std : float
+        Relative spread of the pulse step, in [0, 2].
+
+    References
+    ----------
+    IBM aihwkit ``PCMPresetDevice``: 10 % on w_max, 20 % on dw_min.
+    """
 
     g_max_rel_std: float = 0.0
     step_rel_std: float = 0.0
@@ -231,6 +343,11 @@ class FaultParams:
     """Fractions of devices stuck at G_min, at their G_max, or at a uniform random value.
 
     Stuck devices ignore every write; their reads return the stuck value with read noise.
+
+    Parameters
+    ----------
+    frac_stuck_g_min, frac_stuck_g_max, frac_stuck_random : float
+        Fractions of devices, each in [0, 1], summing to at most 1.
     """
 
     frac_stuck_g_min: float = 0.0
@@ -260,6 +377,28 @@ class EnergyParams:
       the relative amplitude (Joule heating ~ I^2 R).
     - RESET: ~300 uA x 1.5 V x 50 ns ~ 22.5 pJ, rounded up to 30 pJ for the bit-line drive.
     - one-shot program: RESET + a SET ramp of 8 steps (Ambrogio et al., Nature 558, 60, 2018).
+
+    Parameters
+    ----------
+    v_read_V : float
+        Read voltage, in V.
+    e_set_J : float
+        Energy of a nominal (amplitude 1) partial-SET pulse, in J.
+    set_pulse_width_s : float
+        Its duration, in s (> 0).
+    e_reset_J : float
+        Energy of a RESET, in J.
+    reset_pulse_width_s : float
+        Its duration, in s (> 0).
+    e_program_J : float
+        Energy of a one-shot program (RESET + SET ramp), in J.
+    program_duration_s : float
+        Its duration, in s (> 0).
+
+    References
+    ----------
+    Ambrogio et al., "Equivalent-accuracy accelerated neural-network training using
+    analogue memory", Nature 558, 60 (2018). ``devices.pcm.device_energy`` applies them.
     """
 
     v_read_V: float = 0.2
@@ -288,7 +427,29 @@ def _default_amplitude_levels() -> tuple[float, ...]:
 
 @dataclass(frozen=True, slots=True)
 class PCMParams:
-    """Everything that defines a PCM device population. Build one with ``pcm.preset``."""
+    """Everything that defines a PCM device population. Build one with ``pcm.preset``.
+
+    Parameters
+    ----------
+    name : str
+        Name of the parameter set.
+    source : str
+        The work the constants come from.
+    g_min_uS, g_max_uS : float
+        Nominal conductance range, in uS (0 <= g_min_uS <= g_max_uS).
+    programming : ProgrammingNoiseParams
+    drift : DriftParams
+    read_noise : ReadNoiseParams
+    pulse : NandakumarPulseParams or ExpStepPulseParams
+        Partial-SET response.
+    amplitude_levels : tuple of float
+        Quantized relative pulse amplitudes, increasing, in (0, 1] (default 8 levels,
+        1/8 ... 1).
+    reset : ResetParams
+    variability : VariabilityParams
+    faults : FaultParams
+    energy : EnergyParams
+    """
 
     name: str
     source: str

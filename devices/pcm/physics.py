@@ -1,6 +1,7 @@
 """Scalar PCM physics, compiled with numba, written once.
 
-Both the array operations of ``PCMArray`` and the crossbar kernels call these functions.
+Both the array loops of the functional core (``devices.pcm._ops``) and the crossbar kernels
+(``kernels``) call these functions.
 They take plain floats and float64 coefficient vectors (built by ``kernel_args``, the one
 place where parameters become kernel arguments) and never draw random numbers: the caller
 passes the standard-normal deviate ``z`` so that it controls the random stream (a numpy
@@ -44,7 +45,32 @@ PULSE_MODEL_EXPSTEP = 1
 
 
 class KernelArgs(NamedTuple):
-    """Parameters flattened for compiled code (float64 vectors and scalars only)."""
+    """Parameters flattened for compiled code (float64 vectors and scalars only).
+
+    Built by ``kernel_args``; the vectors are indexed by the module's ``PROG_*``,
+    ``DRIFT_*``, ``READ_*``, ``NK_*`` and ``ES_*`` constants.
+
+    Parameters
+    ----------
+    g_min_uS, g_max_uS : float
+        Nominal conductance range, in uS.
+    prog : numpy.ndarray of float64
+        Programming-noise polynomial (``PROG_*``): c0, c1, c2 in uS, g_ref in uS, scale.
+    drift : numpy.ndarray of float64
+        Drift law (``DRIFT_*``): t0 in s, the clipped log-linear fits of mu_nu and s_nu,
+        the floor of x, and the time shift in s (t0 or 0, by ``DriftParams.time_origin``).
+    read : numpy.ndarray of float64
+        Read noise (``READ_*``): 1/f coefficient, exponent, floor and cap, t_read in s,
+        relative and absolute (uS) time-independent parts.
+    pulse_model : int
+        ``PULSE_MODEL_NANDAKUMAR`` or ``PULSE_MODEL_EXPSTEP``.
+    pulse : numpy.ndarray of float64
+        Pulse-response coefficients (``NK_*`` or ``ES_*``), offsets in uS.
+    amplitude_levels : numpy.ndarray of float64
+        Relative pulse amplitudes, in (0, 1], increasing.
+    reset_mean_uS, reset_std_uS : float
+        RESET conductance distribution, in uS.
+    """
 
     g_min_uS: float
     g_max_uS: float
@@ -59,7 +85,23 @@ class KernelArgs(NamedTuple):
 
 
 def kernel_args(params: PCMParams) -> KernelArgs:
-    """The one conversion point from parameter dataclasses to kernel arguments."""
+    """The one conversion point from parameter dataclasses to kernel arguments.
+
+    Parameters
+    ----------
+    params : PCMParams
+        Device parameters.
+
+    Returns
+    -------
+    KernelArgs
+        Fresh arrays (the caller may hand them to compiled code).
+
+    Notes
+    -----
+    The Nandakumar pulse fit is rescaled to the preset's range here: its constant terms
+    are multiplied by r = G_max / g_ref_uS (see ``NandakumarPulseParams``).
+    """
     p, d, r = params.programming, params.drift, params.read_noise
     prog = np.array([p.c0_uS, p.c1_uS, p.c2_uS, p.g_ref_uS, p.scale], dtype=np.float64)
     drift = np.array(
@@ -138,13 +180,44 @@ def kernel_args(params: PCMParams) -> KernelArgs:
 # Programming -------------------------------------------------------------------------------
 @inlined_scalar_jit
 def clip_conductance_uS(g_uS, g_min_uS, g_max_dev_uS):
-    """The one range rule of every write: G_min <= G <= the device's own G_max,dev."""
+    """The one range rule of every write: G_min <= G <= the device's own G_max,dev.
+
+    Parameters
+    ----------
+    g_uS, g_min_uS, g_max_dev_uS : float
+        Conductance and the device's range, in uS.
+
+    Returns
+    -------
+    float
+        min(max(g_uS, g_min_uS), g_max_dev_uS), in uS.
+    """
     return min(max(g_uS, g_min_uS), g_max_dev_uS)
 
 
 @scalar_jit
 def programming_noise_std_uS(g_target_uS, g_max_uS, prog):
-    """s_p = max(0, c0 + c1 x + c2 x^2) * G_max / g_ref (Joshi 2020)."""
+    """Standard deviation of one-shot programming, s_p = max(0, c0 + c1 x + c2 x^2) G_max /
+    g_ref, x = G_T / G_max.
+
+    Parameters
+    ----------
+    g_target_uS : float
+        Target conductance, in uS.
+    g_max_uS : float
+        Nominal maximum conductance, in uS.
+    prog : numpy.ndarray
+        ``KernelArgs.prog``.
+
+    Returns
+    -------
+    float
+        s_p in uS.
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020); IBM aihwkit ``PCMLikeNoiseModel``.
+    """
     x = g_target_uS / g_max_uS
     s = prog[PROG_C0] + prog[PROG_C1] * x + prog[PROG_C2] * x * x
     return max(0.0, s) * (g_max_uS / prog[PROG_G_REF]) * prog[PROG_SCALE]
@@ -152,9 +225,34 @@ def programming_noise_std_uS(g_target_uS, g_max_uS, prog):
 
 @scalar_jit
 def programmed_conductance_uS(g_target_uS, g_min_uS, g_max_dev_uS, g_max_uS, prog, z):
-    """G_prog = clip(G_T' + s_p(G_T') z, G_min, G_max,dev) with G_T' = min(G_T, G_max,dev):
+    """Conductance after one-shot programming.
+
+    G_prog = clip(G_T' + s_p(G_T') z, G_min, G_max,dev) with G_T' = min(G_T, G_max,dev):
     a device is never programmed outside its own range [G_min, G_max,dev]. s_p is Joshi's
-    fit at the nominal G_max (the fit describes the population, not one device)."""
+    fit at the nominal G_max (the fit describes the population, not one device).
+
+    Parameters
+    ----------
+    g_target_uS : float
+        Target conductance G_T, in uS.
+    g_min_uS, g_max_dev_uS : float
+        The device's range, in uS.
+    g_max_uS : float
+        Nominal maximum conductance, in uS.
+    prog : numpy.ndarray
+        ``KernelArgs.prog``.
+    z : float
+        A standard-normal deviate.
+
+    Returns
+    -------
+    float
+        G_prog in uS.
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020).
+    """
     target = min(g_target_uS, g_max_dev_uS)
     g = target + programming_noise_std_uS(target, g_max_uS, prog) * z
     return clip_conductance_uS(g, g_min_uS, g_max_dev_uS)
@@ -163,7 +261,26 @@ def programmed_conductance_uS(g_target_uS, g_min_uS, g_max_dev_uS, g_max_uS, pro
 # Drift -------------------------------------------------------------------------------------
 @scalar_jit
 def drift_exponent_moments(x, drift):
-    """(mu_nu, s_nu) at relative conductance x (Joshi 2020, clipped linear in ln x)."""
+    """Mean and spread of the drift exponent at relative conductance x.
+
+    mu_nu = clip(a_mu ln x + b_mu, mu_min, mu_max), s_nu = clip(a_s ln x + b_s, s_min,
+    s_max), ln x taken of max(x, x_floor).
+
+    Parameters
+    ----------
+    x : float
+        G / G_max (dimensionless).
+    drift : numpy.ndarray
+        ``KernelArgs.drift``.
+
+    Returns
+    -------
+    mu_nu, s_nu : float
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020); IBM aihwkit ``PCMLikeNoiseModel``.
+    """
     lx = math.log(max(x, drift[DRIFT_X_FLOOR]))
     mu = drift[DRIFT_MEAN_SLOPE] * lx + drift[DRIFT_MEAN_OFFSET]
     mu = min(max(mu, drift[DRIFT_MEAN_MIN]), drift[DRIFT_MEAN_MAX])
@@ -174,19 +291,59 @@ def drift_exponent_moments(x, drift):
 
 @scalar_jit
 def drift_exponent(x, drift, z):
-    """nu = |mu_nu(x) + s_nu(x) z|, drawn once per programming event."""
+    """Drift exponent nu = |mu_nu(x) + s_nu(x) z|, drawn once per write and kept.
+
+    Parameters
+    ----------
+    x : float
+        G / G_max after the write (dimensionless).
+    drift : numpy.ndarray
+        ``KernelArgs.drift``.
+    z : float
+        A standard-normal deviate.
+
+    Returns
+    -------
+    float
+        nu >= 0 (dimensionless).
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020).
+    """
     mu, s = drift_exponent_moments(x, drift)
     return abs(mu + s * z)
 
 
 @scalar_jit
 def drift_factor(t_since_programming_s, nu, drift):
-    """(max(t + t_shift, t0) / t0)^(-nu), t the time since the write; never above 1.
+    """Drift factor G(t) / G_prog = (max(t + t_shift, t0) / t0)^(-nu); never above 1.
 
     t_shift = t0 ("end_of_programming", Joshi 2020 / aihwkit): ((t + t0)/t0)^(-nu), 1 at
     the end of programming. t_shift = 0 ("reference_read", Nandakumar 2018): G_prog is the
     conductance read t0 after the write and G(t) = G_prog (t/t0)^(-nu) for t >= t0; the
     fit says nothing before t0, where G is held at G_prog so that drift never raises G.
+
+    Parameters
+    ----------
+    t_since_programming_s : float
+        Time since the device's last write, in s (>= 0).
+    nu : float
+        The device's drift exponent.
+    drift : numpy.ndarray
+        ``KernelArgs.drift``.
+
+    Returns
+    -------
+    float
+        The factor, in (0, 1].
+
+    References
+    ----------
+    The power law of structural relaxation: M. Le Gallo and A. Sebastian, "An overview of
+    phase-change memory device physics", J. Phys. D: Appl. Phys. 53, 213002 (2020);
+    constants: Joshi et al., Nat. Commun. 11, 2473 (2020) and Nandakumar et al., J. Appl.
+    Phys. 124, 152135 (2018).
     """
     if t_since_programming_s == 0.0 or nu == 0.0:
         return 1.0  # the common case inside an update; skips a pow
@@ -200,7 +357,35 @@ def drift_factor(t_since_programming_s, nu, drift):
 # Read noise --------------------------------------------------------------------------------
 @scalar_jit
 def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, drift, read):
-    """Standard deviation of one read (accumulated 1/f noise plus a time-independent part)."""
+    """Standard deviation of one read: accumulated 1/f noise plus a time-independent part.
+
+    std = |G_d| (Q_s sqrt(ln((t + t0 + t_r) / (2 t_r))) + rel) + abs, Q_s = min(c /
+    max(x^e, floor), cap), x = |G_prog| / G_max.
+
+    Parameters
+    ----------
+    g_drift_uS : float
+        Drifted conductance G_d, in uS.
+    g_prog_uS : float
+        Conductance at the end of the last write, in uS.
+    g_max_uS : float
+        Nominal maximum conductance, in uS.
+    t_since_programming_s : float
+        Time since the last write, in s.
+    drift, read : numpy.ndarray
+        ``KernelArgs.drift`` and ``KernelArgs.read``.
+
+    Returns
+    -------
+    float
+        The standard deviation in uS.
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020) (Nandakumar et al., ICECS 2019; aihwkit
+    ``PCMLikeNoiseModel``); 0.03 G + 0.13 uS: Nandakumar et al., J. Appl. Phys. 124,
+    152135 (2018).
+    """
     x = abs(g_prog_uS) / g_max_uS
     q = min(read[READ_FLICKER] / max(x ** read[READ_EXPONENT], read[READ_FLOOR]), read[READ_MAX])
     t = t_since_programming_s + drift[DRIFT_T0]
@@ -211,10 +396,27 @@ def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, dr
 
 @scalar_jit
 def read_conductance_uS(g_drift_uS, noise_std_uS, z):
-    """G_read = G_d + std z, not clipped: read noise is noise of the sensing, so a read of a
-    low-conductance cell may be negative, as a sensed current may. This is the rule the
-    crossbar MAC applies to a column sum, so single reads and MACs agree in distribution;
-    a NaN is propagated, never hidden."""
+    """One read, G_read = G_d + std z, not clipped.
+
+    Read noise is noise of the sensing, so a read of a low-conductance cell may be
+    negative, as a sensed current may. This is the rule the crossbar MAC applies to a
+    column sum, so single reads and MACs agree in distribution; a NaN is propagated, never
+    hidden.
+
+    Parameters
+    ----------
+    g_drift_uS : float
+        Drifted conductance, in uS.
+    noise_std_uS : float
+        ``read_noise_std_uS``, in uS.
+    z : float
+        A standard-normal deviate.
+
+    Returns
+    -------
+    float
+        The conductance read, in uS.
+    """
     return g_drift_uS + noise_std_uS * z
 
 
@@ -225,10 +427,43 @@ def partial_set_increment_uS(
 ):
     """Conductance change of one partial-SET pulse (before clipping to the device range).
 
-    ``amplitude`` is the relative pulse amplitude (a quantized level in (0, 1]); mean and
-    spread of the response scale linearly with it. That scaling is an assumption (no source
-    fits the response against amplitude); the nominal pulse, amplitude 1, is the fitted one.
-    ``step_scale`` is the device's fixed step factor.
+    Nandakumar: dG = amp s (mu + sigma z), mu = m_G G + m_0 + m_P P, sigma = max(0, s_G G +
+    s_0 + s_P P). Exp-step, in weight units w = G / g_unit: dw = dw_min s max(1 - A exp(gamma
+    (2 a w / w_max,dev + b)), 0), dG = amp (dw + dw_std (|dw| + dw_std_add + dw_std_slope |w|)
+    z) g_unit. Mean and spread scale linearly with the amplitude amp: an assumption (no
+    source fits the response against amplitude); the nominal pulse, amp = 1, is the fitted
+    one.
+
+    Parameters
+    ----------
+    model : int
+        ``PULSE_MODEL_NANDAKUMAR`` or ``PULSE_MODEL_EXPSTEP``.
+    pulse : numpy.ndarray
+        ``KernelArgs.pulse``.
+    g_uS : float
+        Conductance before the pulse, in uS.
+    g_max_dev_uS : float
+        The device's own maximum conductance, in uS.
+    g_max_uS : float
+        Nominal maximum conductance, in uS.
+    history : float
+        Pulse-history term P (Nandakumar only).
+    amplitude : float
+        Relative pulse amplitude amp, a quantized level in (0, 1].
+    step_scale : float
+        The device's fixed step factor s.
+    z : float
+        A standard-normal deviate.
+
+    Returns
+    -------
+    float
+        dG in uS.
+
+    References
+    ----------
+    Nandakumar et al., J. Appl. Phys. 124, 152135 (2018); IBM aihwkit ``PCMPresetDevice``
+    (Nandakumar et al., Front. Neurosci. 14, 406, 2020).
     """
     if model == PULSE_MODEL_NANDAKUMAR:
         mu = pulse[NK_MEAN_G] * g_uS + pulse[NK_MEAN_0] + pulse[NK_MEAN_P] * history
@@ -247,7 +482,23 @@ def partial_set_increment_uS(
 
 @inlined_scalar_jit
 def history_after_pulse(model, pulse, history):
-    """Pulse-history term after one more pulse (only the Nandakumar model has one)."""
+    """Pulse-history term after one more pulse: P exp(-1/2.6) (Nandakumar et al., J. Appl.
+    Phys. 124, 152135, 2018); unchanged for the exp-step model, which has none.
+
+    Parameters
+    ----------
+    model : int
+        ``PULSE_MODEL_NANDAKUMAR`` or ``PULSE_MODEL_EXPSTEP``.
+    pulse : numpy.ndarray
+        ``KernelArgs.pulse``.
+    history : float
+        P before the pulse.
+
+    Returns
+    -------
+    float
+        P after the pulse.
+    """
     if model == PULSE_MODEL_NANDAKUMAR:
         return history * pulse[NK_HISTORY_FACTOR]
     return history
@@ -257,7 +508,40 @@ def history_after_pulse(model, pulse, history):
 def one_pulse(
     model, pulse, g_uS, g_min_uS, g_max_dev_uS, g_max_uS, history, amplitude, step_scale, z
 ):
-    """One partial-SET pulse: (new conductance clipped to the device range, new history)."""
+    """One partial-SET pulse: ``partial_set_increment_uS``, then the range rule.
+
+    Parameters
+    ----------
+    model : int
+        ``PULSE_MODEL_NANDAKUMAR`` or ``PULSE_MODEL_EXPSTEP``.
+    pulse : numpy.ndarray
+        ``KernelArgs.pulse``.
+    g_uS : float
+        Conductance before the pulse, in uS.
+    g_min_uS, g_max_dev_uS : float
+        The device's range, in uS.
+    g_max_uS : float
+        Nominal maximum conductance, in uS.
+    history : float
+        Pulse-history term P before the pulse.
+    amplitude : float
+        Relative pulse amplitude, in (0, 1].
+    step_scale : float
+        The device's fixed step factor.
+    z : float
+        A standard-normal deviate.
+
+    Returns
+    -------
+    g_uS : float
+        Conductance after the pulse, clipped to [G_min, G_max,dev], in uS.
+    history : float
+        ``history_after_pulse``.
+
+    References
+    ----------
+    Nandakumar et al., J. Appl. Phys. 124, 152135 (2018); IBM aihwkit ``PCMPresetDevice``.
+    """
     dg = partial_set_increment_uS(
         model, pulse, g_uS, g_max_dev_uS, g_max_uS, history, amplitude, step_scale, z
     )
@@ -267,5 +551,24 @@ def one_pulse(
 
 @scalar_jit
 def reset_conductance_uS(reset_mean_uS, reset_std_uS, g_min_uS, g_max_dev_uS, z):
-    """RESET: G ~ N(mean, std) clipped to the device range."""
+    """Conductance after a RESET: clip(mean + std z, G_min, G_max,dev).
+
+    Parameters
+    ----------
+    reset_mean_uS, reset_std_uS : float
+        RESET distribution, in uS.
+    g_min_uS, g_max_dev_uS : float
+        The device's range, in uS.
+    z : float
+        A standard-normal deviate.
+
+    Returns
+    -------
+    float
+        G in uS.
+
+    References
+    ----------
+    Nandakumar et al., J. Appl. Phys. 124, 152135 (2018): N(0.1, 0.01) uS.
+    """
     return clip_conductance_uS(reset_mean_uS + reset_std_uS * z, g_min_uS, g_max_dev_uS)

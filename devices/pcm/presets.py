@@ -28,6 +28,16 @@ def joshi2020() -> PCMParams:
     on-chip writes, is the Nandakumar 2018 partial-SET fit of a device of the same family
     (fitted on a 12 uS range), applied in relative units G / G_max on this 25 uS range (see
     ``NandakumarPulseParams``): the mean step is positive up to 21.8 uS (87 % of the range).
+
+    Returns
+    -------
+    PCMParams
+        G in [0, 25] uS, RESET to 0 uS.
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020); IBM aihwkit ``PCMLikeNoiseModel``;
+    Nandakumar et al., J. Appl. Phys. 124, 152135 (2018).
     """
     return PCMParams(
         name="joshi2020",
@@ -53,6 +63,16 @@ def nandakumar2018() -> PCMParams:
     spread was not available to check): PCM of this family shows spreads of 0.01-0.02
     around 0.04-0.06 (Joshi 2020's fit: s_nu = 0.008-0.045 over its range). Without a
     spread, drift is a uniform scale that global drift compensation removes exactly.
+
+    Returns
+    -------
+    PCMParams
+        G in [0.1, 12] uS.
+
+    References
+    ----------
+    Nandakumar et al., J. Appl. Phys. 124, 152135 (2018); Joshi et al., Nat. Commun. 11,
+    2473 (2020) (programming noise, spread of the drift exponent).
     """
     return PCMParams(
         name="nandakumar2018",
@@ -82,6 +102,16 @@ def aihwkit_pcm() -> PCMParams:
     fitted to Nandakumar et al., Front. Neurosci. 14, 406 (2020), with 20 % device-to-device
     spread of the step and 10 % of the range; w in [0, 2] is mapped onto [0, 25] uS, RESET to
     w = 0.01 (0.125 uS) with 0.01 spread. Drift and read noise as in joshi2020.
+
+    Returns
+    -------
+    PCMParams
+        G in [0, 25] uS, exp-step pulse response.
+
+    References
+    ----------
+    IBM aihwkit ``PCMPresetDevice``; Nandakumar et al., Front. Neurosci. 14, 406 (2020);
+    Joshi et al., Nat. Commun. 11, 2473 (2020).
     """
     return PCMParams(
         name="aihwkit-pcm",
@@ -102,7 +132,23 @@ PRESETS: dict[str, Callable[[], PCMParams]] = {
 
 
 def preset(name: str) -> PCMParams:
-    """Return the named parameter set (see ``PRESETS`` for the names)."""
+    """The named parameter set.
+
+    Parameters
+    ----------
+    name : {"joshi2020", "nandakumar2018", "aihwkit-pcm"}
+        A key of ``PRESETS``.
+
+    Returns
+    -------
+    PCMParams
+        A new, frozen parameter set (edit it with ``dataclasses.replace``).
+
+    Raises
+    ------
+    ValueError
+        Naming ``preset`` and listing the choices.
+    """
     try:
         return PRESETS[name]()
     except KeyError:

@@ -31,7 +31,28 @@ def expected_drift_factor(
     mu_nu: float, s_nu: float, t_since_s: float, t0_s: float, t_shift_s: float | None = None
 ) -> float:
     """E[(max(t + t_shift, t0)/t0)^(-|nu|)] for nu ~ N(mu_nu, s_nu), by Gauss-Hermite
-    quadrature. t_shift defaults to t0 (time origin at the end of programming)."""
+    quadrature.
+
+    Parameters
+    ----------
+    mu_nu, s_nu : float
+        Mean and spread of the drift exponent before folding.
+    t_since_s : float
+        Time since programming, in s.
+    t0_s : float
+        Reference time of the drift law, in s.
+    t_shift_s : float, optional
+        Time shift, in s; default t0 (time origin at the end of programming).
+
+    Returns
+    -------
+    float
+        The expected drift factor.
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020).
+    """
     x, w = np.polynomial.hermite_e.hermegauss(_HERMITE_NODES)
     nu = np.abs(mu_nu + s_nu * x)
     shift = t0_s if t_shift_s is None else t_shift_s
@@ -55,6 +76,25 @@ def pulse_response(params: PCMParams, n: int, seed: int) -> dict:
     ``from_reset``: dG = G_k - G_0 after k = 1, 5, 20 pulses from RESET (G_0 ~ G_min,
     history term 1). ``one_pulse_at``: dG of one pulse from G = G_min + f (G_max - G_min)
     (at most the device's own G_max), history term 0, for f = 20, 50, 80 % of the range.
+
+    Parameters
+    ----------
+    params : PCMParams
+        Device parameters.
+    n : int
+        Number of devices.
+    seed : int
+        Seed of the random generator.
+
+    Returns
+    -------
+    dict
+        ``amplitude`` (a note), ``from_reset`` and ``one_pulse_at``, each with mean,
+        standard error and spread of dG in uS and the fraction of devices lowered.
+
+    References
+    ----------
+    Nandakumar et al., J. Appl. Phys. 124, 152135 (2018); IBM aihwkit ``PCMPresetDevice``.
     """
     arr = PCMArray((n,), params, rng=np.random.default_rng(seed))
     healthy = arr.state.fault == 0
@@ -83,6 +123,34 @@ def characterise(params: PCMParams, g_target_uS: float, t_s: float, n: int, seed
     Returns measured moments (``g_prog_mean_uS``, ``g_prog_std_uS``, ``drift_factor_mean``,
     ``read_noise_rel_std``, ...) with their standard errors and the model's expectations,
     and the preset's ``pulse_response`` (see ``pulse_response``).
+
+    Parameters
+    ----------
+    params : PCMParams
+        Device parameters.
+    g_target_uS : float
+        Programming target, in uS.
+    t_s : float
+        Read time after programming, in s (>= 0).
+    n : int
+        Number of devices (>= 2).
+    seed : int
+        Seed of the random generator.
+
+    Returns
+    -------
+    dict
+        Measured moments and their standard errors next to the model's formulas
+        (``formula``), and ``pulse_response``; JSON-serialisable.
+
+    Raises
+    ------
+    ValueError
+        Naming ``n`` or ``t_s``.
+
+    References
+    ----------
+    Joshi et al., Nat. Commun. 11, 2473 (2020).
     """
     if not (isinstance(n, int) and n >= 2):
         raise ValueError(f"n={n!r}: expected an integer >= 2")

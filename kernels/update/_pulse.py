@@ -10,6 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from devices.jit import scalar_jit
+from devices.pcm import DeviceArrays as DeviceArrays  # re-exported by kernels.update
 from devices.pcm.physics import (
     ES_A,
     ES_AMP,
@@ -33,19 +34,6 @@ _M2 = np.uint64(0x3333333333333333)
 _M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
 _H01 = np.uint64(0x0101010101010101)
 ONE = np.uint64(1)
-
-
-class DeviceArrays(NamedTuple):
-    """One polarity's device state as 2-D (n_in, n_out) views, in the order of
-    ``devices.pcm.PCMState`` (built by ``kernels.tile``)."""
-
-    g_prog_uS: np.ndarray
-    t_prog_s: np.ndarray
-    nu: np.ndarray
-    history: np.ndarray
-    fault: np.ndarray
-    g_max_uS: np.ndarray
-    step_scale: np.ndarray
 
 
 class PulsePhysics(NamedTuple):
