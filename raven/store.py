@@ -18,12 +18,11 @@ from __future__ import annotations
 import json
 import zipfile
 import zlib
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
-from devices.pcm import PCMArray, PCMState
+from devices.pcm import DeviceArrays, PCMArray
 
 from .atomic import atomic_write
 from .chip import Chip
@@ -59,8 +58,8 @@ def save_chip(
             key = f"{name}/{r}_{c}"
             arrays[f"{key}/chi_uS"] = layer.chi_uS[r][c]
             for pol, arr in (("plus", tile.plus), ("minus", tile.minus)):
-                for f in fields(PCMState):
-                    arrays[f"{key}/{pol}/{f.name}"] = getattr(arr.state, f.name)
+                for field_name in DeviceArrays._fields:
+                    arrays[f"{key}/{pol}/{field_name}"] = getattr(arr.state, field_name)
             layer_meta["tiles"][f"{r}_{c}"] = {
                 "plus": _array_meta(tile.plus),
                 "minus": _array_meta(tile.minus),
@@ -120,8 +119,8 @@ def _restore(data, meta: dict) -> Chip:
             key = f"{name}/{r}_{c}"
             layer.chi_uS[r][c] = np.array(data[f"{key}/chi_uS"])
             for pol, arr in (("plus", tile.plus), ("minus", tile.minus)):
-                for f in fields(PCMState):
-                    setattr(arr.state, f.name, np.array(data[f"{key}/{pol}/{f.name}"]))
+                for field_name in DeviceArrays._fields:
+                    setattr(arr.state, field_name, np.array(data[f"{key}/{pol}/{field_name}"]))
                 m = layer_meta["tiles"][f"{r}_{c}"][pol]
                 arr.rng.bit_generator.state = m["rng"]
                 arr.t_last_write_s = m["t_last_write_s"]

@@ -242,17 +242,17 @@ def test_refresh_books_the_conductance_it_read_whatever_the_energy_booked_before
     """The ledger gets the refresh's read conductance from the tile's events. It was once
     recovered from the growth of the device arrays' read energy, which loses the bits of a
     small refresh next to a large energy already booked."""
-    from devices.pcm import preset
+    from devices.pcm import OpCounts, preset
     from raven.chip import CrossbarLayer
 
     ledgers = []
-    for booked_J in (0.0, 1e-3):
+    for booked_reads_uS in (0.0, 1e12):  # about 10 mJ of reads already booked
         layer = CrossbarLayer(6, 5, preset("nandakumar2018"), 4, 4, np.random.default_rng(3))
         for _, _, tile in layer.all_tiles():
             g_max = tile.params.g_max_uS  # both devices of every pair high: all refreshed
             tile.plus.program(np.full(tile.shape, 0.9 * g_max), 0.0)
             tile.minus.program(np.full(tile.shape, 0.6 * g_max), 0.0)
-            tile.plus.energy.read_J = booked_J
+            tile.plus.counts += OpCounts(reads=10**9, read_g_sum_uS=booked_reads_uS)
         ledger = Ledger("training")
         assert layer.refresh(10.0, 0.3, 0.05, seed=1, step=2, ledger=ledger) > 0
         ledgers.append(ledger)
