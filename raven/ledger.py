@@ -60,7 +60,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from devices.pcm import EnergyParams
+from devices.pcm import EnergyParams, OpCounts, price_events
 from kernels.events import Events
 
 from .energy import SILICON_REFERENCES, ChipProfile, chip_profile
@@ -235,12 +235,22 @@ class Ledger:
                 "accumulator_updates booked but no 'accumulators' memory declared: its word"
                 " width and capacity price each update's read and write"
             )
-        read_J = device.v_read_V**2 * 1e-6 * t_read_s
-        out["cell_reads"] = read_J * c["read_g_sum_uS"]
-        out["verify_reads"] = read_J * c["verify_g_sum_uS"]
-        out["set_pulses"] = c["set_amplitude_sq_sum"] * device.e_set_J
-        out["reset_pulses"] = c["reset_pulses"] * device.e_reset_J
-        out["program_pulses"] = c["program_pulses"] * device.e_program_J
+        device_J = price_events(
+            OpCounts(
+                set_amplitude_sq_sum=c["set_amplitude_sq_sum"],
+                reset_pulses=c["reset_pulses"],
+                program_pulses=c["program_pulses"],
+                read_g_sum_uS=c["read_g_sum_uS"],
+                verify_g_sum_uS=c["verify_g_sum_uS"],
+            ),
+            device,
+            t_read_s,
+        )
+        out["cell_reads"] = device_J.read_J
+        out["verify_reads"] = device_J.verify_read_J
+        out["set_pulses"] = device_J.set_J
+        out["reset_pulses"] = device_J.reset_J
+        out["program_pulses"] = device_J.program_J
         for name, mem in self.memories.items():
             accesses = self.memory_accesses(name)
             if name == "accumulators":

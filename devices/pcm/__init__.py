@@ -22,7 +22,7 @@ the state, the parameters and the random generator:
 
 from .array import PCMArray
 from .core import conductance_uS, init, program, program_and_verify, pulse, read, reset
-from .events import EnergyTotals, OpCounts, device_energy
+from .events import EnergyTotals, OpCounts, device_energy, price_events
 from .params import (
     DriftParams,
     EnergyParams,
@@ -73,6 +73,7 @@ __all__ = [
     "init",
     "kernel_args",
     "preset",
+    "price_events",
     "program",
     "program_and_verify",
     "pulse",

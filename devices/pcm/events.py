@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .params import PCMParams
+from .params import EnergyParams, PCMParams
 
 _COUNT_FIELDS = ("reads", "verify_reads", "set_pulses", "reset_pulses", "program_pulses")
 
@@ -150,11 +150,35 @@ def device_energy(events: OpCounts, params: PCMParams) -> EnergyTotals:
     Energies are estimates (``EnergyParams``); the one-shot program is a RESET and a SET
     ramp of 8 steps as in Ambrogio et al., Nature 558, 60 (2018).
     """
-    if not isinstance(events, OpCounts):
-        raise ValueError(f"events={events!r}: expected an OpCounts")
     if not isinstance(params, PCMParams):
         raise ValueError(f"params={params!r}: expected a PCMParams (see pcm.preset)")
-    e, t_read_s = params.energy, params.read_noise.t_read_s
+    return price_events(events, params.energy, params.read_noise.t_read_s)
+
+
+def price_events(events: OpCounts, energy: EnergyParams, t_read_s: float) -> EnergyTotals:
+    """``device_energy`` from the energy table and the read time alone.
+
+    For callers that price devices without a full ``PCMParams`` (the system's ledger).
+
+    Parameters
+    ----------
+    events : OpCounts
+        Events of any number of operations (their sum).
+    energy : EnergyParams
+        Energy per operation and pulse widths.
+    t_read_s : float
+        Duration of one cell read, in s.
+
+    Returns
+    -------
+    EnergyTotals
+        Energy in J per kind of operation and the summed busy time in s.
+    """
+    if not isinstance(events, OpCounts):
+        raise ValueError(f"events={events!r}: expected an OpCounts")
+    if not isinstance(energy, EnergyParams):
+        raise ValueError(f"energy={energy!r}: expected an EnergyParams")
+    e = energy
     read_J_per_uS = e.v_read_V**2 * 1e-6 * t_read_s
     return EnergyTotals(
         read_J=read_J_per_uS * events.read_g_sum_uS,
