@@ -96,7 +96,7 @@ def _index_clips(
     return _clips_of(data, labels or index.labels)
 
 
-def require_clips(clips: Clips, split: str, root: Path) -> None:
+def _require_clips(clips: Clips, split: str, root: Path) -> None:
     """A split whose every clip was skipped is an error, not an empty (NaN) result.
 
     Parameters
@@ -164,5 +164,5 @@ def load_clips(
     source = "all" if split == "all" else None
     index = open_index(cfg, data_dir, split_source=source)
     clips = _index_clips(cfg, index, split, Path(cache_dir), labels=labels, progress=progress)
-    require_clips(clips, _split_name(split), index.root)
+    _require_clips(clips, _split_name(split), index.root)
     return clips

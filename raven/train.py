@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .atomic import atomic_write, clean_debris
-from .clips import _index_clips, require_clips
+from .clips import _index_clips, _require_clips
 from .config import RavenConfig
 from .data.identity import dataset_identity
 from .encoding import FeatureScaler
@@ -328,7 +328,7 @@ def train_run(
     if not resuming:
         _write_json(out / "config.json", cfg.as_dict())
     train_clips = _index_clips(cfg, index, "training", cache, progress=progress)
-    require_clips(train_clips, "training", index.root)
+    _require_clips(train_clips, "training", index.root)
     present = sorted({index.labels[k] for k in np.unique(train_clips.labels)})
     if len(present) < 2:
         raise ValueError(
