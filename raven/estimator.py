@@ -275,17 +275,30 @@ class KeywordSpotter:
         names = ("validation[0] (features)", "validation[1] (labels)", "validation[2] (keys)")
         return self._clip_arrays(names, parts, cfg, copies=False)
 
-    def _inputs(self, features, labels, clip_keys) -> _ClipArrays:
-        """Checked clips for evaluation, or for prediction (``labels`` None)."""
+    def _read(self, features, labels, clip_keys, t_after_s, compensation) -> EvaluationResult:
+        """Check the inputs and read a copy of the trained chip (``labels`` None: predict,
+        nothing to check and nothing counted against)."""
+        t_after_s = _check_time(t_after_s)
+        _check_flag("compensation", compensation)
         self._fitted()
         features = _check_features("features", features, self.chip_.cfg, copies_allowed=False)
         n = features.shape[1]
-        if labels is None:  # predict: nothing to check, nothing counted against
+        if labels is None:
             checked = np.zeros(n, np.int64)
         else:
             checked = _check_indices("labels", labels, n, "class indices")
             _check_range("labels", checked, self.classes_)
-        return _ClipArrays(features, checked, _check_keys("clip_keys", clip_keys, n))
+        return _evaluate_chip(
+            copy.deepcopy(self.chip_),  # reads move noise streams: the trained chip stays
+            self.scaler_,
+            features[0],
+            checked,
+            _check_keys("clip_keys", clip_keys, n),
+            self.classes_,
+            self.training_.t_train_end_s,
+            t_after_s,
+            compensation,
+        )
 
     # -- learning ---------------------------------------------------------------------------
     def fit(
@@ -414,20 +427,7 @@ class KeywordSpotter:
         -------
         EvaluationResult
         """
-        t_after_s = _check_time(t_after_s)
-        _check_flag("compensation", compensation)
-        clips = self._inputs(features, labels, clip_keys)
-        return _evaluate_chip(
-            copy.deepcopy(self.chip_),
-            self.scaler_,
-            clips.features[0],
-            clips.labels,
-            clips.keys,
-            self.classes_,
-            self.training_.t_train_end_s,
-            t_after_s,
-            compensation,
-        )
+        return self._read(features, labels, clip_keys, t_after_s, compensation)
 
     def predict(
         self, features, *, clip_keys=None, t_after_s: float = 1.0, compensation: bool = True
@@ -444,21 +444,7 @@ class KeywordSpotter:
         numpy.ndarray
             (n_clips,) int64 class indices into ``classes_``.
         """
-        t_after_s = _check_time(t_after_s)
-        _check_flag("compensation", compensation)
-        clips = self._inputs(features, None, clip_keys)
-        result = _evaluate_chip(
-            copy.deepcopy(self.chip_),
-            self.scaler_,
-            clips.features[0],
-            clips.labels,
-            clips.keys,
-            self.classes_,
-            self.training_.t_train_end_s,
-            t_after_s,
-            compensation,
-        )
-        return result.predictions
+        return self._read(features, None, clip_keys, t_after_s, compensation).predictions
 
     def score(
         self,
