@@ -367,21 +367,15 @@ def train_run(
     return spotter, summary
 
 
-def train(
-    cfg: RavenConfig,
-    data_dir: str | Path,
-    out_dir: str | Path,
-    resume: bool = False,
-    progress: bool = True,
-    cache_dir: str | Path | None = None,
-    stop_after_updates: int | None = None,
-) -> dict:
+def train(cfg: RavenConfig, data_dir: str | Path, out_dir: str | Path, **options) -> dict:
     """Train on chip from a dataset folder into a run folder (``train_run``).
 
     Parameters
     ----------
-    cfg, data_dir, out_dir, resume, progress, cache_dir, stop_after_updates
+    cfg, data_dir, out_dir
         As for ``train_run``.
+    **options
+        ``resume``, ``progress``, ``cache_dir``, ``stop_after_updates`` of ``train_run``.
 
     Returns
     -------
@@ -390,4 +384,4 @@ def train(
         time, throughput, ledger counts, audio reports, dataset notes), or
         ``{"stopped_after_updates", "checkpoint"}`` when stopped early.
     """
-    return train_run(cfg, data_dir, out_dir, resume, progress, cache_dir, stop_after_updates)[1]
+    return train_run(cfg, data_dir, out_dir, **options)[1]
