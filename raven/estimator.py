@@ -234,8 +234,15 @@ class KeywordSpotter:
             )
         return self.config
 
-    def _classes(self, largest_label: int) -> tuple[str, ...]:
+    def _classes(self, largest_label: int, n_clips: int) -> tuple[str, ...]:
         if self.labels is None:
+            # Unnamed classes are 0 .. the largest label; more classes than clips is a
+            # mistaken label, not a task (and would size the output layer by it).
+            if largest_label >= max(n_clips, 2):
+                raise ValueError(
+                    f"labels: largest class index {largest_label} for {n_clips} clips;"
+                    " name the classes (KeywordSpotter(labels=...)) or fix the labels"
+                )
             return tuple(str(k) for k in range(max(largest_label + 1, 2)))
         if isinstance(self.labels, str) or not all(isinstance(x, str) for x in self.labels):
             raise ValueError(f"labels={self.labels!r}: expected a sequence of class names")
@@ -368,7 +375,7 @@ class KeywordSpotter:
         )
         val = self._validation(validation, cfg)
         largest = max(int(train.labels.max()), int(val.labels.max()) if val else 0)
-        classes = self._classes(largest)
+        classes = self._classes(largest, train.labels.size + (val.labels.size if val else 0))
         _check_range("labels", train.labels, classes)
         if val is not None:
             _check_range("validation[1] (labels)", val.labels, classes)

@@ -178,7 +178,27 @@ def load_sweep(path: str | Path) -> Sweep:
 def run_point(
     point: Point, data: str, eval_times_s: tuple[float, ...], out_dir: str, cache_dir: str
 ) -> dict:
-    """Train and evaluate one point; never raises: a failure becomes a row with its error."""
+    """Train and evaluate one point; never raises: a failure becomes a row with its error.
+
+    Parameters
+    ----------
+    point : Point
+        The point (key, seed, resolved configuration).
+    data : str
+        Dataset folder.
+    eval_times_s : tuple of float
+        Device times after training at which the test split is read (s).
+    out_dir : str
+        Sweep folder; the point trains into ``out_dir/<key>`` (resuming a checkpoint).
+    cache_dir : str
+        Feature cache folder.
+
+    Returns
+    -------
+    dict
+        The point's row: parameters, accuracy at each time, energy, power and operations
+        per clip at the first time, training throughput, status, error, wall time.
+    """
     from .clips import load_clips
     from .train import train_run
 

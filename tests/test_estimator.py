@@ -194,6 +194,8 @@ def test_bad_constructor_arguments_are_clear_errors():
         KeywordSpotter({"seed": 1}).fit(_features(), np.array([0, 1, 2, 0, 1, 2]))
     with pytest.raises(ValueError, match="expected at least 2 distinct class names"):
         KeywordSpotter(labels=("a", "a")).fit(_features(), np.array([0, 1, 0, 1, 0, 1]))
+    with pytest.raises(ValueError, match="labels: largest class index 1000000000000 for 6"):
+        KeywordSpotter().fit(_features(), np.array([0, 1, 0, 1, 0, 10**12]))
     with pytest.raises(ValueError, match="set_params: unknown parameter"):
         KeywordSpotter().set_params(seed=3)
 
@@ -242,3 +244,12 @@ def test_the_public_surface_is_flat_and_documented():
         assert "Parameters\n" in doc or "Returns\n" in doc, f"raven.{name}: no numpydoc"
         if callable(obj) and not isinstance(obj, type):
             assert "Returns\n" in doc, f"raven.{name}: no Returns section"
+
+
+def test_unnamed_classes_and_an_epochs_override():
+    features, labels = synthetic(4, seed=4)
+    spotter = KeywordSpotter(config_from_dict(TINY)).fit(features, labels, epochs=1)
+    assert spotter.classes_ == ("0", "1", "2")
+    assert len(spotter.training_.epochs) == 1 and spotter.chip_.cfg.training.epochs == 1
+    assert spotter.training_.epochs[0].validation_accuracy is None
+    assert spotter.get_params()["labels"] is None
