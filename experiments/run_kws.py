@@ -13,6 +13,7 @@ from pathlib import Path
 
 from raven.atomic import atomic_write
 from raven.calibration import calibration_report
+from raven.clips import load_clips
 from raven.comparison import (
     NEUROBENCH_GSC_CONTEXT,
     fair_training,
@@ -24,10 +25,10 @@ from raven.comparison import (
 from raven.config import load_config
 from raven.data.download import DownloadError, ensure_speech_commands
 from raven.energy import PROFILES
-from raven.evaluate import evaluate
+from raven.estimator import KeywordSpotter
+from raven.evaluate import evaluation_record
 from raven.report import training_ledger_summary, training_price, write_report
-from raven.store import load_chip
-from raven.train import CHECKPOINT, FINAL, train
+from raven.train import CHECKPOINT, FINAL, train_run
 
 from .sizes import default_sizes, hidden_size, parse_sizes, point_of, price_evaluation, run_sizes
 
@@ -91,19 +92,25 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             training = json.loads((run / "training.json").read_text())
+            spotter = KeywordSpotter.load(run / FINAL)
         else:
-            training = train(cfg, data, run, resume=resume, cache_dir=args.cache_dir)
-        chip, _ = load_chip(run / FINAL)
+            spotter, training = train_run(cfg, data, run, resume=resume, cache_dir=args.cache_dir)
+        chip = spotter.chip_
         cfg = chip.cfg
         lap("training")
+        # The test clips are read once; every evaluation reads its own copy of the chip.
+        test = load_clips(data, cfg, "test", labels=spotter.classes_, cache_dir=args.cache_dir)
         evaluations = []
         for t_after in cfg.training.eval_times_s:
             for comp in (True, False):
-                evaluations.append(
-                    evaluate(
-                        run, data, "test", t_after, compensation=comp, cache_dir=args.cache_dir
-                    )
+                result = spotter.evaluate(
+                    test.features,
+                    test.labels,
+                    clip_keys=test.clip_keys,
+                    t_after_s=t_after,
+                    compensation=comp,
                 )
+                evaluations.append(evaluation_record(result, "test", test.report))
                 print(
                     f"t_after={t_after:g} s compensation={comp}:"
                     f" accuracy {evaluations[-1]['accuracy']:.4f}",

@@ -3,4 +3,48 @@
 The system layer (configuration, data pipeline, chip, learning rules, energy ledger, DNN
 baseline, command line) builds on ``kernels`` and ``devices``; imports point
 ``raven -> kernels -> devices``.
+
+The public surface is flat::
+
+    import raven
+
+    cfg = raven.load_config("my.toml")
+    train = raven.load_clips("data/gsc", cfg, "training")
+    test = raven.load_clips("data/gsc", cfg, "test", labels=train.label_names)
+    spotter = raven.KeywordSpotter(cfg, labels=train.label_names)
+    spotter.fit(train.features, train.labels, clip_keys=train.clip_keys)
+    result = spotter.evaluate(test.features, test.labels, clip_keys=test.clip_keys)
+    result.accuracy, result.energy_per_clip_J, spotter.training_.epochs[-1]
 """
+
+from .chip import Chip
+from .clips import Clips, load_clips
+from .config import RavenConfig, config_from_dict, load_config
+from .energy import ChipProfile, chip_profile
+from .estimator import KeywordSpotter
+from .ledger import Ledger
+from .results import EpochRecord, EvaluationResult, TrainingResult
+from .store import load_chip, save_chip
+from .temporal import TemporalChip, make_chip
+from .validation import ConfigError
+
+__all__ = [
+    "Chip",
+    "ChipProfile",
+    "Clips",
+    "ConfigError",
+    "EpochRecord",
+    "EvaluationResult",
+    "KeywordSpotter",
+    "Ledger",
+    "RavenConfig",
+    "TemporalChip",
+    "TrainingResult",
+    "chip_profile",
+    "config_from_dict",
+    "load_chip",
+    "load_clips",
+    "load_config",
+    "make_chip",
+    "save_chip",
+]

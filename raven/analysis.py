@@ -4,10 +4,15 @@ distributions, retention curves. Notebooks only call these (no logic lives in th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from devices import pcm
+
+if TYPE_CHECKING:
+    from .clips import Clips
+    from .estimator import KeywordSpotter
 
 
 def load_table(path: str | Path) -> list[dict]:
@@ -60,16 +65,36 @@ def pulse_response(
 
 
 def retention_curve(
-    run: str | Path, data: str | Path, times_s: list[float], cache_dir: str | Path
+    spotter: KeywordSpotter, clips: Clips, times_s: list[float]
 ) -> dict[str, list[float]]:
-    """Test accuracy of a trained run at each time after training, with and without drift
-    compensation."""
-    from .evaluate import evaluate
+    """Accuracy of a trained spotter at each time after training, with and without global
+    drift compensation.
 
+    Parameters
+    ----------
+    spotter : KeywordSpotter
+        A fitted spotter.
+    clips : Clips
+        Labelled clips to read (``raven.load_clips(..., "test", labels=spotter.classes_)``).
+    times_s : list of float
+        Device times after the end of training (s).
+
+    Returns
+    -------
+    dict
+        ``t_after_s``, ``with_compensation`` and ``without_compensation`` accuracies, one
+        per time.
+    """
     curve = {"t_after_s": list(times_s), "with_compensation": [], "without_compensation": []}
     for t in times_s:
         for comp, key in ((True, "with_compensation"), (False, "without_compensation")):
             curve[key].append(
-                evaluate(run, data, "test", t, compensation=comp, cache_dir=cache_dir)["accuracy"]
+                spotter.score(
+                    clips.features,
+                    clips.labels,
+                    clip_keys=clips.clip_keys,
+                    t_after_s=t,
+                    compensation=comp,
+                )
             )
     return curve

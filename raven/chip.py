@@ -219,7 +219,27 @@ class ForwardResult:
 
 
 class Chip:
-    """Two crossbar layers, hidden LIF neurons and output integrators."""
+    """The static chip: two crossbar layers of PCM pairs, hidden stochastic LIF neurons
+    and output integrators whose mean current is the class score.
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (``cfg.network`` sets the network and tiles, ``cfg.device`` the
+        PCM preset).
+    n_in : int
+        Input channels (every frame x coefficient, two with ON/OFF encoding).
+    n_classes : int
+        Output classes.
+    readout : str
+        "adc" (column ADCs into digital neurons) or "analog" (analog integrating
+        neurons); decides what the ledger books.
+
+    References
+    ----------
+    .. [1] S. R. Nandakumar et al., "Mixed-precision deep learning based on computational
+       memory", Front. Neurosci. 14, 406 (2020) (the accumulate-and-pulse updates).
+    """
 
     def __init__(self, cfg: RavenConfig, n_in: int, n_classes: int, readout: str = "adc"):
         if readout not in READOUTS:

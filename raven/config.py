@@ -201,6 +201,33 @@ class TrainingConfig:
 
 @dataclass(frozen=True, slots=True)
 class RavenConfig:
+    """The whole run configuration: one frozen, validated table per concern.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every random stream of the run (>= 0).
+    architecture : str
+        "temporal" (recurrent ALIF network fed frame by frame, e-prop; ``raven.temporal``)
+        or "static" (the flattened feature map into a feed-forward layer; ``raven.chip``).
+    data : DataConfig
+        Task, split rule, silence and unknown shares, augmentation on or off.
+    features : FeatureConfig
+        MFCC front end (window, stride, coefficients).
+    augment : AugmentConfig
+        Background noise and time shift of training clips.
+    network : NetworkConfig
+        Static network and tile sizes.
+    temporal : TemporalConfig
+        Temporal network and e-prop.
+    device : DeviceConfig
+        PCM preset, read noise, drift, device time per clip (s).
+    learning : LearningConfig
+        Pulse scheme, update and refresh periods.
+    training : TrainingConfig
+        Epochs, checkpoint period, evaluation times (s), drift compensation.
+    """
+
     TABLE: ClassVar[str] = "config"
     seed: int = setting(0, ge=0)
     # "temporal": recurrent ALIF network fed frame by frame, e-prop (raven.temporal);
@@ -244,11 +271,44 @@ def _build(cls, values: dict, where: str):
 
 
 def config_from_dict(values: dict) -> RavenConfig:
+    """A configuration from nested dicts (a parsed TOML file or a run's ``config.json``).
+
+    Parameters
+    ----------
+    values : dict
+        Tables by name (``{"training": {"epochs": 2}}``); missing keys take defaults.
+
+    Returns
+    -------
+    RavenConfig
+
+    Raises
+    ------
+    ValueError
+        ``ConfigError`` naming the table, field, value and what was expected, or the
+        unknown keys of a table.
+    """
     return _build(RavenConfig, values, "config")
 
 
 def load_config(path: str | Path | None) -> RavenConfig:
-    """RavenConfig from a TOML file (missing keys take their defaults); None: defaults."""
+    """A configuration from a TOML file (missing keys take their defaults).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path or None
+        The TOML file; None gives the defaults.
+
+    Returns
+    -------
+    RavenConfig
+
+    Raises
+    ------
+    ValueError
+        Naming the file: unreadable, not TOML, or a bad value (table, field, value and
+        what was expected).
+    """
     if path is None:
         return RavenConfig()
     path = Path(path)

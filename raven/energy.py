@@ -124,31 +124,59 @@ class ChipProfile:
     are at 45 nm / 0.9 V (Horowitz) and scaled by ``dynamic_scale(node_nm, vdd_V)``;
     converter prices are used as they are (see the module docstring).
 
-    - row_driver_J: word-line driver per activated row (ISAAC 1-bit DAC, 0.39 pJ).
-    - column_sense_J: sense / sample-and-hold of one column read (ISAAC S+H).
-    - adc_bits: resolution of the column ADCs; a conversion costs ``adc_conversion_J``.
-    - analog_neuron_update_J: one step of an analog integrating neuron with comparator,
-      used when partial sums are combined in analog; estimate (sub-threshold silicon
-      neurons spend about 1 pJ per step including bias currents; Indiveri et al.,
-      Front. Neurosci. 5, 73, 2011).
-    - neuron_update_J: one digital LIF step, leak multiply + add + compare: int8 mult +
-      2 int8 adds (its state word is priced by the "neuron_state" memory).
-    - digital_mac_J: controller arithmetic (error, feedback, compensation): fp32 mult + add.
-    - digital_add_J / partial_sum_add_J: int32 add.
-    - accumulator_update_J: the arithmetic of a mixed-precision accumulator update, the
-      product of presynaptic activity and error (int8 mult) and its add into the 16-bit
-      word (int16 add); the word's read and write are priced by the "accumulators" memory.
-    - input_spike_J: one comparator of the rate encoder: int8 add.
-    - spike_route_J: carrying one spike event on the on-chip bus (its routing-table read
-      is priced by the "routing" memory): int8 add; estimate of a short local bus.
-    - frontend_op_J: one MFCC operation in 32-bit fixed point, mean of int32 add and mult.
-    - control_per_step_J: clock tree and controller per network time step; estimate:
-      about 1,000 flip-flops at 5 fJ per clock (45 nm), 4 clocks per step.
-    - t_step_s: duration of one network time step (one 100 ns crossbar cycle and its
-      conversions, as in ISAAC, plus neuron updates): estimate, 1 us.
-    - sram_leakage_per_bit_W: SRAM leakage per stored bit (ODIN bound, see above).
-    - periphery_leakage_W: leakage of the ADCs, drivers, neuron logic and controller;
-      estimate, a quarter of ODIN's whole-chip leakage.
+    Parameters
+    ----------
+    name : str
+        Profile name (``PROFILES`` keys for the named ones).
+    node_nm : float
+        Technology node of the CMOS periphery (nm).
+    vdd_V : float
+        Supply voltage (V).
+    row_driver_J : float
+        Word-line driver per activated row (ISAAC 1-bit DAC, 0.39 pJ).
+    column_sense_J : float
+        Sense / sample-and-hold of one column read (ISAAC S+H).
+    adc_bits : int
+        Resolution of the column ADCs; a conversion costs ``adc_conversion_J``.
+    analog_neuron_update_J : float
+        One step of an analog integrating neuron with comparator, used when partial sums
+        are combined in analog; estimate (sub-threshold silicon neurons spend about 1 pJ
+        per step including bias currents; Indiveri et al., Front. Neurosci. 5, 73, 2011).
+    neuron_update_J : float
+        One digital LIF step, leak multiply + add + compare: int8 mult + 2 int8 adds (its
+        state word is priced by the "neuron_state" memory).
+    digital_mac_J : float
+        Controller arithmetic (error, feedback, compensation): fp32 mult + add.
+    digital_add_J, partial_sum_add_J : float
+        int32 add.
+    accumulator_update_J : float
+        The arithmetic of a mixed-precision accumulator update, the product of
+        presynaptic activity and error (int8 mult) and its add into the 16-bit word (int16
+        add); the word's read and write are priced by the "accumulators" memory.
+    input_spike_J : float
+        One comparator of the rate encoder: int8 add.
+    spike_route_J : float
+        Carrying one spike event on the on-chip bus (its routing-table read is priced by
+        the "routing" memory): int8 add; estimate of a short local bus.
+    frontend_op_J : float
+        One MFCC operation in 32-bit fixed point, mean of int32 add and mult.
+    control_per_step_J : float
+        Clock tree and controller per network time step; estimate: about 1,000 flip-flops
+        at 5 fJ per clock (45 nm), 4 clocks per step.
+    t_step_s : float
+        Duration of one network time step (one 100 ns crossbar cycle and its conversions,
+        as in ISAAC, plus neuron updates): estimate, 1 us.
+    sram_leakage_per_bit_W : float
+        SRAM leakage per stored bit (ODIN bound, see the module docstring).
+    periphery_leakage_W : float
+        Leakage of the ADCs, drivers, neuron logic and controller; estimate, a quarter of
+        ODIN's whole-chip leakage.
+
+    References
+    ----------
+    .. [1] M. Horowitz, "Computing's energy problem", ISSCC 2014.
+    .. [2] A. Shafiee et al., "ISAAC", ISCA 2016.
+    .. [3] C. Frenkel et al., "ODIN", IEEE TBioCAS 13, 145 (2019).
     """
 
     name: str
@@ -228,7 +256,24 @@ PROFILES = {
 
 
 def chip_profile(name: str = "pcm45", **overrides) -> ChipProfile:
-    """A profile by name, with fields optionally overridden (e.g. ``adc_bits=6``)."""
+    """A profile by name, with fields optionally overridden.
+
+    Parameters
+    ----------
+    name : str
+        One of ``PROFILES``: "pcm45" (default), "pcm28", "reckon28", "odin28".
+    **overrides
+        ``ChipProfile`` fields to replace (e.g. ``adc_bits=6``).
+
+    Returns
+    -------
+    ChipProfile
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a field value out of range.
+    """
     if name not in PROFILES:
         raise ValueError(f"chip profile {name!r}: expected one of {sorted(PROFILES)}")
     return replace(PROFILES[name], **overrides) if overrides else PROFILES[name]

@@ -1,4 +1,6 @@
-"""Evaluation of a trained chip on any dataset folder, at any time after training."""
+"""Evaluation of a trained chip: on in-memory clips (``_evaluate_chip``, behind
+``KeywordSpotter.evaluate``) and on any dataset folder from a run folder (``evaluate``), at
+any time after training."""
 
 from __future__ import annotations
 
@@ -9,12 +11,88 @@ import numpy as np
 
 from kernels.rng import data_pass
 
+from .clips import load_clips
 from .encoding import FeatureScaler
 from .energy import chip_profile
 from .ledger import Ledger
-from .pipeline import frontend_ops_per_clip, load_split, open_index
-from .store import load_chip
-from .train import FINAL, accuracy_of, require_clips
+from .pipeline import frontend_ops_per_clip
+from .results import EvaluationResult
+from .train import FINAL, _predictions
+
+
+def _evaluate_chip(
+    chip,
+    scaler: FeatureScaler,
+    features: np.ndarray,
+    labels: np.ndarray,
+    keys: np.ndarray,
+    label_names: tuple[str, ...],
+    t_train_end_s: float,
+    t_after_s: float,
+    compensation: bool,
+) -> EvaluationResult:
+    """Accuracy, confusion and inference ledger of checked clips read ``t_after_s`` after
+    the end of training. Reads change the chip's noise streams: callers pass a copy."""
+    ledger = Ledger("inference")
+    gains = None
+    if compensation:
+        # Reference reads at the end of training and now: counted once for the evaluation.
+        reference = chip.reference_columns(t_train_end_s, Ledger("reference"))
+        gains = chip.compensation_gains(reference, t_train_end_s + t_after_s, ledger)
+    start = time.perf_counter()
+    preds = _predictions(
+        chip,
+        scaler,
+        features,
+        keys,
+        t_train_end_s + t_after_s,
+        ledger,
+        stream=data_pass("test"),
+        gains=gains,
+    )
+    wall = time.perf_counter() - start
+    ledger.add(frontend_ops=labels.size * frontend_ops_per_clip(chip.cfg))
+    confusion = np.zeros((len(label_names), len(label_names)), np.int64)
+    np.add.at(confusion, (labels, preds), 1)
+    summary = ledger.summary(
+        chip_profile(),
+        chip.params.energy,
+        chip.params.read_noise.t_read_s,
+        chip.cfg.device.clip_period_s,
+    )
+    return EvaluationResult(
+        accuracy=float(np.mean(preds == labels)),
+        labels=tuple(label_names),
+        confusion=confusion,
+        predictions=preds,
+        t_after_s=t_after_s,
+        drift_compensation=compensation,
+        ledger_summary=summary,
+        clips_per_s=labels.size / max(wall, 1e-9),
+    )
+
+
+def evaluation_record(result: EvaluationResult, split: str, audio_report: dict) -> dict:
+    """An evaluation as ``raven evaluate --json`` prints it and reports store it.
+
+    Parameters
+    ----------
+    result : EvaluationResult
+        The evaluation.
+    split : str
+        The split of the dataset folder it was made on.
+    audio_report : dict
+        The audio report of those clips (``Clips.report``).
+
+    Returns
+    -------
+    dict
+        ``result.to_dict()`` with ``split`` (after ``drift_compensation``) and
+        ``audio_report`` (last).
+    """
+    out = result.to_dict()
+    tail = {k: out.pop(k) for k in ("labels", "confusion", "ledger", "clips_per_s")}
+    return out | {"split": split} | tail | {"audio_report": audio_report}
 
 
 def evaluate(
@@ -26,66 +104,55 @@ def evaluate(
     cache_dir: str | Path | None = None,
     progress: bool = False,
 ) -> dict:
+    """Evaluate the chip of a run folder on a split of any dataset folder.
+
+    Parameters
+    ----------
+    run_dir : str or pathlib.Path
+        Run folder of ``raven train`` (its ``chip.npz``).
+    data_dir : str or pathlib.Path
+        Dataset folder.
+    split : str
+        "test" (or "testing"), "validation", "training" or "all".
+    t_after_s : float
+        Device time after the end of training at which the chip is read (s), > 0.
+    compensation : bool
+        Apply global drift compensation.
+    cache_dir : str or pathlib.Path, optional
+        Feature cache folder (default ``data/cache``).
+    progress : bool
+        Show progress bars while features are computed.
+
+    Returns
+    -------
+    dict
+        ``evaluation_record`` of the ``EvaluationResult``.
+    """
+    from .estimator import KeywordSpotter  # the estimator is built on this module
+
     run = Path(run_dir)
     if not (run / FINAL).is_file():
         raise ValueError(f"{run}: no trained chip ({FINAL}); run `raven train` first")
     if not t_after_s > 0:
         raise ValueError(f"t_after_s={t_after_s!r}: expected a time > 0 s")
-    chip, meta = load_chip(
+    spotter = KeywordSpotter.load(
         run / FINAL, remedy=f"train the chip again (raven train --out {run}) or restore the file"
     )
-    cfg = chip.cfg
-    labels = tuple(meta["labels"])
-    split_source = "all" if split == "all" else None
-    index = open_index(cfg, data_dir, split_source=split_source)
-    split_name = {"test": "testing", "all": "testing"}.get(split, split)
-    data = load_split(
-        cfg, index, split_name, Path(cache_dir or "data/cache"), labels=labels, progress=progress
+    clips = load_clips(
+        data_dir,
+        spotter.chip_.cfg,
+        split,
+        labels=spotter.classes_,
+        cache_dir=cache_dir or "data/cache",
+        progress=progress,
     )
-    require_clips(data, split_name, index.root)
-    s = meta["scaler"]
-    scaler = FeatureScaler(np.array(s["mean"]), np.array(s["std"]), s["clip_sigma"])
-    t_end = float(meta["t_train_end_s"])
-    ledger = Ledger("inference")
-    gains = None
-    if compensation:
-        # Reference reads at the end of training and now: counted once for the evaluation.
-        reference = chip.reference_columns(t_end, Ledger("reference"))
-        gains = chip.compensation_gains(reference, t_end + t_after_s, ledger)
-    start = time.perf_counter()
-    accuracy, preds = accuracy_of(
-        chip, cfg, scaler, data, t_end + t_after_s, ledger, stream=data_pass("test"), gains=gains
+    # A training split comes with one augmented copy per epoch: the first is evaluated.
+    features = clips.features[0] if clips.features.ndim == 4 else clips.features
+    result = spotter.evaluate(
+        features,
+        clips.labels,
+        clip_keys=clips.clip_keys,
+        t_after_s=t_after_s,
+        compensation=compensation,
     )
-    wall = time.perf_counter() - start
-    ledger.add(frontend_ops=data.labels.size * frontend_ops_per_clip(cfg))
-    valid = data.labels >= 0
-    per_class = {}
-    confusion = np.zeros((len(labels), len(labels)), np.int64)
-    for true, pred in zip(data.labels[valid], preds[valid], strict=True):
-        confusion[true, pred] += 1
-    for k, name in enumerate(labels):
-        total = confusion[k].sum()
-        per_class[name] = float(confusion[k, k] / total) if total else None
-    summary = ledger.summary(
-        chip_profile(),
-        chip.params.energy,
-        chip.params.read_noise.t_read_s,
-        cfg.device.clip_period_s,
-    )
-    return {
-        "accuracy": accuracy,
-        "n_clips": int(valid.sum()),
-        "per_class_accuracy": per_class,
-        "energy_per_clip_J": summary["energy_per_clip_J"],
-        "power_uW": summary["power_uW"],
-        "effective_sops_per_clip": summary["effective_sops_per_clip"],
-        "dense_macs_per_clip": summary["dense_macs_per_clip"],
-        "t_after_s": t_after_s,
-        "drift_compensation": compensation,
-        "split": split,
-        "labels": list(labels),
-        "confusion": confusion.tolist(),
-        "ledger": summary,
-        "clips_per_s": valid.sum() / max(wall, 1e-9),
-        "audio_report": data.report,
-    }
+    return evaluation_record(result, split, clips.report)

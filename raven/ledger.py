@@ -141,7 +141,24 @@ def _check_count(name: str, value: float) -> None:
 
 @dataclass
 class Ledger:
-    """Event counts of one phase ("training", "inference", ...)."""
+    """Event counts of one phase, and the on-chip memories they access; priced by
+    ``summary`` with a ``ChipProfile`` and the PCM preset's device energies (the event
+    vocabulary is in the module docstring).
+
+    Parameters
+    ----------
+    phase : str
+        "training", "inference", ... (carried into the summary).
+    counts : collections.Counter
+        Event counts by name (``add``, ``add_memory``).
+    memories : dict of str to Memory
+        Declared on-chip SRAMs (``declare_memory``).
+
+    References
+    ----------
+    .. [1] M. Horowitz, "Computing's energy problem", ISSCC 2014 (memory and arithmetic
+       energies of ``ChipProfile``).
+    """
 
     phase: str
     counts: Counter = field(default_factory=Counter)

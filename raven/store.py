@@ -40,6 +40,25 @@ def _array_meta(arr: PCMArray) -> dict:
 def save_chip(
     path: str | Path, chip: Chip | TemporalChip, labels: list[str], extra: dict | None = None
 ) -> Path:
+    """Write a chip to one ``.npz`` file, atomically (layout in the module docstring).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Destination file.
+    chip : Chip or TemporalChip
+        The chip: every device array's state, random generator state and write clock,
+        the layer scales (uS per unit weight), the feedback matrix, the MAC noise counter.
+    labels : list of str
+        Class names of the output columns.
+    extra : dict, optional
+        Further JSON-serialisable metadata (training position, scaler, reports).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
     path = Path(path)
     arrays: dict[str, np.ndarray] = {"feedback": chip.feedback}
     meta = {
@@ -82,8 +101,27 @@ def _json_default(value):
 def load_chip(
     path: str | Path, remedy: str = "train the chip again"
 ) -> tuple[Chip | TemporalChip, dict]:
-    """The chip saved at ``path`` and its metadata. A missing, truncated or corrupt file is
-    a ``ValueError`` naming the file and saying what to do (``remedy``)."""
+    """The chip saved at ``path`` and its metadata.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file of ``save_chip``.
+    remedy : str
+        What the error message tells the user to do if the file is unusable.
+
+    Returns
+    -------
+    tuple of (Chip or TemporalChip, dict)
+        The chip, bit-identical to the one saved, and the metadata (configuration,
+        labels, whatever ``extra`` the writer added).
+
+    Raises
+    ------
+    ValueError
+        Naming the file and saying what to do (``remedy``), for a missing, truncated,
+        corrupt or other-version file.
+    """
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as data:

@@ -178,9 +178,29 @@ def load_sweep(path: str | Path) -> Sweep:
 def run_point(
     point: Point, data: str, eval_times_s: tuple[float, ...], out_dir: str, cache_dir: str
 ) -> dict:
-    """Train and evaluate one point; never raises: a failure becomes a row with its error."""
-    from .evaluate import evaluate
-    from .train import train
+    """Train and evaluate one point; never raises: a failure becomes a row with its error.
+
+    Parameters
+    ----------
+    point : Point
+        The point (key, seed, resolved configuration).
+    data : str
+        Dataset folder.
+    eval_times_s : tuple of float
+        Device times after training at which the test split is read (s).
+    out_dir : str
+        Sweep folder; the point trains into ``out_dir/<key>`` (resuming a checkpoint).
+    cache_dir : str
+        Feature cache folder.
+
+    Returns
+    -------
+    dict
+        The point's row: parameters, accuracy at each time, energy, power and operations
+        per clip at the first time, training throughput, status, error, wall time.
+    """
+    from .clips import load_clips
+    from .train import train_run
 
     row = {
         "key": point.key,
@@ -191,19 +211,22 @@ def run_point(
     try:
         cfg = config_from_dict(point.config)
         run = Path(out_dir) / point.key
-        summary = train(cfg, data, run, resume=True, progress=False, cache_dir=cache_dir)
+        spotter, summary = train_run(
+            cfg, data, run, resume=True, progress=False, cache_dir=cache_dir
+        )
+        test = load_clips(data, cfg, "test", labels=spotter.classes_, cache_dir=cache_dir)
         results = [
-            evaluate(run, data, "test", t, compensation=True, cache_dir=cache_dir)
+            spotter.evaluate(test.features, test.labels, clip_keys=test.clip_keys, t_after_s=t)
             for t in eval_times_s
         ]
         for t, result in zip(eval_times_s, results, strict=True):
-            row[f"accuracy@{t:g}s"] = result["accuracy"]
+            row[f"accuracy@{t:g}s"] = result.accuracy
         first = results[0]  # energy and operations: at the first evaluation time
         row |= {
-            "energy_per_clip_J": first["energy_per_clip_J"],
-            "power_uW": first["power_uW"],
-            "effective_sops_per_clip": first["effective_sops_per_clip"],
-            "dense_macs_per_clip": first["dense_macs_per_clip"],
+            "energy_per_clip_J": first.energy_per_clip_J,
+            "power_uW": first.power_uW,
+            "effective_sops_per_clip": first.effective_sops_per_clip,
+            "dense_macs_per_clip": first.dense_macs_per_clip,
         }
         row["training_clips_per_s"] = summary["clips_per_s"]
         row["status"] = "ok"

@@ -98,7 +98,26 @@ class TemporalResult:
 
 
 class TemporalChip:
-    """Recurrent ALIF layer and output integrators on two crossbar layers."""
+    """Recurrent ALIF layer and output integrators on two crossbar layers of PCM pairs.
+
+    The hidden crossbar holds the input rows and the recurrent rows (read at a lower row
+    gain); the output crossbar the hidden-to-output weights. Column currents are
+    converted by ADCs into digital ALIF neurons; e-prop (``raven.eprop``) trains it.
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (``cfg.temporal`` sets the network, ``cfg.device`` the PCM preset,
+        ``cfg.network`` the tile sizes).
+    n_in : int
+        Input channels (two per feature coefficient).
+    n_classes : int
+        Output classes.
+
+    References
+    ----------
+    .. [1] G. Bellec et al., Nat. Commun. 11, 3625 (2020) (ALIF neurons, e-prop).
+    """
 
     readout = "adc"  # column currents are converted into digital ALIF neurons
 
@@ -290,7 +309,21 @@ class TemporalChip:
 
 
 def make_chip(cfg: RavenConfig, n_in: int, n_classes: int) -> Chip | TemporalChip:
-    """The chip of the configured architecture."""
+    """The chip of the configured architecture, not yet programmed (``initialise``).
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration; ``cfg.architecture`` picks the chip.
+    n_in : int
+        Input channels (``raven.pipeline.n_inputs``).
+    n_classes : int
+        Output classes.
+
+    Returns
+    -------
+    Chip or TemporalChip
+    """
     if cfg.architecture == "temporal":
         return TemporalChip(cfg, n_in, n_classes)
     return Chip(cfg, n_in, n_classes)

@@ -34,7 +34,20 @@ import numpy as np
 
 
 class ConfigError(ValueError):
-    """A configuration value that is not allowed; names table, field, value, expectation."""
+    """A configuration value that is not allowed; the message names the table, the field,
+    the value and what was expected (``training.epochs=0: expected an integer >= 1``).
+
+    Parameters
+    ----------
+    table : str
+        The TOML table ("" for the top level).
+    name : str
+        The field.
+    value : Any
+        The value given.
+    expected : str
+        What the field accepts.
+    """
 
     def __init__(self, table: str, name: str, value: Any, expected: str):
         self.table, self.field, self.value, self.expected = table, name, value, expected

@@ -186,7 +186,7 @@ def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, 
     assert (run / "frontier.png").is_file()
     # A second invocation reuses every size: the main run and size-12 are not retrained.
     monkeypatch.setattr(sizes_module, "train", None)
-    monkeypatch.setattr(run_kws, "train", None)
+    monkeypatch.setattr(run_kws, "train_run", None)
     assert run_kws.main(argv) == 0
     again = json.loads((run / "report.json").read_text())
     assert again["frontier"]["raven"] == report["frontier"]["raven"]
