@@ -358,12 +358,16 @@ def sweep(
     cfg: BaselineConfig | None = None,
     progress: bool = True,
     cache_dir: str | Path | None = None,
+    workers: int = 1,
 ) -> list[dict]:
     """Every (family, width) of ``families`` (default: DEFAULT_SWEEP); models.FAMILIES is
-    the full sweep."""
+    the full sweep. ``workers`` > 1: that many models at a time, each in a process of its
+    own on one torch thread (``raven.baseline.parallel``)."""
     families = families or DEFAULT_SWEEP
-    return [
-        cached_train_baseline(cache_dir, f, w, data, cfg, progress)
-        for f, widths in families.items()
-        for w in widths
-    ]
+    cfg = cfg or BaselineConfig()
+    models = [(f, w) for f, widths in families.items() for w in widths]
+    if workers > 1:
+        from .parallel import train_in_processes
+
+        return train_in_processes(data, models, cfg, cache_dir, workers, progress)
+    return [cached_train_baseline(cache_dir, f, w, data, cfg, progress) for f, w in models]
