@@ -29,10 +29,11 @@ SWEEPS = ("default", "full")
 # large training set a pass is too coarse (85,511 clips on GSC v0.02): validation is then
 # checked every 32,768 clips (512 batches; a check reads the validation and test splits,
 # 14,992 clips on GSC v0.02, so checking more often would cost more than the training) and
-# the run stops after 6 checks without a new best. The budget in clips is never less than the chip's own (epochs x training clips:
-# the DNN frontier is not bought with less training data than Raven gets) nor than
-# 100,000 clips (about the development sweep's 40 passes, where its baselines had
-# plateaued or nearly); a run that ends on the budget says so (stopped_by).
+# the run stops after 6 checks without a new best. The budget in clips is never less than
+# the chip's own (epochs x training clips: the DNN frontier is not bought with less
+# training data than Raven gets) nor than 100,000 clips (about the development sweep's 40
+# passes, where its baselines had plateaued or nearly); a run that ends on the budget says
+# so (stopped_by).
 BASELINE_MAX_EPOCHS = 40
 BASELINE_PATIENCE = 6
 BASELINE_CHECK_EVERY_CLIPS = 32_768
