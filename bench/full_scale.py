@@ -29,12 +29,11 @@ class SplitSizes:
     testing: int
 
     def __post_init__(self) -> None:
-        for name in ("training", "validation", "testing"):
+        # A run needs training clips; validation and test splits may be empty.
+        for name, least in (("training", 1), ("validation", 0), ("testing", 0)):
             value = getattr(self, name)
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
-                raise ValueError(f"SplitSizes.{name}={value!r}: expected an integer >= 0")
-        if self.training < 1:
-            raise ValueError("SplitSizes.training=0: a run needs training clips")
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= least):
+                raise ValueError(f"SplitSizes.{name}={value!r}: expected an integer >= {least}")
 
 
 FULL_GSC_V002_12 = SplitSizes(training=85_511, validation=10_102, testing=4_890)
@@ -49,9 +48,9 @@ class Work:
     clips_per_s: float
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.clips) and self.clips >= 0):
+        if not math.isfinite(self.clips) or self.clips < 0:
             raise ValueError(f"Work {self.what!r}: clips={self.clips!r}, expected >= 0")
-        if not (math.isfinite(self.clips_per_s) and self.clips_per_s > 0):
+        if not math.isfinite(self.clips_per_s) or self.clips_per_s <= 0:
             raise ValueError(
                 f"Work {self.what!r}: clips_per_s={self.clips_per_s!r}, expected a throughput > 0"
             )

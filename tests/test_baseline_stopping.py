@@ -17,6 +17,10 @@ from raven.baseline.train_dnn import (  # noqa: E402
 )
 
 N_TRAIN, N_VAL, N_TEST = 80, 16, 24
+# Two passes of 80 clips, checks every 32 clips, a budget of 100 clips; no plateau stop.
+CAPPED = BaselineConfig(
+    max_epochs=2, patience=50, batch_size=16, check_every_clips=32, max_training_clips=100
+)
 
 
 def data(seed=0, classes=3, frames=49, coeffs=10):
@@ -34,11 +38,8 @@ def data(seed=0, classes=3, frames=49, coeffs=10):
 def test_checks_fall_every_few_clips_at_pass_ends_and_at_the_budget():
     cfg = BaselineConfig(max_epochs=2, batch_size=16, check_every_clips=32, threads=1)
     assert check_points(80, cfg) == [32, 64, 80, 112, 144, 160]
-    capped = BaselineConfig(
-        max_epochs=2, batch_size=16, check_every_clips=32, max_training_clips=100, threads=1
-    )
-    assert training_clip_budget(80, capped) == 100
-    assert check_points(80, capped) == [32, 64, 80, 100]
+    assert training_clip_budget(80, CAPPED) == 100
+    assert check_points(80, CAPPED) == [32, 64, 80, 100]
     # without check_every_clips: at every pass's end only
     assert check_points(80, BaselineConfig(max_epochs=3, batch_size=16)) == [80, 160, 240]
     # a check interval that is not a whole number of batches is rounded up to one
@@ -55,15 +56,7 @@ def test_bad_budget_settings_are_clear_errors(field):
 
 
 def test_a_run_on_its_budget_checks_where_check_points_says():
-    cfg = BaselineConfig(
-        max_epochs=2,
-        patience=50,
-        batch_size=16,
-        check_every_clips=32,
-        max_training_clips=100,
-        threads=1,
-    )
-    result = train_baseline("dnn", 36, data(), cfg, progress=False)
+    result = train_baseline("dnn", 36, data(), CAPPED, progress=False)
     assert [e["clips_seen"] for e in result["curve"]] == [32, 64, 80, 100]
     assert [e["epoch"] for e in result["curve"]] == [0.4, 0.8, 1, 1.25]
     assert result["samples_seen"] == 100 and result["epochs_run"] == 1.25

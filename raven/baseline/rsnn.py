@@ -51,7 +51,7 @@ from .counting import (
     training_macs_per_sample,
     weights_bytes_fp32,
 )
-from .train_dnn import RESULT_KEYS, BaselineConfig, BaselineData
+from .train_dnn import RESULT_KEYS, BaselineConfig, BaselineData, curve_entry
 
 FAMILY = "rsnn"
 
@@ -258,16 +258,13 @@ def train_rsnn(
         test, _ = _evaluate(model, data.test_x, test_y, 256)
         lap, train_wall_s = time.perf_counter(), trained - lap
         curve.append(
-            {
-                "epoch": epoch + 1,
-                "validation_accuracy": val,
-                "test_accuracy": test,
-                "training_macs_cumulative": macs_per_sample * seen,
-                "training_energy_cumulative_J": energy_per_sample_J * seen,
-                "clips_seen": seen,
-                "train_wall_s": train_wall_s,
-                "eval_wall_s": lap - trained,
-            }
+            curve_entry(
+                epoch + 1,
+                (val, test),
+                seen,
+                (macs_per_sample, energy_per_sample_J),
+                (train_wall_s, lap - trained),
+            )
         )
         bar.set_postfix(val=val)
         if val > best[0]:

@@ -192,6 +192,27 @@ class BaselineData:
         )
 
 
+def curve_entry(
+    epoch: int | float,
+    val_test_accuracy: tuple[float, float],
+    clips_seen: int,
+    macs_energy_J_per_clip: tuple[float, float],
+    train_eval_wall_s: tuple[float, float],
+) -> dict:
+    """One learning-curve entry (keys CURVE_KEYS) at a validation check."""
+    macs, energy_J = macs_energy_J_per_clip
+    return {
+        "epoch": epoch,
+        "validation_accuracy": val_test_accuracy[0],
+        "test_accuracy": val_test_accuracy[1],
+        "training_macs_cumulative": macs * clips_seen,
+        "training_energy_cumulative_J": energy_J * clips_seen,
+        "clips_seen": clips_seen,
+        "train_wall_s": train_eval_wall_s[0],
+        "eval_wall_s": train_eval_wall_s[1],
+    }
+
+
 def _epochs(clips_seen: int, n_train: int) -> int | float:
     """Passes over the training clips: a whole number when it is one."""
     whole, part = divmod(clips_seen, n_train)
@@ -269,16 +290,13 @@ def train_baseline(
             model.train()
             lap, train_wall_s = time.perf_counter(), trained - lap
             curve.append(
-                {
-                    "epoch": _epochs(seen, n_train),
-                    "validation_accuracy": val,
-                    "test_accuracy": test,
-                    "training_macs_cumulative": macs_per_sample * seen,
-                    "training_energy_cumulative_J": energy_per_sample_J * seen,
-                    "clips_seen": seen,
-                    "train_wall_s": train_wall_s,
-                    "eval_wall_s": lap - trained,
-                }
+                curve_entry(
+                    _epochs(seen, n_train),
+                    (val, test),
+                    seen,
+                    (macs_per_sample, energy_per_sample_J),
+                    (train_wall_s, lap - trained),
+                )
             )
             bar.update(1)
             check = len(curve) - 1
