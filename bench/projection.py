@@ -319,6 +319,24 @@ def project(cfg: RavenConfig, measured: dict, sizes: SplitSizes, sweep: str = "d
     return total_projection(stages, GOAL_S)
 
 
+def largest_arrays_bytes(cfg: RavenConfig, sizes: SplitSizes) -> dict:
+    """Bytes of the largest arrays a run on ``sizes`` holds: the training features (float32,
+    every augmented copy), their standardised copy for the baselines and, for the temporal
+    architecture, the ceiling's spike trains (uint8, one draw per epoch)."""
+    from experiments.baselines import ceiling_settings
+    from raven.pipeline import n_inputs
+
+    copies = cfg.training.epochs if cfg.data.augment else 1
+    frames, coeffs = cfg.features.n_frames, cfg.features.n_coefficients
+    features = 4 * copies * sizes.training * frames * coeffs
+    out = {"training_features": features, "baseline_features": features}
+    if cfg.architecture == "temporal":
+        steps = frames * cfg.temporal.steps_per_frame
+        epochs = ceiling_settings(cfg).max_epochs
+        out["ceiling_spike_trains"] = epochs * sizes.training * steps * n_inputs(cfg)
+    return out
+
+
 def measure(cfg: RavenConfig, data: Path, work: Path) -> dict:
     """Every stage's throughput on ``data`` (scratch files in ``work``)."""
     from experiments.sizes import default_sizes, with_hidden_size
@@ -363,6 +381,7 @@ def run(data: str | Path | None = None, config: str | Path | None = None) -> dic
             "full_dataset": dataclasses.asdict(FULL_GSC_V002_12),
             "full": project(cfg, measured, FULL_GSC_V002_12),
             "full_with_full_sweep": project(cfg, measured, FULL_GSC_V002_12, "full"),
+            "full_largest_arrays_bytes": largest_arrays_bytes(cfg, FULL_GSC_V002_12),
             # The same arithmetic on the data at hand: compare with a make run-kws on it.
             "measured_dataset": project(cfg, measured, sizes),
         }

@@ -104,6 +104,12 @@ def test_full_scale_projection_by_hand():
     total = features + raven + 2 * other + ceiling / 1000 + bl["wall_s"]
     assert out["total_wall_s"] == pytest.approx(total)
     assert out["goal_s"] == 3600.0 and out["meets_goal"] is (total <= 3600.0)
+    # float32 49 x 10 features of 10 copies; uint8 spikes, 98 steps x 20 channels, 12 draws
+    assert projection.largest_arrays_bytes(cfg, full_scale.FULL_GSC_V002_12) == {
+        "training_features": 4 * 10 * n_train * 49 * 10,
+        "baseline_features": 4 * 10 * n_train * 49 * 10,
+        "ceiling_spike_trains": 12 * n_train * 98 * 20,
+    }
     full = projection.project(cfg, fake_measurements(1000.0), full_scale.FULL_GSC_V002_12, "full")
     assert len(full["stages"]["baselines"]["per_model"]) == 20
 
