@@ -52,6 +52,8 @@ DATA_ENV = "RAVEN_DATA"
 COMPENSATION_SETTINGS = 2
 WARM_UPDATES = 8  # updates of the short training run whose time is the fixed cost
 MEASURED_PASSES = 3  # per baseline: the first pass warms up, the other two are timed
+# One model of each family, the middle width of the default sweep.
+PARALLELISM_MODELS = (("dnn", 72), ("cnn", 16), ("ds_cnn", 32), ("gru", 32), ("lstm", 32))
 
 
 def data_folder(data: str | Path | None) -> tuple[Path | None, str]:
@@ -220,6 +222,53 @@ def measure_baselines(cfg: RavenConfig, data: Path, cache: Path) -> dict:
     }
 
 
+def measure_baseline_parallelism(cfg: RavenConfig, data: Path, cache: Path) -> dict:
+    """The same few baselines (PARALLELISM_MODELS, MEASURED_PASSES passes each) trained one
+    after another on two torch threads and BASELINE_WORKERS at a time on one thread each,
+    in turn in the same run: training clips per second of wall time, process start-up of
+    the workers included."""
+    from experiments.baselines import BASELINE_WORKERS, baseline_settings, standardised_data
+    from raven.baseline.train_dnn import sweep
+
+    bdata = standardised_data(cfg, data, cache)
+    settings = dataclasses.replace(
+        baseline_settings(cfg, int(bdata.train_y.size)),
+        max_epochs=MEASURED_PASSES,
+        patience=MEASURED_PASSES,
+        check_every_clips=None,
+        max_training_clips=None,
+    )
+    clips = len(PARALLELISM_MODELS) * MEASURED_PASSES * bdata.train_y.size
+    families = {family: (width,) for family, width in PARALLELISM_MODELS}
+    two_threads = dataclasses.replace(settings, threads=2)
+    serial, serial_s = _timed(lambda: sweep(bdata, families, two_threads, progress=False))
+    apart, apart_s = _timed(
+        lambda: sweep(bdata, families, settings, progress=False, workers=BASELINE_WORKERS)
+    )
+
+    def training_s(results: list[dict]) -> float:
+        return sum(e["train_wall_s"] for r in results for e in r["curve"])
+
+    # Training alone: the workers' training times, side by side, against the serial ones.
+    serial_train_s = training_s(serial)
+    apart_train_s = training_s(apart) / BASELINE_WORKERS
+    return {
+        "models": [f"{f}-{w}" for f, w in PARALLELISM_MODELS],
+        "training_clips": clips,
+        "one_process_two_threads": {
+            "wall_s": serial_s,
+            "training_clips_per_s": clips / serial_train_s,
+        },
+        "workers_one_thread_each": {
+            "wall_s": apart_s,
+            "training_clips_per_s": clips / apart_train_s,
+            "workers": BASELINE_WORKERS,
+        },
+        "training_speedup": serial_train_s / apart_train_s,
+        "wall_speedup_with_start_up": serial_s / apart_s,
+    }
+
+
 def project(cfg: RavenConfig, measured: dict, sizes: SplitSizes, sweep: str = "default") -> dict:
     """Projected wall time of every stage of ``make run-kws`` on ``sizes`` (with the
     baseline sweep ``sweep``), from the throughputs in ``measured``."""
@@ -355,6 +404,7 @@ def measure(cfg: RavenConfig, data: Path, work: Path) -> dict:
     if cfg.architecture == "temporal":
         measured["ceiling"] = measure_ceiling(cfg, data, cache)
     measured["baselines"] = measure_baselines(cfg, data, cache)
+    measured["baseline_parallelism"] = measure_baseline_parallelism(cfg, data, cache)
     measured["wall_s"] = time.perf_counter() - started
     return measured
 
