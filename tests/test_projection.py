@@ -104,6 +104,8 @@ def test_full_scale_projection_by_hand():
     total = features + raven + 2 * other + ceiling / 1000 + bl["wall_s"]
     assert out["total_wall_s"] == pytest.approx(total)
     assert out["goal_s"] == 3600.0 and out["meets_goal"] is (total <= 3600.0)
+    assert out["on_chip_wall_s"] == pytest.approx(raven + 2 * other)
+    assert out["on_chip_meets_goal"] is (raven + 2 * other <= 3600.0)
     # float32 49 x 10 features of 10 copies; uint8 spikes, 98 steps x 20 channels, 12 draws
     assert projection.largest_arrays_bytes(cfg, full_scale.FULL_GSC_V002_12) == {
         "training_features": 4 * 10 * n_train * 49 * 10,
