@@ -82,6 +82,8 @@ def measure_features(cfg: RavenConfig, data: Path, cache: Path) -> dict:
     )
     plain_s, n_plain = 0.0, 0
     for split in ("validation", "testing"):
+        if not index.split(split):
+            continue  # a dataset without that split: nothing to extract
         part, seconds = _timed(
             lambda s=split: load_split(cfg, index, s, cache, labels=index.labels, progress=False)
         )
@@ -91,7 +93,8 @@ def measure_features(cfg: RavenConfig, data: Path, cache: Path) -> dict:
     return {
         "copies": copies,
         "augmented_clips_per_s": n_train * copies / train_s,
-        "plain_clips_per_s": n_plain / plain_s,
+        # No validation or test clips: the rate is never used (their counts are 0).
+        "plain_clips_per_s": n_plain / plain_s if n_plain else 1.0,
         "wall_s": train_s + plain_s,
     }
 
@@ -102,6 +105,8 @@ def dev_sizes(cfg: RavenConfig, data: Path, cache: Path) -> SplitSizes:
     copies = cfg.training.epochs if cfg.data.augment else 1
 
     def n(split: str, **kw) -> int:
+        if not index.split(split):
+            return 0
         return load_split(cfg, index, split, cache, progress=False, **kw).labels.size
 
     return SplitSizes(
