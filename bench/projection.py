@@ -193,7 +193,7 @@ def measure_ceiling(cfg: RavenConfig, data: Path, cache: Path) -> dict:
 def measure_baselines(cfg: RavenConfig, data: Path, cache: Path) -> dict:
     """Every baseline of the full sweep for MEASURED_PASSES passes over the training split,
     trained as the run trains them (BASELINE_WORKERS at a time, the run's threads); the
-    throughputs leave out the first pass (warm-up)."""
+    throughputs leave out the first pass (warm-up). Then ``baseline_parallelism``."""
     from experiments.baselines import BASELINE_WORKERS, baseline_settings, standardised_data
     from raven.baseline.models import FAMILIES
     from raven.baseline.train_dnn import sweep
@@ -201,6 +201,7 @@ def measure_baselines(cfg: RavenConfig, data: Path, cache: Path) -> dict:
     bdata, standardise_s = _timed(lambda: standardised_data(cfg, data, cache))
     n_standardised = bdata.train_x.shape[0] * bdata.train_y.size
     n_standardised += bdata.val_y.size + bdata.test_y.size
+    # The run's settings, for a fixed number of passes with no stopping.
     settings = dataclasses.replace(
         baseline_settings(cfg, int(bdata.train_y.size)),
         max_epochs=MEASURED_PASSES,
@@ -224,31 +225,22 @@ def measure_baselines(cfg: RavenConfig, data: Path, cache: Path) -> dict:
         "workers": BASELINE_WORKERS,
         "passes": MEASURED_PASSES,
         "models": models,
+        "parallelism": baseline_parallelism(bdata, settings, BASELINE_WORKERS),
     }
 
 
-def measure_baseline_parallelism(cfg: RavenConfig, data: Path, cache: Path) -> dict:
-    """The same few baselines (PARALLELISM_MODELS, MEASURED_PASSES passes each) trained one
-    after another on two torch threads and BASELINE_WORKERS at a time on one thread each,
-    in turn in the same run: training clips per second of wall time, process start-up of
-    the workers included."""
-    from experiments.baselines import BASELINE_WORKERS, baseline_settings, standardised_data
+def baseline_parallelism(bdata, settings, workers: int) -> dict:
+    """The same few baselines (PARALLELISM_MODELS) trained one after another on two torch
+    threads and ``workers`` at a time on one thread each, in turn in the same run: training
+    clips per second of training time, and wall times with the workers' start-up."""
     from raven.baseline.train_dnn import sweep
 
-    bdata = standardised_data(cfg, data, cache)
-    settings = dataclasses.replace(
-        baseline_settings(cfg, int(bdata.train_y.size)),
-        max_epochs=MEASURED_PASSES,
-        patience=MEASURED_PASSES,
-        check_every_clips=None,
-        max_training_clips=None,
-    )
-    clips = len(PARALLELISM_MODELS) * MEASURED_PASSES * bdata.train_y.size
+    clips = len(PARALLELISM_MODELS) * settings.max_epochs * bdata.train_y.size
     families = {family: (width,) for family, width in PARALLELISM_MODELS}
     two_threads = dataclasses.replace(settings, threads=2)
     serial, serial_s = _timed(lambda: sweep(bdata, families, two_threads, progress=False))
     apart, apart_s = _timed(
-        lambda: sweep(bdata, families, settings, progress=False, workers=BASELINE_WORKERS)
+        lambda: sweep(bdata, families, settings, progress=False, workers=workers)
     )
 
     def training_s(results: list[dict]) -> float:
@@ -256,7 +248,7 @@ def measure_baseline_parallelism(cfg: RavenConfig, data: Path, cache: Path) -> d
 
     # Training alone: the workers' training times, side by side, against the serial ones.
     serial_train_s = training_s(serial)
-    apart_train_s = training_s(apart) / BASELINE_WORKERS
+    apart_train_s = training_s(apart) / workers
     return {
         "models": [f"{f}-{w}" for f, w in PARALLELISM_MODELS],
         "training_clips": clips,
@@ -267,7 +259,7 @@ def measure_baseline_parallelism(cfg: RavenConfig, data: Path, cache: Path) -> d
         "workers_one_thread_each": {
             "wall_s": apart_s,
             "training_clips_per_s": clips / apart_train_s,
-            "workers": BASELINE_WORKERS,
+            "workers": workers,
         },
         "training_speedup": serial_train_s / apart_train_s,
         "wall_speedup_with_start_up": serial_s / apart_s,
@@ -412,7 +404,6 @@ def measure(cfg: RavenConfig, data: Path, work: Path) -> dict:
     if cfg.architecture == "temporal":
         measured["ceiling"] = measure_ceiling(cfg, data, cache)
     measured["baselines"] = measure_baselines(cfg, data, cache)
-    measured["baseline_parallelism"] = measure_baseline_parallelism(cfg, data, cache)
     measured["wall_s"] = time.perf_counter() - started
     return measured
 

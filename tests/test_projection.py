@@ -164,7 +164,7 @@ def test_projection_on_a_tiny_dataset_has_every_stage(tmp_path, monkeypatch):
     assert set(measured["chip"]) == {"4", "8", "16"}
     assert measured["chip"]["8"]["training_clips_per_s"] > 0
     assert set(measured["baselines"]["models"]) >= {"dnn-36", "gru-128", "ds_cnn-128"}
-    assert measured["baseline_parallelism"]["training_speedup"] > 0
+    assert measured["baselines"]["parallelism"]["training_speedup"] > 0
     for key in ("full", "full_with_full_sweep", "measured_dataset"):
         p = out[key]
         assert set(p["stages"]) == {
