@@ -38,8 +38,9 @@ sweep: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m experiments.run_notebooks
 
+# make bench [DATA=DIR]: DATA (or $RAVEN_DATA) is the dataset the run-kws projection measures on
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(if $(DATA),--data $(DATA))
 
 # numba's on-disk cache does not notice edits to a function's callees in other files:
 # after editing devices/pcm/physics.py or kernels/rng.py, `make clean-cache`.

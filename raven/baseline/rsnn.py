@@ -51,7 +51,7 @@ from .counting import (
     training_macs_per_sample,
     weights_bytes_fp32,
 )
-from .train_dnn import RESULT_KEYS, BaselineConfig, BaselineData
+from .train_dnn import RESULT_KEYS, BaselineConfig, BaselineData, curve_entry
 
 FAMILY = "rsnn"
 
@@ -219,6 +219,11 @@ def train_rsnn(
             f"data: {data.train_x.shape[-1]} input channels, {data.n_classes} classes:"
             f" the network takes {spec.n_in} and has {spec.n_classes}"
         )
+    if cfg.check_every_clips is not None or cfg.max_training_clips is not None:
+        raise ValueError(
+            "BaselineConfig.check_every_clips and max_training_clips must be None for the"
+            " recurrent SNN ceiling: it trains and validates whole epochs (max_epochs)"
+        )
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
     model = RecurrentSNN(spec)
@@ -234,7 +239,9 @@ def train_rsnn(
     gen = torch.Generator().manual_seed(cfg.seed)
     best = (-1.0, None, 0)
     seen, curve = 0, []
+    stopped_by = "budget"
     start = time.perf_counter()
+    lap = start
     bar = tqdm(
         range(cfg.max_epochs), desc=FAMILY, disable=not progress, file=sys.stderr, leave=False
     )
@@ -246,21 +253,24 @@ def train_rsnn(
             loss_fn(model(x_epoch[idx]), ty[idx]).backward()
             opt.step()
             seen += idx.numel()
+        trained = time.perf_counter()
         val, _ = _evaluate(model, data.val_x, val_y, 256)
         test, _ = _evaluate(model, data.test_x, test_y, 256)
+        lap, train_wall_s = time.perf_counter(), trained - lap
         curve.append(
-            {
-                "epoch": epoch + 1,
-                "validation_accuracy": val,
-                "test_accuracy": test,
-                "training_macs_cumulative": macs_per_sample * seen,
-                "training_energy_cumulative_J": energy_per_sample_J * seen,
-            }
+            curve_entry(
+                epoch + 1,
+                (val, test),
+                seen,
+                (macs_per_sample, energy_per_sample_J),
+                (train_wall_s, lap - trained),
+            )
         )
         bar.set_postfix(val=val)
         if val > best[0]:
             best = (val, {k: v.clone() for k, v in model.state_dict().items()}, epoch)
         elif epoch - best[2] >= cfg.patience:
+            stopped_by = "plateau"
             break
     bar.close()
     model.load_state_dict(best[1])
@@ -274,6 +284,9 @@ def train_rsnn(
         "test_accuracy": test,
         "best_epoch": best[2] + 1,
         "epochs_run": len(curve),
+        "best_check": best[2] + 1,
+        "checks_run": len(curve),
+        "stopped_by": stopped_by,
         "samples_seen": seen,
         "inference_macs": macs,
         "training_macs_per_sample": macs_per_sample,

@@ -35,6 +35,9 @@ CURVE_KEYS = (
     "test_accuracy",
     "training_macs_cumulative",
     "training_energy_cumulative_J",
+    "clips_seen",
+    "train_wall_s",
+    "eval_wall_s",
 )
 RESULT_KEYS = (
     "family",
@@ -45,6 +48,9 @@ RESULT_KEYS = (
     "test_accuracy",
     "best_epoch",
     "epochs_run",
+    "best_check",
+    "checks_run",
+    "stopped_by",
     "samples_seen",
     "inference_macs",
     "training_macs_per_sample",
@@ -59,9 +65,16 @@ RESULT_KEYS = (
 
 @dataclass(frozen=True, slots=True)
 class BaselineConfig:
+    """Training settings of a baseline. Validation is checked at the end of every pass over
+    the training clips and, with ``check_every_clips``, also every that many training clips
+    within a pass (on a large training set a pass is too coarse a unit to notice a plateau).
+    Training stops after ``patience`` checks without a new best validation accuracy, after
+    ``max_epochs`` passes, or once ``max_training_clips`` clips have been seen (None: no
+    such budget), whichever comes first; the weights of the best check are kept."""
+
     max_epochs: int = 40
-    # Epochs without a new best validation accuracy before stopping: one validation clip
-    # is ~0.3 % on a few hundred clips, so a few epochs of noise must not end training.
+    # Checks without a new best validation accuracy before stopping: one validation clip
+    # is ~0.3 % on a few hundred clips, so a few checks of noise must not end training.
     patience: int = 6
     batch_size: int = 64
     lr: float = 1e-3
@@ -69,6 +82,8 @@ class BaselineConfig:
     seed: int = 0
     # "mean" beat "last" on gsc12-dev validation: GRU-32 0.76 vs 0.71, LSTM-32 0.73 vs 0.53
     recurrent_readout: str = "mean"
+    check_every_clips: int | None = None
+    max_training_clips: int | None = None
     # Execution only: not part of a cached result's key.
     threads: int = 2
 
@@ -77,6 +92,14 @@ class BaselineConfig:
             if not (isinstance(getattr(self, name), int) and getattr(self, name) >= 1):
                 raise ValueError(
                     f"BaselineConfig.{name}={getattr(self, name)!r}: expected an integer >= 1"
+                )
+        for name in ("check_every_clips", "max_training_clips"):
+            value = getattr(self, name)
+            if value is not None and not (
+                isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            ):
+                raise ValueError(
+                    f"BaselineConfig.{name}={value!r}: expected None or an integer >= 1"
                 )
         if self.recurrent_readout not in READOUTS:
             raise ValueError(
@@ -89,6 +112,35 @@ class BaselineConfig:
         out = dataclasses.asdict(self)
         del out["threads"]
         return out
+
+
+def training_clip_budget(n_train: int, cfg: BaselineConfig) -> int:
+    """Most training clips a run may see: ``max_epochs`` passes over ``n_train`` clips,
+    capped by ``cfg.max_training_clips``."""
+    if not (isinstance(n_train, int) and n_train >= 1):
+        raise ValueError(f"n_train={n_train!r}: expected an integer >= 1")
+    passes = cfg.max_epochs * n_train
+    return passes if cfg.max_training_clips is None else min(passes, cfg.max_training_clips)
+
+
+def check_points(n_train: int, cfg: BaselineConfig) -> list[int]:
+    """Training clips seen at each validation check of a run that uses its whole budget
+    (``training_clip_budget``): every ``check_every_clips`` clips (rounded up to whole
+    batches) within a pass, at the end of every pass and at the end of the budget."""
+    budget = training_clip_budget(n_train, cfg)
+    points, seen = [], 0
+    while seen < budget:
+        in_pass = min(n_train, budget - seen)
+        since = 0
+        for start in range(0, in_pass, cfg.batch_size):
+            step = min(cfg.batch_size, in_pass - start)
+            seen += step
+            since += step
+            last = start + step >= in_pass
+            if last or (cfg.check_every_clips is not None and since >= cfg.check_every_clips):
+                points.append(seen)
+                since = 0
+    return points
 
 
 @dataclass(frozen=True)
@@ -140,6 +192,33 @@ class BaselineData:
         )
 
 
+def curve_entry(
+    epoch: int | float,
+    val_test_accuracy: tuple[float, float],
+    clips_seen: int,
+    macs_energy_J_per_clip: tuple[float, float],
+    train_eval_wall_s: tuple[float, float],
+) -> dict:
+    """One learning-curve entry (keys CURVE_KEYS) at a validation check."""
+    macs, energy_J = macs_energy_J_per_clip
+    return {
+        "epoch": epoch,
+        "validation_accuracy": val_test_accuracy[0],
+        "test_accuracy": val_test_accuracy[1],
+        "training_macs_cumulative": macs * clips_seen,
+        "training_energy_cumulative_J": energy_J * clips_seen,
+        "clips_seen": clips_seen,
+        "train_wall_s": train_eval_wall_s[0],
+        "eval_wall_s": train_eval_wall_s[1],
+    }
+
+
+def _epochs(clips_seen: int, n_train: int) -> int | float:
+    """Passes over the training clips: a whole number when it is one."""
+    whole, part = divmod(clips_seen, n_train)
+    return whole if part == 0 else clips_seen / n_train
+
+
 def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     model.eval()
     with torch.no_grad():
@@ -153,8 +232,12 @@ def train_baseline(
     cfg: BaselineConfig | None = None,
     progress: bool = True,
 ) -> dict:
-    """Train one model and measure it. The returned ``curve`` has one entry per epoch run
-    (keys CURVE_KEYS): accuracies after that epoch and the training cost up to its end."""
+    """Train one model and measure it (stopping rule: ``BaselineConfig``). The returned
+    ``curve`` has one entry per validation check (keys CURVE_KEYS): accuracies at that
+    check, the training cost up to it, and the wall time of the training since the previous
+    check and of the check's own evaluation. ``stopped_by`` says what ended the run:
+    ``"plateau"`` (``patience`` checks without a new best) or ``"budget"`` (every pass or
+    clip allowed was used; the model may still have been improving)."""
     cfg = cfg or BaselineConfig()
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
@@ -173,39 +256,56 @@ def train_baseline(
     ex = torch.as_tensor(np.asarray(data.test_x), dtype=torch.float32)
     ey = torch.as_tensor(np.asarray(data.test_y), dtype=torch.long)
     gen = torch.Generator().manual_seed(cfg.seed)
-    best = (-1.0, None, 0)
+    n_train = ty.numel()
+    checks = check_points(n_train, cfg)
+    best = (-1.0, None, 0)  # validation accuracy, weights, check index
     seen = 0
     curve = []
+    stopped_by = "budget"
     start = time.perf_counter()
+    lap = start
     bar = tqdm(
-        range(cfg.max_epochs),
+        total=len(checks),
         desc=f"{family}-{width}",
         disable=not progress,
         file=sys.stderr,
         leave=False,
     )
-    for epoch in bar:
-        model.train()
+    epoch = 0
+    model.train()
+    while len(curve) < len(checks) and stopped_by == "budget":
         x_epoch = tx[epoch % tx.shape[0]]
-        for idx in torch.randperm(ty.numel(), generator=gen).split(cfg.batch_size):
+        # A pass cut short by the budget draws the same permutation as a whole one.
+        order = torch.randperm(n_train, generator=gen)[: checks[-1] - seen]
+        for idx in order.split(cfg.batch_size):
             opt.zero_grad()
             loss_fn(model(x_epoch[idx]), ty[idx]).backward()
             opt.step()
             seen += idx.numel()
-        val = _accuracy(model, vx, vy)
-        curve.append(
-            {
-                "epoch": epoch + 1,
-                "validation_accuracy": val,
-                "test_accuracy": _accuracy(model, ex, ey),
-                "training_macs_cumulative": macs_per_sample * seen,
-                "training_energy_cumulative_J": energy_per_sample_J * seen,
-            }
-        )
-        if val > best[0]:
-            best = (val, {k: v.clone() for k, v in model.state_dict().items()}, epoch)
-        elif epoch - best[2] >= cfg.patience:
-            break
+            if seen != checks[len(curve)]:
+                continue
+            trained = time.perf_counter()
+            val = _accuracy(model, vx, vy)
+            test = _accuracy(model, ex, ey)
+            model.train()
+            lap, train_wall_s = time.perf_counter(), trained - lap
+            curve.append(
+                curve_entry(
+                    _epochs(seen, n_train),
+                    (val, test),
+                    seen,
+                    (macs_per_sample, energy_per_sample_J),
+                    (train_wall_s, lap - trained),
+                )
+            )
+            bar.update(1)
+            check = len(curve) - 1
+            if val > best[0]:
+                best = (val, {k: v.clone() for k, v in model.state_dict().items()}, check)
+            elif check - best[2] >= cfg.patience:
+                stopped_by = "plateau"
+                break
+        epoch += 1
     bar.close()
     model.load_state_dict(best[1])
     result = {
@@ -215,8 +315,11 @@ def train_baseline(
         "weights_bytes_fp32": weights_bytes_fp32(params),
         "validation_accuracy": best[0],
         "test_accuracy": _accuracy(model, ex, ey),
-        "best_epoch": best[2] + 1,
-        "epochs_run": len(curve),
+        "best_epoch": curve[best[2]]["epoch"],
+        "epochs_run": _epochs(seen, n_train),
+        "best_check": best[2] + 1,
+        "checks_run": len(curve),
+        "stopped_by": stopped_by,
         "samples_seen": seen,
         "inference_macs": macs,
         "training_macs_per_sample": macs_per_sample,
@@ -273,12 +376,16 @@ def sweep(
     cfg: BaselineConfig | None = None,
     progress: bool = True,
     cache_dir: str | Path | None = None,
+    workers: int = 1,
 ) -> list[dict]:
     """Every (family, width) of ``families`` (default: DEFAULT_SWEEP); models.FAMILIES is
-    the full sweep."""
+    the full sweep. ``workers`` > 1: that many models at a time, each in a process of its
+    own on one torch thread (``raven.baseline.parallel``)."""
     families = families or DEFAULT_SWEEP
-    return [
-        cached_train_baseline(cache_dir, f, w, data, cfg, progress)
-        for f, widths in families.items()
-        for w in widths
-    ]
+    cfg = cfg or BaselineConfig()
+    models = [(f, w) for f, widths in families.items() for w in widths]
+    if workers > 1:
+        from .parallel import train_in_processes
+
+        return train_in_processes(data, models, cfg, cache_dir, workers, progress)
+    return [cached_train_baseline(cache_dir, f, w, data, cfg, progress) for f, w in models]

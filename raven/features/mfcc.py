@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import ClassVar
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.fft import dct, rfft
 
 from ..validation import check, setting, validate
@@ -123,8 +124,6 @@ class FeatureExtractor:
         # with a float64 reference to ~1e-5 relative (tests/test_features.py).
         self.window = np.hanning(c.window_samples + 1)[:-1].astype(np.float32)  # periodic Hann
         self.filters = mel_filterbank(c).astype(np.float32)
-        starts = np.arange(c.n_frames) * c.stride_samples
-        self.frame_index = starts[:, None] + np.arange(c.window_samples)[None, :]
 
     def __call__(self, audio: np.ndarray, chunk: int = 64) -> np.ndarray:
         """audio (batch, clip_samples) or (clip_samples,) -> float32 (batch, frames, coeffs),
@@ -145,8 +144,13 @@ class FeatureExtractor:
 
     def _features(self, audio: np.ndarray) -> np.ndarray:
         c = self.cfg
-        frames = audio[:, self.frame_index] * self.window
-        spectrum = rfft(frames, n=c.n_fft, axis=-1)
+        # Windowed frames written straight into a zero-padded FFT buffer: the same values
+        # as gathering the frames, windowing them and letting rfft pad them to n_fft, at
+        # half the cost (no gathered copy, no padded copy inside rfft).
+        padded = np.zeros((audio.shape[0], c.n_frames, c.n_fft), np.float32)
+        frames = sliding_window_view(audio, c.window_samples, axis=-1)[:, :: c.stride_samples]
+        np.multiply(frames[:, : c.n_frames], self.window, out=padded[..., : c.window_samples])
+        spectrum = rfft(padded, axis=-1)
         power = spectrum.real**2 + spectrum.imag**2
         logmel = np.log(power @ self.filters + c.log_floor)
         if c.kind == "logmel":

@@ -1,0 +1,103 @@
+"""Baselines trained side by side in worker processes, one torch thread each.
+
+On two cores, two single-threaded trainings use the machine better than one training on two
+threads: the per-batch tensors of these small models are too small to split, and torch's
+threads wait on each other, badly so when another process competes for a core (dnn-36 on
+the development set: about 30,000 training clips/s on one thread against a few hundred on
+two threads beside another busy process). Each model is trained whole in one worker with
+its own seed, so a result does not depend on which worker trained it or beside what.
+
+The data reach the workers as ``.npy`` files in a temporary folder, opened memory-mapped,
+so that a large training set is neither pickled nor copied per worker."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import sys
+import tempfile
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .cache import ResultCache
+from .train_dnn import (
+    RESULT_KEYS,
+    BaselineConfig,
+    BaselineData,
+    cached_train_baseline,
+    result_key,
+)
+
+_ARRAYS = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")
+
+
+def save_data(data: BaselineData, folder: Path) -> Path:
+    """Write ``data`` as one ``.npy`` file per array (and the class count) in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in _ARRAYS:
+        np.save(folder / f"{name}.npy", np.asarray(getattr(data, name)))
+    (folder / "n_classes.txt").write_text(str(data.n_classes))
+    return folder
+
+
+def load_data(folder: str | Path) -> BaselineData:
+    """The BaselineData written by ``save_data``, memory-mapped copy-on-write (torch wants
+    writable arrays; nothing is written to them)."""
+    folder = Path(folder)
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="c") for name in _ARRAYS}
+    return BaselineData(**arrays, n_classes=int((folder / "n_classes.txt").read_text()))
+
+
+def _train_in_worker(
+    folder: str, family: str, width: int, cfg: BaselineConfig, cache_dir: str | None
+) -> dict:
+    return cached_train_baseline(cache_dir, family, width, load_data(folder), cfg, progress=False)
+
+
+def train_in_processes(
+    data: BaselineData,
+    models: list[tuple[str, int]],
+    cfg: BaselineConfig,
+    cache_dir: str | Path | None,
+    workers: int,
+    progress: bool = True,
+) -> list[dict]:
+    """``cached_train_baseline`` of every (family, width) in ``models``, in their order,
+    trained ``workers`` at a time with one torch thread each (``cfg.threads`` is ignored).
+    Results already in the cache are read here, without starting a worker."""
+    if not (isinstance(workers, int) and workers >= 1):
+        raise ValueError(f"workers={workers!r}: expected an integer >= 1")
+    cfg = dataclasses.replace(cfg, threads=1)
+    results: dict[tuple[str, int], dict] = {}
+    if cache_dir is not None:
+        cache = ResultCache(cache_dir)
+        for family, width in models:
+            key = result_key(family, width, data, cfg)
+            found = cache.load(f"{family}-{width}", key, required=RESULT_KEYS)
+            if found is not None:
+                results[(family, width)] = found | {"from_cache": True}
+    todo = [m for m in models if m not in results]
+    if todo:
+        with tempfile.TemporaryDirectory(prefix="raven-baselines-") as tmp:
+            folder = str(save_data(data, Path(tmp)))
+            # spawn, not fork: a forked child of a process whose torch has started its
+            # thread pool may hang.
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context) as pool:
+                cache_arg = None if cache_dir is None else str(cache_dir)
+                futures = {
+                    pool.submit(_train_in_worker, folder, f, w, cfg, cache_arg): (f, w)
+                    for f, w in todo
+                }
+                bar = tqdm(total=len(todo), desc="baselines", disable=not progress, file=sys.stderr)
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        results[futures[future]] = future.result()
+                        bar.update(1)
+                bar.close()
+    return [results[m] for m in models]
