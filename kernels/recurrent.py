@@ -233,6 +233,7 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
     # through tuple attributes inside it.
     scores_out, traces_out, zbar_out_mean, hidden_counts, counts_out, read_g_out = out
     for b in numba.prange(batch):
+        # neuron, trace and integrator state
         v = np.zeros(n_hid)
         adapt = np.zeros(n_hid)
         z_prev = np.zeros(n_hid, np.uint8)
@@ -240,12 +241,14 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
         zbar = np.zeros(n_pre)
         zbar_out = np.zeros(n_hid)
         y = np.zeros(n_out)
+        # each tile's read: its active rows, column currents and their read-noise variances
+        rows = np.empty(n_pre, np.int64)
         current = np.zeros(n_hid)
         current_var = np.zeros(n_hid)
+        out_rows = np.empty(n_hid, np.int64)
         out_current = np.zeros(n_out)
         out_var = np.zeros(n_out)
-        rows = np.empty(n_pre, np.int64)
-        out_rows = np.empty(n_hid, np.int64)
+        # sums over the clip
         score = np.zeros(n_out)
         zsum = np.zeros(n_hid)
         spike_count = np.zeros(n_hid, np.int64)
