@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from devices.jit import parallel_jit
+from devices.jit import array_jit, parallel_jit
 
 from .crossbar import _adc_convert
 from .events import Events
@@ -184,6 +184,41 @@ def _geometric_sums(decay: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
     return powers, sums
 
 
+@array_jit
+def _sum_active_rows(rows, n_rows, weights, variances, with_noise, currents, current_vars):
+    """Column currents of a tile read with the rows ``rows[:n_rows]`` active, summed in row
+    order into ``currents`` (and, ``with_noise``, their read-noise variances into
+    ``current_vars``); both layers read their tile this way."""
+    currents[:] = 0.0
+    current_vars[:] = 0.0
+    for r in range(n_rows):
+        i = rows[r]
+        for j in range(currents.size):
+            currents[j] += weights[i, j]
+        if with_noise:
+            for j in range(currents.size):
+                current_vars[j] += variances[i, j]
+
+
+@array_jit
+def _column_noise_and_adc(currents, variances, with_noise, adc_bits, half, lsb, noise_state):
+    """In place, for one tile read: add to each column current its read noise (sqrt of its
+    variance times a deviate of ``noise_state``, drawn in column order), then convert it
+    through the ADC (``adc_bits == 0``: raw currents). Both layers read their tile this way.
+    Returns the number of saturated conversions."""
+    saturations = 0
+    for j in range(currents.size):
+        c = currents[j]
+        if with_noise:
+            xi, noise_state = next_normal(noise_state)
+            c += math.sqrt(variances[j]) * xi
+        if adc_bits > 0:
+            c, saturated = _adc_convert(c, half, lsb)
+            saturations += saturated
+        currents[j] = c
+    return saturations
+
+
 @parallel_jit
 def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed, call_key, out):
     batch, steps, n_in = spikes.shape
@@ -198,6 +233,7 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
     # through tuple attributes inside it.
     scores_out, traces_out, zbar_out_mean, hidden_counts, counts_out, read_g_out = out
     for b in numba.prange(batch):
+        # neuron, trace and integrator state
         v = np.zeros(n_hid)
         adapt = np.zeros(n_hid)
         z_prev = np.zeros(n_hid, np.uint8)
@@ -205,11 +241,14 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
         zbar = np.zeros(n_pre)
         zbar_out = np.zeros(n_hid)
         y = np.zeros(n_out)
+        # each tile's read: its active rows, column currents and their read-noise variances
+        rows = np.empty(n_pre, np.int64)
         current = np.zeros(n_hid)
         current_var = np.zeros(n_hid)
+        out_rows = np.empty(n_hid, np.int64)
         out_current = np.zeros(n_out)
         out_var = np.zeros(n_out)
-        rows = np.empty(n_pre, np.int64)
+        # sums over the clip
         score = np.zeros(n_out)
         zsum = np.zeros(n_hid)
         spike_count = np.zeros(n_hid, np.int64)
@@ -239,29 +278,17 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
             for r in range(n_rows):
                 zbar[rows[r]] += 1.0
             # column currents
-            for j in range(n_hid):
-                current[j] = 0.0
-                current_var[j] = 0.0
             for r in range(n_rows):
-                i = rows[r]
-                read_g_out[b] += syn.row_g_hidden_uS[i]
-                for j in range(n_hid):
-                    current[j] += syn.w_hidden[i, j]
-                if with_noise:
-                    for j in range(n_hid):
-                        current_var[j] += syn.var_hidden[i, j]
+                read_g_out[b] += syn.row_g_hidden_uS[rows[r]]
+            _sum_active_rows(
+                rows, n_rows, syn.w_hidden, syn.var_hidden, with_noise, current, current_var
+            )
             if n_rows > 0:
                 counts[_COUNT_HIDDEN_READ_STEPS] += 1
-                state = key4(seed, STREAM_RECURRENT_NOISE, call_key, 2 * (b * steps + t))
-                for j in range(n_hid):
-                    c = current[j]
-                    if with_noise:
-                        xi, state = next_normal(state)
-                        c += math.sqrt(current_var[j]) * xi
-                    if const.adc_bits > 0:
-                        c, sat = _adc_convert(c, half, lsb)
-                        counts[_COUNT_ADC_SATURATIONS] += sat
-                    current[j] = c
+                noise_state = key4(seed, STREAM_RECURRENT_NOISE, call_key, 2 * (b * steps + t))
+                counts[_COUNT_ADC_SATURATIONS] += _column_noise_and_adc(
+                    current, current_var, with_noise, const.adc_bits, half, lsb, noise_state
+                )
             # neurons
             for j in range(n_hid):
                 v[j] = const.alpha * v[j] + current[j] - const.b0 * z_prev[j]
@@ -287,32 +314,22 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                         last[j] = t
             # output integrators
             n_out_rows = 0
-            for k in range(n_out):
-                out_current[k] = 0.0
-                out_var[k] = 0.0
             for j in range(n_hid):
                 zbar_out[j] = const.kappa * zbar_out[j] + z[j]
                 zsum[j] += zbar_out[j]
                 if z[j] != 0:
+                    out_rows[n_out_rows] = j
                     n_out_rows += 1
                     read_g_out[b] += syn.row_g_output_uS[j]
-                    for k in range(n_out):
-                        out_current[k] += syn.w_output[j, k]
-                    if with_noise:
-                        for k in range(n_out):
-                            out_var[k] += syn.var_output[j, k]
+            _sum_active_rows(
+                out_rows, n_out_rows, syn.w_output, syn.var_output, with_noise, out_current, out_var
+            )
             if n_out_rows > 0:
                 counts[_COUNT_OUTPUT_READ_STEPS] += 1
-                state = key4(seed, STREAM_RECURRENT_NOISE, call_key, 2 * (b * steps + t) + 1)
-                for k in range(n_out):
-                    c = out_current[k]
-                    if with_noise:
-                        xi, state = next_normal(state)
-                        c += math.sqrt(out_var[k]) * xi
-                    if const.adc_bits > 0:
-                        c, sat = _adc_convert(c, half, lsb)
-                        counts[_COUNT_ADC_SATURATIONS] += sat
-                    out_current[k] = c
+                noise_state = key4(seed, STREAM_RECURRENT_NOISE, call_key, 2 * (b * steps + t) + 1)
+                counts[_COUNT_ADC_SATURATIONS] += _column_noise_and_adc(
+                    out_current, out_var, with_noise, const.adc_bits, half, lsb, noise_state
+                )
             for k in range(n_out):
                 y[k] = const.kappa * y[k] + out_current[k]
                 score[k] += y[k]

@@ -138,6 +138,27 @@ def next_uniform(state):
 
 
 @scalar_jit
+def _ziggurat_tail(hz, state):
+    """(deviate, new_state): a draw from the tail beyond ZIG_R, on the side of the sign of
+    ``hz``, by Marsaglia's exponential method with the uniforms of ``state``; the base layer
+    of both ziggurat entries (``next_normal``, ``ziggurat_rest``) ends here."""
+    while True:
+        u1, state = next_uniform(state)
+        u2, state = next_uniform(state)
+        xt = -math.log(1.0 - u1) / ZIG_R
+        yt = -math.log(1.0 - u2)
+        if yt + yt >= xt * xt:
+            return (ZIG_R + xt if hz > 0 else -ZIG_R - xt), state
+
+
+@scalar_jit
+def _under_wedge_density(layer, u, x):
+    """The wedge test of a layer above the base: the point at height ``u`` (uniform) over
+    ``x`` in the wedge of ``layer`` lies under the normal density."""
+    return ZIG_F[layer] + u * (ZIG_F[layer - 1] - ZIG_F[layer]) < math.exp(-0.5 * x * x)
+
+
+@scalar_jit
 def next_normal(state):
     """The next standard normal deviate of a splitmix64 stream, by the ziggurat method.
 
@@ -169,17 +190,10 @@ def next_normal(state):
         x = hz * ZIG_W[layer]
         if abs(hz) < ZIG_K[layer]:
             return x, state
-        if layer == 0:  # the tail beyond R, by Marsaglia's exponential method
-            while True:
-                u1, state = next_uniform(state)
-                u2, state = next_uniform(state)
-                xt = -math.log(1.0 - u1) / ZIG_R
-                yt = -math.log(1.0 - u2)
-                if yt + yt >= xt * xt:
-                    break
-            return (ZIG_R + xt if hz > 0 else -ZIG_R - xt), state
+        if layer == 0:
+            return _ziggurat_tail(hz, state)
         u, state = next_uniform(state)
-        if ZIG_F[layer] + u * (ZIG_F[layer - 1] - ZIG_F[layer]) < math.exp(-0.5 * x * x):
+        if _under_wedge_density(layer, u, x):
             return x, state
 
 
@@ -249,15 +263,10 @@ def ziggurat_rest(v):
     x = hz * ZIG_W[layer]
     state = _mix64(v ^ _SUBSTREAM)
     if layer == 0:
-        while True:
-            u1, state = next_uniform(state)
-            u2, state = next_uniform(state)
-            xt = -math.log(1.0 - u1) / ZIG_R
-            yt = -math.log(1.0 - u2)
-            if yt + yt >= xt * xt:
-                return ZIG_R + xt if hz > 0 else -ZIG_R - xt
+        tail, _ = _ziggurat_tail(hz, state)
+        return tail
     u, state = next_uniform(state)
-    if ZIG_F[layer] + u * (ZIG_F[layer - 1] - ZIG_F[layer]) < math.exp(-0.5 * x * x):
+    if _under_wedge_density(layer, u, x):
         return x
     z, _ = next_normal(state)
     return z

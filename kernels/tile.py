@@ -185,6 +185,14 @@ class DifferentialTile:
             arr.check_time(t_s, what)
         return float(t_s)
 
+    def _check_pulse_call(
+        self, t_s: float, what: str, seed: int, step: int, amplitude_level: int
+    ) -> tuple[float, float]:
+        """(t, amplitude) of a pulse update, after the checks it shares with every other
+        (stream key, then time, then level), in that order."""
+        _check_seed(seed, step)
+        return self._check_write_time(t_s, what), self.amplitude(amplitude_level)
+
     def apply_counts(
         self,
         counts: np.ndarray,
@@ -218,9 +226,7 @@ class DifferentialTile:
                 f"counts: shape {counts.shape}, dtype {counts.dtype}: expected"
                 f" integers of shape {self.shape}"
             )
-        _check_seed(seed, step)
-        t = self._check_write_time(t_s, "apply_counts")
-        amplitude = self.amplitude(amplitude_level)
+        t, amplitude = self._check_pulse_call(t_s, "apply_counts", seed, step, amplitude_level)
         leading = (np.ascontiguousarray(counts, dtype=np.int64), seed, step)
         return self._pulse(update.counts_apply, leading, amplitude, t)
 
@@ -301,9 +307,9 @@ class DifferentialTile:
             raise ValueError(f"x: shape {x.shape}: expected (batch, {self.shape[0]})")
         d = self._check_matrix("d", d, (x.shape[0], self.shape[1]))
         x = self._check_matrix("x", x, x.shape)
-        _check_seed(seed, step)
-        t = self._check_write_time(t_s, "update_coincidence")
-        amplitude = self.amplitude(amplitude_level)
+        t, amplitude = self._check_pulse_call(
+            t_s, "update_coincidence", seed, step, amplitude_level
+        )
         bls, row_scale, col_scale = update.coincidence_probabilities(
             x, d, lr_uS, dw_min_uS, int(bl), update_management, bl_management
         )

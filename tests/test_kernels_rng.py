@@ -9,25 +9,18 @@ from kernels.update import popcount64
 
 
 @njit
-def _draw(n, seed):
+def _draw(next_deviate, stream, n, seed):
+    """``n`` successive deviates of ``next_deviate`` (``next_normal`` or ``next_uniform``)
+    from the stream keyed (seed, stream, 0, 0)."""
     out = np.empty(n)
-    state = key4(seed, 0, 0, 0)
+    state = key4(seed, stream, 0, 0)
     for i in range(n):
-        out[i], state = next_normal(state)
-    return out
-
-
-@njit
-def _draw_uniform(n, seed):
-    out = np.empty(n)
-    state = key4(seed, 1, 0, 0)
-    for i in range(n):
-        out[i], state = next_uniform(state)
+        out[i], state = next_deviate(state)
     return out
 
 
 def test_ziggurat_normals_are_standard_normal():
-    z = _draw(1_000_000, 7)
+    z = _draw(next_normal, 0, 1_000_000, 7)
     n = z.size
     assert abs(z.mean()) < 3 / np.sqrt(n)
     assert abs(z.std() - 1) < 3 / np.sqrt(2 * n)
@@ -38,7 +31,7 @@ def test_ziggurat_normals_are_standard_normal():
 
 
 def test_uniforms_are_uniform():
-    u = _draw_uniform(200_000, 3)
+    u = _draw(next_uniform, 1, 200_000, 3)
     assert u.min() >= 0 and u.max() < 1
     assert stats.kstest(u, "uniform").pvalue > 1e-3
 

@@ -47,6 +47,25 @@ def run_cli(argv, capsys) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
+def run_train_cli(data: Path, config: Path, work: Path, capsys) -> tuple[int, str, str]:
+    """``raven train --quiet`` on ``data`` with ``config``; run and cache under ``work``."""
+    return run_cli(
+        [
+            "train",
+            "--data",
+            data,
+            "--out",
+            work / "run",
+            "--config",
+            config,
+            "--cache-dir",
+            work / "cache",
+            "--quiet",
+        ],
+        capsys,
+    )
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     base = tmp_path_factory.mktemp("probes")
@@ -224,21 +243,7 @@ def test_probe_05_all_training_clips_corrupt_is_a_clear_error(tmp_path, capsys):
         if f"{wav.parent.name}/{wav.name}" not in testing | validation:
             corrupt(wav)
     (tmp_path / "c.toml").write_text('[data]\ntask = "folder"\n[training]\nepochs = 1\n')
-    code, _out, err = run_cli(
-        [
-            "train",
-            "--data",
-            data,
-            "--out",
-            tmp_path / "run",
-            "--config",
-            tmp_path / "c.toml",
-            "--cache-dir",
-            tmp_path / "cache",
-            "--quiet",
-        ],
-        capsys,
-    )
+    code, _out, err = run_train_cli(data, tmp_path / "c.toml", tmp_path, capsys)
     assert code == 2 and "no usable clips in the training split" in err
 
 
@@ -419,21 +424,7 @@ def test_probe_11_skipped_clips_reach_training_json_and_console(tmp_path, capsys
         '[data]\ntask = "folder"\naugment = false\n[training]\nepochs = 1\n'
         "[network]\nn_hidden = 8\ntime_steps = 2\ntile_cols = 8\n"
     )
-    code, _out, err = run_cli(
-        [
-            "train",
-            "--data",
-            data,
-            "--out",
-            tmp_path / "run",
-            "--config",
-            config,
-            "--cache-dir",
-            tmp_path / "cache",
-            "--quiet",
-        ],
-        capsys,
-    )
+    code, _out, err = run_train_cli(data, config, tmp_path, capsys)
     assert code == 0
     assert "1 training clip(s) skipped" in err and "1 validation clip(s) skipped" in err
     summary = json.loads((tmp_path / "run" / "training.json").read_text())

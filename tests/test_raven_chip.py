@@ -17,6 +17,8 @@ from raven.ledger import Ledger
 from raven.store import load_chip, save_chip
 from raven.train import CHECKPOINT, FINAL, train
 
+from .chip_cases import assert_same_chip_state
+
 TINY = {
     "architecture": "static",
     "network": {
@@ -104,12 +106,7 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_run):
     train(cfg, data, out, resume=True, progress=False, cache_dir=base / "cache")
     a, meta_a = load_chip(base / "run" / FINAL)
     b, meta_b = load_chip(out / FINAL)
-    for la, lb in zip(a.layers(), b.layers(), strict=True):
-        for (_, _, ta), (_, _, tb) in zip(la.all_tiles(), lb.all_tiles(), strict=True):
-            np.testing.assert_array_equal(ta.plus.state.g_prog_uS, tb.plus.state.g_prog_uS)
-            np.testing.assert_array_equal(ta.minus.state.nu, tb.minus.state.nu)
-        for ca, cb in zip(la.chi_uS, lb.chi_uS, strict=True):
-            np.testing.assert_array_equal(ca[0], cb[0])
+    assert_same_chip_state(a, b)
     curve_a = [{k: v for k, v in c.items()} for c in meta_a["training_state"]["curve"]]
     assert curve_a == meta_b["training_state"]["curve"]
 

@@ -215,16 +215,12 @@ class PCMArray:
 
         Parameters
         ----------
-        g_target_uS : array_like of float
-            Targets in uS, broadcastable to ``shape``.
-        t_s : float
-            Absolute device time, in s.
+        g_target_uS, t_s, mask
+            As for ``program``.
         tolerance_uS : float
             Accepted |verify read - target|, in uS (> 0).
         max_iterations : int, default 10
             Most programming pulses per device.
-        mask : array_like of bool, optional
-            Devices to program; default all.
 
         Returns
         -------

@@ -51,7 +51,37 @@ def _written_copy(state: PCMState, shape: tuple[int, ...], t_s: float) -> PCMSta
     return replace(state, **copies, shape=shape, t_last_write_s=t_s)
 
 
+def _checked_write(
+    state: PCMState, t_s: float, params: PCMParams, rng, what: str
+) -> tuple[KernelArgs, np.random.Generator, tuple[int, ...], float]:
+    """The checks every write starts with, in this order (it sets which error a call with
+    several bad arguments reports): parameters, generator, state and time."""
+    a = _checks.check_params(params)
+    rng = _checks.generator(rng)
+    shape, t = _checks.check_time(state, t_s, what)
+    return a, rng, shape, t
+
+
 # -- in-place steps on a state the caller owns --------------------------------------------------
+def _reset_into(state: PCMState, selected: np.ndarray, t: float, a: KernelArgs, rng) -> OpCounts:
+    n = selected.size
+    z_reset = rng.standard_normal(n)
+    z_nu = rng.standard_normal(n)
+    _ops.reset_devices(
+        state.device_arrays(),
+        selected,
+        t,
+        a.g_min_uS,
+        a.g_max_uS,
+        a.reset_mean_uS,
+        a.reset_std_uS,
+        a.drift,
+        z_reset,
+        z_nu,
+    )
+    return OpCounts(reset_pulses=int(selected.sum()))
+
+
 def _program_into(
     state: PCMState, target: np.ndarray, selected: np.ndarray, t: float, a: KernelArgs, rng
 ) -> OpCounts:
@@ -152,27 +182,16 @@ def init(
         t_prog_s=np.full(n, t_start_s),
         nu=np.zeros(n),
         history=np.ones(n),
-        fault=fault,
+        fault=np.zeros(n, np.int8),
         g_max_uS=g_max,
         step_scale=step,
         shape=shape,
         t_last_write_s=t_start_s,
     )
-    # The delivery RESET reaches every device, stuck ones too (they are set just below).
-    z_reset = rng.standard_normal(n)
-    z_nu = rng.standard_normal(n)
-    _ops.reset_devices(
-        state.device_arrays()._replace(fault=np.zeros(n, np.int8)),
-        np.ones(n, bool),
-        t_start_s,
-        a.g_min_uS,
-        a.g_max_uS,
-        a.reset_mean_uS,
-        a.reset_std_uS,
-        a.drift,
-        z_reset,
-        z_nu,
-    )
+    # The delivery RESET reaches every device, stuck ones too (their faults are set just
+    # after it); it is how the array is delivered, not an event.
+    _reset_into(state, np.ones(n, bool), t_start_s, a, rng)
+    state.fault = fault
     stuck_max = fault == FAULT_STUCK_G_MAX
     stuck_rand = fault == FAULT_STUCK_RANDOM
     state.g_prog_uS[fault == FAULT_STUCK_G_MIN] = params.g_min_uS
@@ -232,9 +251,7 @@ def program(
     Joshi et al., "Accurate deep neural network inference using computational phase-change
     memory", Nat. Commun. 11, 2473 (2020); IBM aihwkit ``PCMLikeNoiseModel``.
     """
-    a = _checks.check_params(params)
-    rng = _checks.generator(rng)
-    shape, t = _checks.check_time(state, t_s, "program")
+    a, rng, shape, t = _checked_write(state, t_s, params, rng, "program")
     target = _checks.targets(g_target_uS, shape, params)
     selected = _checks.mask_of(mask, shape)
     new = _written_copy(state, shape, t)
@@ -292,9 +309,7 @@ def pulse(
     Phys. 124, 152135 (2018); IBM aihwkit ``PCMPresetDevice`` (Nandakumar et al., Front.
     Neurosci. 14, 406, 2020).
     """
-    a = _checks.check_params(params)
-    rng = _checks.generator(rng)
-    shape, t = _checks.check_time(state, t_s, "pulse")
+    a, rng, shape, t = _checked_write(state, t_s, params, rng, "pulse")
     counts = _checks.per_device(n_pulses, "n_pulses", np.int64, shape)
     if counts.size and counts.min() < 0:
         raise ValueError(f"n_pulses: minimum {counts.min()}: expected counts >= 0")
@@ -364,26 +379,10 @@ def reset(
     ----------
     Nandakumar et al., J. Appl. Phys. 124, 152135 (2018): RESET to N(0.1, 0.01) uS.
     """
-    a = _checks.check_params(params)
-    rng = _checks.generator(rng)
-    shape, t = _checks.check_time(state, t_s, "reset")
+    a, rng, shape, t = _checked_write(state, t_s, params, rng, "reset")
     selected = _checks.mask_of(mask, shape)
     new = _written_copy(state, shape, t)
-    z_reset = rng.standard_normal(selected.size)
-    z_nu = rng.standard_normal(selected.size)
-    _ops.reset_devices(
-        new.device_arrays(),
-        selected,
-        t,
-        a.g_min_uS,
-        a.g_max_uS,
-        a.reset_mean_uS,
-        a.reset_std_uS,
-        a.drift,
-        z_reset,
-        z_nu,
-    )
-    return new, OpCounts(reset_pulses=int(selected.sum()))
+    return new, _reset_into(new, selected, t, a, rng)
 
 
 def read(
@@ -514,9 +513,7 @@ def program_and_verify(
         tolerance = math.nan
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ValueError(f"tolerance_uS={tolerance_uS!r}: expected a value > 0")
-    a = _checks.check_params(params)
-    rng = _checks.generator(rng)
-    shape, t = _checks.check_time(state, t_s, "program_and_verify")
+    a, rng, shape, t = _checked_write(state, t_s, params, rng, "program_and_verify")
     target = _checks.targets(g_target_uS, shape, params)
     pending = _checks.mask_of(mask, shape).copy()
     n = pending.size

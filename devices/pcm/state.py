@@ -20,7 +20,8 @@ FAULT_STUCK_G_MAX = 2
 FAULT_STUCK_RANDOM = 3
 
 # The per-device arrays, in the order of ``DeviceArrays`` (compiled code unpacks it by
-# position), with the dtype each has.
+# position), with the dtype each has: the one list of them (``DeviceArrays`` is made from
+# it, ``PCMState`` holds the same arrays under the same names).
 _ARRAY_DTYPES = {
     "g_prog_uS": np.float64,
     "t_prog_s": np.float64,
@@ -34,38 +35,30 @@ _ARRAY_DTYPES = {
 _WRITTEN_ARRAYS = ("g_prog_uS", "t_prog_s", "nu", "history")
 
 
-class DeviceArrays(NamedTuple):
-    """The per-device arrays of a population, bundled for compiled code.
+DeviceArrays = NamedTuple("DeviceArrays", [(name, np.ndarray) for name in _ARRAY_DTYPES])
+DeviceArrays.__doc__ = """The per-device arrays of a population, bundled for compiled code.
 
-    Numba compiles one version of a function per layout, so the same bundle carries the
-    flat (n,) arrays of ``devices.pcm`` and the (n_in, n_out) views of a crossbar tile
-    (``kernels.tile``). Compiled code may unpack it by position: the field order is fixed.
+Numba compiles one version of a function per layout, so the same bundle carries the
+flat (n,) arrays of ``devices.pcm`` and the (n_in, n_out) views of a crossbar tile
+(``kernels.tile``). Compiled code may unpack it by position: the field order is fixed.
 
-    Parameters
-    ----------
-    g_prog_uS : numpy.ndarray of float64
-        Conductance at the end of the last write, in uS.
-    t_prog_s : numpy.ndarray of float64
-        Absolute device time of the last write, in s.
-    nu : numpy.ndarray of float64
-        Drift exponent drawn at the last write (dimensionless, >= 0).
-    history : numpy.ndarray of float64
-        Partial-SET pulse-history term P of Nandakumar et al. (2018), 1 after a RESET.
-    fault : numpy.ndarray of int8
-        0 healthy, 1 stuck at G_min, 2 stuck at G_max,dev, 3 stuck at a random value.
-    g_max_uS : numpy.ndarray of float64
-        The device's own maximum conductance G_max,dev after device-to-device spread, in uS.
-    step_scale : numpy.ndarray of float64
-        The device's fixed pulse-step factor (device-to-device spread of the step).
-    """
-
-    g_prog_uS: np.ndarray
-    t_prog_s: np.ndarray
-    nu: np.ndarray
-    history: np.ndarray
-    fault: np.ndarray
-    g_max_uS: np.ndarray
-    step_scale: np.ndarray
+Parameters
+----------
+g_prog_uS : numpy.ndarray of float64
+    Conductance at the end of the last write, in uS.
+t_prog_s : numpy.ndarray of float64
+    Absolute device time of the last write, in s.
+nu : numpy.ndarray of float64
+    Drift exponent drawn at the last write (dimensionless, >= 0).
+history : numpy.ndarray of float64
+    Partial-SET pulse-history term P of Nandakumar et al. (2018), 1 after a RESET.
+fault : numpy.ndarray of int8
+    0 healthy, 1 stuck at G_min, 2 stuck at G_max,dev, 3 stuck at a random value.
+g_max_uS : numpy.ndarray of float64
+    The device's own maximum conductance G_max,dev after device-to-device spread, in uS.
+step_scale : numpy.ndarray of float64
+    The device's fixed pulse-step factor (device-to-device spread of the step).
+"""
 
 
 @dataclass(eq=False)
