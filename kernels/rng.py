@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from devices.jit import array_jit, inlined_scalar_jit, scalar_jit
+from devices.vecmath import float_from_bits, log_positive_normal, sin_cos_quarter
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -189,3 +190,47 @@ def keyed_normal(seed, a, b, c):
 def keyed_uniform(seed, a, b, c):
     u, _ = next_uniform(key4(seed, a, b, c))
     return u
+
+
+# Pulse deviates by the Box-Muller transform -------------------------------------------------
+_ONE_BITS = np.uint64(0x3FF0000000000000)
+_MANTISSA_MASK = np.uint64(0x000FFFFFFFFFFFFF)
+_S10, _S12, _S62 = np.uint64(10), np.uint64(12), np.uint64(62)
+_HALF_PI = 0.5 * math.pi
+
+
+@inlined_scalar_jit
+def box_muller(word_radius, word_angle):
+    """Two independent N(0, 1) deviates (r cos t, r sin t) from two random 64-bit words:
+    r = sqrt(-2 ln u) with u in (0, 1] from 52 bits of ``word_radius`` (so |z| reaches
+    8.49), and t uniform on the circle, its quadrant from the 2 top bits of ``word_angle``
+    and its place in the quadrant from the next 52. Only arithmetic (``devices.vecmath``)
+    and no branch, so that a loop of these vectorises; exact in distribution up to the
+    2^-52 grid of u and t and the last-bit rounding of ln, sqrt, sin and cos."""
+    u = 2.0 - float_from_bits((word_radius >> _S12) | _ONE_BITS)
+    radius = math.sqrt(-2.0 * log_positive_normal(u))
+    place = float_from_bits(((word_angle >> _S10) & _MANTISSA_MASK) | _ONE_BITS) - 1.5
+    sin_t, cos_t = sin_cos_quarter(place * _HALF_PI)
+    quadrant = word_angle >> _S62
+    odd = (quadrant & np.uint64(1)) != 0
+    x = -sin_t if odd else cos_t
+    y = cos_t if odd else sin_t
+    opposite = quadrant >= np.uint64(2)
+    x = -x if opposite else x
+    y = -y if opposite else y
+    return radius * x, radius * y
+
+
+@inlined_scalar_jit
+def pulse_normal_pair(key, pair):
+    """The deviates of pulses 2 pair and 2 pair + 1 of stream state ``key``: the Box-Muller
+    pair of words 2 pair and 2 pair + 1 of the key's splitmix64 stream (a pure function of
+    (key, pair), so any subset of pulses can be drawn in any order)."""
+    return box_muller(counter_word(key, 2 * pair), counter_word(key, 2 * pair + 1))
+
+
+@scalar_jit
+def pulse_normal(key, k):
+    """The N(0, 1) deviate of pulse k (k >= 0) of stream state ``key``."""
+    z_even, z_odd = pulse_normal_pair(key, k // 2)
+    return z_even if k % 2 == 0 else z_odd
