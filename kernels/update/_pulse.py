@@ -63,7 +63,8 @@ class PulsePhysics(NamedTuple):
 
 
 class RowScratch(NamedTuple):
-    """Per-row scratch arrays of ``pulse_row``: n_out entries each unless said otherwise.
+    """Scratch arrays of ``pulse_rows`` for a block of rows: one entry per cell of the
+    block unless said otherwise.
     The ``sorted_`` arrays and ``cell`` hold the pulsed cells in pulse-count order."""
 
     g: np.ndarray
@@ -88,11 +89,14 @@ class RowScratch(NamedTuple):
 # Pulse counts up to this size are sorted in the row scratch (coincidence counts are at
 # most 64); a row with more pulses on one cell sorts in arrays of its own.
 MAX_SORTED_COUNT = 64
+# Rows whose pulses one pulse_rows call applies together: longer loops, fewer calls
+# (measured on 512 x 128: blocks of 8 to 64 rows about 10 % faster than single rows).
+ROWS_PER_BLOCK = 16
 
 
 @scalar_jit
 def empty_row_scratch(n_out):
-    """Fresh scratch for one row: touched flags cleared."""
+    """Fresh scratch for a block of n_out cells in all: touched flags cleared."""
     return RowScratch(
         np.empty(n_out),
         np.empty(n_out),
@@ -228,69 +232,86 @@ def general_pulses(n, above, c_max, phys, scratch):
 
 
 @scalar_jit
-def pulse_row(i, counts, key_base, seed, step, plus, minus, phys, scratch):
-    """Apply |counts[j]| pulses to cell (i, j) of row i: on G+ where counts[j] > 0, on G-
-    where counts[j] < 0; each device starts from its drifted conductance at t_s. Pulse k of
-    cell j takes the deviate ``pulse_normal(key, k)`` of the stream state key keyed (seed,
-    STREAM_PULSE, step, key_base + j).
+def pulse_rows(i0, counts, key_base, seed, step, plus, minus, phys, scratch):
+    """Apply |counts[q]| pulses to cell q of the block of rows from i0 (cell q is device
+    (i0 + q // n_out, q % n_out), so counts holds whole rows): on G+ where counts[q] > 0,
+    on G- where counts[q] < 0; each device starts from its drifted conductance at t_s.
+    Pulse k of cell q takes the deviate ``pulse_normal(key, k)`` of the stream state keyed
+    (seed, STREAM_PULSE, step, key_base + q). Stuck devices get their counts set to 0.
 
-    Pulses are applied pulse index by pulse index across the row, so that the independent
-    per-cell dependency chains overlap in the processor; the cells are first sorted by
-    decreasing pulse count (a counting sort), so that the cells still receiving pulse k are
-    a prefix and the inner loops have no unpredictable branch. ``scratch`` is a
-    ``RowScratch``; ``plus``/``minus`` are ``DeviceArrays``, ``phys`` ``PulsePhysics``.
-    Returns (pulses on G+, on G-)."""
+    Pulses are applied pulse index by pulse index across the block, so that the independent
+    per-cell dependency chains overlap in the processor and the loops are long; the cells
+    are first sorted by decreasing pulse count (a counting sort), so that the cells still
+    receiving pulse k are a prefix and the inner loops have no unpredictable branch.
+    ``scratch`` is a ``RowScratch`` of at least counts.size cells; ``plus``/``minus`` are
+    ``DeviceArrays``, ``phys`` ``PulsePhysics``."""
     gp, tp, nup, hp, fp, gmaxp, sp = plus
     gm, tm, num, hm, fm, gmaxm, sm = minus
     t_s, drift = phys.t_s, phys.drift
     g, h, gmax, scale, keys = scratch.g, scratch.h, scratch.gmax, scratch.scale, scratch.keys
     touched_p, touched_m = scratch.touched_p, scratch.touched_m
-    n_out = counts.size
-    total_p = 0
-    total_m = 0
+    n_out = gp.shape[1]
     c_max = 0
-    for j in range(n_out):
-        c = counts[j]
-        if c == 0:
-            continue
-        if c > 0:
-            total_p += c
-            touched_p[j] = True
-            ok = fp[i, j] == 0
-            g[j] = gp[i, j] * drift_factor(t_s - tp[i, j], nup[i, j], drift)
-            h[j] = hp[i, j]
-            gmax[j] = gmaxp[i, j]
-            scale[j] = sp[i, j]
-        else:
-            c = -c
-            total_m += c
-            touched_m[j] = True
-            ok = fm[i, j] == 0
-            g[j] = gm[i, j] * drift_factor(t_s - tm[i, j], num[i, j], drift)
-            h[j] = hm[i, j]
-            gmax[j] = gmaxm[i, j]
-            scale[j] = sm[i, j]
-        if not ok:  # a stuck device receives its pulses without effect
-            counts[j] = 0
-            continue
-        keys[j] = key4(seed, STREAM_PULSE, step, key_base + j)
-        c_max = max(c_max, c)
+    for r in range(counts.size // n_out):
+        i = i0 + r
+        for j in range(n_out):
+            q = r * n_out + j
+            c = counts[q]
+            if c == 0:
+                continue
+            if c > 0:
+                touched_p[q] = True
+                ok = fp[i, j] == 0
+                g[q] = gp[i, j] * drift_factor(t_s - tp[i, j], nup[i, j], drift)
+                h[q] = hp[i, j]
+                gmax[q] = gmaxp[i, j]
+                scale[q] = sp[i, j]
+            else:
+                c = -c
+                touched_m[q] = True
+                ok = fm[i, j] == 0
+                g[q] = gm[i, j] * drift_factor(t_s - tm[i, j], num[i, j], drift)
+                h[q] = hm[i, j]
+                gmax[q] = gmaxm[i, j]
+                scale[q] = sm[i, j]
+            if not ok:  # a stuck device receives its pulses without effect
+                counts[q] = 0
+                continue
+            keys[q] = key4(seed, STREAM_PULSE, step, key_base + q)
+            c_max = max(c_max, c)
     if c_max > 0:
         above = sort_by_pulse_count(counts, c_max, scratch)
         if phys.pulse_model == PULSE_MODEL_EXPSTEP:
             expstep_pulses(above[0], above, c_max, phys, scratch)
         else:
             general_pulses(above[0], above, c_max, phys, scratch)
-    for j in range(n_out):
-        if counts[j] > 0:
-            gp[i, j] = g[j]
-            tp[i, j] = t_s
-            hp[i, j] = h[j]
-        elif counts[j] < 0:
-            gm[i, j] = g[j]
-            tm[i, j] = t_s
-            hm[i, j] = h[j]
-    return total_p, total_m
+    for r in range(counts.size // n_out):
+        i = i0 + r
+        for j in range(n_out):
+            q = r * n_out + j
+            if counts[q] > 0:
+                gp[i, j] = g[q]
+                tp[i, j] = t_s
+                hp[i, j] = h[q]
+            elif counts[q] < 0:
+                gm[i, j] = g[q]
+                tm[i, j] = t_s
+                hm[i, j] = h[q]
+
+
+@scalar_jit
+def add_row_totals(counts, n_out, i0, pulses_plus, pulses_minus):
+    """Add the pulses in counts, whole rows of n_out cells from row i0, to the per-row
+    totals: positive counts to pulses_plus[i], negative ones to pulses_minus[i]."""
+    for r in range(counts.size // n_out):
+        n_plus = 0
+        n_minus = 0
+        for j in range(n_out):
+            c = counts[r * n_out + j]
+            n_plus += max(c, 0)
+            n_minus += max(-c, 0)
+        pulses_plus[i0 + r] += n_plus
+        pulses_minus[i0 + r] += n_minus
 
 
 @scalar_jit
@@ -303,15 +324,18 @@ def redraw_exponent(g_prog, nu, fault, i, j, g_max_uS, drift, state):
 
 
 @scalar_jit
-def redraw_row(i, touched_p, touched_m, key_base, seed, step, plus, minus, g_max_uS, drift):
-    """Draw new drift exponents for the devices of row i written by an update (once per
-    update call, from the stream keyed (seed, STREAM_PULSE, step, key_base + j))."""
+def redraw_rows(i0, touched_p, touched_m, key_base, seed, step, plus, minus, g_max_uS, drift):
+    """Draw new drift exponents for the devices of the block of rows from i0 written by an
+    update (cell q = device (i0 + q // n_out, q % n_out); once per update call, from the
+    stream keyed (seed, STREAM_PULSE, step, key_base + q))."""
     gp, nup, fp = plus.g_prog_uS, plus.nu, plus.fault
     gm, num, fm = minus.g_prog_uS, minus.nu, minus.fault
-    for j in range(touched_p.size):
-        if touched_p[j] or touched_m[j]:
-            state = key4(seed, STREAM_PULSE, step, key_base + j)
-            if touched_p[j]:
+    n_out = gp.shape[1]
+    for q in range(touched_p.size):
+        if touched_p[q] or touched_m[q]:
+            i, j = i0 + q // n_out, q % n_out
+            state = key4(seed, STREAM_PULSE, step, key_base + q)
+            if touched_p[q]:
                 state = redraw_exponent(gp, nup, fp, i, j, g_max_uS, drift, state)
-            if touched_m[j]:
+            if touched_m[q]:
                 state = redraw_exponent(gm, num, fm, i, j, g_max_uS, drift, state)
