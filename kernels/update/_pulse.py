@@ -63,9 +63,9 @@ class PulsePhysics(NamedTuple):
 
 
 class RowScratch(NamedTuple):
-    """Scratch arrays of ``pulse_rows`` for a block of rows: one entry per cell of the
-    block unless said otherwise.
-    The ``sorted_`` arrays and ``cell`` hold the pulsed cells in pulse-count order."""
+    """Scratch arrays of ``pulse_rows`` for a block of rows, one entry per cell of the
+    block unless said otherwise; the ``sorted_`` arrays and ``cell`` hold the pulsed cells
+    in pulse-count order."""
 
     g: np.ndarray
     h: np.ndarray
@@ -80,14 +80,14 @@ class RowScratch(NamedTuple):
     sorted_g: np.ndarray
     sorted_g_hi: np.ndarray
     sorted_keys: np.ndarray  # uint64
-    cell: np.ndarray  # (5, n_out): devices.pcm.physics.expstep_cell coefficients
+    cell: np.ndarray  # (5, cells): devices.pcm.physics.expstep_cell coefficients
     z_even: np.ndarray  # deviates of pulse 2 p of the current pulse pair p
     z_odd: np.ndarray  # ... and of pulse 2 p + 1
     exp_value: np.ndarray
 
 
-# Pulse counts up to this size are sorted in the row scratch (coincidence counts are at
-# most 64); a row with more pulses on one cell sorts in arrays of its own.
+# Pulse counts up to this size are sorted in the scratch (coincidence counts are at most
+# 64); a block with more pulses on one cell sorts in arrays of its own.
 MAX_SORTED_COUNT = 64
 # Rows whose pulses one pulse_rows call applies together: longer loops, fewer calls
 # (measured on 512 x 128: blocks of 8 to 64 rows about 10 % faster than single rows).
@@ -95,26 +95,26 @@ ROWS_PER_BLOCK = 16
 
 
 @scalar_jit
-def empty_row_scratch(n_out):
-    """Fresh scratch for a block of n_out cells in all: touched flags cleared."""
+def empty_row_scratch(n_cells):
+    """Fresh scratch for a block of n_cells cells: touched flags cleared."""
     return RowScratch(
-        np.empty(n_out),
-        np.empty(n_out),
-        np.empty(n_out),
-        np.empty(n_out),
-        np.empty(n_out, np.uint64),
-        np.empty(n_out, np.int64),
-        np.zeros(n_out, np.bool_),
-        np.zeros(n_out, np.bool_),
+        np.empty(n_cells),
+        np.empty(n_cells),
+        np.empty(n_cells),
+        np.empty(n_cells),
+        np.empty(n_cells, np.uint64),
+        np.empty(n_cells, np.int64),
+        np.zeros(n_cells, np.bool_),
+        np.zeros(n_cells, np.bool_),
         np.empty(MAX_SORTED_COUNT + 1, np.int64),
         np.empty(MAX_SORTED_COUNT + 1, np.int64),
-        np.empty(n_out),
-        np.empty(n_out),
-        np.empty(n_out, np.uint64),
-        np.empty((5, n_out)),
-        np.empty(n_out),
-        np.empty(n_out),
-        np.empty(n_out),
+        np.empty(n_cells),
+        np.empty(n_cells),
+        np.empty(n_cells, np.uint64),
+        np.empty((5, n_cells)),
+        np.empty(n_cells),
+        np.empty(n_cells),
+        np.empty(n_cells),
     )
 
 
@@ -178,10 +178,10 @@ def expstep_pulse_pass(shape, scratch, m, z, g_min_uS):
 
 @scalar_jit
 def expstep_pulses(n, above, c_max, phys, scratch):
-    """The pulses of the n sorted cells of a row under the exponential-step response, pulse
-    pair by pulse pair: the pair's deviates, then pulse 2 p on the cells that receive it,
-    then pulse 2 p + 1. Per-cell coefficients (``expstep_cell``) are computed once per row.
-    The exp-step response leaves the pulse history unchanged."""
+    """The pulses of the n sorted cells of a block under the exponential-step response,
+    pulse pair by pulse pair: the pair's deviates, then pulse 2 p on the cells that receive
+    it, then pulse 2 p + 1. Per-cell coefficients (``expstep_cell``) are computed once per
+    call. The exp-step response leaves the pulse history unchanged."""
     order, g, gmax, scale = scratch.order, scratch.g, scratch.gmax, scratch.scale
     pulse = phys.pulse
     for idx in range(n):
@@ -205,7 +205,7 @@ def expstep_pulses(n, above, c_max, phys, scratch):
 
 @scalar_jit
 def general_pulses(n, above, c_max, phys, scratch):
-    """The pulses of the n sorted cells of a row through ``devices.pcm.physics.one_pulse``
+    """The pulses of the n sorted cells of a block through ``devices.pcm.physics.one_pulse``
     (any pulse model), pulse pair by pulse pair."""
     order, g, h, gmax, scale = scratch.order, scratch.g, scratch.h, scratch.gmax, scratch.scale
     for idx in range(n):
