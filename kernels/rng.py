@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from devices.jit import array_jit, inlined_scalar_jit, scalar_jit
+from devices.vecmath import float_from_bits, log_positive_normal, sin_cos_quarter
 
 from .keys import CLIP_PASS_KEY as CLIP_PASS_KEY
 from .keys import DATA_PASSES as DATA_PASSES
@@ -442,3 +443,78 @@ def stream_generator(seed: int, name: str, *fields: int) -> np.random.Generator:
         if not (isinstance(value, int | np.integer) and value >= 0):
             raise ValueError(f"{name} stream: {label}={value!r}: expected an integer >= 0")
     return np.random.default_rng([int(seed), GENERATOR_STREAMS[name], *map(int, fields)])
+
+
+# Pulse deviates by the Box-Muller transform -------------------------------------------------
+_ONE_BITS = np.uint64(0x3FF0000000000000)
+_MANTISSA_MASK = np.uint64(0x000FFFFFFFFFFFFF)
+_S10, _S12, _S62 = np.uint64(10), np.uint64(12), np.uint64(62)
+_HALF_PI = 0.5 * math.pi
+
+
+@inlined_scalar_jit
+def _box_muller(word_radius, word_angle):
+    """Two independent N(0, 1) deviates (r cos t, r sin t) from two random 64-bit words:
+    r = sqrt(-2 ln u) with u in (0, 1] from 52 bits of ``word_radius`` (so |z| reaches
+    8.49), and t uniform on the circle, its quadrant from the 2 top bits of ``word_angle``
+    and its place in the quadrant from the next 52. Only arithmetic (``devices.vecmath``)
+    and no branch, so that a loop of these vectorises; exact in distribution up to the
+    2^-52 grid of u and t and the last-bit rounding of ln, sqrt, sin and cos."""
+    u = 2.0 - float_from_bits((word_radius >> _S12) | _ONE_BITS)
+    radius = math.sqrt(-2.0 * log_positive_normal(u))
+    place = float_from_bits(((word_angle >> _S10) & _MANTISSA_MASK) | _ONE_BITS) - 1.5
+    sin_t, cos_t = sin_cos_quarter(place * _HALF_PI)
+    quadrant = word_angle >> _S62
+    odd = (quadrant & np.uint64(1)) != 0
+    x = -sin_t if odd else cos_t
+    y = cos_t if odd else sin_t
+    opposite = quadrant >= np.uint64(2)
+    x = -x if opposite else x
+    y = -y if opposite else y
+    return radius * x, radius * y
+
+
+@inlined_scalar_jit
+def pulse_normal_pair(key, pair):
+    """The deviates of pulses 2 pair and 2 pair + 1 of stream state ``key``.
+
+    The Box-Muller pair of words 2 pair and 2 pair + 1 of the key's splitmix64 stream (a
+    pure function of (key, pair), so any subset of pulses can be drawn in any order).
+
+    Parameters
+    ----------
+    key : numpy.uint64
+        Stream state (``key4``).
+    pair : int
+        Index of the pair of pulses (>= 0).
+
+    Returns
+    -------
+    tuple of float
+        The N(0, 1) deviates of pulses 2 pair and 2 pair + 1.
+
+    References
+    ----------
+    G. E. P. Box and M. E. Muller, Ann. Math. Statist. 29, 610 (1958).
+    """
+    return _box_muller(counter_word(key, 2 * pair), counter_word(key, 2 * pair + 1))
+
+
+@scalar_jit
+def pulse_normal(key, k):
+    """The N(0, 1) deviate of pulse k of stream state ``key`` (see ``pulse_normal_pair``).
+
+    Parameters
+    ----------
+    key : numpy.uint64
+        Stream state (``key4``).
+    k : int
+        Pulse index (>= 0).
+
+    Returns
+    -------
+    float
+        Deviate k of the key's pulse stream.
+    """
+    z_even, z_odd = pulse_normal_pair(key, k // 2)
+    return z_even if k % 2 == 0 else z_odd

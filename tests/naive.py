@@ -105,7 +105,7 @@ def pulse_masks(values, prob_scale, bl, seed, step, stream):
 
 def apply_cell_pulses(dev, i, j, n, key, seed, step, amplitude, t_s, args):
     """n pulses on device (i, j) of dev = dict of 2-D state arrays; pulse k takes the
-    deviate ``normal_at(state, k)`` of the stream state keyed by ``key``."""
+    deviate ``pulse_normal(state, k)`` of the stream state keyed by ``key``."""
     if dev["fault"][i, j] != 0:
         return
     g = dev["g_prog"][i, j] * ph.drift_factor(
@@ -114,7 +114,7 @@ def apply_cell_pulses(dev, i, j, n, key, seed, step, amplitude, t_s, args):
     h = dev["history"][i, j]
     state = _key(seed, ku.STREAM_PULSE, step, key)
     for k in range(n):
-        z = krng.normal_at(state, k)
+        z = krng.pulse_normal(state, k)
         g, h = ph.one_pulse(
             args.pulse_model,
             args.pulse,

@@ -25,6 +25,8 @@ RNG_API = {
     "normal_at",
     "fill_normals",
     "keyed_normal",
+    "pulse_normal",
+    "pulse_normal_pair",
 }
 
 

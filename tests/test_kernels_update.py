@@ -232,11 +232,13 @@ def test_refresh_matches_naive(shape, preset, upper, lower, faults, seed):
     assert_tile_equals(tile, plus, minus)
 
 
-def test_exp_step_rows_with_many_pulses_match_naive():
-    """The exp-step response has its own vectorised pulse pass: on rows of many cells with
-    up to bl pulses each (every rejection path of the normals is reached), bit for bit."""
-    n_in, n_out, batch, bl, seed = 6, 48, 3, 31, 17
-    tile = random_tile(n_in, n_out, "aihwkit-pcm", seed, faults=True)
+@pytest.mark.parametrize("preset", ["aihwkit-pcm", "nandakumar2018"])
+def test_blocks_of_rows_with_many_pulses_match_naive(preset):
+    """Rows are pulsed in blocks of ROWS_PER_BLOCK (the exp-step response in its own
+    vectorised passes): on more rows than two blocks, the last one partial, with up to bl
+    pulses per cell, bit for bit."""
+    n_in, n_out, batch, bl, seed = 2 * update.ROWS_PER_BLOCK + 3, 21, 3, 31, 17
+    tile = random_tile(n_in, n_out, preset, seed, faults=True)
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, (batch, n_in))
     d = rng.uniform(-1, 1, (batch, n_out))
@@ -252,5 +254,18 @@ def test_exp_step_rows_with_many_pulses_match_naive():
         x, d, xm, dm, plus, minus, seed, 2, float(args.amplitude_levels[3]), 100.0, args
     )
     assert n_plus + n_minus > 20 * n_in * n_out * batch // 2
+    assert_tile_equals(tile, plus, minus)
+    assert (events.set_pulses_plus, events.set_pulses_minus) == (n_plus, n_minus)
+
+
+def test_counts_in_blocks_of_rows_match_naive():
+    n_in, n_out, seed = 2 * update.ROWS_PER_BLOCK + 3, 7, 5
+    tile = random_tile(n_in, n_out, "aihwkit-pcm", seed, faults=True)
+    delta = np.random.default_rng(seed).normal(0, 6.0, (n_in, n_out))
+    plus, minus = device_dicts(tile)
+    args = pcm.kernel_args(tile.params)
+    events = tile.update_quantized(delta, 60.0, dw_min_uS=0.5, max_pulses=9, seed=seed, step=1)
+    counts = naive.quantize_counts(delta, 0.5, 9, False, seed, 1)
+    n_plus, n_minus = naive.counts_apply(counts, plus, minus, seed, 1, 1.0, 60.0, args)
     assert_tile_equals(tile, plus, minus)
     assert (events.set_pulses_plus, events.set_pulses_minus) == (n_plus, n_minus)

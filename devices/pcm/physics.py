@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..jit import inlined_scalar_jit, scalar_jit
+from ..vecmath import exp
 from .params import ExpStepPulseParams, NandakumarPulseParams, PCMParams
 
 # Layout of the coefficient vectors -------------------------------------------------------
@@ -469,15 +470,63 @@ def partial_set_increment_uS(
         mu = pulse[NK_MEAN_G] * g_uS + pulse[NK_MEAN_0] + pulse[NK_MEAN_P] * history
         s = max(0.0, pulse[NK_STD_G] * g_uS + pulse[NK_STD_0] + pulse[NK_STD_P] * history)
         return amplitude * step_scale * (mu + s * z)
-    # Exponential step in weight units w = G / g_unit, range [0, w_range * G_max,dev/G_max]
+    cell = expstep_cell(pulse, g_max_dev_uS, g_max_uS, amplitude, step_scale)
+    return expstep_increment_uS(expstep_shape(pulse), cell, g_uS, z)
+
+
+@inlined_scalar_jit
+def expstep_shape(pulse):
+    """(A, dw_std) of the exponential-step response: the coefficients that
+    ``expstep_increment_uS`` takes as plain floats (read once, not per pulse)."""
+    return pulse[ES_AMP], pulse[ES_STD]
+
+
+@inlined_scalar_jit
+def expstep_cell(pulse, g_max_dev_uS, g_max_uS, amplitude, step_scale):
+    """What an exponential-step pulse on one device at one amplitude needs besides its
+    conductance: (exp slope per uS, exp offset, mean step uS, noise floor uS, noise slope),
+    so that ``expstep_increment_uS`` is a handful of operations and one exp per pulse.
+
+    In weight units w = G / g_unit (g_unit = G_max / w_range, w_max = G_max,dev / g_unit)
+    the response is dw = dw_min step_scale max(1 - A exp(gamma (2 a w / w_max + b)), 0) and
+    dw_std = std (|dw| + std_add + std_slope |w|), and the increment amplitude (dw + dw_std z)
+    g_unit; in uS with w / w_max = G / G_max,dev that is mean + (std |mean| + floor +
+    slope |G|) z with the coefficients below (amplitude and g_unit are positive)."""
     g_unit = g_max_uS / pulse[ES_W_RANGE]
-    w = g_uS / g_unit
-    w_max_dev = g_max_dev_uS / g_unit
-    zz = 2.0 * pulse[ES_A] * w / w_max_dev + pulse[ES_B]
-    y = max(1.0 - pulse[ES_AMP] * math.exp(pulse[ES_GAMMA] * zz), 0.0)
-    dw = pulse[ES_DW_MIN] * step_scale * y
-    dw_std = pulse[ES_STD] * (abs(dw) + pulse[ES_STD_ADD] + pulse[ES_STD_SLOPE] * abs(w))
-    return amplitude * (dw + dw_std * z) * g_unit
+    exp_slope_per_uS = pulse[ES_GAMMA] * 2.0 * pulse[ES_A] / g_max_dev_uS
+    exp_offset = pulse[ES_GAMMA] * pulse[ES_B]
+    step_uS = amplitude * g_unit * pulse[ES_DW_MIN] * step_scale
+    noise_floor_uS = amplitude * g_unit * pulse[ES_STD] * pulse[ES_STD_ADD]
+    noise_slope = amplitude * pulse[ES_STD] * pulse[ES_STD_SLOPE]
+    return exp_slope_per_uS, exp_offset, step_uS, noise_floor_uS, noise_slope
+
+
+@inlined_scalar_jit
+def expstep_exponent(cell, g_uS):
+    """The argument of the exp of an exponential-step pulse on a device at conductance g_uS
+    (``cell``: its ``expstep_cell`` coefficients)."""
+    return g_uS * cell[0] + cell[1]
+
+
+@inlined_scalar_jit
+def expstep_increment_given_exp_uS(shape, cell, g_uS, exp_value, z):
+    """Conductance change of one exponential-step pulse (before clipping) once
+    exp(``expstep_exponent``) is known, from the response's ``expstep_shape`` and the
+    device's ``expstep_cell``; nothing is read from memory, so that a loop vectorises."""
+    amp, std = shape
+    _, _, step_uS, noise_floor_uS, noise_slope = cell
+    y = max(1.0 - amp * exp_value, 0.0)
+    mean_uS = step_uS * y
+    std_uS = std * abs(mean_uS) + (noise_floor_uS + noise_slope * abs(g_uS))
+    return mean_uS + std_uS * z
+
+
+@inlined_scalar_jit
+def expstep_increment_uS(shape, cell, g_uS, z):
+    """Conductance change of one exponential-step pulse (before clipping); its exp is
+    ``devices.vecmath.exp``, which vectorises."""
+    exp_value = exp(expstep_exponent(cell, g_uS))
+    return expstep_increment_given_exp_uS(shape, cell, g_uS, exp_value, z)
 
 
 @inlined_scalar_jit

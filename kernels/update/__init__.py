@@ -23,19 +23,21 @@ so results do not depend on the number of threads.
 
 from ..rng import STREAM_COL_BITS, STREAM_PULSE, STREAM_REFRESH, STREAM_ROUND, STREAM_ROW_BITS
 from ._pulse import (
+    ROWS_PER_BLOCK,
     DeviceArrays,
     PulsePhysics,
     RowScratch,
     popcount64,
-    pulse_row,
+    pulse_rows,
     redraw_exponent,
-    redraw_row,
+    redraw_rows,
 )
 from .coincidence import coincidence_apply, coincidence_probabilities, pulse_masks
 from .counts import accumulate_and_fire, counts_apply, quantize_counts, stdp_delta
 from .refresh import RefreshPhysics, refresh_pairs, rewrite_device
 
 __all__ = [
+    "ROWS_PER_BLOCK",
     "STREAM_COL_BITS",
     "STREAM_PULSE",
     "STREAM_REFRESH",
@@ -51,10 +53,10 @@ __all__ = [
     "counts_apply",
     "popcount64",
     "pulse_masks",
-    "pulse_row",
+    "pulse_rows",
     "quantize_counts",
     "redraw_exponent",
-    "redraw_row",
+    "redraw_rows",
     "refresh_pairs",
     "rewrite_device",
     "stdp_delta",

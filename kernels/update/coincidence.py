@@ -10,7 +10,15 @@ import numpy as np
 from devices.jit import parallel_jit
 
 from ..rng import key4, next_uniform
-from ._pulse import ONE, empty_row_scratch, popcount64, pulse_row, redraw_row
+from ._pulse import (
+    ONE,
+    ROWS_PER_BLOCK,
+    add_row_totals,
+    empty_row_scratch,
+    popcount64,
+    pulse_rows,
+    redraw_rows,
+)
 
 
 # Stochastic pulse coincidence ----------------------------------------------------------------
@@ -36,34 +44,38 @@ def pulse_masks(values, prob_scale, bl, seed, step, stream, masks):
 def coincidence_apply(
     x_masks, d_masks, x, d, seed, step, plus, minus, phys, pulses_plus, pulses_minus
 ):
-    """Apply the coincidences of the slot masks, sample after sample. Rows are independent,
-    so they run in parallel; per-row pulse totals go to pulses_plus / pulses_minus
-    (``plus`` / ``minus``: ``DeviceArrays``; ``phys``: ``PulsePhysics``)."""
+    """Apply the coincidences of the slot masks, sample after sample. Rows are independent:
+    blocks of ROWS_PER_BLOCK rows run in parallel, each block's pulses in one
+    ``pulse_rows`` call per sample (longer loops than one row's); per-row pulse totals are
+    added to pulses_plus / pulses_minus (``plus`` / ``minus``: ``DeviceArrays``;
+    ``phys``: ``PulsePhysics``)."""
     batch, n_in = x_masks.shape
     n_out = d_masks.shape[1]
-    for i in numba.prange(n_in):
-        counts = np.zeros(n_out, np.int64)
-        scratch = empty_row_scratch(n_out)
-        total_p = 0
-        total_m = 0
+    n_blocks = (n_in + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    for block in numba.prange(n_blocks):
+        i0 = block * ROWS_PER_BLOCK
+        rows = min(ROWS_PER_BLOCK, n_in - i0)
+        counts = np.zeros(rows * n_out, np.int64)
+        scratch = empty_row_scratch(rows * n_out)
         for b in range(batch):
-            xm = x_masks[b, i]
-            if xm == 0:
+            any_row = False
+            for r in range(rows):
+                xm = x_masks[b, i0 + r]
+                any_row = any_row or xm != 0
+                x_positive = x[b, i0 + r] > 0
+                for j in range(n_out):
+                    c = popcount64(xm & d_masks[b, j])
+                    counts[r * n_out + j] = c if x_positive == (d[b, j] > 0) else -c
+            if not any_row:
                 continue
-            x_positive = x[b, i] > 0
-            for j in range(n_out):
-                c = popcount64(xm & d_masks[b, j])
-                counts[j] = c if x_positive == (d[b, j] > 0) else -c
-            n_p, n_m = pulse_row(
-                i, counts, (b * n_in + i) * n_out, seed, step, plus, minus, phys, scratch
-            )
-            total_p += n_p
-            total_m += n_m
-        redraw_row(
-            i,
+            add_row_totals(counts, n_out, i0, pulses_plus, pulses_minus)
+            key_base = (b * n_in + i0) * n_out
+            pulse_rows(i0, counts, key_base, seed, step, plus, minus, phys, scratch)
+        redraw_rows(
+            i0,
             scratch.touched_p,
             scratch.touched_m,
-            (batch * n_in + i) * n_out,
+            (batch * n_in + i0) * n_out,
             seed,
             step,
             plus,
@@ -71,8 +83,6 @@ def coincidence_apply(
             phys.g_max_uS,
             phys.drift,
         )
-        pulses_plus[i] = total_p
-        pulses_minus[i] = total_m
 
 
 def coincidence_probabilities(

@@ -11,7 +11,13 @@ import numpy as np
 from devices.jit import array_jit, parallel_jit
 
 from ..rng import STREAM_ROUND, key4, next_uniform
-from ._pulse import empty_row_scratch, pulse_row, redraw_row
+from ._pulse import (
+    ROWS_PER_BLOCK,
+    add_row_totals,
+    empty_row_scratch,
+    pulse_rows,
+    redraw_rows,
+)
 
 
 # Pulse counts from a desired change ------------------------------------------------------
@@ -47,20 +53,23 @@ def accumulate_and_fire(chi_uS, delta_uS, epsilon_uS, max_pulses, counts):
 
 @parallel_jit
 def counts_apply(counts, seed, step, plus, minus, phys, pulses_plus, pulses_minus):
-    """|counts[i, j]| pulses on G+ where counts > 0, on G- where counts < 0 (``plus`` /
-    ``minus``: ``DeviceArrays``; ``phys``: ``PulsePhysics``)."""
+    """|counts[i, j]| pulses on G+ where counts > 0, on G- where counts < 0, in blocks of
+    ROWS_PER_BLOCK rows run in parallel; per-row pulse totals are added to pulses_plus /
+    pulses_minus (``plus`` / ``minus``: ``DeviceArrays``; ``phys``: ``PulsePhysics``)."""
     n_in, n_out = counts.shape
-    for i in numba.prange(n_in):
-        row = counts[i].copy()
-        scratch = empty_row_scratch(n_out)
-        pulses_plus[i], pulses_minus[i] = pulse_row(
-            i, row, i * n_out, seed, step, plus, minus, phys, scratch
-        )
-        redraw_row(
-            i,
+    n_blocks = (n_in + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    for block in numba.prange(n_blocks):
+        i0 = block * ROWS_PER_BLOCK
+        rows = min(ROWS_PER_BLOCK, n_in - i0)
+        block_counts = counts[i0 : i0 + rows].ravel().copy()
+        scratch = empty_row_scratch(rows * n_out)
+        add_row_totals(block_counts, n_out, i0, pulses_plus, pulses_minus)
+        pulse_rows(i0, block_counts, i0 * n_out, seed, step, plus, minus, phys, scratch)
+        redraw_rows(
+            i0,
             scratch.touched_p,
             scratch.touched_m,
-            (n_in + i) * n_out,
+            (n_in + i0) * n_out,
             seed,
             step,
             plus,
