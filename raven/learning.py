@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from devices.pcm.physics import kernel_args, partial_set_increment_uS
+from devices.pcm import kernel_args
+from devices.pcm.physics import partial_set_increment_uS
 from kernels.update import stdp_delta
 
 from .chip import Chip, ForwardResult

@@ -108,3 +108,10 @@ def test_no_function_takes_more_than_twelve_parameters(package):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 assert len(_parameters(node)) <= 12, f"{path.relative_to(ROOT)}: {node.name}"
+
+
+@pytest.mark.parametrize("package", ["devices", "kernels", "raven", "experiments", "bench"])
+def test_no_module_is_longer_than_600_lines(package):
+    for path in sorted((ROOT / package).rglob("*.py")):
+        lines = path.read_text().count("\n")
+        assert lines <= 600, f"{path.relative_to(ROOT)}: {lines} lines"

@@ -23,6 +23,7 @@ the state, the parameters and the random generator:
 from .array import PCMArray
 from .core import conductance_uS, init, program, program_and_verify, pulse, read, reset
 from .events import EnergyTotals, OpCounts, device_energy, price_events
+from .kernel_args import KernelArgs, kernel_args
 from .params import (
     DriftParams,
     EnergyParams,
@@ -35,7 +36,6 @@ from .params import (
     ResetParams,
     VariabilityParams,
 )
-from .physics import KernelArgs, kernel_args
 from .presets import PRESETS, preset
 from .state import (
     FAULT_NONE,

@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
+from .kernel_args import KernelArgs, kernel_args
 from .params import PCMParams
-from .physics import KernelArgs, kernel_args
 from .state import _ARRAY_DTYPES, PCMState, _shape_tuple
 
 

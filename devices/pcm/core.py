@@ -31,8 +31,8 @@ import numpy as np
 
 from . import _checks, _ops
 from .events import OpCounts
+from .kernel_args import KernelArgs
 from .params import PCMParams
-from .physics import KernelArgs
 from .state import (
     _WRITTEN_ARRAYS,
     FAULT_NONE,

@@ -7,11 +7,11 @@ import math
 import numpy as np
 
 from .array import PCMArray
+from .kernel_args import kernel_args
 from .params import PCMParams
 from .physics import (
     DRIFT_T_SHIFT,
     drift_exponent_moments,
-    kernel_args,
     programming_noise_std_uS,
     read_noise_std_uS,
 )
