@@ -181,33 +181,81 @@ def _economized(series: list[Fraction], lo: Fraction, hi: Fraction, degree: int)
     return tuple(float(v) for v in c)
 
 
+# The coefficients below are ``_economized`` applied to the series named (exact rational
+# arithmetic; ``COEFFICIENT_SOURCES`` holds the arguments and a test re-derives every
+# coefficient bit for bit), written out so that importing the module does no arithmetic.
 _QUARTER_PI_SQUARED = Fraction(61686, 100000)  # above (pi/4)^2 = 0.616850...
-# exp(r) on |r| <= 0.3466 (above ln(2)/2): degree 11 from the Taylor series to r^24.
-_E = _economized(
-    [Fraction(1, math.factorial(k)) for k in range(25)],
-    Fraction(-3466, 10000),
-    Fraction(3466, 10000),
-    11,
+COEFFICIENT_SOURCES = {
+    # exp(r) on |r| <= 0.3466 (above ln(2)/2): degree 11 from the Taylor series to r^24.
+    "_E": (
+        lambda: [Fraction(1, math.factorial(k)) for k in range(25)],
+        Fraction(-3466, 10000),
+        Fraction(3466, 10000),
+        11,
+    ),
+    # sin x = x + x y S(y) and cos x = 1 + y C(y), y = x^2 <= (pi/4)^2: S of degree 5, C of
+    # degree 6, from the Taylor series.
+    "_S": (
+        lambda: [Fraction((-1) ** (k + 1), math.factorial(2 * k + 3)) for k in range(12)],
+        Fraction(0),
+        _QUARTER_PI_SQUARED,
+        5,
+    ),
+    "_C": (
+        lambda: [Fraction((-1) ** (k + 1), math.factorial(2 * k + 2)) for k in range(12)],
+        Fraction(0),
+        _QUARTER_PI_SQUARED,
+        6,
+    ),
+    # log(m) = 2 atanh(s) = 2 s + s y q(y), s = (m - 1) / (m + 1), y = s^2 <= 0.02944 for m
+    # in [sqrt(1/2), sqrt(2)]: q = 2/3 + 2 y/5 + 2 y^2/7 + ... of degree 6.
+    "_L": (
+        lambda: [Fraction(2, 2 * k + 3) for k in range(16)],
+        Fraction(0),
+        Fraction(2944, 100000),
+        6,
+    ),
+}
+# exp(r) = 1 + r + r^2 t(r) adds the exact terms 1 and r last: _E starts with 1.0, 1.0.
+_E = (
+    1.0,
+    1.0,
+    0.5000000000000019,
+    0.16666666666666702,
+    0.041666666666487974,
+    0.00833333333330951,
+    0.001388888895234707,
+    0.00019841269909250933,
+    2.480148544815057e-05,
+    2.7557224927351573e-06,
+    2.763265216957956e-07,
+    2.5114879796112015e-08,
 )
-assert _E[0] == 1.0 and _E[1] == 1.0  # exp(r) = 1 + r + r^2 t(r) adds the exact terms last
-# sin x = x + x y S(y) and cos x = 1 + y C(y), y = x^2 <= (pi/4)^2: S of degree 5, C of
-# degree 6, from the Taylor series.
-_S = _economized(
-    [Fraction((-1) ** (k + 1), math.factorial(2 * k + 3)) for k in range(12)],
-    Fraction(0),
-    _QUARTER_PI_SQUARED,
-    5,
+_S = (
+    -0.16666666666666666,
+    0.00833333333333095,
+    -0.0001984126983675951,
+    2.7557316102957723e-06,
+    -2.5051131916674556e-08,
+    1.5918133720930332e-10,
 )
-_C = _economized(
-    [Fraction((-1) ** (k + 1), math.factorial(2 * k + 2)) for k in range(12)],
-    Fraction(0),
-    _QUARTER_PI_SQUARED,
-    6,
+_C = (
+    -0.5,
+    0.04166666666666664,
+    -0.0013888888888880777,
+    2.4801587293694476e-05,
+    -2.755731556664288e-07,
+    2.0875886778928556e-09,
+    -1.1368000728661966e-11,
 )
-# log(m) = 2 atanh(s) = 2 s + s y q(y), s = (m - 1) / (m + 1), y = s^2 <= 0.02944 for m in
-# [sqrt(1/2), sqrt(2)]: q = 2/3 + 2 y/5 + 2 y^2/7 + ... of degree 6.
-_L = _economized(
-    [Fraction(2, 2 * k + 3) for k in range(16)], Fraction(0), Fraction(2944, 100000), 6
+_L = (
+    0.666666666666667,
+    0.3999999999989895,
+    0.28571428626199113,
+    0.22222211101879027,
+    0.18182891314269,
+    0.15331654528864494,
+    0.14617220101703512,
 )
 
 

@@ -148,3 +148,15 @@ def test_divide_by_zero_follows_ieee(a, b):
         assert math.isnan(interpreted)
     else:
         assert compiled == interpreted and math.isinf(compiled)
+
+
+@pytest.mark.parametrize("name", ["_E", "_S", "_C", "_L"])
+def test_written_coefficients_are_the_economized_series(name):
+    """The polynomial coefficients are written out (no arithmetic at import); they must be
+    exactly what Chebyshev economization of their series gives."""
+    series, lo, hi, degree = vm.COEFFICIENT_SOURCES[name]
+    assert getattr(vm, name) == vm._economized(series(), lo, hi, degree)
+
+
+def test_exp_coefficients_start_with_the_exact_terms():
+    assert vm._E[:2] == (1.0, 1.0)
