@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from ..atomic import atomic_write
 
 # Bump when the layout of a cached file changes.
 SCHEMA = 1
@@ -61,17 +61,6 @@ def _digest(key: dict) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ResultCache:
     """JSON results in ``directory``, one file per key, named ``<label>-<digest>.json``."""
 
@@ -106,7 +95,7 @@ class ResultCache:
     def store(self, label: str, key: dict, result: dict) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(label, key)
-        _write_atomically(path, json.dumps({"key": key, "result": result}, indent=1))
+        atomic_write(path, json.dumps({"key": key, "result": result}, indent=1))
         return path
 
     def get_or_compute(

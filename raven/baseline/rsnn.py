@@ -45,13 +45,12 @@ from kernels.recurrent import AlifConstants
 
 from .cache import SCHEMA, ResultCache, array_fingerprint, code_version
 from .counting import (
-    energy_per_inference_J,
     energy_per_training_sample_J,
     price_table,
     training_macs_per_sample,
     weights_bytes_fp32,
 )
-from .train_dnn import RESULT_KEYS, BaselineConfig, BaselineData, curve_entry
+from .train_dnn import RESULT_KEYS, BaselineConfig, BaselineData, cost_record, curve_entry
 
 FAMILY = "rsnn"
 
@@ -287,13 +286,7 @@ def train_rsnn(
         "best_check": best[2] + 1,
         "checks_run": len(curve),
         "stopped_by": stopped_by,
-        "samples_seen": seen,
-        "inference_macs": macs,
-        "training_macs_per_sample": macs_per_sample,
-        "training_macs_total": macs_per_sample * seen,
-        "inference_energy_J": energy_per_inference_J(macs, params),
-        "training_energy_per_sample_J": energy_per_sample_J,
-        "training_energy_total_J": energy_per_sample_J * seen,
+        **cost_record(macs, params, seen),
         "curve": curve,
         "wall_time_s": time.perf_counter() - start,
         "hidden_spikes_per_clip": hidden_spikes,

@@ -213,6 +213,36 @@ def curve_entry(
     }
 
 
+def cost_record(macs: int, params: int, samples_seen: int) -> dict:
+    """The operation and energy fields of a baseline result (DNN or recurrent SNN ceiling).
+
+    Parameters
+    ----------
+    macs : int
+        Multiply-accumulates of one inference.
+    params : int
+        Trainable parameters.
+    samples_seen : int
+        Training samples the run consumed.
+
+    Returns
+    -------
+    dict
+        ``samples_seen``, inference and training MACs, inference and training energy (J).
+    """
+    macs_per_sample = training_macs_per_sample(macs, params)
+    energy_per_sample_J = energy_per_training_sample_J(macs, params)
+    return {
+        "samples_seen": samples_seen,
+        "inference_macs": macs,
+        "training_macs_per_sample": macs_per_sample,
+        "training_macs_total": macs_per_sample * samples_seen,
+        "inference_energy_J": energy_per_inference_J(macs, params),
+        "training_energy_per_sample_J": energy_per_sample_J,
+        "training_energy_total_J": energy_per_sample_J * samples_seen,
+    }
+
+
 def _epochs(clips_seen: int, n_train: int) -> int | float:
     """Passes over the training clips: a whole number when it is one."""
     whole, part = divmod(clips_seen, n_train)
@@ -320,13 +350,7 @@ def train_baseline(
         "best_check": best[2] + 1,
         "checks_run": len(curve),
         "stopped_by": stopped_by,
-        "samples_seen": seen,
-        "inference_macs": macs,
-        "training_macs_per_sample": macs_per_sample,
-        "training_macs_total": macs_per_sample * seen,
-        "inference_energy_J": energy_per_inference_J(macs, params),
-        "training_energy_per_sample_J": energy_per_sample_J,
-        "training_energy_total_J": energy_per_sample_J * seen,
+        **cost_record(macs, params, seen),
         "curve": curve,
         "wall_time_s": time.perf_counter() - start,
     }
