@@ -163,7 +163,12 @@ THRESHOLD_KEY = KeyLayout("neuron threshold", (("time_step", 12), ("mac_call", N
 # The encoder's generator of one clip in one pass over the data: clip keys are crc32 values.
 CLIP_PASS_KEY = KeyLayout("clip pass", (("clip", 32), ("data_pass", None)))
 
-# Passes over the data: each is the encoder's ``data_pass`` field and the chip's seed offset.
+# The seed word of a chip's forward pass: the run's seed and the pass over the data, packed
+# (a sum would let run seed s's pass p + 1 draw the noise of run seed s + 1's pass p). Pass 0
+# is the training forward passes of the learning rules, told apart by their MAC call field.
+PASS_SEED_KEY = KeyLayout("pass seed", (("data_pass", 12), ("seed", None)))
+
+# Passes over the data: each is the encoder's ``data_pass`` field and the chip's seed word.
 # kind -> (first value, number of epochs); the ranges are disjoint.
 DATA_PASSES: Mapping[str, tuple[int, int]] = MappingProxyType(
     {"training": (1, 999), "validation": (1000, 1000), "test": (2000, 1)}

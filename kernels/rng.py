@@ -30,6 +30,7 @@ from devices.vecmath import float_from_bits, log_positive_normal, sin_cos_quarte
 from .keys import CLIP_PASS_KEY as CLIP_PASS_KEY
 from .keys import DATA_PASSES as DATA_PASSES
 from .keys import MAC_TILE_KEY as MAC_TILE_KEY
+from .keys import PASS_SEED_KEY as PASS_SEED_KEY
 from .keys import THRESHOLD_KEY as THRESHOLD_KEY
 from .keys import UPDATE_TILE_KEY as UPDATE_TILE_KEY
 from .keys import KeyLayout as KeyLayout

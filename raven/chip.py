@@ -30,7 +30,13 @@ import numpy as np
 from devices.pcm import PCMParams, preset
 from kernels.crossbar import Snapshot, mac_spikes
 from kernels.neurons import LIFParams, LIFState, lif_run
-from kernels.rng import MAC_TILE_KEY, THRESHOLD_KEY, UPDATE_TILE_KEY, stream_generator
+from kernels.rng import (
+    MAC_TILE_KEY,
+    PASS_SEED_KEY,
+    THRESHOLD_KEY,
+    UPDATE_TILE_KEY,
+    stream_generator,
+)
 from kernels.tile import DifferentialTile
 
 from .config import RavenConfig
@@ -314,14 +320,16 @@ class Chip:
         spikes: np.ndarray,
         snaps,
         ledger: Ledger,
-        seed_offset: int = 0,
+        data_pass: int = 0,
         column_gain: list[np.ndarray] | None = None,
     ) -> ForwardResult:
         """spikes (B, T, n_in) uint8 -> scores and rates. ``column_gain`` (per layer, per
-        column) is the digital drift compensation, counted as digital MACs."""
+        column) is the digital drift compensation, counted as digital MACs. ``data_pass``
+        (``kernels.rng.data_pass``; 0 for the learning rules' training passes) and the run's
+        seed make the seed word of the kernels' draws (``kernels.rng.PASS_SEED_KEY``)."""
         batch, steps, _ = spikes.shape
         noise = self.cfg.device.read_noise
-        seed = self.cfg.seed + seed_offset
+        seed = PASS_SEED_KEY.pack(data_pass=data_pass, seed=self.cfg.seed)
         self.declare_memories(ledger, training=ledger.phase == "training")
         flat = np.ascontiguousarray(spikes.transpose(1, 0, 2).reshape(steps * batch, -1))
         currents = self.hidden.forward(

@@ -73,14 +73,22 @@ class SpikeTrains:
 def encode(
     values: np.ndarray, cfg: EncoderConfig, clip_keys: np.ndarray | None = None, seed: int = 0
 ) -> SpikeTrains:
-    """values (batch, frames, coefficients) in [0, 1] -> spike trains."""
+    """values (batch, frames, coefficients) in [0, 1] -> spike trains. The rate code draws
+    clip b from the generator of (seed, clip_keys[b]); the other codes are deterministic and
+    take no keys."""
     values = np.asarray(values, dtype=np.float32)
     if values.ndim != 3:
         raise ValueError(f"values: shape {values.shape}: expected (batch, frames, coefficients)")
     if values.size and (values.min() < 0.0 or values.max() > 1.0 or not np.isfinite(values).all()):
         raise ValueError("values: expected features scaled to [0, 1] (use FeatureScaler)")
     if cfg.kind == "rate":
-        keys = np.arange(values.shape[0]) if clip_keys is None else np.asarray(clip_keys)
+        if clip_keys is None:
+            raise ValueError(
+                "clip_keys: required by the rate code (one integer per clip, e.g."
+                " kernels.rng.CLIP_PASS_KEY): a clip's spikes must not depend on its place in"
+                " the batch"
+            )
+        keys = np.asarray(clip_keys)
         if keys.shape != (values.shape[0],):
             raise ValueError(f"clip_keys: shape {keys.shape}: expected ({values.shape[0]},)")
         return SpikeTrains.of(_rate(values, cfg, keys, seed))

@@ -25,7 +25,7 @@ import numpy as np
 from devices.pcm import preset
 from kernels.events import Events
 from kernels.recurrent import AlifConstants, RecurrentOutputs, RecurrentSynapses, run_alif
-from kernels.rng import stream_generator
+from kernels.rng import PASS_SEED_KEY, stream_generator
 
 from .chip import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarLayer
 from .config import RavenConfig
@@ -232,13 +232,15 @@ class TemporalChip:
         spikes: np.ndarray,
         snaps,
         ledger: Ledger,
-        seed_offset: int = 0,
+        data_pass: int = 0,
         column_gain: list[np.ndarray] | None = None,
         with_traces: bool = False,
     ) -> TemporalResult:
         """spikes (B, T, n_in) uint8 -> class scores; books every event in ``ledger``.
         ``column_gain`` (per layer, per column) is the digital drift compensation, folded
-        into each neuron's input scale once per compensation."""
+        into each neuron's input scale once per compensation. ``data_pass`` (``kernels.rng.
+        data_pass``; 0 for the learning rules' training passes) and the run's seed make the
+        seed word of the kernels' draws (``kernels.rng.PASS_SEED_KEY``)."""
         steps = spikes.shape[1]
         self.declare_memories(ledger, training=ledger.phase == "training")
         synapses = self.synapses(snaps, column_gain)
@@ -248,7 +250,7 @@ class TemporalChip:
             self.constants,
             with_noise=self.cfg.device.read_noise,
             with_traces=with_traces,
-            seed=self.cfg.seed + seed_offset,
+            seed=PASS_SEED_KEY.pack(data_pass=data_pass, seed=self.cfg.seed),
             call_key=self.mac_step,
         )
         self.mac_step += 1

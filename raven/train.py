@@ -122,7 +122,7 @@ def _predictions(
     for start in range(0, keys.size, batch):
         sl = slice(start, start + batch)
         spikes = encode_batch(cfg, scaler, np.asarray(features[sl]), keys[sl], stream)
-        result = chip.forward(spikes, snaps, ledger, seed_offset=stream, column_gain=gains)
+        result = chip.forward(spikes, snaps, ledger, data_pass=stream, column_gain=gains)
         preds[sl] = result.scores.argmax(axis=1)
     return preds
 

@@ -63,6 +63,13 @@ def test_encoder_rejects_unscaled_values():
         encode(np.full((1, 2, 3), 5.0), EncoderConfig())
 
 
+def test_rate_code_needs_a_key_per_clip():
+    """Without keys the b-th clip of every call drew the same generator ([seed, b]): two
+    batches encoded apart shared their spike noise. The stochastic code asks for keys."""
+    with pytest.raises(ValueError, match=r"clip_keys: required by the rate code"):
+        encode(values(batch=2), EncoderConfig(kind="rate"))
+
+
 def test_scaler_maps_training_features_into_unit_range():
     feats = np.random.default_rng(0).normal(3.0, 2.0, (100, 49, 10))
     scaled = FeatureScaler.fit(feats)(feats)

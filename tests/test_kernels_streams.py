@@ -234,3 +234,17 @@ def test_a_clip_gets_other_spikes_in_the_test_pass_than_in_any_training_pass():
     for epoch in range(10):
         train = encode_batch(cfg, scaler, features, keys, rng.data_pass("training", epoch))
         assert not np.array_equal(train, test), epoch
+
+
+def test_the_seed_of_a_pass_is_distinct_for_every_run_seed_and_pass():
+    """The chips once seeded a pass with ``seed + data_pass``: run seed 0's second training
+    pass drew the read noise and thresholds of run seed 1's first. The seed word of a pass
+    packs both fields, so no two (seed, pass) pairs share it."""
+    words = {
+        rng.PASS_SEED_KEY.pack(data_pass=p, seed=s)
+        for s in range(4)
+        for p in (*range(1, 5), rng.data_pass("validation"), rng.data_pass("test"))
+    }
+    assert len(words) == 4 * 6
+    with pytest.raises(ValueError, match="data_pass=4096"):
+        rng.PASS_SEED_KEY.pack(data_pass=4096, seed=0)

@@ -139,3 +139,34 @@ def test_layers_draw_pulses_from_distinct_streams(tiny_run, monkeypatch):
     layer = chip.hidden
     seen = {layer.update_key(s, r, c) for s in range(50) for r in range(3) for c in range(3)}
     assert len(seen) == 50 * 9
+
+
+class _DrawnError(Exception):
+    """Stops a forward pass at its first keyed draw, carrying the seed word it used."""
+
+
+@pytest.mark.parametrize("architecture", ["temporal", "static"])
+def test_runs_with_different_seeds_do_not_share_the_draws_of_a_pass(architecture, monkeypatch):
+    """The seed word a forward pass hands to the kernels depends on the run's seed and the
+    pass, not on their sum: run seed 0's pass 2 once drew the noise of run seed 1's pass 1."""
+    import raven.temporal
+
+    def record(*args, seed, **kwargs):
+        raise _DrawnError(seed)
+
+    monkeypatch.setattr(raven.temporal, "run_alif", record)
+
+    def first_seed(run_seed, data_pass):
+        cfg = config_from_dict({**TINY, "architecture": architecture, "seed": run_seed})
+        chip = make_chip(cfg, n_inputs(cfg), n_classes=3)
+        if architecture == "static":
+            monkeypatch.setattr(
+                chip.hidden, "forward", lambda flat, snap, noise, seed, *a: record(seed=seed)
+            )
+        spikes = np.zeros((1, 4, n_inputs(cfg)), np.uint8)
+        with pytest.raises(_DrawnError) as drawn:
+            chip.forward(spikes, chip.snapshots(1.0), Ledger("inference"), data_pass=data_pass)
+        return drawn.value.args[0]
+
+    seeds = [first_seed(0, 2), first_seed(1, 1), first_seed(0, 1), first_seed(1, 2)]
+    assert len(set(seeds)) == 4, seeds
