@@ -222,7 +222,7 @@ def _adc_convert(y, half, lsb):
 
 @array_jit
 def _noise_and_adc(y, noise_var, seed, step, with_noise, adc_bits, adc_range):
-    """In place: y[b] += sqrt(noise_var[b]) z[b], z[b, j] = normal_at(key_b, j) with key_b
+    """In place: y[b] += sqrt(noise_var[b]) z[b], z[b, j] = pulse_normal(key_b, j) with key_b
     keyed (seed, STREAM_MAC_NOISE, step, b); then the ADC (adc_bits == 0 leaves raw
     currents). Returns the number of saturated conversions. Serial on purpose: next to BLAS
     calls, whose worker threads keep spinning for a while, a parallel region is starved
@@ -233,16 +233,18 @@ def _noise_and_adc(y, noise_var, seed, step, with_noise, adc_bits, adc_range):
     lsb = adc_range / half
     z = np.empty(n_out)
     for b in range(batch):
+        row = y[b]
+        # Branch-free loops, one per stage, so that each vectorises.
         if with_noise:
             fill_normals(key4(seed, STREAM_MAC_NOISE, step, b), z, n_out)
-        for j in range(n_out):
-            v = y[b, j]
-            if with_noise:
-                v += math.sqrt(noise_var[b, j]) * z[j]
-            if adc_bits > 0:
-                v, sat = _adc_convert(v, half, lsb)
-                saturated += sat
-            y[b, j] = v
+            var_row = noise_var[b]
+            for j in range(n_out):
+                row[j] += math.sqrt(var_row[j]) * z[j]
+        if adc_bits > 0:
+            for j in range(n_out):
+                code = np.floor(row[j] / lsb + 0.5)
+                saturated += (code > half - 1.0) | (code < -half)
+                row[j] = min(max(code, -half), half - 1.0) * lsb
     return saturated
 
 

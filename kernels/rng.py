@@ -3,16 +3,16 @@
 A random value is a pure function of a key (seed, step, row, column, ...), so results do not
 depend on how work is split between threads. Keys are hashed with the splitmix64 finalizer
 (Steele, Lea & Flood, OOPSLA 2014); a key seeds a short splitmix64 stream from which the
-kernel draws what it needs. Normal deviates use the ziggurat method (Marsaglia & Tsang,
-J. Stat. Softw. 5(8), 2000) with the layer index and the value taken from different bits
-(Doornik 2005), which is exact in distribution and costs one hash on ~99 % of draws.
+kernel draws what it needs.
 
-Two ways to draw normals from a key: ``next_normal`` walks a stream (a rejected draw takes
-the next words of the same stream); ``normal_at(key, k)`` is the k-th deviate of the key as
-a pure function of (key, k): its first ziggurat attempt uses word k of the key's splitmix64
-stream, and the rare rejected attempt (about 1.2 %) finishes in a sub-stream seeded by that
-word. Without a serial dependence between deviates, ``fill_normals`` draws a whole row in a
-loop that the compiler vectorises (first attempts for every k, then the few rejections).
+Two ways to draw normals from a key: ``next_normal`` walks a stream by the ziggurat method
+(Marsaglia & Tsang, J. Stat. Softw. 5(8), 2000, with the layer index and the value taken
+from different bits, Doornik 2005; a rejected draw takes the next words of the same
+stream), for kernels that draw a few deviates per key; ``pulse_normal(key, k)`` is the k-th
+deviate of the key as a pure function of (key, k), by Box-Muller from words 2 (k // 2) and
+2 (k // 2) + 1 of the key's splitmix64 stream (Box & Muller 1958), so that a loop of them
+has no serial dependence and no branch and vectorises (``fill_normals`` draws a whole row
+so). Both are exact in distribution.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def next_uniform(state):
 def _ziggurat_tail(hz, state):
     """(deviate, new_state): a draw from the tail beyond ZIG_R, on the side of the sign of
     ``hz``, by Marsaglia's exponential method with the uniforms of ``state``; the base layer
-    of both ziggurat entries (``next_normal``, ``ziggurat_rest``) ends here."""
+    of ``next_normal`` ends here."""
     while True:
         u1, state = next_uniform(state)
         u2, state = next_uniform(state)
@@ -199,9 +199,6 @@ def next_normal(state):
             return x, state
 
 
-_SUBSTREAM = np.uint64(0xD1B54A32D192ED03)  # seeds the sub-stream of a rejected attempt
-
-
 @inlined_scalar_jit
 def counter_word(key, k):
     """Word k of the splitmix64 stream of a state, without walking the stream.
@@ -219,104 +216,6 @@ def counter_word(key, k):
         The (k + 1)-th output of the stream started at ``key``.
     """
     return _mix64(np.uint64(key) + np.uint64(k + 1) * GOLDEN)
-
-
-@inlined_scalar_jit
-def ziggurat_first(v):
-    """The first ziggurat attempt from one 64-bit word, branch-free so that a loop of
-    first attempts vectorises.
-
-    Parameters
-    ----------
-    v : numpy.uint64
-        A random word: its low 7 bits pick the layer, its high 32 bits the value.
-
-    Returns
-    -------
-    x : float
-        The deviate whenever ``accepted``.
-    accepted : bool
-        Whether the attempt lies inside its layer's rectangle (about 98.8 % of words).
-    """
-    layer = np.int64(v & _LAYER_MASK)
-    hz = float(np.int32(np.int64(v >> _S32) - 2147483648)) * _TWO_POW_31_INV
-    return hz * ZIG_W[layer], abs(hz) < ZIG_K[layer]
-
-
-@scalar_jit
-def ziggurat_rest(v):
-    """The ziggurat after the first attempt from word v was not accepted at once.
-
-    The tail (base layer) or the wedge test of that attempt, and if the wedge rejects, a fresh
-    draw; the uniforms come from the sub-stream seeded by v.
-
-    Parameters
-    ----------
-    v : numpy.uint64
-        The word of the rejected first attempt.
-
-    Returns
-    -------
-    float
-        A N(0, 1) deviate (together with ``ziggurat_first``: exact in distribution).
-    """
-    layer = np.int64(v & _LAYER_MASK)
-    hz = float(np.int32(np.int64(v >> _S32) - 2147483648)) * _TWO_POW_31_INV
-    x = hz * ZIG_W[layer]
-    state = _mix64(v ^ _SUBSTREAM)
-    if layer == 0:
-        tail, _ = _ziggurat_tail(hz, state)
-        return tail
-    u, state = next_uniform(state)
-    if _under_wedge_density(layer, u, x):
-        return x
-    z, _ = next_normal(state)
-    return z
-
-
-@scalar_jit
-def normal_at(key, k):
-    """The k-th standard normal deviate of a stream state, as a pure function of (key, k).
-
-    Parameters
-    ----------
-    key : numpy.uint64
-        Stream state (from ``key4``).
-    k : int
-        Deviate index (>= 0).
-
-    Returns
-    -------
-    float
-        A N(0, 1) deviate; independent deviates for different (key, k).
-    """
-    v = counter_word(key, k)
-    x, accepted = ziggurat_first(v)
-    return x if accepted else ziggurat_rest(v)
-
-
-@array_jit
-def fill_normals(key, out, n):
-    """Fill ``out[k] = normal_at(key, k)`` for k < n.
-
-    First attempts for all k in one vectorisable loop (a rejection leaves NaN), then the rare
-    rejections one by one.
-
-    Parameters
-    ----------
-    key : numpy.uint64
-        Stream state (from ``key4``).
-    out : numpy.ndarray
-        float64 array of at least n elements, written in place.
-    n : int
-        Number of deviates.
-    """
-    for k in range(n):
-        x, accepted = ziggurat_first(counter_word(key, k))
-        out[k] = x if accepted else math.nan
-    for k in range(n):
-        if out[k] != out[k]:
-            out[k] = ziggurat_rest(counter_word(key, k))
 
 
 @scalar_jit
@@ -519,3 +418,25 @@ def pulse_normal(key, k):
     """
     z_even, z_odd = pulse_normal_pair(key, k // 2)
     return z_even if k % 2 == 0 else z_odd
+
+
+@array_jit
+def fill_normals(key, out, n):
+    """Fill ``out[k] = pulse_normal(key, k)`` for k < n: the Box-Muller deviates of the key,
+    a pair at a time, in a loop without branches that the compiler vectorises.
+
+    Parameters
+    ----------
+    key : numpy.uint64
+        Stream state (from ``key4``).
+    out : numpy.ndarray
+        float64 array of at least n elements, written in place.
+    n : int
+        Number of deviates.
+    """
+    for pair in range(n // 2):
+        z_even, z_odd = pulse_normal_pair(key, pair)
+        out[2 * pair] = z_even
+        out[2 * pair + 1] = z_odd
+    if n % 2:
+        out[n - 1] = pulse_normal_pair(key, n // 2)[0]
