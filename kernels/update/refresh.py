@@ -35,7 +35,7 @@ class RefreshPhysics(NamedTuple):
 
 # Refresh ----
 @scalar_jit
-def rewrite_device(dev, i, j, target_uS, phys, state):
+def _rewrite_device(dev, i, j, target_uS, phys, state):
     """RESET device (i, j) of ``dev`` (``DeviceArrays``), then program it to target_uS
     (one-shot, with programming noise) unless the target is 0; the target is clipped to the
     device's own range [g_min_uS, its G_max] and so is the programmed conductance. Draws its
@@ -98,7 +98,7 @@ def refresh_pairs(upper_frac, lower_frac, seed, step, plus, minus, phys, refresh
                 gdm, read_noise_std_uS(gdm, gm[i, j], g_max_uS, t_s - tm[i, j], drift, read), z
             )
             diff = rp - rm
-            state = rewrite_device(plus, i, j, diff if diff > 0 else 0.0, phys, state)
-            state = rewrite_device(minus, i, j, -diff if diff < 0 else 0.0, phys, state)
+            state = _rewrite_device(plus, i, j, diff if diff > 0 else 0.0, phys, state)
+            state = _rewrite_device(minus, i, j, -diff if diff < 0 else 0.0, phys, state)
         refreshed[i] = count
         read_g_sum[i] = g_read
