@@ -306,10 +306,13 @@ def redraw_exponent(g_prog, nu, fault, i, j, g_max_uS, drift, state):
 
 
 @scalar_jit
-def redraw_rows(i0, touched_p, touched_m, key_base, seed, step, plus, minus, g_max_uS, drift):
-    """Draw new drift exponents for the devices of the block of rows from i0 written by an
-    update (cell q = device (i0 + q // n_out, q % n_out); once per update call, from the
-    stream keyed (seed, STREAM_PULSE, step, key_base + q))."""
+def redraw_rows(i0, scratch, key_base, seed, step, plus, minus, phys):
+    """Draw new drift exponents for the devices of the block of rows from i0 that the
+    ``pulse_rows`` calls with this ``scratch`` wrote (cell q = device (i0 + q // n_out,
+    q % n_out); once per update call, from the stream keyed (seed, STREAM_PULSE, step,
+    key_base + q))."""
+    touched_p, touched_m = scratch.touched_p, scratch.touched_m
+    g_max_uS, drift = phys.g_max_uS, phys.drift
     gp, nup, fp = plus.g_prog_uS, plus.nu, plus.fault
     gm, num, fm = minus.g_prog_uS, minus.nu, minus.fault
     n_out = gp.shape[1]

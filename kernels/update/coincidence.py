@@ -71,18 +71,7 @@ def coincidence_apply(
             add_row_totals(counts, n_out, i0, pulses_plus, pulses_minus)
             key_base = (b * n_in + i0) * n_out
             pulse_rows(i0, counts, key_base, seed, step, plus, minus, phys, scratch)
-        redraw_rows(
-            i0,
-            scratch.touched_p,
-            scratch.touched_m,
-            (batch * n_in + i0) * n_out,
-            seed,
-            step,
-            plus,
-            minus,
-            phys.g_max_uS,
-            phys.drift,
-        )
+        redraw_rows(i0, scratch, (batch * n_in + i0) * n_out, seed, step, plus, minus, phys)
 
 
 def coincidence_probabilities(

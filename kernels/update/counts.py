@@ -65,18 +65,7 @@ def counts_apply(counts, seed, step, plus, minus, phys, pulses_plus, pulses_minu
         scratch = empty_row_scratch(rows * n_out)
         add_row_totals(block_counts, n_out, i0, pulses_plus, pulses_minus)
         pulse_rows(i0, block_counts, i0 * n_out, seed, step, plus, minus, phys, scratch)
-        redraw_rows(
-            i0,
-            scratch.touched_p,
-            scratch.touched_m,
-            (n_in + i0) * n_out,
-            seed,
-            step,
-            plus,
-            minus,
-            phys.g_max_uS,
-            phys.drift,
-        )
+        redraw_rows(i0, scratch, (n_in + i0) * n_out, seed, step, plus, minus, phys)
 
 
 # STDP --------------------------------------------------------------------------------------
