@@ -33,15 +33,32 @@ ONE = np.uint64(1)
 
 
 class PulsePhysics(NamedTuple):
-    """What a pulse needs besides the device state (from ``devices.pcm.kernel_args``)."""
+    """What a pulse needs besides the device state (from ``devices.pcm.kernel_args``).
 
-    amplitude: float  # relative amplitude of the quantized pulse level
-    t_s: float  # device time of the update
+    Attributes
+    ----------
+    amplitude : float
+        Relative amplitude of the quantized pulse level, in (0, 1] (1 is the nominal pulse).
+    t_s : float
+        Device time of the update, s: each device is pulsed from its drifted conductance at
+        this time, which becomes its programming time.
+    g_min_uS, g_max_uS : float
+        Minimum and nominal maximum conductance, uS.
+    drift : numpy.ndarray
+        Drift coefficients, ``KernelArgs.drift``.
+    pulse_model : int
+        ``devices.pcm.physics.PULSE_MODEL_NANDAKUMAR`` or ``PULSE_MODEL_EXPSTEP``.
+    pulse : numpy.ndarray
+        Pulse-response coefficients, ``KernelArgs.pulse``.
+    """
+
+    amplitude: float
+    t_s: float
     g_min_uS: float
     g_max_uS: float
-    drift: np.ndarray  # drift parameter vector
+    drift: np.ndarray
     pulse_model: int
-    pulse: np.ndarray  # pulse parameter vector
+    pulse: np.ndarray
 
 
 class RowScratch(NamedTuple):
