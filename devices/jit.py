@@ -20,7 +20,7 @@ def scalar_jit(func):
     Parameters
     ----------
     func : callable
-        A Python function that numba can compile in nopython mode.
+        Called from other compiled code: scalar physics, or a step of a kernel.
 
     Returns
     -------
@@ -40,12 +40,12 @@ def inlined_scalar_jit(func):
     Parameters
     ----------
     func : callable
-        A Python function that numba can compile in nopython mode.
+        A short function that a hot loop calls once per pulse or per cell.
 
     Returns
     -------
     numba.core.registry.CPUDispatcher
-        ``func`` compiled with ``SCALAR_FLAGS`` and ``inline="always"``; called from
+        ``func`` with ``SCALAR_FLAGS``, inlined into compiled callers; called from
         interpreted Python it runs as an ordinary compiled function.
     """
     return numba.njit(inline="always", **SCALAR_FLAGS)(func)
@@ -57,7 +57,7 @@ def array_jit(func):
     Parameters
     ----------
     func : callable
-        A Python function that numba can compile in nopython mode.
+        Loops over arrays it receives, in one thread.
 
     Returns
     -------
@@ -73,9 +73,8 @@ def parallel_jit(func):
     Parameters
     ----------
     func : callable
-        A Python function that numba can compile in nopython mode; its ``numba.prange``
-        iterations must write disjoint outputs, so that results do not depend on the
-        number of threads.
+        Its ``numba.prange`` iterations must write disjoint outputs, so that results do
+        not depend on the number of threads.
 
     Returns
     -------

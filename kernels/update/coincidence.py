@@ -85,15 +85,9 @@ def coincidence_apply(
         (batch, n_in) float64 row signals: only their signs are read.
     d : numpy.ndarray
         (batch, n_out) float64 column signals: only their signs are read.
-    seed, step : int
-        Key of the pulse stream (>= 0).
-    plus, minus : DeviceArrays
-        (n_in, n_out) state of G+ and G-, updated in place.
-    phys : PulsePhysics
-        Pulse amplitude, time of the update and device physics.
-    pulses_plus, pulses_minus : numpy.ndarray
-        (n_in,) int64 SET pulses of each row on G+ and on G- (stuck devices included),
-        added to.
+    seed, step, plus, minus, phys, pulses_plus, pulses_minus
+        Pulse stream key, device state (updated in place), pulse physics and per-row pulse
+        totals (added to), as for ``counts_apply``.
 
     References
     ----------
@@ -146,10 +140,9 @@ def coincidence_probabilities(
 
     Parameters
     ----------
-    x : numpy.ndarray
-        (batch, n_in) row signals.
-    d : numpy.ndarray
-        (batch, n_out) column signals.
+    x, d : numpy.ndarray
+        (batch, n_in) row and (batch, n_out) column signals: their largest magnitudes per
+        sample are read.
     lr_uS : float
         Learning rate, uS per unit of x d (> 0).
     dw_min_uS : float
