@@ -30,17 +30,50 @@ _F64 = ir.DoubleType()
 
 # Primitives: division, bit casts and the fused multiply-add --------------------------------
 def float_from_bits(bits):
-    """The float64 whose IEEE-754 bit pattern is the 64-bit integer ``bits``."""
+    """The float64 whose IEEE-754 bit pattern is the 64-bit integer ``bits``.
+
+    Parameters
+    ----------
+    bits : int or numpy.uint64
+        A 64-bit pattern (compiled code: a 64-bit integer).
+
+    Returns
+    -------
+    float
+        The float64 with that bit pattern.
+    """
     return struct.unpack("<d", struct.pack("<Q", int(bits) & 0xFFFFFFFFFFFFFFFF))[0]
 
 
 def bits_from_float(x):
-    """The IEEE-754 bit pattern of the float64 ``x``, as an unsigned 64-bit integer."""
+    """The IEEE-754 bit pattern of the float64 ``x``, as an unsigned 64-bit integer.
+
+    Parameters
+    ----------
+    x : float
+        Any float64, NaN and infinities included.
+
+    Returns
+    -------
+    numpy.uint64
+        Its bit pattern.
+    """
     return np.uint64(struct.unpack("<Q", struct.pack("<d", float(x)))[0])
 
 
 def fma(a, b, c):
-    """a * b + c with one rounding (exact rational arithmetic in the interpreted fallback)."""
+    """a * b + c with one rounding (exact rational arithmetic in the interpreted fallback).
+
+    Parameters
+    ----------
+    a, b, c : float
+        Operands (integers are converted to float64).
+
+    Returns
+    -------
+    float
+        a * b + c rounded once to float64 (the hardware fused multiply-add when compiled).
+    """
     fa, fb, fc = float(a), float(b), float(c)
     if not all(math.isfinite(v) for v in (fa, fb, fc)):
         return fa * fb + fc
@@ -55,7 +88,19 @@ def fma(a, b, c):
 
 def divide(a, b):
     """a / b by IEEE-754 rules (inf or NaN for b = 0), without the zero-divisor check that
-    compiled code otherwise adds to a division (a branch that stops vectorisation)."""
+    compiled code otherwise adds to a division (a branch that stops vectorisation).
+
+    Parameters
+    ----------
+    a, b : float
+        Dividend and divisor (integers are converted to float64).
+
+    Returns
+    -------
+    float
+        a / b correctly rounded; +-inf for a nonzero a over a zero b (signed by both), NaN
+        for 0 / 0 or a NaN operand.
+    """
     fa, fb = float(a), float(b)
     if fb == 0.0:
         return (
@@ -268,7 +313,18 @@ def exp(x):
 
     Cody-Waite reduction x = n ln 2 + r with |r| <= ln(2)/2, a degree-11 polynomial by
     Estrin's scheme with fused multiply-adds, and 2^n built from its bits in two factors,
-    so that results down to the subnormal range are scaled exactly."""
+    so that results down to the subnormal range are scaled exactly.
+
+    Parameters
+    ----------
+    x : float
+        Any float64.
+
+    Returns
+    -------
+    float
+        e^x.
+    """
     xc = min(max(x, _EXP_LOWEST), _EXP_HIGHEST)
     shifted = xc * _LOG2E + _ROUND_SHIFT
     n = shifted - _ROUND_SHIFT
@@ -297,7 +353,18 @@ def log_positive_normal(x):
     1 ulp of the correctly rounded value (tested).
 
     x = 2^e m with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh((m - 1) / (m + 1)) by a
-    polynomial of degree 15; ln x = e ln 2 + ln m."""
+    polynomial of degree 15; ln x = e ln 2 + ln m.
+
+    Parameters
+    ----------
+    x : float
+        A positive normal float64 (other values give meaningless results, unchecked).
+
+    Returns
+    -------
+    float
+        ln x.
+    """
     bits = bits_from_float(x)
     m = float_from_bits((bits & _MANTISSA_MASK) | _ONE_BITS)
     # the exponent as a float, from the bits of 2^52 + biased exponent
@@ -322,7 +389,18 @@ def log_positive_normal(x):
 
 @inlined_scalar_jit
 def sin_cos_quarter(x):
-    """(sin x, cos x) for |x| <= pi/4, each within 1 ulp (tested)."""
+    """(sin x, cos x) for |x| <= pi/4, each within 1 ulp (tested).
+
+    Parameters
+    ----------
+    x : float
+        An angle in radians, |x| <= pi/4 (beyond, the error grows, unchecked).
+
+    Returns
+    -------
+    sin_x, cos_x : float
+        sin x and cos x.
+    """
     x2 = x * x
     x4 = x2 * x2
     s = fma(fma(_S[5], x2, _S[4]), x4, fma(_S[3], x2, _S[2]))

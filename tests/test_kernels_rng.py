@@ -13,7 +13,7 @@ from kernels.rng import (
     pulse_normal,
     pulse_normal_pair,
 )
-from kernels.update import popcount64
+from kernels.update._pulse import popcount64
 
 from .tolerances import N_STANDARD_ERRORS as K
 

@@ -340,7 +340,20 @@ def partial_set_increment_uS(
 @inlined_scalar_jit
 def expstep_shape(pulse):
     """(A, dw_std) of the exponential-step response: the coefficients that
-    ``expstep_increment_uS`` takes as plain floats (read once, not per pulse)."""
+    ``expstep_increment_uS`` takes as plain floats (read once, not per pulse).
+
+    Parameters
+    ----------
+    pulse : numpy.ndarray
+        ``KernelArgs.pulse`` of the exp-step model (``ES_*`` layout).
+
+    Returns
+    -------
+    amp : float
+        A, the factor of the exponential (dimensionless).
+    std : float
+        dw_std, the relative cycle-to-cycle spread of a step (dimensionless).
+    """
     return pulse[ES_AMP], pulse[ES_STD]
 
 
@@ -354,7 +367,32 @@ def expstep_cell(pulse, g_max_dev_uS, g_max_uS, amplitude, step_scale):
     the response is dw = dw_min step_scale max(1 - A exp(gamma (2 a w / w_max + b)), 0) and
     dw_std = std (|dw| + std_add + std_slope |w|), and the increment amplitude (dw + dw_std z)
     g_unit; in uS with w / w_max = G / G_max,dev that is mean + (std |mean| + floor +
-    slope |G|) z with the coefficients below (amplitude and g_unit are positive)."""
+    slope |G|) z with the coefficients below (amplitude and g_unit are positive).
+
+    Parameters
+    ----------
+    pulse : numpy.ndarray
+        ``KernelArgs.pulse`` of the exp-step model (``ES_*`` layout).
+    g_max_dev_uS : float
+        The device's own maximum conductance G_max,dev, in uS.
+    g_max_uS : float
+        Nominal maximum conductance G_max, in uS.
+    amplitude : float
+        Relative pulse amplitude, in (0, 1].
+    step_scale : float
+        The device's fixed step factor.
+
+    Returns
+    -------
+    tuple of float
+        (exp slope in 1/uS, exp offset, mean step in uS, noise floor in uS, noise slope):
+        the ``cell`` of ``expstep_exponent`` and ``expstep_increment_uS``.
+
+    References
+    ----------
+    IBM aihwkit ``ExpStepDevice`` with the constants of ``PCMPresetDevice`` (Nandakumar et
+    al., Front. Neurosci. 14, 406, 2020).
+    """
     g_unit = g_max_uS / pulse[ES_W_RANGE]
     exp_slope_per_uS = pulse[ES_GAMMA] * 2.0 * pulse[ES_A] / g_max_dev_uS
     exp_offset = pulse[ES_GAMMA] * pulse[ES_B]
@@ -366,8 +404,20 @@ def expstep_cell(pulse, g_max_dev_uS, g_max_uS, amplitude, step_scale):
 
 @inlined_scalar_jit
 def expstep_exponent(cell, g_uS):
-    """The argument of the exp of an exponential-step pulse on a device at conductance g_uS
-    (``cell``: its ``expstep_cell`` coefficients)."""
+    """The argument of the exp of an exponential-step pulse, gamma (2 a w / w_max + b).
+
+    Parameters
+    ----------
+    cell : tuple of float
+        The device's ``expstep_cell`` coefficients (the first two are read).
+    g_uS : float
+        Conductance before the pulse, in uS.
+
+    Returns
+    -------
+    float
+        The exponent (dimensionless).
+    """
     return g_uS * cell[0] + cell[1]
 
 
@@ -375,7 +425,27 @@ def expstep_exponent(cell, g_uS):
 def expstep_increment_given_exp_uS(shape, cell, g_uS, exp_value, z):
     """Conductance change of one exponential-step pulse (before clipping) once
     exp(``expstep_exponent``) is known, from the response's ``expstep_shape`` and the
-    device's ``expstep_cell``; nothing is read from memory, so that a loop vectorises."""
+    device's ``expstep_cell``; nothing is read from memory, so that a loop vectorises.
+
+    Parameters
+    ----------
+    shape : tuple of float
+        ``expstep_shape`` of the response.
+    cell : tuple of float
+        ``expstep_cell`` of the device at the pulse's amplitude.
+    g_uS : float
+        Conductance before the pulse, in uS.
+    exp_value : float
+        exp(``expstep_exponent(cell, g_uS)``).
+    z : float
+        A standard-normal deviate.
+
+    Returns
+    -------
+    float
+        dG = mean + (dw_std |mean| + floor + slope |G|) z with mean = step max(1 - A
+        exp_value, 0), in uS.
+    """
     amp, std = shape
     _, _, step_uS, noise_floor_uS, noise_slope = cell
     y = max(1.0 - amp * exp_value, 0.0)
@@ -387,7 +457,24 @@ def expstep_increment_given_exp_uS(shape, cell, g_uS, exp_value, z):
 @inlined_scalar_jit
 def expstep_increment_uS(shape, cell, g_uS, z):
     """Conductance change of one exponential-step pulse (before clipping); its exp is
-    ``devices.vecmath.exp``, which vectorises."""
+    ``devices.vecmath.exp``, which vectorises.
+
+    Parameters
+    ----------
+    shape : tuple of float
+        ``expstep_shape`` of the response.
+    cell : tuple of float
+        ``expstep_cell`` of the device at the pulse's amplitude.
+    g_uS : float
+        Conductance before the pulse, in uS.
+    z : float
+        A standard-normal deviate.
+
+    Returns
+    -------
+    float
+        dG in uS.
+    """
     exp_value = exp(expstep_exponent(cell, g_uS))
     return expstep_increment_given_exp_uS(shape, cell, g_uS, exp_value, z)
 

@@ -22,19 +22,10 @@ so results do not depend on the number of threads.
 """
 
 from ..rng import STREAM_COL_BITS, STREAM_PULSE, STREAM_REFRESH, STREAM_ROUND, STREAM_ROW_BITS
-from ._pulse import (
-    ROWS_PER_BLOCK,
-    DeviceArrays,
-    PulsePhysics,
-    RowScratch,
-    popcount64,
-    pulse_rows,
-    redraw_exponent,
-    redraw_rows,
-)
+from ._pulse import ROWS_PER_BLOCK, DeviceArrays, PulsePhysics
 from .coincidence import coincidence_apply, coincidence_probabilities, pulse_masks
 from .counts import accumulate_and_fire, counts_apply, quantize_counts, stdp_delta
-from .refresh import RefreshPhysics, refresh_pairs, rewrite_device
+from .refresh import RefreshPhysics, refresh_pairs
 
 __all__ = [
     "ROWS_PER_BLOCK",
@@ -46,18 +37,12 @@ __all__ = [
     "DeviceArrays",
     "PulsePhysics",
     "RefreshPhysics",
-    "RowScratch",
     "accumulate_and_fire",
     "coincidence_apply",
     "coincidence_probabilities",
     "counts_apply",
-    "popcount64",
     "pulse_masks",
-    "pulse_rows",
     "quantize_counts",
-    "redraw_exponent",
-    "redraw_rows",
     "refresh_pairs",
-    "rewrite_device",
     "stdp_delta",
 ]

@@ -21,21 +21,37 @@ from ..rng import STREAM_REFRESH, key4, next_normal
 
 
 class RefreshPhysics(NamedTuple):
-    """What a refresh needs besides the device state (from ``devices.pcm.kernel_args``)."""
+    """What a refresh needs besides the device state (from ``devices.pcm.kernel_args``).
 
-    t_s: float  # device time of the refresh
+    Attributes
+    ----------
+    t_s : float
+        Device time of the refresh, s: the time of its reads and of the rewrites.
+    g_min_uS, g_max_uS : float
+        Minimum and nominal maximum conductance, uS.
+    drift : numpy.ndarray
+        Drift coefficients, ``KernelArgs.drift``.
+    read : numpy.ndarray
+        Read-noise coefficients, ``KernelArgs.read``.
+    prog : numpy.ndarray
+        Programming-noise coefficients, ``KernelArgs.prog``.
+    reset_mean_uS, reset_std_uS : float
+        Conductance distribution after a RESET, uS.
+    """
+
+    t_s: float
     g_min_uS: float
     g_max_uS: float
     drift: np.ndarray
-    read: np.ndarray  # read-noise parameter vector
-    prog: np.ndarray  # programming-noise parameter vector
+    read: np.ndarray
+    prog: np.ndarray
     reset_mean_uS: float
     reset_std_uS: float
 
 
 # Refresh ----
 @scalar_jit
-def rewrite_device(dev, i, j, target_uS, phys, state):
+def _rewrite_device(dev, i, j, target_uS, phys, state):
     """RESET device (i, j) of ``dev`` (``DeviceArrays``), then program it to target_uS
     (one-shot, with programming noise) unless the target is 0; the target is clipped to the
     device's own range [g_min_uS, its G_max] and so is the programmed conductance. Draws its
@@ -65,20 +81,41 @@ def rewrite_device(dev, i, j, target_uS, phys, state):
 
 
 @parallel_jit
-def refresh_pairs(upper_frac, lower_frac, seed, step, plus, minus, phys, refreshed, read_g_sum):
-    """Refresh pairs whose larger drifted conductance exceeds upper_frac G_max while the
-    smaller exceeds lower_frac G_max (aihwkit ``OneSidedUnitCell``): read both (with read
-    noise), RESET both, program |G+ - G-| onto the device of its sign. refreshed[i] counts
-    the refreshed pairs of row i (each: 2 reads, 2 RESETs, 1 program) and read_g_sum[i] the
-    conductance they read (for the read energy). ``plus`` / ``minus``: ``DeviceArrays``;
-    ``phys``: ``RefreshPhysics``."""
+def refresh_pairs(upper_frac, lower_frac, seed, step, plus, minus, phys, refreshed, read_g_sum_uS):
+    """Refresh the pairs that have drifted towards saturation: read both devices, RESET
+    both, program |G+ - G-| onto the device of its sign (aihwkit ``OneSidedUnitCell``).
+
+    A pair (i, j) is refreshed when its larger drifted conductance exceeds upper_frac G_max
+    while the smaller exceeds lower_frac G_max: 2 reads (with read noise), 2 RESETs and the
+    program of the read difference. Rows run in parallel; pair (i, j) draws from the stream
+    keyed (seed, STREAM_REFRESH, step, i n_out + j): its two read deviates, then three
+    deviates for the rewrite of G+ and three for that of G-, drawn even for a stuck device
+    (left unchanged), so that a fault of G+ does not shift the draws of G-.
+
+    Parameters
+    ----------
+    upper_frac, lower_frac : float
+        Thresholds of the larger and the smaller drifted conductance, as fractions of the
+        nominal G_max (0 <= lower_frac <= upper_frac <= 1).
+    seed, step : int
+        Key of the refresh stream (>= 0).
+    plus, minus : DeviceArrays
+        (n_in, n_out) state of G+ and G-, rewritten in place.
+    phys : RefreshPhysics
+        Time of the refresh and the device physics.
+    refreshed : numpy.ndarray
+        (n_in,) int64, written: the number of pairs refreshed in row i.
+    read_g_sum_uS : numpy.ndarray
+        (n_in,) float64, written: the sum of the drifted conductances G+_d + G-_d of the
+        pairs refreshed in row i, uS (what the energy of their reads depends on).
+    """
     gp, tp, nup = plus.g_prog_uS, plus.t_prog_s, plus.nu
     gm, tm, num = minus.g_prog_uS, minus.t_prog_s, minus.nu
     t_s, g_max_uS, drift, read = phys.t_s, phys.g_max_uS, phys.drift, phys.read
     n_in, n_out = gp.shape
     for i in numba.prange(n_in):
         count = 0
-        g_read = 0.0
+        g_read_uS = 0.0
         for j in range(n_out):
             gdp = gp[i, j] * drift_factor(t_s - tp[i, j], nup[i, j], drift)
             gdm = gm[i, j] * drift_factor(t_s - tm[i, j], num[i, j], drift)
@@ -87,7 +124,7 @@ def refresh_pairs(upper_frac, lower_frac, seed, step, plus, minus, phys, refresh
             if not (hi > upper_frac * g_max_uS and lo > lower_frac * g_max_uS):
                 continue
             count += 1
-            g_read += gdp + gdm
+            g_read_uS += gdp + gdm
             state = key4(seed, STREAM_REFRESH, step, i * n_out + j)
             z, state = next_normal(state)
             rp = read_conductance_uS(
@@ -98,7 +135,7 @@ def refresh_pairs(upper_frac, lower_frac, seed, step, plus, minus, phys, refresh
                 gdm, read_noise_std_uS(gdm, gm[i, j], g_max_uS, t_s - tm[i, j], drift, read), z
             )
             diff = rp - rm
-            state = rewrite_device(plus, i, j, diff if diff > 0 else 0.0, phys, state)
-            state = rewrite_device(minus, i, j, -diff if diff < 0 else 0.0, phys, state)
+            state = _rewrite_device(plus, i, j, diff if diff > 0 else 0.0, phys, state)
+            state = _rewrite_device(minus, i, j, -diff if diff < 0 else 0.0, phys, state)
         refreshed[i] = count
-        read_g_sum[i] = g_read
+        read_g_sum_uS[i] = g_read_uS
