@@ -133,10 +133,16 @@ def ceiling_spec(cfg: RavenConfig, n_classes: int):
 
 
 def baseline_results(
-    run: Path, cfg: RavenConfig, data: Path, cache_dir: Path, sweep_name: str = "default"
+    run: Path,
+    cfg: RavenConfig,
+    data: Path,
+    cache_dir: Path,
+    sweep_name: str = "default",
+    pool=None,
 ) -> list[dict]:
     """The DNN sweep on standardised MFCC: ``"default"`` (three widths per family) or
-    ``"full"`` (every width of raven.baseline.models.FAMILIES)."""
+    ``"full"`` (every width of raven.baseline.models.FAMILIES), BASELINE_WORKERS at a time
+    (in ``pool``, a ``raven.baseline.parallel.worker_pool``, if given)."""
     from raven.baseline.models import DEFAULT_SWEEP, FAMILIES
     from raven.baseline.train_dnn import sweep
 
@@ -149,12 +155,29 @@ def baseline_results(
         baseline_settings(cfg, int(bdata.train_y.size)),
         cache_dir=cache_dir / "baselines",
         workers=BASELINE_WORKERS,
+        pool=pool,
     )
     _record(run / "baselines.json", results)
     return results
 
 
-def software_ceiling(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -> dict:
+def ceiling_and_baselines(
+    run: Path, cfg: RavenConfig, data: Path, cache_dir: Path, sweep_name: str = "default"
+) -> tuple[dict, list[dict]]:
+    """The software ceiling and the DNN sweep, side by side: the ceiling is the first job of
+    the baselines' pool (BASELINE_WORKERS processes, one torch thread a job), so that no
+    core idles while it trains. Returns (``software_ceiling``, ``baseline_results``)."""
+    from raven.baseline.parallel import worker_pool
+
+    with worker_pool(BASELINE_WORKERS) as pool:
+        ceiling = pool.submit(software_ceiling, run, cfg, data, cache_dir, progress=False)
+        baselines = baseline_results(run, cfg, data, cache_dir, sweep_name, pool=pool)
+        return ceiling.result(), baselines
+
+
+def software_ceiling(
+    run: Path, cfg: RavenConfig, data: Path, cache_dir: Path, progress: bool = True
+) -> dict:
     """Raven's architecture (same inputs, sizes and output) with float weights, trained off
     chip by backpropagation (run/ceiling.json). Temporal: the recurrent ALIF network on the
     same spike trains, by BPTT with a surrogate gradient (``temporal_ceiling``); static:
@@ -165,7 +188,9 @@ def software_ceiling(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -
     index, train, val, test = run_splits(cfg, data, cache_dir)
     if cfg.architecture == "temporal":
         splits = (train, val, test)
-        result = temporal_ceiling(cfg, splits, len(index.labels), cache_dir / "baselines")
+        result = temporal_ceiling(
+            cfg, splits, len(index.labels), cache_dir / "baselines", progress=progress
+        )
         _record(run / "ceiling.json", result)
         return result
     scaler = FeatureScaler.fit(train.features[0])
@@ -188,6 +213,7 @@ def software_ceiling(run: Path, cfg: RavenConfig, data: Path, cache_dir: Path) -
         cfg.network.n_hidden,
         rate_data,
         BaselineConfig(seed=cfg.seed),
+        progress=progress,
     )
     _record(run / "ceiling.json", result)
     return result

@@ -30,7 +30,7 @@ from raven.evaluate import evaluation_record
 from raven.report import training_ledger_summary, training_price, write_report
 from raven.train import CHECKPOINT, FINAL, train_run
 
-from .sizes import default_sizes, hidden_size, parse_sizes, point_of, price_evaluation, run_sizes
+from .sizes import hidden_size, parse_sizes, point_of, price_evaluation, run_sizes
 
 
 def _dynamic_only(summary: dict) -> dict:
@@ -62,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes",
         help="hidden-layer sizes of Raven's accuracy-cost curve, comma-separated (e.g."
         " 64,128,256; the configured size is the main run, each other trains into"
-        " runs/<name>/size-<n>/); 'none': the configured size only; default: half, once"
-        " and twice the configured size",
+        " runs/<name>/size-<n>/); default or 'none': the configured size only",
     )
     args = parser.parse_args(argv)
     clock = time.perf_counter()
@@ -82,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             cfg = dataclasses.replace(
                 cfg, training=dataclasses.replace(cfg.training, epochs=args.epochs)
             )
-        sizes = default_sizes(cfg) if args.sizes is None else parse_sizes(args.sizes)
+        sizes = parse_sizes(args.sizes) if args.sizes else ()
         run = Path("runs") / args.name
         lap("data")
         resume = (run / CHECKPOINT).is_file() and not (run / FINAL).is_file()
@@ -160,14 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             report["iso_accuracy"] = {"status": "skipped: torch (the dnn extra) not installed"}
         else:
-            from .baselines import baseline_results, compare, software_ceiling
+            from .baselines import ceiling_and_baselines, compare
 
-            report["software_ceiling"] = software_ceiling(run, cfg, Path(data), args.cache_dir)
-            lap("software_ceiling")
-            report["baselines"] = baseline_results(
+            report["software_ceiling"], report["baselines"] = ceiling_and_baselines(
                 run, cfg, Path(data), args.cache_dir, args.baseline_sweep
             )
-            lap("baselines")
+            lap("ceiling_and_baselines")
             # Like for like: the DNN energy model has no leakage, so both sides are compared
             # on dynamic energy; Raven's static power is reported with its ledger.
             report["iso_accuracy"] = compare(

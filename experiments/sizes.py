@@ -40,8 +40,9 @@ def with_hidden_size(cfg: RavenConfig, n_hidden: int) -> RavenConfig:
     return dataclasses.replace(cfg, network=dataclasses.replace(cfg.network, n_hidden=n_hidden))
 
 
-def default_sizes(cfg: RavenConfig) -> tuple[int, ...]:
-    """Half, once and twice the configured hidden size."""
+def curve_sizes(cfg: RavenConfig) -> tuple[int, ...]:
+    """Half, once and twice the configured hidden size: the accuracy-cost curve of
+    ``make run-kws SIZES=...`` (the default run trains the configured size only)."""
     n = hidden_size(cfg)
     return tuple(sorted({max(1, n // 2), n, 2 * n}))
 

@@ -335,6 +335,7 @@ _STEPS = {
     "other_sizes": "other sizes (training and one evaluation each)",
     "software_ceiling": "software ceiling",
     "baselines": "DNN baselines",
+    "ceiling_and_baselines": "software ceiling and DNN baselines (side by side)",
     "comparison": "comparison",
     "total": "total (before writing the report)",
 }

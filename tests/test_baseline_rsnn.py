@@ -313,3 +313,32 @@ def test_software_ceiling_of_the_temporal_architecture(tmp_path, monkeypatch):
     steps = cfg.features.n_frames * cfg.temporal.steps_per_frame
     assert result["inference_macs"] == steps * ((20 + 8) * 8 + 8 * 12)
     assert baselines.software_ceiling(run, cfg, root, tmp_path / "cache")["from_cache"]
+
+
+def test_ceiling_and_baselines_train_side_by_side_in_one_pool(tmp_path, monkeypatch):
+    """``make run-kws``'s off-chip stage: the ceiling is a job of the baselines' worker
+    pool; both results come back, are recorded and are cached for the next run."""
+    import raven.baseline.models as models
+    from raven.baseline.train_dnn import BaselineConfig
+
+    monkeypatch.setattr(models, "DEFAULT_SWEEP", {"dnn": (8,)})
+    monkeypatch.setattr(
+        baselines, "baseline_settings", lambda cfg, n: BaselineConfig(max_epochs=2, seed=cfg.seed)
+    )
+    root = make_full_layout(tmp_path / "gsc", speakers=12)
+    cfg = config_from_dict(
+        {"architecture": "temporal", "training": {"epochs": 2}, "temporal": {"n_hidden": 8}}
+    )
+    run = tmp_path / "run"
+    run.mkdir()
+    ceiling, dnns = baselines.ceiling_and_baselines(run, cfg, root, tmp_path / "cache")
+    assert (ceiling["family"], ceiling["width"], ceiling["from_cache"]) == ("rsnn", 8, False)
+    assert [(d["family"], d["width"], d.get("from_cache", False)) for d in dnns] == [
+        ("dnn", 8, False)
+    ]
+    assert (
+        json.loads((run / "ceiling.json").read_text())["test_accuracy"] == ceiling["test_accuracy"]
+    )
+    assert json.loads((run / "baselines.json").read_text())[0]["width"] == 8
+    ceiling, dnns = baselines.ceiling_and_baselines(run, cfg, root, tmp_path / "cache")
+    assert ceiling["from_cache"] and dnns[0]["from_cache"]

@@ -9,7 +9,7 @@ import pytest
 import experiments.sizes as sizes_module
 from experiments import run_kws
 from experiments.sizes import (
-    default_sizes,
+    curve_sizes,
     hidden_size,
     parse_sizes,
     run_sizes,
@@ -33,7 +33,7 @@ def test_sizes_follow_the_architecture():
     assert grown.temporal.n_hidden == 7 and grown.network == temporal.network
     assert with_hidden_size(static, 7).network.n_hidden == 7
     n = temporal.temporal.n_hidden
-    assert default_sizes(temporal) == (n // 2, n, 2 * n)
+    assert curve_sizes(temporal) == (n // 2, n, 2 * n)
 
 
 def test_size_list_parsing():
@@ -142,12 +142,8 @@ def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, 
 
     base, data = tones
     dnns = [fake_baseline("cnn", w, a, m) for w, a, m in ((8, 0.4, 1e4), (16, 0.9, 1e6))]
-    monkeypatch.setattr(baselines, "baseline_results", lambda *a, **k: dnns)
-    monkeypatch.setattr(
-        baselines,
-        "software_ceiling",
-        lambda *a, **k: {"width": 24, "test_accuracy": 0.9, "validation_accuracy": 0.9},
-    )
+    ceiling = {"width": 24, "test_accuracy": 0.9, "validation_accuracy": 0.9}
+    monkeypatch.setattr(baselines, "ceiling_and_baselines", lambda *a, **k: (ceiling, dnns))
     toml = tmp_path / "tiny.toml"
     top = [f"{k} = {json.dumps(v)}" for k, v in TINY.items() if not isinstance(v, dict)]
     tables = [
@@ -166,7 +162,12 @@ def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, 
     assert [s["n_hidden"] for s in report["sizes"]] == [12]
     main = report["frontier"]["raven"][1]
     assert main["accuracy"] == report["evaluations"][0]["accuracy"]
-    assert set(report["wall_time_s"]) >= {"training", "evaluation", "other_sizes", "baselines"}
+    assert set(report["wall_time_s"]) >= {
+        "training",
+        "evaluation",
+        "other_sizes",
+        "ceiling_and_baselines",
+    }
     assert report["wall_time_s"]["total"] == pytest.approx(
         sum(v for k, v in report["wall_time_s"].items() if k != "total")
     )

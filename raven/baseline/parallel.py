@@ -12,6 +12,7 @@ so that a large training set is neither pickled nor copied per worker."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import sys
@@ -57,6 +58,31 @@ def _train_in_worker(
     return cached_train_baseline(cache_dir, family, width, load_data(folder), cfg, progress=False)
 
 
+def _check_workers(workers) -> None:
+    if not (isinstance(workers, int) and workers >= 1):
+        raise ValueError(f"workers={workers!r}: expected an integer >= 1")
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes for independent trainings (the baselines, and beside
+    them the software ceiling): jobs start in the order submitted, each on the first free
+    worker.
+
+    Parameters
+    ----------
+    workers : int
+        Number of processes (>= 1); one per core.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+        Use it as a context manager; its workers are started by spawn, not fork: a forked
+        child of a process whose torch has started its thread pool may hang.
+    """
+    _check_workers(workers)
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 def train_in_processes(
     data: BaselineData,
     models: list[tuple[str, int]],
@@ -64,12 +90,14 @@ def train_in_processes(
     cache_dir: str | Path | None,
     workers: int,
     progress: bool = True,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[dict]:
     """``cached_train_baseline`` of every (family, width) in ``models``, in their order,
-    trained ``workers`` at a time with one torch thread each (``cfg.threads`` is ignored).
-    Results already in the cache are read here, without starting a worker."""
-    if not (isinstance(workers, int) and workers >= 1):
-        raise ValueError(f"workers={workers!r}: expected an integer >= 1")
+    trained ``workers`` at a time with one torch thread each (``cfg.threads`` is ignored),
+    in ``pool`` (``worker_pool``; it then keeps running what else was submitted to it) or
+    in a pool of their own. Results already in the cache are read here, without starting a
+    worker."""
+    _check_workers(workers)
     cfg = dataclasses.replace(cfg, threads=1)
     results: dict[tuple[str, int], dict] = {}
     if cache_dir is not None:
@@ -83,13 +111,12 @@ def train_in_processes(
     if todo:
         with tempfile.TemporaryDirectory(prefix="raven-baselines-") as tmp:
             folder = str(save_data(data, Path(tmp)))
-            # spawn, not fork: a forked child of a process whose torch has started its
-            # thread pool may hang.
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context) as pool:
+            # A pool of their own is shut down here; a shared one is left to its owner.
+            own = worker_pool(min(workers, len(todo))) if pool is None else None
+            with own or contextlib.nullcontext(pool) as running:
                 cache_arg = None if cache_dir is None else str(cache_dir)
                 futures = {
-                    pool.submit(_train_in_worker, folder, f, w, cfg, cache_arg): (f, w)
+                    running.submit(_train_in_worker, folder, f, w, cfg, cache_arg): (f, w)
                     for f, w in todo
                 }
                 bar = tqdm(total=len(todo), desc="baselines", disable=not progress, file=sys.stderr)
