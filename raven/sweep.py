@@ -47,6 +47,7 @@ from typing import ClassVar
 from .atomic import atomic_write, clean_debris
 from .config import check, config_from_dict, setting, validate
 from .data.identity import dataset_identity
+from .progress import progress_bar
 
 ORPHANS = "orphaned.csv"
 
@@ -287,7 +288,6 @@ def run_sweep(
 ) -> list[dict]:
     """Run every point not yet in the table (failed points too with ``retry_failed``)."""
     from dask.distributed import Client, LocalCluster, as_completed
-    from tqdm import tqdm
 
     identity = dataset_identity(sweep.data)  # a missing folder fails before Dask starts
     points = sweep.points(identity["fingerprint"])
@@ -345,12 +345,8 @@ def run_sweep(
             )
             for p in todo
         ]
-        bar = tqdm(
-            total=len(todo),
-            desc=f"sweep {sweep.name}",
-            unit="point",
-            disable=not progress,
-            file=sys.stderr,
+        bar = progress_bar(
+            total=len(todo), desc=f"sweep {sweep.name}", unit="point", enabled=progress
         )
         for future in as_completed(futures):
             row = future.result()

@@ -32,17 +32,16 @@ ideal), drift, and the weight range of the conductance pairs (weights are unboun
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from kernels.recurrent import AlifConstants
 
+from ..progress import progress_bar
 from .cache import SCHEMA, ResultCache, array_fingerprint, code_version
 from .counting import (
     energy_per_training_sample_J,
@@ -241,9 +240,7 @@ def train_rsnn(
     stopped_by = "budget"
     start = time.perf_counter()
     lap = start
-    bar = tqdm(
-        range(cfg.max_epochs), desc=FAMILY, disable=not progress, file=sys.stderr, leave=False
-    )
+    bar = progress_bar(range(cfg.max_epochs), desc=FAMILY, leave=False, enabled=progress)
     for epoch in bar:
         model.train()
         x_epoch = torch.as_tensor(np.asarray(data.train_x[epoch % data.train_x.shape[0]]))

@@ -4,7 +4,6 @@ and split as Raven, with early stopping on the validation split and fixed seeds.
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
+from ..progress import progress_bar
 from .cache import SCHEMA, ResultCache, array_fingerprint, code_version
 from .counting import (
     energy_per_inference_J,
@@ -294,13 +293,7 @@ def train_baseline(
     stopped_by = "budget"
     start = time.perf_counter()
     lap = start
-    bar = tqdm(
-        total=len(checks),
-        desc=f"{family}-{width}",
-        disable=not progress,
-        file=sys.stderr,
-        leave=False,
-    )
+    bar = progress_bar(total=len(checks), desc=f"{family}-{width}", leave=False, enabled=progress)
     epoch = 0
     model.train()
     while len(curve) < len(checks) and stopped_by == "budget":
