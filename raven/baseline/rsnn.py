@@ -42,7 +42,7 @@ from torch import nn
 from kernels.recurrent import AlifConstants
 
 from ..progress import progress_bar
-from .cache import SCHEMA, ResultCache, array_fingerprint, code_version
+from .cache import SCHEMA, array_fingerprint, cached_result, code_version
 from .counting import (
     energy_per_training_sample_J,
     price_table,
@@ -321,12 +321,10 @@ def cached_train_rsnn(
 ) -> dict:
     """train_rsnn through the on-disk result cache in ``cache_dir`` (None: no cache); the
     result says whether it came from the cache (``from_cache``)."""
-    if cache_dir is None:
-        return train_rsnn(spec, data, cfg, progress) | {"from_cache": False}
-    result, hit = ResultCache(cache_dir).get_or_compute(
+    return cached_result(
+        cache_dir,
         f"{FAMILY}-{spec.n_hidden}",
-        rsnn_result_key(spec, data, cfg),
+        lambda: rsnn_result_key(spec, data, cfg),
         lambda: train_rsnn(spec, data, cfg, progress),
-        required=RESULT_KEYS,
+        RESULT_KEYS,
     )
-    return result | {"from_cache": hit}

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..progress import progress_bar
-from .cache import SCHEMA, ResultCache, array_fingerprint, code_version
+from .cache import SCHEMA, array_fingerprint, cached_result, code_version
 from .counting import (
     energy_per_inference_J,
     energy_per_training_sample_J,
@@ -370,21 +370,18 @@ def cached_train_baseline(
     family: str,
     width: int,
     data: BaselineData,
-    cfg: BaselineConfig | None = None,
+    cfg: BaselineConfig,
     progress: bool = True,
 ) -> dict:
     """train_baseline, through the on-disk cache in ``cache_dir`` (None: no cache). The
     result says whether it came from the cache (``from_cache``)."""
-    cfg = cfg or BaselineConfig()
-    if cache_dir is None:
-        return train_baseline(family, width, data, cfg, progress) | {"from_cache": False}
-    result, hit = ResultCache(cache_dir).get_or_compute(
+    return cached_result(
+        cache_dir,
         f"{family}-{width}",
-        result_key(family, width, data, cfg),
+        lambda: result_key(family, width, data, cfg),
         lambda: train_baseline(family, width, data, cfg, progress),
-        required=RESULT_KEYS,
+        RESULT_KEYS,
     )
-    return result | {"from_cache": hit}
 
 
 def sweep(
