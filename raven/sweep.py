@@ -223,12 +223,7 @@ def run_point(
         for t, result in zip(eval_times_s, results, strict=True):
             row[f"accuracy@{t:g}s"] = result.accuracy
         first = results[0]  # energy and operations: at the first evaluation time
-        row |= {
-            "energy_per_clip_J": first.energy_per_clip_J,
-            "power_uW": first.power_uW,
-            "effective_sops_per_clip": first.effective_sops_per_clip,
-            "dense_macs_per_clip": first.dense_macs_per_clip,
-        }
+        row |= first.ledger_figures()
         row["training_clips_per_s"] = summary["clips_per_s"]
         row["status"] = "ok"
         row["error"] = ""
