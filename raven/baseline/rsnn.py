@@ -319,8 +319,7 @@ def cached_train_rsnn(
     cfg: BaselineConfig,
     progress: bool = True,
 ) -> dict:
-    """train_rsnn through the on-disk result cache in ``cache_dir`` (None: no cache); the
-    result says whether it came from the cache (``from_cache``)."""
+    """train_rsnn through the result cache, as ``train_dnn.cached_train_baseline``."""
     return cached_result(
         cache_dir,
         f"{FAMILY}-{spec.n_hidden}",
