@@ -65,11 +65,25 @@ def run_splits(cfg: RavenConfig, data: Path, cache_dir: Path):
     return index, train, val, test
 
 
+def _baseline_data(transform, index, train, val, test):
+    """BaselineData of ``transform`` (features -> float32 inputs) applied to every training
+    copy and to the first (unaugmented) copy of the validation and test features."""
+    from raven.baseline.train_dnn import BaselineData  # torch: the dnn extra
+
+    return BaselineData(
+        transform(train.features),
+        train.labels,
+        transform(val.features[0]),
+        val.labels,
+        transform(test.features[0]),
+        test.labels,
+        len(index.labels),
+    )
+
+
 def standardised_data(cfg: RavenConfig, data: Path, cache_dir: Path):
     """BaselineData of the run: MFCC standardised per coefficient with the statistics of
     the first (unaugmented) training copy."""
-    from raven.baseline.train_dnn import BaselineData  # torch: the dnn extra
-
     index, train, val, test = run_splits(cfg, data, cache_dir)
     flat = np.asarray(train.features[0]).reshape(-1, train.features.shape[-1])
     mean, std = flat.mean(axis=0), flat.std(axis=0) + 1e-6
@@ -77,15 +91,7 @@ def standardised_data(cfg: RavenConfig, data: Path, cache_dir: Path):
     def z(x):
         return ((np.asarray(x) - mean) / std).astype(np.float32)
 
-    return BaselineData(
-        z(train.features),
-        train.labels,
-        z(val.features[0]),
-        val.labels,
-        z(test.features[0]),
-        test.labels,
-        len(index.labels),
-    )
+    return _baseline_data(z, index, train, val, test)
 
 
 def baseline_settings(cfg: RavenConfig, n_train: int):
@@ -182,7 +188,7 @@ def software_ceiling(
     chip by backpropagation (run/ceiling.json). Temporal: the recurrent ALIF network on the
     same spike trains, by BPTT with a surrogate gradient (``temporal_ceiling``); static:
     spike rates replaced by their expectations."""
-    from raven.baseline.train_dnn import BaselineConfig, BaselineData, cached_train_baseline
+    from raven.baseline.train_dnn import BaselineConfig, cached_train_baseline
     from raven.encoding import FeatureScaler
 
     index, train, val, test = run_splits(cfg, data, cache_dir)
@@ -198,20 +204,11 @@ def software_ceiling(
     def rates(x):
         return (cfg.network.max_rate * input_values(cfg, scaler, x)).astype(np.float32)
 
-    rate_data = BaselineData(
-        rates(train.features),
-        train.labels,
-        rates(val.features[0]),
-        val.labels,
-        rates(test.features[0]),
-        test.labels,
-        len(index.labels),
-    )
     result = cached_train_baseline(
         cache_dir / "baselines",
         "snn_rate",
         cfg.network.n_hidden,
-        rate_data,
+        _baseline_data(rates, index, train, val, test),
         BaselineConfig(seed=cfg.seed),
         progress=progress,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from devices.pcm import PCMArray, PCMParams, kernel_args
+from devices.pcm import OpCounts, PCMArray, PCMParams, kernel_args
 
 from . import crossbar, update
 from .crossbar import Snapshot
@@ -177,8 +177,8 @@ class DifferentialTile:
         return scale
 
     def _book(self, t_s: float, plus: int, minus: int, amplitude: float) -> None:
-        self.plus.book_writes(t_s, set_pulses=plus, set_amplitude_sq_sum=plus * amplitude**2)
-        self.minus.book_writes(t_s, set_pulses=minus, set_amplitude_sq_sum=minus * amplitude**2)
+        self.plus.book(OpCounts(set_pulses=plus, set_amplitude_sq_sum=plus * amplitude**2), t_s)
+        self.minus.book(OpCounts(set_pulses=minus, set_amplitude_sq_sum=minus * amplitude**2), t_s)
 
     def _check_write_time(self, t_s: float, what: str) -> float:
         for arr in (self.plus, self.minus):
@@ -482,11 +482,10 @@ class DifferentialTile:
         )
         n = int(refreshed.sum())
         # Each refreshed pair: a read and a RESET of both devices, one program of one device.
-        self.plus.book_writes(
-            t, reset_pulses=n, program_pulses=0, reads=n, read_g_sum_uS=float(read_g.sum()) / 2
-        )
-        self.minus.book_writes(
-            t, reset_pulses=n, program_pulses=n, reads=n, read_g_sum_uS=float(read_g.sum()) / 2
+        read_g_each_uS = float(read_g.sum()) / 2
+        self.plus.book(OpCounts(reads=n, reset_pulses=n, read_g_sum_uS=read_g_each_uS), t)
+        self.minus.book(
+            OpCounts(reads=n, reset_pulses=n, program_pulses=n, read_g_sum_uS=read_g_each_uS), t
         )
         # The programmed device's RESET is part of its program: one RESET on its own per pair.
         return Events(

@@ -19,14 +19,20 @@ from dataclasses import dataclass
 from .energy import SILICON_REFERENCES, chip_profile
 from .ledger import Ledger
 
+# Activity assumed for every calibrated chip (an estimate): this fraction of the
+# presynaptic neurons spikes per time step, each spike reaching every neuron of the core,
+# over TIME_STEPS time steps per sample.
+SPIKING_FRACTION = 0.10
+TIME_STEPS = 100
+
 
 @dataclass(frozen=True, slots=True)
 class DigitalSNNChip:
     """Architecture and activity of a digital SNN core, in the ledger's terms.
 
     ``synapses`` weights of ``weight_bits`` packed into ``synapse_word_bits``-bit words (one
-    word read per SOP); ``n_neurons`` state words of ``state_bits``; per time step,
-    ``sops_per_step`` synaptic operations; ``time_steps`` per sample."""
+    word read per SOP); ``n_neurons`` state words of ``state_bits``; ``presynaptic``
+    neurons, of which SPIKING_FRACTION spike per time step; ``time_steps`` per sample."""
 
     reference: str
     profile: str
@@ -35,8 +41,13 @@ class DigitalSNNChip:
     synapse_word_bits: int
     n_neurons: int
     state_bits: int
-    sops_per_step: int
-    time_steps: int
+    presynaptic: int
+    time_steps: int = TIME_STEPS
+
+    @property
+    def sops_per_step(self) -> int:
+        """Synaptic operations per time step: every spike reaches the ``n_neurons``."""
+        return round(SPIKING_FRACTION * self.presynaptic) * self.n_neurons
 
     def ledger(self, samples: int = 1) -> Ledger:
         """The ledger of ``samples`` samples on this chip."""
@@ -61,8 +72,8 @@ class DigitalSNNChip:
 
 # ReckOn (Frenkel and Indiveri, ISSCC 2022): 256 input and 256 recurrent neurons fully
 # connected to 256 neurons, 16 outputs; 8-bit weights. The state word (16-bit membrane,
-# 16-bit adaptive threshold, 32 bits of e-prop traces) is an estimate. Activity: 10 % of
-# the 512 presynaptic neurons spike per step, each reaching the 256 neurons (estimate).
+# 16-bit adaptive threshold, 32 bits of e-prop traces) is an estimate. 512 presynaptic
+# neurons: 51 spikes per step, 51 x 256 SOPs.
 RECKON = DigitalSNNChip(
     reference="reckon_isscc2022",
     profile="reckon28",
@@ -71,13 +82,12 @@ RECKON = DigitalSNNChip(
     synapse_word_bits=8,
     n_neurons=256,
     state_bits=64,
-    sops_per_step=51 * 256,
-    time_steps=100,
+    presynaptic=512,
 )
 
 # ODIN (Frenkel et al., TBioCAS 2019): 256 neurons, 256 x 256 synapses of 4 bits (3-bit
 # weight and a mapping bit) read as 32-bit words, 126-bit neuron states read as 128-bit
-# words. Activity as for ReckOn (estimate).
+# words. 256 presynaptic neurons: 26 spikes per step, 26 x 256 SOPs.
 ODIN = DigitalSNNChip(
     reference="odin_tbcas2019",
     profile="odin28",
@@ -86,8 +96,7 @@ ODIN = DigitalSNNChip(
     synapse_word_bits=32,
     n_neurons=256,
     state_bits=128,
-    sops_per_step=26 * 256,
-    time_steps=100,
+    presynaptic=256,
 )
 
 CALIBRATED = {"reckon": RECKON, "odin": ODIN}

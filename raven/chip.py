@@ -224,7 +224,119 @@ class ForwardResult:
     hidden_spikes: np.ndarray  # (T, B, n_hidden) uint8
 
 
-class Chip:
+class CrossbarChip:
+    """What the static chip (``Chip``) and the temporal chip (``raven.temporal.TemporalChip``)
+    share: a hidden and an output ``CrossbarLayer``, read through snapshots, their synapse
+    count and memory footprint, global drift compensation, and ``forward``, whose network a
+    subclass runs in ``_run``.
+
+    Attributes
+    ----------
+    cfg : RavenConfig
+        Configuration.
+    hidden, output : CrossbarLayer
+        The two layers.
+    readout : str
+        "adc" or "analog" (see the module).
+    """
+
+    def layers(self) -> tuple[CrossbarLayer, CrossbarLayer]:
+        return self.hidden, self.output
+
+    def snapshots(self, t_s: float):
+        return [layer.snapshot(t_s, self.cfg.device.drift) for layer in self.layers()]
+
+    def n_synapses(self) -> int:
+        return sum(layer.n_in * layer.n_out for layer in self.layers())
+
+    def footprint_bytes(self) -> dict[str, float]:
+        """Memory footprint: digital arrays at their declared widths, and PCM synapses at
+        one byte per differential pair (the int8 weight they stand for)."""
+        ledger = Ledger("footprint")
+        self.declare_memories(ledger, training=True)
+        digital = {k: m.size_bytes for k, m in ledger.memories.items()}
+        return {"pcm_synapses": float(self.n_synapses()), **digital}
+
+    def forward(
+        self,
+        spikes: np.ndarray,
+        snaps,
+        ledger: Ledger,
+        data_pass: int = 0,
+        column_gain: list[np.ndarray] | None = None,
+        **options,
+    ):
+        """Run input spikes through the chip; every event is booked in ``ledger``.
+
+        Parameters
+        ----------
+        spikes : numpy.ndarray
+            (B, T, n_in) uint8 input spikes.
+        snaps : list
+            The layers' snapshots (``snapshots``).
+        ledger : Ledger
+            Where the events are booked; its phase ("training" or not) decides the memories
+            declared (``declare_memories``).
+        data_pass : int
+            The pass over the data (``kernels.rng.data_pass``; 0 for the learning rules'
+            training passes): with the configuration's seed, the seed word of this pass's
+            noise streams (``kernels.rng.PASS_SEED_KEY``; a sum would let runs with
+            neighbouring seeds share draws).
+        column_gain : list of numpy.ndarray, optional
+            Per layer, per column: the digital drift compensation (``compensation_gains``).
+        **options
+            Options of the architecture's pass (``TemporalChip``: ``with_traces``).
+
+        Returns
+        -------
+        ForwardResult or raven.temporal.TemporalResult
+            The class scores and what the learning rules read.
+        """
+        self.declare_memories(ledger, training=ledger.phase == "training")
+        seed = PASS_SEED_KEY.pack(data_pass=data_pass, seed=self.cfg.seed)
+        return self._run(spikes, snaps, ledger, seed, column_gain, **options)
+
+    # -- drift compensation -------------------------------------------------------------
+    def reference_columns(self, t_s: float, ledger: Ledger) -> list[np.ndarray]:
+        """Per layer and column: the summed |G+ - G-| read by driving every row once with a
+        reference input (the periphery reads G+ and G- separately). One read per cell."""
+        sums = []
+        for layer in self.layers():
+            total = np.zeros(layer.n_out)
+            for _r, c, tile in layer.all_tiles():
+                c0, c1 = layer.col_splits[c]
+                g_plus = tile.plus.read(t_s)
+                g_minus = tile.minus.read(t_s)
+                total[c0:c1] += np.abs(g_plus - g_minus).sum(axis=0)
+                # Every row driven once per polarity; each column read is sensed (and
+                # converted, with an ADC readout).
+                reads = 2 * g_plus.size
+                ledger.add(
+                    cell_reads=reads,
+                    read_g_sum_uS=float(g_plus.sum() + g_minus.sum()),
+                    row_activations=2 * g_plus.shape[0],
+                    column_reads=reads,
+                )
+                if self.readout == "adc":
+                    ledger.add(adc_conversions=reads)
+            sums.append(total)
+        return sums
+
+    def compensation_gains(
+        self, reference_then: list[np.ndarray], t_s: float, ledger: Ledger
+    ) -> list[np.ndarray]:
+        """Global drift compensation: a digital gain per column, reference at training end
+        over reference now (DESIGN.md section 5; Joshi 2020's global drift compensation)."""
+        now = self.reference_columns(t_s, ledger)
+        gains = [
+            np.where(n > 0, then / np.maximum(n, 1e-12), 1.0)
+            for then, n in zip(reference_then, now, strict=True)
+        ]
+        ledger.add(digital_macs=sum(g.size for g in gains))
+        return gains
+
+
+class Chip(CrossbarChip):
     """The static chip: two crossbar layers of PCM pairs, hidden stochastic LIF neurons
     and output integrators whose mean current is the class score.
 
@@ -273,9 +385,6 @@ class Chip:
         self.feedback = rng.standard_normal((n_classes, net.n_hidden)) / np.sqrt(n_classes)
         self.mac_step = 0  # key of the next MAC's noise stream; saved with the chip
 
-    def n_synapses(self) -> int:
-        return sum(layer.n_in * layer.n_out for layer in self.layers())
-
     def declare_memories(self, ledger: Ledger, training: bool) -> None:
         """Declare the chip's digital arrays in ``ledger``: the 16-bit accumulators (retained
         between clips while training), the routing table and, with digital neurons, their
@@ -287,14 +396,6 @@ class Chip:
         ledger.declare_memory("routing", net.n_hidden, ROUTING_BITS)
         if self.readout == "adc":
             ledger.declare_memory("neuron_state", net.n_hidden + self.n_classes, STATE_BITS)
-
-    def footprint_bytes(self) -> dict[str, float]:
-        """Memory footprint: digital arrays at their declared widths, and PCM synapses at
-        one byte per differential pair (the int8 weight they stand for)."""
-        ledger = Ledger("footprint")
-        self.declare_memories(ledger, training=True)
-        digital = {k: m.size_bytes for k, m in ledger.memories.items()}
-        return {"pcm_synapses": float(self.n_synapses()), **digital}
 
     def initialise(self, t_s: float, ledger: Ledger | None = None) -> None:
         """Program random initial weights (W ~ N(0, s^2), mapped with w_max = k s); every
@@ -309,28 +410,13 @@ class Chip:
                 cells = 2 * layer.n_in * layer.n_out
                 ledger.add(program_pulses=cells, programmed_cells=cells)
 
-    def layers(self) -> tuple[CrossbarLayer, CrossbarLayer]:
-        return self.hidden, self.output
-
-    def snapshots(self, t_s: float):
-        return [layer.snapshot(t_s, self.cfg.device.drift) for layer in self.layers()]
-
-    def forward(
-        self,
-        spikes: np.ndarray,
-        snaps,
-        ledger: Ledger,
-        data_pass: int = 0,
-        column_gain: list[np.ndarray] | None = None,
+    def _run(
+        self, spikes: np.ndarray, snaps, ledger: Ledger, seed: int, column_gain
     ) -> ForwardResult:
-        """spikes (B, T, n_in) uint8 -> scores and rates. ``column_gain`` (per layer, per
-        column) is the digital drift compensation, counted as digital MACs. ``data_pass``
-        (``kernels.rng.data_pass``; 0 for the learning rules' training passes) and the run's
-        seed make the seed word of the kernels' draws (``kernels.rng.PASS_SEED_KEY``)."""
+        """The static network's pass: scores and rates. ``column_gain`` is counted as
+        digital MACs."""
         batch, steps, _ = spikes.shape
         noise = self.cfg.device.read_noise
-        seed = PASS_SEED_KEY.pack(data_pass=data_pass, seed=self.cfg.seed)
-        self.declare_memories(ledger, training=ledger.phase == "training")
         flat = np.ascontiguousarray(spikes.transpose(1, 0, 2).reshape(steps * batch, -1))
         currents = self.hidden.forward(
             flat, snaps[0], noise, seed, self.mac_step, ledger, self.readout
@@ -383,42 +469,3 @@ class Chip:
             clips=batch,
         )
         return ForwardResult(scores, spikes.mean(axis=1), hidden_spikes.mean(axis=0), hidden_spikes)
-
-    # -- drift compensation -------------------------------------------------------------
-    def reference_columns(self, t_s: float, ledger: Ledger) -> list[np.ndarray]:
-        """Per layer and column: the summed |G+ - G-| read by driving every row once with a
-        reference input (the periphery reads G+ and G- separately). One read per cell."""
-        sums = []
-        for layer in self.layers():
-            total = np.zeros(layer.n_out)
-            for _r, c, tile in layer.all_tiles():
-                c0, c1 = layer.col_splits[c]
-                g_plus = tile.plus.read(t_s)
-                g_minus = tile.minus.read(t_s)
-                total[c0:c1] += np.abs(g_plus - g_minus).sum(axis=0)
-                # Every row driven once per polarity; each column read is sensed (and
-                # converted, with an ADC readout).
-                reads = 2 * g_plus.size
-                ledger.add(
-                    cell_reads=reads,
-                    read_g_sum_uS=float(g_plus.sum() + g_minus.sum()),
-                    row_activations=2 * g_plus.shape[0],
-                    column_reads=reads,
-                )
-                if self.readout == "adc":
-                    ledger.add(adc_conversions=reads)
-            sums.append(total)
-        return sums
-
-    def compensation_gains(
-        self, reference_then: list[np.ndarray], t_s: float, ledger: Ledger
-    ) -> list[np.ndarray]:
-        """Global drift compensation: a digital gain per column, reference at training end
-        over reference now (DESIGN.md section 5; Joshi 2020's global drift compensation)."""
-        now = self.reference_columns(t_s, ledger)
-        gains = [
-            np.where(n > 0, then / np.maximum(n, 1e-12), 1.0)
-            for then, n in zip(reference_then, now, strict=True)
-        ]
-        ledger.add(digital_macs=sum(g.size for g in gains))
-        return gains

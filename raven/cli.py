@@ -106,6 +106,17 @@ def _sweep(args) -> int:
     return 0
 
 
+def _add_shared_options(
+    command: argparse.ArgumentParser, func, quiet_help: str | None = None
+) -> None:
+    """What every command has: the feature cache folder, ``--quiet`` (given its help) for
+    the commands that show progress bars, and ``func``, the function that runs it."""
+    command.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
+    if quiet_help is not None:
+        command.add_argument("--quiet", action="store_true", help=quiet_help)
+    command.set_defaults(func=func)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="raven", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,9 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--config", type=Path, help="TOML configuration (defaults otherwise)")
     tr.add_argument("--seed", type=int)
     tr.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    tr.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
-    tr.add_argument("--quiet", action="store_true", help="no progress bars")
-    tr.set_defaults(func=_train)
+    _add_shared_options(tr, _train, quiet_help="no progress bars")
     ev = sub.add_parser("evaluate", help="accuracy and energy of a trained chip")
     ev.add_argument("--run", type=Path, required=True, help="run folder of `raven train`")
     ev.add_argument("--data", type=Path, required=True, help="any dataset folder")
@@ -126,18 +135,15 @@ def main(argv: list[str] | None = None) -> int:
         "--t-after-s", type=float, default=1.0, help="device time after the end of training (s)"
     )
     ev.add_argument("--no-compensation", action="store_true", help="no global drift compensation")
-    ev.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
+    _add_shared_options(ev, _evaluate)
     ev.add_argument("--json", action="store_true", help="print one JSON object")
-    ev.set_defaults(func=_evaluate)
     sw = sub.add_parser("sweep", help="run a declared parameter sweep through Dask")
     sw.add_argument("--file", type=Path, required=True, help="sweep declaration (TOML)")
     sw.add_argument("--out", type=Path, help="output folder (default runs/sweep-<name>)")
     sw.add_argument("--workers", type=int, default=2, help="local Dask workers")
     sw.add_argument("--scheduler", help="address of an existing Dask scheduler")
     sw.add_argument("--retry-failed", action="store_true", help="run failed points again")
-    sw.add_argument("--cache-dir", type=Path, default=Path("data/cache"))
-    sw.add_argument("--quiet", action="store_true", help="no progress bar")
-    sw.set_defaults(func=_sweep)
+    _add_shared_options(sw, _sweep, quiet_help="no progress bar")
     args = parser.parse_args(argv)
     try:
         return args.func(args)

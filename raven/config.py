@@ -23,7 +23,7 @@ import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from devices.pcm import PRESETS
 
@@ -40,11 +40,6 @@ __all__ = [
     "setting",
     "validate",
 ]
-
-
-def _check(owner: str, name: str, ok: bool, value: Any, expected: str) -> None:
-    """A cross-field rule: ``owner.name=value: expected ...`` unless ``ok``."""
-    check(owner, name, ok, value, expected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +171,7 @@ class LearningConfig:
 
     def __post_init__(self) -> None:
         validate(self)
-        _check(
+        check(
             self.TABLE,
             "refresh_lower_frac",
             self.refresh_lower_frac <= self.refresh_upper_frac,

@@ -453,34 +453,22 @@ class KeywordSpotter:
         """
         return self._read(features, None, clip_keys, t_after_s, compensation).predictions
 
-    def score(
-        self,
-        features,
-        labels,
-        *,
-        clip_keys=None,
-        t_after_s: float = 1.0,
-        compensation: bool = True,
-    ) -> float:
+    def score(self, features, labels, **read_options) -> float:
         """Accuracy on labelled clips (``evaluate(...).accuracy``).
 
         Parameters
         ----------
-        features, labels, clip_keys, t_after_s, compensation
+        features, labels
             As for ``evaluate``.
+        **read_options
+            ``clip_keys``, ``t_after_s`` and ``compensation``, as for ``evaluate``.
 
         Returns
         -------
         float
             Fraction of the clips classified right.
         """
-        return self.evaluate(
-            features,
-            labels,
-            clip_keys=clip_keys,
-            t_after_s=t_after_s,
-            compensation=compensation,
-        ).accuracy
+        return self.evaluate(features, labels, **read_options).accuracy
 
     # -- files ------------------------------------------------------------------------------
     def save(self, path: str | Path, *, extra: dict | None = None) -> Path:

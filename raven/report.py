@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 from .energy import chip_profile
 from .ledger import Ledger
 from .report_frontier import (
+    eng,
     frontier_lines,
     frontier_plot,
     frontier_table,
@@ -23,6 +24,7 @@ from .report_frontier import (
     throughput,
     throughput_lines,
 )
+from .report_parts import cell, save_figure, section, table
 
 
 def training_ledger_summary(
@@ -149,10 +151,7 @@ def plots(run: Path, report: dict) -> dict[str, str]:
         ax.set_ylabel("accuracy")
         ax.set_title("On-chip learning curve")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(run / "learning_curve.png", dpi=120)
-        plt.close(fig)
-        files["learning_curve"] = "learning_curve.png"
+        files["learning_curve"] = save_figure(fig, run, "learning_curve.png")
 
     evals = report["evaluations"]
     fig, ax = plt.subplots(figsize=(5, 3.2))
@@ -170,10 +169,7 @@ def plots(run: Path, report: dict) -> dict[str, str]:
     ax.set_ylabel("test accuracy")
     ax.set_title("Retention under PCM drift")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(run / "accuracy_vs_time.png", dpi=120)
-    plt.close(fig)
-    files["accuracy_vs_time"] = "accuracy_vs_time.png"
+    files["accuracy_vs_time"] = save_figure(fig, run, "accuracy_vs_time.png")
 
     first = evals[0]
     labels = first["labels"]
@@ -184,10 +180,7 @@ def plots(run: Path, report: dict) -> dict[str, str]:
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"Confusion, t = {first['t_after_s']:g} s after training")
-    fig.tight_layout()
-    fig.savefig(run / "confusion.png", dpi=120)
-    plt.close(fig)
-    files["confusion"] = "confusion.png"
+    files["confusion"] = save_figure(fig, run, "confusion.png")
 
     if report.get("baselines"):
         files["energy_vs_accuracy"] = _energy_vs_accuracy(run, report)
@@ -209,10 +202,7 @@ def plots(run: Path, report: dict) -> dict[str, str]:
         ax.set_xlabel("nJ per clip")
         ax.set_title(f"{name}: {summary['power_uW']:.2f} uW at 1 clip/s")
         ax.invert_yaxis()
-    fig.tight_layout()
-    fig.savefig(run / "energy_breakdown.png", dpi=120)
-    plt.close(fig)
-    files["energy_breakdown"] = "energy_breakdown.png"
+    files["energy_breakdown"] = save_figure(fig, run, "energy_breakdown.png")
     return files
 
 
@@ -250,66 +240,69 @@ def _energy_vs_accuracy(run: Path, report: dict) -> str:
     ax.set_xlabel("inference energy per clip, nJ (front end excluded)")
     ax.set_ylabel("test accuracy")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(run / "energy_vs_accuracy.png", dpi=120)
-    plt.close(fig)
-    return "energy_vs_accuracy.png"
+    return save_figure(fig, run, "energy_vs_accuracy.png")
 
 
 def _iso_lines(report: dict) -> list[str]:
     iso = report.get("iso_accuracy")
     if not iso or "per_cost" not in iso:
         return [
-            "",
-            "## Iso-accuracy comparison",
-            "",
+            *section("Iso-accuracy comparison"),
             f"Not computed: {iso.get('status') if iso else 'no baselines'}.",
         ]
-    lines = [
-        "",
-        "## Iso-accuracy comparison with the DNN baselines",
-        "",
-        f"At Raven's test accuracy {iso['accuracy']:.3f} (t = 1 s after training):",
-        "",
-        "| quantity | DNN / Raven | DNN family | how |",
-        "|---|---|---|---|",
-    ]
-    names = {
-        "inference_macs": "inference_ops_ratio",
-        "training_macs_total": "training_ops_ratio",
-        "inference_energy_J": "inference_energy_ratio",
-        "training_energy_total_J": "training_energy_ratio",
-    }
     fair = (report.get("fair_training") or {}).get("per_cost", {})
-    for cost, key in names.items():
+    ratios = []
+    for cost, key in _ISO_NAMES.items():
         pc, ratio, how = iso["per_cost"][cost], iso[key], None
         if cost in fair:
             # Training at equal accuracy: every run charged up to the accuracy compared.
             pc = fair[cost]
             ratio, how = pc.get("ratio"), f"charged to equal accuracy, {pc['ratio_status']}"
-        lines.append(
-            f"| {key} | {'n/a' if ratio is None else f'{ratio:.2f}x'} |"
-            f" {pc.get('family', '')} | {how or pc.get('status')} |"
+        ratios.append(
+            (
+                key,
+                "n/a" if ratio is None else f"{ratio:.2f}x",
+                pc.get("family", ""),
+                how or pc.get("status"),
+            )
         )
     best = iso["best_dnn"]
-    lines += [
+    lines = [
+        *section("Iso-accuracy comparison with the DNN baselines"),
+        f"At Raven's test accuracy {iso['accuracy']:.3f} (t = 1 s after training):",
+        "",
+        *table(("quantity", "DNN / Raven", "DNN family", "how"), ratios),
         "",
         f"Best DNN: {best['family']} width {best['width']}, test accuracy"
         f" {best['test_accuracy']:.3f}, {best['inference_macs']} MACs,"
         f" {best['parameters']} parameters. Paper's figures for comparison: 70.36x fewer"
         " computations for inference, 269.23x for training.",
         "",
-        "| family | width | test accuracy | MACs | parameters | inference nJ |"
-        " training MACs (run) |",
-        "|---|---|---|---|---|---|---|",
+        *table(
+            (
+                "family",
+                "width",
+                "test accuracy",
+                "MACs",
+                "parameters",
+                "inference nJ",
+                "training MACs (run)",
+            ),
+            (
+                (
+                    b["family"],
+                    b["width"],
+                    f"{b['test_accuracy']:.3f}",
+                    b["inference_macs"],
+                    b["parameters"],
+                    f"{b['inference_energy_J'] * 1e9:.1f}",
+                    f"{b['training_macs_total']:.3g}",
+                )
+                for b in report["baselines"]
+            ),
+        ),
+        "",
     ]
-    for b in report["baselines"]:
-        lines.append(
-            f"| {b['family']} | {b['width']} | {b['test_accuracy']:.3f} |"
-            f" {b['inference_macs']} | {b['parameters']} |"
-            f" {b['inference_energy_J'] * 1e9:.1f} | {b['training_macs_total']:.3g} |"
-        )
-    lines.append("")
     for k, v in iso["definitions"].items():
         lines.append(f"- {k}: {v}")
     return lines
@@ -327,9 +320,7 @@ def write_report(run: Path, report: dict) -> None:
         f"Data: `{report['data']}` ({report['task']}-class task), device preset"
         f" `{report['device_preset']}`, architecture `{report.get('architecture', 'static')}`,"
         f" learning rule `{report['rule']}`.",
-        "",
-        "## Training on chip",
-        "",
+        *section("Training on chip"),
         f"- clips seen: {tr['training_clips']}, pulse updates: {tr['updates']},"
         f" wall time {tr['wall_time_s']:.1f} s ({tr['clips_per_s']:.0f} clips/s)",
         f"- training energy {tr['ledger']['energy_per_clip_J'] * 1e9:.1f} nJ per clip,"
@@ -337,54 +328,64 @@ def write_report(run: Path, report: dict) -> None:
         f" {tr['ledger']['static_power_uW']:.3g} uW static"
         f" ({tr['ledger']['duty_cycling']['note']})",
         "",
-        "| epoch | training accuracy (online) | validation accuracy |",
-        "|---|---|---|",
+        *table(
+            ("epoch", "training accuracy (online)", "validation accuracy"),
+            (
+                (
+                    c["epoch"],
+                    f"{c['train_accuracy']:.3f}",
+                    cell(c.get("validation_accuracy"), ".3f"),
+                )
+                for c in tr["curve"]
+            ),
+        ),
     ]
-    for c in tr["curve"]:
-        val = c.get("validation_accuracy")
-        lines.append(
-            f"| {c['epoch']} | {c['train_accuracy']:.3f} | {'' if val is None else f'{val:.3f}'} |"
-        )
     lines += retention_lines(report)
     lines += [
         "",
         "Energy and power of each evaluation:",
         "",
-        "| time after training | compensation | accuracy | energy/clip | power |",
-        "|---|---|---|---|---|",
+        *table(
+            ("time after training", "compensation", "accuracy", "energy/clip", "power"),
+            (
+                (
+                    f"{e['t_after_s']:g} s",
+                    "yes" if e["drift_compensation"] else "no",
+                    f"{e['accuracy']:.3f}",
+                    f"{e['energy_per_clip_J'] * 1e9:.1f} nJ",
+                    f"{e['power_uW']:.2f} uW",
+                )
+                for e in report["evaluations"]
+            ),
+        ),
     ]
-    for e in report["evaluations"]:
-        lines.append(
-            f"| {e['t_after_s']:g} s | {'yes' if e['drift_compensation'] else 'no'} |"
-            f" {e['accuracy']:.3f} | {e['energy_per_clip_J'] * 1e9:.1f} nJ |"
-            f" {e['power_uW']:.2f} uW |"
-        )
     inf = report["evaluations"][0]["ledger"]
     lines += [
-        "",
-        "## Inference ledger (per clip)",
-        "",
+        *section("Inference ledger (per clip)"),
         f"- effective synaptic operations: {inf['effective_sops_per_clip']:.0f};"
         f" dense-equivalent MACs: {inf['dense_macs_per_clip']:.0f}",
         f"- activation sparsity: {inf['activation_sparsity']:.3f}",
-        f"- energy per synaptic operation: {_pj(inf['pJ_per_sop'])} pJ dynamic,"
-        f" {_pj(inf['pJ_per_sop_with_static'])} pJ with static power (profile"
+        f"- energy per synaptic operation: {eng(inf['pJ_per_sop'])} pJ dynamic,"
+        f" {eng(inf['pJ_per_sop_with_static'])} pJ with static power (profile"
         f" `{inf['profile']['name']}`, {inf['profile']['node_nm']:g} nm); silicon: "
         + ", ".join(f"{k} {v} pJ" for k, v in inf["silicon_pJ_per_sop"].items()),
         f"- static power {inf['static_power_uW']:.3g} uW ({inf['duty_cycling']['note']})",
         f"- memory footprint: {report['footprint']['synapses']} synapses,"
         f" {report['footprint']['pcm_devices']} PCM devices",
         "",
-        "| component | nJ per clip |",
-        "|---|---|",
+        *table(
+            ("component", "nJ per clip"),
+            (
+                (k, f"{v * 1e9:.3f}")
+                for k, v in sorted(
+                    inf["energy_breakdown_per_clip_J"].items(), key=lambda kv: -kv[1]
+                )
+            ),
+        ),
     ]
-    for k, v in sorted(inf["energy_breakdown_per_clip_J"].items(), key=lambda kv: -kv[1]):
-        lines.append(f"| {k} | {v * 1e9:.3f} |")
     skipped = report["audio"]["skipped"]
     lines += [
-        "",
-        "## Data",
-        "",
+        *section("Data"),
         f"- audio: {report['audio']['read']} clips read, {skipped} skipped,"
         f" {report['audio']['resampled']} resampled, {report['audio']['mixed_down']}"
         " mixed down",
@@ -400,9 +401,7 @@ def write_report(run: Path, report: dict) -> None:
             else "weights and expected spike rates, trained off chip by backpropagation"
         )
         lines += [
-            "",
-            "## Software ceiling",
-            "",
+            *section("Software ceiling"),
             f"The same network (inputs, {ceiling['width']} hidden units, outputs) with float"
             f" {how}: test accuracy {ceiling['test_accuracy']:.3f} (validation"
             f" {ceiling['validation_accuracy']:.3f}); on chip, 1 s after training:"
@@ -411,41 +410,36 @@ def write_report(run: Path, report: dict) -> None:
     lines += _iso_lines(report) + frontier_lines(report)
     lines += _fair_lines(report) + throughput_lines(report)
     lines += _neurobench_lines(report) + _calibration_lines(report)
-    lines += ["", "## Plots", ""] + [f"![{k}]({v})" for k, v in report["plots"].items()]
+    lines += section("Plots") + [f"![{k}]({v})" for k, v in report["plots"].items()]
     _write(run / "report.md", "\n".join(lines) + "\n")
-
-
-def _pj(value) -> str:
-    return "n/a" if value is None else f"{value:.3g}"
 
 
 def _fair_lines(report: dict) -> list[str]:
     fair = report.get("fair_training")
     if not fair:
         return []
-    lines = [
-        "",
-        "## Training at equal accuracy",
-        "",
+    rows = []
+    for cost, v in fair["per_cost"].items():
+        rows.append(
+            (
+                cost,
+                "n/a" if v.get("ratio") is None else f"{v['ratio']:.3g}x",
+                v["ratio_status"],
+                f"{v['family']}-{v['width']}" if "family" in v else v.get("status"),
+                cell(v.get("dnn_cost_per_sample"), ".3g"),
+                cell(v.get("raven_cost_per_sample"), ".3g"),
+            )
+        )
+    return [
+        *section("Training at equal accuracy"),
         "Each DNN run is charged only up to where its test-accuracy curve first reaches"
         f" Raven's {fair['accuracy']:.3f}; Raven up to where its validation curve first"
         " reaches its final value.",
         "",
-        "| cost | DNN / Raven | status | DNN | DNN per sample | Raven per sample |",
-        "|---|---|---|---|---|---|",
+        *table(
+            ("cost", "DNN / Raven", "status", "DNN", "DNN per sample", "Raven per sample"), rows
+        ),
     ]
-    for cost, v in fair["per_cost"].items():
-        ratio = "n/a" if v.get("ratio") is None else f"{v['ratio']:.3g}x"
-        model = f"{v['family']}-{v['width']}" if "family" in v else v.get("status")
-        lines.append(
-            f"| {cost} | {ratio} | {v['ratio_status']} | {model} |"
-            f" {_num(v.get('dnn_cost_per_sample'))} | {_num(v.get('raven_cost_per_sample'))} |"
-        )
-    return lines
-
-
-def _num(value) -> str:
-    return "" if value is None else f"{value:.3g}"
 
 
 def _neurobench_lines(report: dict) -> list[str]:
@@ -462,32 +456,33 @@ def _neurobench_lines(report: dict) -> list[str]:
         "effective_acs",
         "synaptic_ops_per_sample",
     )
-    lines = [
-        "",
-        "## NeuroBench-style metrics (per sample)",
-        "",
-        "| model | " + " | ".join(keys) + " |",
-        "|---|" + "---|" * len(keys),
+    return [
+        *section("NeuroBench-style metrics (per sample)"),
+        *table(
+            ("model", *keys),
+            ((row["model"], *(cell(row.get(k), ".3g") for k in keys)) for row in rows),
+        ),
     ]
-    for row in rows:
-        lines.append(f"| {row['model']} | " + " | ".join(_num(row.get(k)) for k in keys) + " |")
-    return lines
 
 
 def _calibration_lines(report: dict) -> list[str]:
     rows = report.get("calibration")
     if not rows:
         return []
-    lines = [
-        "",
-        "## Calibration of the ledger against silicon",
-        "",
-        "| chip | profile | ledger pJ/SOP | published pJ/SOP | ratio | source |",
-        "|---|---|---|---|---|---|",
+    return [
+        *section("Calibration of the ledger against silicon"),
+        *table(
+            ("chip", "profile", "ledger pJ/SOP", "published pJ/SOP", "ratio", "source"),
+            (
+                (
+                    r["chip"],
+                    r["profile"],
+                    f"{r['ledger_pJ_per_sop']:.3g}",
+                    r["silicon_pJ_per_sop"],
+                    f"{r['ratio']:.2f}",
+                    r["source"],
+                )
+                for r in rows
+            ),
+        ),
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['chip']} | {r['profile']} | {r['ledger_pJ_per_sop']:.3g} |"
-            f" {r['silicon_pJ_per_sop']} | {r['ratio']:.2f} | {r['source']} |"
-        )
-    return lines

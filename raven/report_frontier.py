@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import NullFormatter
 
 from .comparison import FRONTIER_COSTS
+from .report_parts import cell, save_figure, section, table
 
 _UNITS = {
     "inference_ops": "",
@@ -33,13 +34,18 @@ def eng(value: float | None, unit: str = "") -> str:
     return f"{value / scale:.3g} {prefix}{unit}"
 
 
+_UNITS_OF_TIME = (
+    (31_536_000, "year"),
+    (2_592_000, "month"),
+    (86_400, "day"),
+    (3600, "hour"),
+    (60, "minute"),
+)
+
+
 def duration(seconds: float) -> str:
     """A time after training in words: 1 s, 1 hour, 1 day, 1 month (30 days), 1 year."""
-    for size, name in ((31_536_000, "year"), (2_592_000, "month"), (86_400, "day")):
-        if seconds >= size:
-            n = seconds / size
-            return f"{n:.3g} {name}{'' if n == 1 else 's'}"
-    for size, name in ((3600, "hour"), (60, "minute")):
+    for size, name in _UNITS_OF_TIME:
         if seconds >= size:
             n = seconds / size
             return f"{n:.3g} {name}{'' if n == 1 else 's'}"
@@ -140,9 +146,7 @@ def frontier_lines(report: dict) -> list[str]:
     if not frontier:
         return []
     lines = [
-        "",
-        "## Accuracy-cost frontier: Raven at several sizes against the DNN families",
-        "",
+        *section("Accuracy-cost frontier: Raven at several sizes against the DNN families"),
         "Each Raven size is trained on chip and tested 1 s after training (the first"
         " evaluation time). For every Raven point and cost, the DNN side is the cheapest DNN"
         " at Raven's accuracy: inference costs interpolated (log-linear) on each family's"
@@ -153,34 +157,59 @@ def frontier_lines(report: dict) -> list[str]:
         "",
         coverage_sentence(frontier),
         "",
-        "| n_hidden | test accuracy | inference ops | inference energy | training ops |"
-        " training energy | training clips/s |",
-        "|---|---|---|---|---|---|---|",
+        *table(
+            (
+                "n_hidden",
+                "test accuracy",
+                "inference ops",
+                "inference energy",
+                "training ops",
+                "training energy",
+                "training clips/s",
+            ),
+            (
+                (
+                    p["n_hidden"],
+                    f"{p['accuracy']:.3f}",
+                    eng(p["inference_ops"]),
+                    eng(p["inference_energy_J"], "J"),
+                    eng(p["training_ops"]),
+                    eng(p["training_energy_J"], "J"),
+                    f"{p['training_clips_per_s']:.0f}",
+                )
+                for p in frontier["raven"]
+            ),
+        ),
     ]
-    for p in frontier["raven"]:
-        lines.append(
-            f"| {p['n_hidden']} | {p['accuracy']:.3f} | {eng(p['inference_ops'])} |"
-            f" {eng(p['inference_energy_J'], 'J')} | {eng(p['training_ops'])} |"
-            f" {eng(p['training_energy_J'], 'J')} | {p['training_clips_per_s']:.0f} |"
-        )
     if not frontier["coverage"]["dnn"]:
         return lines
-    lines += [
-        "",
-        "| n_hidden | cost | Raven | cheapest DNN | DNN cost | DNN / Raven | how to read |"
-        " verdict |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    rows = []
     for row in frontier["rows"]:
         for cost, pc in row["per_cost"].items():
             unit = _UNITS[cost]
-            ratio = "n/a" if pc.get("ratio") is None else f"{pc['ratio']:.3g}x"
-            lines.append(
-                f"| {row['n_hidden']} | {cost} | {eng(pc['raven_cost'], unit)} |"
-                f" {_dnn_name(pc) if pc.get('dnn_family') else ''} |"
-                f" {eng(pc.get('dnn_cost'), unit)} | {ratio} |"
-                f" {pc['ratio_status']} | {pc['verdict']} |"
+            rows.append(
+                (
+                    row["n_hidden"],
+                    cost,
+                    eng(pc["raven_cost"], unit),
+                    _dnn_name(pc) if pc.get("dnn_family") else "",
+                    eng(pc.get("dnn_cost"), unit),
+                    "n/a" if pc.get("ratio") is None else f"{pc['ratio']:.3g}x",
+                    pc["ratio_status"],
+                    pc["verdict"],
+                )
             )
+    columns = (
+        "n_hidden",
+        "cost",
+        "Raven",
+        "cheapest DNN",
+        "DNN cost",
+        "DNN / Raven",
+        "how to read",
+        "verdict",
+    )
+    lines += ["", *table(columns, rows)]
     lines += ["", "Where Raven wins and where it loses (DNN / Raven > 1: Raven is cheaper):", ""]
     lines += [cost_summary(frontier, cost) for cost in FRONTIER_COSTS]
     lines += [
@@ -262,10 +291,7 @@ def frontier_plot(run: Path, frontier: dict) -> str:
         ax.set_ylabel("test accuracy", fontsize=8)
     axes.flat[0].legend(fontsize=7)
     fig.suptitle("Accuracy-cost frontiers (Raven points labelled by n_hidden)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(run / "frontier.png", dpi=120)
-    plt.close(fig)
-    return "frontier.png"
+    return save_figure(fig, run, "frontier.png")
 
 
 # -- retention ----------------------------------------------------------------------------------
@@ -288,21 +314,24 @@ def retention(evaluations: list[dict]) -> list[dict]:
 def retention_lines(report: dict) -> list[str]:
     rows = retention(report["evaluations"])
     lines = [
-        "",
-        "## Retention: test accuracy after training",
-        "",
+        *section("Retention: test accuracy after training"),
         "The trained chip is left alone (its PCM conductances drift) and tested at each time"
         " after training, with drift compensation (a global gain per column from reference"
         " reads) and without.",
         "",
-        "| time after training | seconds | with compensation | without compensation |",
-        "|---|---|---|---|",
+        *table(
+            ("time after training", "seconds", "with compensation", "without compensation"),
+            (
+                (
+                    r["after"],
+                    f"{r['t_after_s']:g}",
+                    cell(r.get("compensated"), ".3f"),
+                    cell(r.get("uncompensated"), ".3f"),
+                )
+                for r in rows
+            ),
+        ),
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['after']} | {r['t_after_s']:g} | {_acc(r.get('compensated'))} |"
-            f" {_acc(r.get('uncompensated'))} |"
-        )
     first, last = rows[0], rows[-1]
     if len(rows) > 1:
         changes = [
@@ -320,10 +349,6 @@ def retention_lines(report: dict) -> list[str]:
                 f" changes by {' and '.join(changes)}.",
             ]
     return lines
-
-
-def _acc(value: float | None) -> str:
-    return "" if value is None else f"{value:.3f}"
 
 
 # -- throughput and wall time -------------------------------------------------------------------
@@ -369,19 +394,20 @@ def throughput(report: dict) -> dict:
 def throughput_lines(report: dict) -> list[str]:
     t = throughput(report)
     lines = [
-        "",
-        "## Throughput and wall time",
-        "",
-        "| n_hidden | training clips/s | training wall time | inference clips/s |",
-        "|---|---|---|---|",
+        *section("Throughput and wall time"),
+        *table(
+            ("n_hidden", "training clips/s", "training wall time", "inference clips/s"),
+            (
+                (
+                    f"{s['n_hidden']} (main)" if s["main"] else s["n_hidden"],
+                    f"{s['training_clips_per_s']:.0f}",
+                    f"{s['training_wall_time_s']:.1f} s",
+                    cell(s["inference_clips_per_s"], ".0f"),
+                )
+                for s in t["sizes"]
+            ),
+        ),
     ]
-    for s in t["sizes"]:
-        name = f"{s['n_hidden']} (main)" if s["main"] else str(s["n_hidden"])
-        inf = s["inference_clips_per_s"]
-        lines.append(
-            f"| {name} | {s['training_clips_per_s']:.0f} | {s['training_wall_time_s']:.1f} s |"
-            f" {'' if inf is None else f'{inf:.0f}'} |"
-        )
     wall = t["wall_time_s"]
     if wall:
         lines += [
@@ -389,9 +415,9 @@ def throughput_lines(report: dict) -> list[str]:
             "Wall time of this invocation (a step whose results already existed only loads"
             " them; the training wall times above are over all sessions):",
             "",
-            "| step | seconds |",
-            "|---|---|",
+            *table(
+                ("step", "seconds"),
+                ((_STEPS.get(step, step), f"{seconds:.1f}") for step, seconds in wall.items()),
+            ),
         ]
-        for step, seconds in wall.items():
-            lines.append(f"| {_STEPS.get(step, step)} | {seconds:.1f} |")
     return lines

@@ -134,6 +134,28 @@ class TrainingResult:
         }
 
 
+class _LedgerFigure:
+    """A read-only attribute of an ``EvaluationResult``: the figure of its ``ledger_summary``
+    of the same name."""
+
+    def __init__(self, doc: str):
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, result, owner: type | None = None) -> float:
+        return self if result is None else result.ledger_summary[self.name]
+
+
+_LEDGER_FIGURES = (
+    "energy_per_clip_J",
+    "power_uW",
+    "effective_sops_per_clip",
+    "dense_macs_per_clip",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluationResult:
     """Accuracy and cost of a trained chip on a set of clips, read at one time.
@@ -182,25 +204,23 @@ class EvaluationResult:
             out[name] = float(self.confusion[k, k] / total) if total else None
         return out
 
-    @property
-    def energy_per_clip_J(self) -> float:
-        """Energy per clip (J), static energy over a clip period included."""
-        return self.ledger_summary["energy_per_clip_J"]
+    energy_per_clip_J = _LedgerFigure(
+        "Energy per clip (J), static energy over a clip period included."
+    )
+    power_uW = _LedgerFigure("Power at one clip per clip period (uW).")
+    effective_sops_per_clip = _LedgerFigure("Synaptic operations actually performed per clip.")
+    dense_macs_per_clip = _LedgerFigure("Dense-equivalent multiply-accumulates per clip.")
 
-    @property
-    def power_uW(self) -> float:
-        """Power at one clip per clip period (uW)."""
-        return self.ledger_summary["power_uW"]
+    def ledger_figures(self) -> dict[str, float]:
+        """The figures of the ledger that are attributes of the evaluation.
 
-    @property
-    def effective_sops_per_clip(self) -> float:
-        """Synaptic operations actually performed per clip."""
-        return self.ledger_summary["effective_sops_per_clip"]
-
-    @property
-    def dense_macs_per_clip(self) -> float:
-        """Dense-equivalent multiply-accumulates per clip."""
-        return self.ledger_summary["dense_macs_per_clip"]
+        Returns
+        -------
+        dict
+            ``energy_per_clip_J``, ``power_uW``, ``effective_sops_per_clip`` and
+            ``dense_macs_per_clip``.
+        """
+        return {name: self.ledger_summary[name] for name in _LEDGER_FIGURES}
 
     @property
     def ledger(self) -> Ledger:
@@ -224,10 +244,7 @@ class EvaluationResult:
             "accuracy": self.accuracy,
             "n_clips": self.n_clips,
             "per_class_accuracy": self.per_class_accuracy,
-            "energy_per_clip_J": self.energy_per_clip_J,
-            "power_uW": self.power_uW,
-            "effective_sops_per_clip": self.effective_sops_per_clip,
-            "dense_macs_per_clip": self.dense_macs_per_clip,
+            **self.ledger_figures(),
             "t_after_s": self.t_after_s,
             "drift_compensation": self.drift_compensation,
             "labels": list(self.labels),

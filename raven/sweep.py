@@ -47,6 +47,7 @@ from typing import ClassVar
 from .atomic import atomic_write, clean_debris
 from .config import check, config_from_dict, setting, validate
 from .data.identity import dataset_identity
+from .progress import progress_bar
 
 ORPHANS = "orphaned.csv"
 
@@ -222,12 +223,7 @@ def run_point(
         for t, result in zip(eval_times_s, results, strict=True):
             row[f"accuracy@{t:g}s"] = result.accuracy
         first = results[0]  # energy and operations: at the first evaluation time
-        row |= {
-            "energy_per_clip_J": first.energy_per_clip_J,
-            "power_uW": first.power_uW,
-            "effective_sops_per_clip": first.effective_sops_per_clip,
-            "dense_macs_per_clip": first.dense_macs_per_clip,
-        }
+        row |= first.ledger_figures()
         row["training_clips_per_s"] = summary["clips_per_s"]
         row["status"] = "ok"
         row["error"] = ""
@@ -287,7 +283,6 @@ def run_sweep(
 ) -> list[dict]:
     """Run every point not yet in the table (failed points too with ``retry_failed``)."""
     from dask.distributed import Client, LocalCluster, as_completed
-    from tqdm import tqdm
 
     identity = dataset_identity(sweep.data)  # a missing folder fails before Dask starts
     points = sweep.points(identity["fingerprint"])
@@ -345,12 +340,8 @@ def run_sweep(
             )
             for p in todo
         ]
-        bar = tqdm(
-            total=len(todo),
-            desc=f"sweep {sweep.name}",
-            unit="point",
-            disable=not progress,
-            file=sys.stderr,
+        bar = progress_bar(
+            total=len(todo), desc=f"sweep {sweep.name}", unit="point", enabled=progress
         )
         for future in as_completed(futures):
             row = future.result()

@@ -25,9 +25,9 @@ import numpy as np
 from devices.pcm import preset
 from kernels.events import Events
 from kernels.recurrent import AlifConstants, RecurrentOutputs, RecurrentSynapses, run_alif
-from kernels.rng import PASS_SEED_KEY, stream_generator
+from kernels.rng import stream_generator
 
-from .chip import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarLayer
+from .chip import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarChip, CrossbarLayer
 from .config import RavenConfig
 from .ledger import Ledger
 
@@ -97,7 +97,7 @@ class TemporalResult:
     events: Events  # what the recurrent kernel did (booked in the ledger by the chip)
 
 
-class TemporalChip:
+class TemporalChip(CrossbarChip):
     """Recurrent ALIF layer and output integrators on two crossbar layers of PCM pairs.
 
     The hidden crossbar holds the input rows and the recurrent rows (read at a lower row
@@ -144,19 +144,9 @@ class TemporalChip:
         )
         self.constants = alif_constants(cfg)
 
-    # Drift compensation, synapse count and footprint work on the layers and the declared
-    # memories exactly as for the static chip.
-    reference_columns = Chip.reference_columns
-    compensation_gains = Chip.compensation_gains
-    n_synapses = Chip.n_synapses
-    footprint_bytes = Chip.footprint_bytes
-
     @property
     def n_hidden(self) -> int:
         return self.cfg.temporal.n_hidden
-
-    def layers(self) -> tuple[CrossbarLayer, CrossbarLayer]:
-        return self.hidden, self.output
 
     def trace_words(self) -> int:
         """Eligibility-trace words per synapse of the hidden layer."""
@@ -196,9 +186,6 @@ class TemporalChip:
         j = np.arange(self.n_hidden)
         return self.n_in + j, j
 
-    def snapshots(self, t_s: float):
-        return [layer.snapshot(t_s, self.cfg.device.drift) for layer in self.layers()]
-
     @staticmethod
     def _assemble(layer: CrossbarLayer, snaps, gain: np.ndarray | None, row_gain=None):
         """Whole-layer effective weights (weight units), noise variances and row sums."""
@@ -227,22 +214,13 @@ class TemporalChip:
         wo, vo, go = self._assemble(self.output, snaps[1], gains[1])
         return RecurrentSynapses(wh, vh, gh, wo, vo, go)
 
-    def forward(
-        self,
-        spikes: np.ndarray,
-        snaps,
-        ledger: Ledger,
-        data_pass: int = 0,
-        column_gain: list[np.ndarray] | None = None,
-        with_traces: bool = False,
+    def _run(
+        self, spikes: np.ndarray, snaps, ledger: Ledger, seed: int, column_gain, with_traces=False
     ) -> TemporalResult:
-        """spikes (B, T, n_in) uint8 -> class scores; books every event in ``ledger``.
-        ``column_gain`` (per layer, per column) is the digital drift compensation, folded
-        into each neuron's input scale once per compensation. ``data_pass`` (``kernels.rng.
-        data_pass``; 0 for the learning rules' training passes) and the run's seed make the
-        seed word of the kernels' draws (``kernels.rng.PASS_SEED_KEY``)."""
+        """The recurrent network's pass: class scores (and, ``with_traces``, the e-prop
+        traces). ``column_gain`` is folded into each neuron's input scale once per
+        compensation."""
         steps = spikes.shape[1]
-        self.declare_memories(ledger, training=ledger.phase == "training")
         synapses = self.synapses(snaps, column_gain)
         out, events = run_alif(
             spikes,
@@ -250,7 +228,7 @@ class TemporalChip:
             self.constants,
             with_noise=self.cfg.device.read_noise,
             with_traces=with_traces,
-            seed=PASS_SEED_KEY.pack(data_pass=data_pass, seed=self.cfg.seed),
+            seed=seed,
             call_key=self.mac_step,
         )
         self.mac_step += 1

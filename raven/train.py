@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from tqdm import tqdm
 
 from kernels.rng import data_pass, stream_generator
 
@@ -27,6 +25,7 @@ from .encoding import FeatureScaler
 from .learning import make_rule
 from .ledger import Ledger
 from .pipeline import encode_batch, fit_scaler, frontend_ops_per_clip, n_inputs, open_index
+from .progress import progress_bar
 from .store import load_chip, save_chip
 from .temporal import make_chip
 
@@ -193,13 +192,12 @@ def _fit_on_chip(
     rule = make_rule(lc, chip)
     n = train.labels.size
     per_epoch = (n + lc.update_every_clips - 1) // lc.update_every_clips
-    bar = tqdm(
+    bar = progress_bar(
         total=tc.epochs * per_epoch,
         initial=state["epoch"] * per_epoch + state["batch"],
         desc="train on chip",
         unit="update",
-        disable=not progress,
-        file=sys.stderr,
+        enabled=progress,
     )
     started = time.perf_counter() - state["wall_time_s"]
     while state["epoch"] < tc.epochs:

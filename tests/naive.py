@@ -33,17 +33,16 @@ def snapshot(plus, minus, t_s, args, with_drift=True):
     g_eff = np.zeros((n_in, n_out))
     var = np.zeros((n_in, n_out))
     g_tot = np.zeros((n_in, n_out))
-    for i in range(n_in):
-        for j in range(n_out):
-            pair = []
-            for g, t, nu in ((gp, tp, nup), (gm, tm, num)):
-                ts = t_s - t[i, j]
-                gd = g[i, j] * ph.drift_factor(ts, nu[i, j], args.drift) if with_drift else g[i, j]
-                sd = ph.read_noise_std_uS(gd, g[i, j], args.g_max_uS, ts, args.drift, args.read)
-                pair.append((gd, sd))
-            g_eff[i, j] = pair[0][0] - pair[1][0]
-            var[i, j] = pair[0][1] ** 2 + pair[1][1] ** 2
-            g_tot[i, j] = pair[0][0] + pair[1][0]
+    for i, j in np.ndindex(n_in, n_out):
+        pair = []
+        for g, t, nu in ((gp, tp, nup), (gm, tm, num)):
+            ts = t_s - t[i, j]
+            gd = g[i, j] * ph.drift_factor(ts, nu[i, j], args.drift) if with_drift else g[i, j]
+            sd = ph.read_noise_std_uS(gd, g[i, j], args.g_max_uS, ts, args.drift, args.read)
+            pair.append((gd, sd))
+        g_eff[i, j] = pair[0][0] - pair[1][0]
+        var[i, j] = pair[0][1] ** 2 + pair[1][1] ** 2
+        g_tot[i, j] = pair[0][0] + pair[1][0]
     return g_eff, var, g_tot.sum(axis=1), g_tot.sum(axis=0)
 
 
@@ -74,13 +73,12 @@ def mac(x, g_eff, dac_bits, adc_bits, adc_range):
     n_out = g_eff.shape[1]
     y = np.zeros((batch, n_out))
     saturated = 0
-    for b in range(batch):
-        for j in range(n_out):
-            acc = 0.0
-            for i in range(n_in):
-                acc += dac(x[b, i], dac_bits) * g_eff[i, j]
-            y[b, j], sat = adc(acc, adc_bits, adc_range)
-            saturated += sat
+    for b, j in np.ndindex(batch, n_out):
+        acc = 0.0
+        for i in range(n_in):
+            acc += dac(x[b, i], dac_bits) * g_eff[i, j]
+        y[b, j], sat = adc(acc, adc_bits, adc_range)
+        saturated += sat
     return y, saturated
 
 
@@ -88,18 +86,17 @@ def mac(x, g_eff, dac_bits, adc_bits, adc_range):
 def pulse_masks(values, prob_scale, bl, seed, step, stream):
     batch, n = values.shape
     masks = np.zeros((batch, n), dtype=np.uint64)
-    for b in range(batch):
-        for i in range(n):
-            p = min(1.0, prob_scale[b] * abs(values[b, i]))
-            if p <= 0:
-                continue
-            state = _key(seed, stream, step, b * n + i)
-            m = 0
-            for k in range(bl[b]):
-                u, state = krng.next_uniform(np.uint64(state))
-                if u < p:
-                    m |= 1 << k
-            masks[b, i] = m
+    for b, i in np.ndindex(batch, n):
+        p = min(1.0, prob_scale[b] * abs(values[b, i]))
+        if p <= 0:
+            continue
+        state = _key(seed, stream, step, b * n + i)
+        m = 0
+        for k in range(bl[b]):
+            u, state = krng.next_uniform(np.uint64(state))
+            if u < p:
+                m |= 1 << k
+        masks[b, i] = m
     return masks
 
 
@@ -146,21 +143,20 @@ def coincidence(x, d, x_masks, d_masks, plus, minus, seed, step, amplitude, t_s,
     n_out = d.shape[1]
     touched = {}
     n_plus = n_minus = 0
-    for b in range(batch):
-        for i in range(n_in):
-            for j in range(n_out):
-                c = bin(int(x_masks[b, i]) & int(d_masks[b, j])).count("1")
-                if c == 0:
-                    continue
-                dev = plus if (x[b, i] > 0) == (d[b, j] > 0) else minus
-                apply_cell_pulses(
-                    dev, i, j, c, (b * n_in + i) * n_out + j, seed, step, amplitude, t_s, args
-                )
-                touched.setdefault((i, j), set()).add(id(dev))
-                if dev is plus:
-                    n_plus += c
-                else:
-                    n_minus += c
+    for b, i in np.ndindex(batch, n_in):
+        for j in range(n_out):
+            c = bin(int(x_masks[b, i]) & int(d_masks[b, j])).count("1")
+            if c == 0:
+                continue
+            dev = plus if (x[b, i] > 0) == (d[b, j] > 0) else minus
+            apply_cell_pulses(
+                dev, i, j, c, (b * n_in + i) * n_out + j, seed, step, amplitude, t_s, args
+            )
+            touched.setdefault((i, j), set()).add(id(dev))
+            if dev is plus:
+                n_plus += c
+            else:
+                n_minus += c
     for (i, j), devs in touched.items():
         order = [dev for dev in (plus, minus) if id(dev) in devs]
         redraw(order, i, j, (batch * n_in + i) * n_out + j, seed, step, args)
@@ -170,45 +166,42 @@ def coincidence(x, d, x_masks, d_masks, plus, minus, seed, step, amplitude, t_s,
 def counts_apply(counts, plus, minus, seed, step, amplitude, t_s, args):
     n_in, n_out = counts.shape
     n_plus = n_minus = 0
-    for i in range(n_in):
-        for j in range(n_out):
-            c = int(counts[i, j])
-            if c == 0:
-                continue
-            dev = plus if c > 0 else minus
-            apply_cell_pulses(dev, i, j, abs(c), i * n_out + j, seed, step, amplitude, t_s, args)
-            redraw([dev], i, j, (n_in + i) * n_out + j, seed, step, args)
-            if c > 0:
-                n_plus += c
-            else:
-                n_minus -= c
+    for i, j in np.ndindex(n_in, n_out):
+        c = int(counts[i, j])
+        if c == 0:
+            continue
+        dev = plus if c > 0 else minus
+        apply_cell_pulses(dev, i, j, abs(c), i * n_out + j, seed, step, amplitude, t_s, args)
+        redraw([dev], i, j, (n_in + i) * n_out + j, seed, step, args)
+        if c > 0:
+            n_plus += c
+        else:
+            n_minus -= c
     return n_plus, n_minus
 
 
 def quantize_counts(delta, dw_min, max_pulses, stochastic, seed, step):
     n_in, n_out = delta.shape
     counts = np.zeros((n_in, n_out), dtype=np.int64)
-    for i in range(n_in):
-        for j in range(n_out):
-            q = delta[i, j] / dw_min
-            if stochastic:
-                u, _ = krng.next_uniform(_key(seed, ku.STREAM_ROUND, step, i * n_out + j))
-                n = math.floor(q) + (1 if u < q - math.floor(q) else 0)
-            else:
-                n = math.floor(abs(q) + 0.5) * (1 if q >= 0 else -1)
-            counts[i, j] = min(max(n, -max_pulses), max_pulses)
+    for i, j in np.ndindex(n_in, n_out):
+        q = delta[i, j] / dw_min
+        if stochastic:
+            u, _ = krng.next_uniform(_key(seed, ku.STREAM_ROUND, step, i * n_out + j))
+            n = math.floor(q) + (1 if u < q - math.floor(q) else 0)
+        else:
+            n = math.floor(abs(q) + 0.5) * (1 if q >= 0 else -1)
+        counts[i, j] = min(max(n, -max_pulses), max_pulses)
     return counts
 
 
 def accumulate_and_fire(chi, delta, epsilon, max_pulses):
     chi = chi.copy()
     counts = np.zeros(chi.shape, dtype=np.int64)
-    for i in range(chi.shape[0]):
-        for j in range(chi.shape[1]):
-            c = chi[i, j] + delta[i, j]
-            n = min(max(math.trunc(c / epsilon), -max_pulses), max_pulses)
-            counts[i, j] = n
-            chi[i, j] = c - n * epsilon
+    for i, j in np.ndindex(chi.shape):
+        c = chi[i, j] + delta[i, j]
+        n = min(max(math.trunc(c / epsilon), -max_pulses), max_pulses)
+        counts[i, j] = n
+        chi[i, j] = c - n * epsilon
     return chi, counts
 
 
@@ -239,27 +232,26 @@ def lif(currents, v, i_syn, refr, trace, p, seed, step0):
     steps, batch, n = currents.shape
     v, i_syn, refr, trace = v.copy(), i_syn.copy(), refr.copy(), trace.copy()
     spikes = np.zeros(currents.shape, dtype=np.uint8)
-    for b in range(batch):
-        for t in range(steps):
-            state = _key(seed, krng.STREAM_THRESHOLD, step0 + t, b)
-            for k in range(n):
-                i_syn[b, k] = p.syn_decay * i_syn[b, k] + currents[t, b, k]
-                fired = 0
-                if refr[b, k] > 0:
-                    refr[b, k] -= 1
+    for b, t in np.ndindex(batch, steps):
+        state = _key(seed, krng.STREAM_THRESHOLD, step0 + t, b)
+        for k in range(n):
+            i_syn[b, k] = p.syn_decay * i_syn[b, k] + currents[t, b, k]
+            fired = 0
+            if refr[b, k] > 0:
+                refr[b, k] -= 1
+                v[b, k] = p.v_reset
+            else:
+                v[b, k] = p.v_decay * v[b, k] + i_syn[b, k]
+                threshold = p.theta
+                if p.threshold_noise_std > 0:
+                    z, state = krng.next_normal(np.uint64(state))
+                    threshold += p.threshold_noise_std * z
+                if v[b, k] >= threshold:
+                    fired = 1
                     v[b, k] = p.v_reset
-                else:
-                    v[b, k] = p.v_decay * v[b, k] + i_syn[b, k]
-                    threshold = p.theta
-                    if p.threshold_noise_std > 0:
-                        z, state = krng.next_normal(np.uint64(state))
-                        threshold += p.threshold_noise_std * z
-                    if v[b, k] >= threshold:
-                        fired = 1
-                        v[b, k] = p.v_reset
-                        refr[b, k] = p.refractory_steps
-                trace[b, k] = p.trace_decay * trace[b, k] + fired
-                spikes[t, b, k] = fired
+                    refr[b, k] = p.refractory_steps
+            trace[b, k] = p.trace_decay * trace[b, k] + fired
+            spikes[t, b, k] = fired
     return spikes, v, i_syn, refr, trace
 
 
@@ -267,55 +259,51 @@ def refresh(plus, minus, upper_frac, lower_frac, seed, step, t_s, args):
     """Returns the number of refreshed pairs; updates the device dicts."""
     n_in, n_out = plus["g_prog"].shape
     count = 0
-    for i in range(n_in):
-        for j in range(n_out):
-            drifted = []
-            for dev in (plus, minus):
-                ts = t_s - dev["t_prog"][i, j]
-                drifted.append(
-                    dev["g_prog"][i, j] * ph.drift_factor(ts, dev["nu"][i, j], args.drift)
-                )
-            if not (
-                max(drifted) > upper_frac * args.g_max_uS
-                and min(drifted) > lower_frac * args.g_max_uS
-            ):
+    for i, j in np.ndindex(n_in, n_out):
+        drifted = []
+        for dev in (plus, minus):
+            ts = t_s - dev["t_prog"][i, j]
+            drifted.append(dev["g_prog"][i, j] * ph.drift_factor(ts, dev["nu"][i, j], args.drift))
+        if not (
+            max(drifted) > upper_frac * args.g_max_uS and min(drifted) > lower_frac * args.g_max_uS
+        ):
+            continue
+        count += 1
+        state = _key(seed, ku.STREAM_REFRESH, step, i * n_out + j)
+        reads = []
+        for dev, gd in zip((plus, minus), drifted, strict=True):
+            z, state = krng.next_normal(np.uint64(state))
+            ts = t_s - dev["t_prog"][i, j]
+            sd = ph.read_noise_std_uS(
+                gd, dev["g_prog"][i, j], args.g_max_uS, ts, args.drift, args.read
+            )
+            reads.append(ph.read_conductance_uS(gd, sd, z))
+        diff = reads[0] - reads[1]
+        for dev, target in ((plus, max(diff, 0.0)), (minus, max(-diff, 0.0))):
+            z_reset, state = krng.next_normal(np.uint64(state))
+            z_prog, state = krng.next_normal(np.uint64(state))
+            z_nu, state = krng.next_normal(np.uint64(state))
+            if dev["fault"][i, j] != 0:
                 continue
-            count += 1
-            state = _key(seed, ku.STREAM_REFRESH, step, i * n_out + j)
-            reads = []
-            for dev, gd in zip((plus, minus), drifted, strict=True):
-                z, state = krng.next_normal(np.uint64(state))
-                ts = t_s - dev["t_prog"][i, j]
-                sd = ph.read_noise_std_uS(
-                    gd, dev["g_prog"][i, j], args.g_max_uS, ts, args.drift, args.read
+            if target > 0:
+                target = min(max(target, args.g_min_uS), dev["g_max"][i, j])
+                dev["g_prog"][i, j] = ph.programmed_conductance_uS(
+                    target, args.g_min_uS, dev["g_max"][i, j], args.g_max_uS, args.prog, z_prog
                 )
-                reads.append(ph.read_conductance_uS(gd, sd, z))
-            diff = reads[0] - reads[1]
-            for dev, target in ((plus, max(diff, 0.0)), (minus, max(-diff, 0.0))):
-                z_reset, state = krng.next_normal(np.uint64(state))
-                z_prog, state = krng.next_normal(np.uint64(state))
-                z_nu, state = krng.next_normal(np.uint64(state))
-                if dev["fault"][i, j] != 0:
-                    continue
-                if target > 0:
-                    target = min(max(target, args.g_min_uS), dev["g_max"][i, j])
-                    dev["g_prog"][i, j] = ph.programmed_conductance_uS(
-                        target, args.g_min_uS, dev["g_max"][i, j], args.g_max_uS, args.prog, z_prog
-                    )
-                    dev["history"][i, j] = 0.0
-                    dev["nu"][i, j] = ph.drift_exponent(target / args.g_max_uS, args.drift, z_nu)
-                else:
-                    g = ph.reset_conductance_uS(
-                        args.reset_mean_uS,
-                        args.reset_std_uS,
-                        args.g_min_uS,
-                        dev["g_max"][i, j],
-                        z_reset,
-                    )
-                    dev["g_prog"][i, j] = g
-                    dev["history"][i, j] = 1.0
-                    dev["nu"][i, j] = ph.drift_exponent(g / args.g_max_uS, args.drift, z_nu)
-                dev["t_prog"][i, j] = t_s
+                dev["history"][i, j] = 0.0
+                dev["nu"][i, j] = ph.drift_exponent(target / args.g_max_uS, args.drift, z_nu)
+            else:
+                g = ph.reset_conductance_uS(
+                    args.reset_mean_uS,
+                    args.reset_std_uS,
+                    args.g_min_uS,
+                    dev["g_max"][i, j],
+                    z_reset,
+                )
+                dev["g_prog"][i, j] = g
+                dev["history"][i, j] = 1.0
+                dev["nu"][i, j] = ph.drift_exponent(g / args.g_max_uS, args.drift, z_nu)
+            dev["t_prog"][i, j] = t_s
     return count
 
 
@@ -345,6 +333,18 @@ def alif_eprop(spikes, syn, c):
             counts[b, 6] += 1
         return min(max(code, -half), half - 1) * lsb
 
+    def crossbar_read(active, w, row_g_uS, read_steps):
+        """Column currents of the rows ``active`` through the ADC; a read step is counted
+        (counter ``read_steps``) when a row is active."""
+        nonlocal read_g_uS
+        current = np.zeros(w.shape[1])
+        read_g_uS += float(row_g_uS[active > 0].sum())
+        if active.any():
+            counts[b, read_steps] += 1
+            for j in range(w.shape[1]):
+                current[j] = adc(sum(w[i, j] for i in range(w.shape[0]) if active[i]))
+        return current
+
     for b in range(batch):
         v = np.zeros(n_hid)
         a = np.zeros(n_hid)
@@ -359,12 +359,7 @@ def alif_eprop(spikes, syn, c):
             counts[b, 0] += int(spikes[b, t].sum())
             counts[b, 1] += int(z_prev.sum())
             zbar = c.alpha * zbar + x
-            current = np.zeros(n_hid)
-            read_g_uS += float(syn.row_g_hidden_uS[x > 0].sum())
-            if x.any():
-                counts[b, 4] += 1
-                for j in range(n_hid):
-                    current[j] = adc(sum(syn.w_hidden[i, j] for i in range(n_pre) if x[i]))
+            current = crossbar_read(x, syn.w_hidden, syn.row_g_hidden_uS, 4)
             z = np.zeros(n_hid)
             for j in range(n_hid):
                 v[j] = c.alpha * v[j] + current[j] - c.b0 * z_prev[j]
@@ -380,12 +375,7 @@ def alif_eprop(spikes, syn, c):
                     eps[i, j] = psi * zbar[i] + (c.rho - psi * c.beta) * eps[i, j]
                     ebar[i, j] = c.kappa * ebar[i, j] + e
                     traces[b, i, j] += ebar[i, j]
-            out_current = np.zeros(n_out)
-            read_g_uS += float(syn.row_g_output_uS[z > 0].sum())
-            if z.any():
-                counts[b, 5] += 1
-                for k in range(n_out):
-                    out_current[k] = adc(sum(syn.w_output[j, k] for j in range(n_hid) if z[j]))
+            out_current = crossbar_read(z, syn.w_output, syn.row_g_output_uS, 5)
             zbar_out = c.kappa * zbar_out + z
             zbar_out_mean[b] += zbar_out / steps
             y = c.kappa * y + out_current

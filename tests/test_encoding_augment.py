@@ -45,19 +45,6 @@ def test_latency_code_fires_once_per_active_value_earlier_for_larger_values():
     assert np.argmax(out[:, 2]) < np.argmax(out[:, 1])
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "field"),
-    [
-        ({"kind": "phase"}, "kind"),
-        ({"steps_per_frame": 0}, "steps_per_frame"),
-        ({"max_rate": 1.5}, "max_rate"),
-    ],
-)
-def test_bad_encoder_config_names_the_field(kwargs, field):
-    with pytest.raises(ValueError, match=field):
-        EncoderConfig(**kwargs)
-
-
 def test_encoder_rejects_unscaled_values():
     with pytest.raises(ValueError, match="FeatureScaler"):
         encode(np.full((1, 2, 3), 5.0), EncoderConfig())

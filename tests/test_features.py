@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from raven.data.speech_commands import index_dataset
+from raven.encoding import EncoderConfig
 from raven.features.cache import extract_features, load_feature_set
 from raven.features.mfcc import FeatureConfig, FeatureExtractor
 
@@ -68,18 +69,22 @@ def test_batch_equals_single_clips():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"),
+    ("config", "kwargs", "field"),
     [
-        ({"kind": "plp"}, "kind"),
-        ({"n_fft": 256}, "n_fft"),
-        ({"n_mfcc": 50}, "n_mfcc"),
-        ({"f_max_hz": 9000.0}, "f_max_hz"),
-        ({"window_ms": 2000.0}, "window_ms"),
+        (FeatureConfig, {"kind": "plp"}, "kind"),
+        (FeatureConfig, {"n_fft": 256}, "n_fft"),
+        (FeatureConfig, {"n_mfcc": 50}, "n_mfcc"),
+        (FeatureConfig, {"f_max_hz": 9000.0}, "f_max_hz"),
+        (FeatureConfig, {"window_ms": 2000.0}, "window_ms"),
+        (EncoderConfig, {"kind": "phase"}, "kind"),
+        (EncoderConfig, {"steps_per_frame": 0}, "steps_per_frame"),
+        (EncoderConfig, {"max_rate": 1.5}, "max_rate"),
     ],
 )
-def test_bad_feature_config_names_the_field(kwargs, field):
+def test_bad_front_end_config_names_the_field(config, kwargs, field):
+    """The configurations of the features and of their spike encoding."""
     with pytest.raises(ValueError, match=field):
-        FeatureConfig(**kwargs)
+        config(**kwargs)
 
 
 def test_wrong_clip_length_is_a_clear_error():

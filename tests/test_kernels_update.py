@@ -16,58 +16,77 @@ from .kernel_cases import assert_tile_equals, device_dicts, random_tile
 from .tolerances import N_STANDARD_ERRORS as K
 
 small = st.tuples(st.integers(1, 6), st.integers(1, 5), st.integers(1, 4))  # n_in, n_out, B
+presets = st.sampled_from(sorted(pcm.PRESETS))
+seeds = st.integers(0, 500)
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    small,
-    st.sampled_from(sorted(pcm.PRESETS)),
-    st.floats(0.05, 20.0),
-    st.integers(1, 31),
-    st.booleans(),
-    st.integers(0, 500),
-)
-def test_coincidence_update_matches_naive(shape, preset, lr, bl, faults, seed):
-    n_in, n_out, batch = shape
-    tile = random_tile(n_in, n_out, preset, seed, faults=faults)
+def naive_copy(tile):
+    """The tile's two device states as dicts for tests/naive.py, and its kernel arguments."""
+    plus, minus = device_dicts(tile)
+    return plus, minus, pcm.kernel_args(tile.params)
+
+
+def check_coincidence_update(tile, batch, lr, bl, seed, step, amplitude_level):
+    """update_coincidence on random signals against the naive masks and pulses, bit for bit;
+    returns the pulses fired on G+ and on G-."""
+    n_in, n_out = tile.shape
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, (batch, n_in))
     d = rng.uniform(-1, 1, (batch, n_out))
-    plus, minus = device_dicts(tile)
-    args = pcm.kernel_args(tile.params)
+    plus, minus, args = naive_copy(tile)
     events = tile.update_coincidence(
-        x, d, lr, 100.0, bl=bl, dw_min_uS=0.5, seed=seed, step=3, amplitude_level=5
+        x, d, lr, 100.0, bl=bl, dw_min_uS=0.5, seed=seed, step=step, amplitude_level=amplitude_level
     )
     bls, rows, cols = update.coincidence_probabilities(x, d, lr, 0.5, bl)
-    xm = naive.pulse_masks(x, rows, bls, seed, 3, update.STREAM_ROW_BITS)
-    dm = naive.pulse_masks(d, cols, bls, seed, 3, update.STREAM_COL_BITS)
+    xm = naive.pulse_masks(x, rows, bls, seed, step, update.STREAM_ROW_BITS)
+    dm = naive.pulse_masks(d, cols, bls, seed, step, update.STREAM_COL_BITS)
+    amplitude = float(args.amplitude_levels[amplitude_level])
     n_plus, n_minus = naive.coincidence(
-        x, d, xm, dm, plus, minus, seed, 3, float(args.amplitude_levels[5]), 100.0, args
+        x, d, xm, dm, plus, minus, seed, step, amplitude, 100.0, args
     )
     assert_tile_equals(tile, plus, minus)
     assert (events.set_pulses_plus, events.set_pulses_minus) == (n_plus, n_minus)
-    assert tile.plus.counts.set_pulses == n_plus and tile.minus.counts.set_pulses == n_minus
+    return n_plus, n_minus
 
 
-@settings(max_examples=25, deadline=None)
-@given(small, st.sampled_from(sorted(pcm.PRESETS)), st.booleans(), st.integers(0, 500))
-def test_quantized_update_matches_naive(shape, preset, stochastic, seed):
-    n_in, n_out, _ = shape
-    tile = random_tile(n_in, n_out, preset, seed, faults=seed % 2 == 0)
-    delta = np.random.default_rng(seed).normal(0, 3.0, (n_in, n_out))
-    plus, minus = device_dicts(tile)
-    args = pcm.kernel_args(tile.params)
+def check_quantized_update(tile, delta, dw_min_uS, max_pulses, stochastic, seed):
+    """update_quantized against the naive rounding and pulses, bit for bit."""
+    plus, minus, args = naive_copy(tile)
     events = tile.update_quantized(
-        delta, 60.0, dw_min_uS=0.75, max_pulses=4, stochastic_rounding=stochastic, seed=seed, step=1
+        delta,
+        60.0,
+        dw_min_uS=dw_min_uS,
+        max_pulses=max_pulses,
+        stochastic_rounding=stochastic,
+        seed=seed,
+        step=1,
     )
-    counts = naive.quantize_counts(delta, 0.75, 4, stochastic, seed, 1)
+    counts = naive.quantize_counts(delta, dw_min_uS, max_pulses, stochastic, seed, 1)
     n_plus, n_minus = naive.counts_apply(counts, plus, minus, seed, 1, 1.0, 60.0, args)
     assert_tile_equals(tile, plus, minus)
     assert (events.set_pulses_plus, events.set_pulses_minus) == (n_plus, n_minus)
 
 
+@settings(max_examples=25, deadline=None)
+@given(small, presets, st.floats(0.05, 20.0), st.integers(1, 31), st.booleans(), seeds)
+def test_coincidence_update_matches_naive(shape, preset, lr, bl, faults, seed):
+    n_in, n_out, batch = shape
+    tile = random_tile(n_in, n_out, preset, seed, faults=faults)
+    n_plus, n_minus = check_coincidence_update(tile, batch, lr, bl, seed, 3, 5)
+    assert tile.plus.counts.set_pulses == n_plus and tile.minus.counts.set_pulses == n_minus
+
+
+@settings(max_examples=25, deadline=None)
+@given(small, presets, st.booleans(), seeds)
+def test_quantized_update_matches_naive(shape, preset, stochastic, seed):
+    n_in, n_out, _ = shape
+    tile = random_tile(n_in, n_out, preset, seed, faults=seed % 2 == 0)
+    delta = np.random.default_rng(seed).normal(0, 3.0, (n_in, n_out))
+    check_quantized_update(tile, delta, 0.75, 4, stochastic, seed)
+
+
 @settings(max_examples=40, deadline=None)
-@given(small, st.floats(0.1, 2.0), st.integers(1, 10), st.integers(0, 500))
+@given(small, st.floats(0.1, 2.0), st.integers(1, 10), seeds)
 def test_accumulate_and_fire_matches_naive(shape, epsilon, max_pulses, seed):
     n_in, n_out, _ = shape
     rng = np.random.default_rng(seed)
@@ -93,15 +112,9 @@ def test_mixed_precision_books_accumulator_ops_and_keeps_the_residue():
 
 
 @settings(max_examples=30, deadline=None)
-@given(
-    st.integers(1, 6),
-    st.integers(1, 4),
-    st.integers(1, 3),
-    st.integers(1, 8),
-    st.floats(0.0, 1.0),
-    st.integers(0, 500),
-)
-def test_stdp_matches_naive(n_in, n_out, batch, steps, density, seed):
+@given(small, st.integers(1, 8), st.floats(0.0, 1.0), seeds)
+def test_stdp_matches_naive(shape, steps, density, seed):
+    n_in, n_out, batch = shape
     rng = np.random.default_rng(seed)
     pre = (rng.random((steps, batch, n_in)) < density).astype(np.uint8)
     post = (rng.random((steps, batch, n_out)) < density).astype(np.uint8)
@@ -212,20 +225,12 @@ def test_update_arguments_are_checked():
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    small,
-    st.sampled_from(sorted(pcm.PRESETS)),
-    st.floats(0.0, 0.9),
-    st.floats(0.0, 0.5),
-    st.booleans(),
-    st.integers(0, 500),
-)
+@given(small, presets, st.floats(0.0, 0.9), st.floats(0.0, 0.5), st.booleans(), seeds)
 def test_refresh_matches_naive(shape, preset, upper, lower, faults, seed):
     n_in, n_out, _ = shape
     lower = min(lower, upper)
     tile = random_tile(n_in, n_out, preset, seed, faults=faults)
-    plus, minus = device_dicts(tile)
-    args = pcm.kernel_args(tile.params)
+    plus, minus, args = naive_copy(tile)
     events = tile.refresh(200.0, upper_frac=upper, lower_frac=lower, seed=seed, step=4)
     count = naive.refresh(plus, minus, upper, lower, seed, 4, 200.0, args)
     assert events.refreshed_pairs == count
@@ -239,33 +244,12 @@ def test_blocks_of_rows_with_many_pulses_match_naive(preset):
     pulses per cell, bit for bit."""
     n_in, n_out, batch, bl, seed = 2 * update.ROWS_PER_BLOCK + 3, 21, 3, 31, 17
     tile = random_tile(n_in, n_out, preset, seed, faults=True)
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, (batch, n_in))
-    d = rng.uniform(-1, 1, (batch, n_out))
-    plus, minus = device_dicts(tile)
-    args = pcm.kernel_args(tile.params)
-    events = tile.update_coincidence(
-        x, d, 400.0, 100.0, bl=bl, dw_min_uS=0.5, seed=seed, step=2, amplitude_level=3
-    )
-    bls, rows, cols = update.coincidence_probabilities(x, d, 400.0, 0.5, bl)
-    xm = naive.pulse_masks(x, rows, bls, seed, 2, update.STREAM_ROW_BITS)
-    dm = naive.pulse_masks(d, cols, bls, seed, 2, update.STREAM_COL_BITS)
-    n_plus, n_minus = naive.coincidence(
-        x, d, xm, dm, plus, minus, seed, 2, float(args.amplitude_levels[3]), 100.0, args
-    )
+    n_plus, n_minus = check_coincidence_update(tile, batch, 400.0, bl, seed, 2, 3)
     assert n_plus + n_minus > 20 * n_in * n_out * batch // 2
-    assert_tile_equals(tile, plus, minus)
-    assert (events.set_pulses_plus, events.set_pulses_minus) == (n_plus, n_minus)
 
 
 def test_counts_in_blocks_of_rows_match_naive():
     n_in, n_out, seed = 2 * update.ROWS_PER_BLOCK + 3, 7, 5
     tile = random_tile(n_in, n_out, "aihwkit-pcm", seed, faults=True)
     delta = np.random.default_rng(seed).normal(0, 6.0, (n_in, n_out))
-    plus, minus = device_dicts(tile)
-    args = pcm.kernel_args(tile.params)
-    events = tile.update_quantized(delta, 60.0, dw_min_uS=0.5, max_pulses=9, seed=seed, step=1)
-    counts = naive.quantize_counts(delta, 0.5, 9, False, seed, 1)
-    n_plus, n_minus = naive.counts_apply(counts, plus, minus, seed, 1, 1.0, 60.0, args)
-    assert_tile_equals(tile, plus, minus)
-    assert (events.set_pulses_plus, events.set_pulses_minus) == (n_plus, n_minus)
+    check_quantized_update(tile, delta, 0.5, 9, False, seed)

@@ -148,11 +148,9 @@ def test_probe_01_edited_sweep_gets_new_keys_and_orphans_are_kept_apart(tmp_path
         ("[training]\ndrift_compensation = 1\n", "training.drift_compensation"),
     ],
 )
-def test_probe_02_booleans_must_be_booleans(tmp_path, toml, field):
-    path = tmp_path / "c.toml"
-    path.write_text(toml)
+def test_probe_02_booleans_must_be_booleans(toml_file, toml, field):
     with pytest.raises(ValueError, match=rf"{field}=.*expected"):
-        load_config(path)
+        load_config(toml_file(toml))
 
 
 def test_probe_02_python_api_uses_the_same_validation():
@@ -207,10 +205,9 @@ def test_probe_02_a_new_table_is_validated_by_its_declaration(kwargs, message):
 # 3. Sweeping "seed" was silently overridden by `seeds`.
 
 
-def test_probe_03_seed_parameter_is_the_points_seed(tmp_path):
+def test_probe_03_seed_parameter_is_the_points_seed(tmp_path, toml_file):
     make_folder_layout(tmp_path / "data")
-    path = tmp_path / "s.toml"
-    path.write_text('name = "s"\ndata = "data"\n[parameters]\n"seed" = [1, 2]\n')
+    path = toml_file('name = "s"\ndata = "data"\n[parameters]\n"seed" = [1, 2]\n', "s.toml")
     points = load_sweep(path).points()
     assert sorted(p.seed for p in points) == [1, 2]
     assert sorted(p.config["seed"] for p in points) == [1, 2]
@@ -235,15 +232,15 @@ def test_probe_04_resume_refuses_another_dataset(tmp_path):
 # 5. Splits where every clip fails: ZeroDivisionError; NaN accuracy in JSON, exit 0.
 
 
-def test_probe_05_all_training_clips_corrupt_is_a_clear_error(tmp_path, capsys):
+def test_probe_05_all_training_clips_corrupt_is_a_clear_error(tmp_path, toml_file, capsys):
     data = make_tone_dataset(tmp_path / "d", per_label=8)
     testing = set((data / "testing_list.txt").read_text().split())
     validation = set((data / "validation_list.txt").read_text().split())
     for wav in data.glob("*/*.wav"):
         if f"{wav.parent.name}/{wav.name}" not in testing | validation:
             corrupt(wav)
-    (tmp_path / "c.toml").write_text('[data]\ntask = "folder"\n[training]\nepochs = 1\n')
-    code, _out, err = run_train_cli(data, tmp_path / "c.toml", tmp_path, capsys)
+    config = toml_file('[data]\ntask = "folder"\n[training]\nepochs = 1\n')
+    code, _out, err = run_train_cli(data, config, tmp_path, capsys)
     assert code == 2 and "no usable clips in the training split" in err
 
 
@@ -336,11 +333,9 @@ def test_probe_06_corrupt_feature_cache_names_the_folder(trained, tmp_path, caps
         ("network = 3\n", r"network=3: expected a table"),
     ],
 )
-def test_probe_07_wrong_types_name_the_field(tmp_path, toml, message):
-    path = tmp_path / "c.toml"
-    path.write_text(toml)
+def test_probe_07_wrong_types_name_the_field(toml_file, toml, message):
     with pytest.raises(ValueError, match=message):
-        load_config(path)
+        load_config(toml_file(toml))
 
 
 @pytest.mark.parametrize(
@@ -352,10 +347,9 @@ def test_probe_07_wrong_types_name_the_field(tmp_path, toml, message):
         ("[parameters]\n'device.drift' = ['no']\n", r"device\.drift='no'"),
     ],
 )
-def test_probe_07_wrong_sweep_types_name_the_field(tmp_path, lines, message):
+def test_probe_07_wrong_sweep_types_name_the_field(tmp_path, toml_file, lines, message):
     make_folder_layout(tmp_path / "data")
-    path = tmp_path / "s.toml"
-    path.write_text('name = "s"\ndata = "data"\n' + lines)
+    path = toml_file('name = "s"\ndata = "data"\n' + lines, "s.toml")
     with pytest.raises(ValueError, match=message):
         load_sweep(path).points()
 
@@ -414,13 +408,12 @@ def test_probe_11_single_label_dataset_is_refused(tmp_path):
         train(tiny_config(), data, tmp_path / "run", progress=False, cache_dir=tmp_path / "c")
 
 
-def test_probe_11_skipped_clips_reach_training_json_and_console(tmp_path, capsys):
+def test_probe_11_skipped_clips_reach_training_json_and_console(tmp_path, toml_file, capsys):
     data = make_tone_dataset(tmp_path / "d", per_label=8)
     validation = (data / "validation_list.txt").read_text().split()
     corrupt(data / validation[0])
     corrupt(data / "low" / "s7_nohash_0.wav")  # a training clip
-    config = tmp_path / "c.toml"
-    config.write_text(
+    config = toml_file(
         '[data]\ntask = "folder"\naugment = false\n[training]\nepochs = 1\n'
         "[network]\nn_hidden = 8\ntime_steps = 2\ntile_cols = 8\n"
     )
@@ -445,13 +438,13 @@ def test_probe_11_sweep_with_missing_data_fails_before_dask(tmp_path, monkeypatc
         run_sweep(sweep, tmp_path / "out", workers=1, progress=False)
 
 
-def test_probe_11_sweep_whose_every_point_fails_exits_non_zero(tmp_path, capsys):
+def test_probe_11_sweep_whose_every_point_fails_exits_non_zero(tmp_path, toml_file, capsys):
     make_tone_dataset(tmp_path / "data", per_label=4)
-    path = tmp_path / "s.toml"
     # task "12" cannot read a folder of tones: every point fails.
-    path.write_text(
+    path = toml_file(
         'name = "s"\ndata = "data"\n[base]\ntraining = { epochs = 1 }\n'
-        '[parameters]\n"data.task" = ["12"]\n'
+        '[parameters]\n"data.task" = ["12"]\n',
+        "s.toml",
     )
     code, out, err = run_cli(
         [

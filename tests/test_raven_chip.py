@@ -182,11 +182,9 @@ def test_training_ledger_counts_pulses_and_accumulators(tiny_run):
         ("[network\n", "cannot read"),
     ],
 )
-def test_bad_configuration_is_a_clear_error(tmp_path, toml, message):
-    path = tmp_path / "bad.toml"
-    path.write_text(toml)
+def test_bad_configuration_is_a_clear_error(toml_file, toml, message):
     with pytest.raises(ValueError, match=message):
-        load_config(path)
+        load_config(toml_file(toml))
 
 
 def test_configuration_round_trips_through_its_dict():

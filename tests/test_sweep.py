@@ -71,15 +71,11 @@ def test_sweep_runs_on_dask_records_failures_and_resumes(sweep_dir):
         assert len(list(csv.reader(fh))) == 5  # header + 4 rows
 
 
-def test_bad_sweep_files_are_clear(sweep_dir, tmp_path):
+def test_bad_sweep_files_are_clear(sweep_dir, toml_file):
     with pytest.raises(ValueError, match="unknown key"):
-        (tmp_path / "a.toml").write_text(
-            'name = "x"\ndata = "d"\nbogus = 1\n[parameters]\na = [1]\n'
-        )
-        load_sweep(tmp_path / "a.toml")
+        load_sweep(toml_file('name = "x"\ndata = "d"\nbogus = 1\n[parameters]\na = [1]\n'))
     with pytest.raises(ValueError, match="parameters"):
-        (tmp_path / "b.toml").write_text('name = "x"\ndata = "d"\n[parameters]\na = []\n')
-        load_sweep(tmp_path / "b.toml")
+        load_sweep(toml_file('name = "x"\ndata = "d"\n[parameters]\na = []\n'))
     bad_value = load_sweep(write_sweep(sweep_dir, '["folder", "20"]'))
     with pytest.raises(ValueError, match=r"data\.task"):
         bad_value.points()

@@ -47,8 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    json.dump(result, sys.stdout, indent=2)
-    print()
+    print(json.dumps(result, indent=2))
     return 0
 
 

@@ -1,34 +1,41 @@
-"""Validation helpers: every error names the field, its value and what was expected."""
+"""Validation of the parameter dataclasses: each check takes the record and the names of
+the fields it applies to; every error names the class, the field, its value and what was
+expected."""
 
 from __future__ import annotations
 
 import math
 
 
-def finite(owner: str, name: str, value: float) -> None:
-    if not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{owner}.{name}={value!r}: expected a finite number")
+def _each(record, names: tuple[str, ...], ok=None, expected: str = "") -> None:
+    """Every field ``names`` of ``record`` is a finite number and, given ``ok``, passes it."""
+    owner = type(record).__name__
+    for name in names:
+        value = getattr(record, name)
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"{owner}.{name}={value!r}: expected a finite number")
+        if ok is not None and not ok(value):
+            raise ValueError(f"{owner}.{name}={value!r}: expected {expected}")
 
 
-def positive(owner: str, name: str, value: float) -> None:
-    finite(owner, name, value)
-    if value <= 0:
-        raise ValueError(f"{owner}.{name}={value!r}: expected a value > 0")
+def finite(record, *names: str) -> None:
+    _each(record, names)
 
 
-def non_negative(owner: str, name: str, value: float) -> None:
-    finite(owner, name, value)
-    if value < 0:
-        raise ValueError(f"{owner}.{name}={value!r}: expected a value >= 0")
+def positive(record, *names: str) -> None:
+    _each(record, names, lambda value: value > 0, "a value > 0")
 
 
-def in_range(owner: str, name: str, value: float, lo: float, hi: float) -> None:
-    finite(owner, name, value)
-    if not lo <= value <= hi:
-        raise ValueError(f"{owner}.{name}={value!r}: expected a value in [{lo}, {hi}]")
+def non_negative(record, *names: str) -> None:
+    _each(record, names, lambda value: value >= 0, "a value >= 0")
 
 
-def ordered(owner: str, lo_name: str, lo: float, hi_name: str, hi: float) -> None:
+def in_range(record, lo: float, hi: float, *names: str) -> None:
+    _each(record, names, lambda value: lo <= value <= hi, f"a value in [{lo}, {hi}]")
+
+
+def ordered(record, lo_name: str, hi_name: str) -> None:
+    owner, lo, hi = type(record).__name__, getattr(record, lo_name), getattr(record, hi_name)
     if lo > hi:
         raise ValueError(
             f"{owner}.{lo_name}={lo!r} > {owner}.{hi_name}={hi!r}: expected {lo_name} <= {hi_name}"

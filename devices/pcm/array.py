@@ -48,7 +48,7 @@ class PCMArray:
     state : PCMState
         The live state. Each operation of this class replaces it by the new state the
         functional core returns; the crossbar kernels (``kernels.tile``) write its arrays
-        in place and then call ``book_writes``. Use ``state.copy()`` to keep a value.
+        in place and then call ``book``. Use ``state.copy()`` to keep a value.
     counts : OpCounts
         Events of every operation so far (``energy`` prices them).
     params : PCMParams
@@ -265,44 +265,6 @@ class PCMArray:
         """
         if not isinstance(events, OpCounts):
             raise ValueError(f"events={events!r}: expected an OpCounts")
-        t = self.check_time(t_s, "book_writes")
+        t = self.check_time(t_s, "book")
         self.counts += events
         self.state = replace(self.state, t_last_write_s=t)
-
-    def book_writes(
-        self,
-        t_s: float,
-        *,
-        set_pulses: int = 0,
-        set_amplitude_sq_sum: float = 0.0,
-        reset_pulses: int = 0,
-        program_pulses: int = 0,
-        reads: int = 0,
-        read_g_sum_uS: float = 0.0,
-    ) -> None:
-        """``book`` with the events given by name.
-
-        Parameters
-        ----------
-        t_s : float
-            Device time of the writes, in s.
-        set_pulses : int
-            Partial-SET pulses.
-        set_amplitude_sq_sum : float
-            Sum over the SET pulses of the squared relative amplitude.
-        reset_pulses, program_pulses, reads : int
-            RESETs, one-shot programs and reads.
-        read_g_sum_uS : float
-            Sum of the conductances the ``reads`` read, in uS.
-        """
-        self.book(
-            OpCounts(
-                reads=int(reads),
-                set_pulses=int(set_pulses),
-                reset_pulses=int(reset_pulses),
-                program_pulses=int(program_pulses),
-                set_amplitude_sq_sum=float(set_amplitude_sq_sum),
-                read_g_sum_uS=float(read_g_sum_uS) if reads else 0.0,
-            ),
-            t_s,
-        )

@@ -46,11 +46,9 @@ class ProgrammingNoiseParams:
     scale: float = 1.0  # multiplies s_p; 0 disables programming noise
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
-        for name in ("c0_uS", "c1_uS", "c2_uS"):
-            v.finite(owner, name, getattr(self, name))
-        v.positive(owner, "g_ref_uS", self.g_ref_uS)
-        v.non_negative(owner, "scale", self.scale)
+        v.finite(self, "c0_uS", "c1_uS", "c2_uS")
+        v.positive(self, "g_ref_uS")
+        v.non_negative(self, "scale")
 
 
 TIME_ORIGINS = ("end_of_programming", "reference_read")
@@ -109,21 +107,18 @@ class DriftParams:
     time_origin: str = "end_of_programming"  # or "reference_read" (see above)
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
-        v.positive(owner, "t0_s", self.t0_s)
+        v.positive(self, "t0_s")
         if self.time_origin not in TIME_ORIGINS:
+            owner = type(self).__name__
             raise ValueError(
                 f"{owner}.time_origin={self.time_origin!r}: expected one of {TIME_ORIGINS}"
             )
-        for name in ("nu_mean_log_slope", "nu_mean_offset", "nu_std_log_slope", "nu_std_offset"):
-            v.finite(owner, name, getattr(self, name))
-        v.in_range(owner, "nu_mean_min", self.nu_mean_min, 0.0, 1.0)
-        v.in_range(owner, "nu_mean_max", self.nu_mean_max, 0.0, 1.0)
-        v.ordered(owner, "nu_mean_min", self.nu_mean_min, "nu_mean_max", self.nu_mean_max)
-        v.in_range(owner, "nu_std_min", self.nu_std_min, 0.0, 1.0)
-        v.in_range(owner, "nu_std_max", self.nu_std_max, 0.0, 1.0)
-        v.ordered(owner, "nu_std_min", self.nu_std_min, "nu_std_max", self.nu_std_max)
-        v.in_range(owner, "x_floor", self.x_floor, 1e-300, 1.0)
+        v.finite(self, "nu_mean_log_slope", "nu_mean_offset", "nu_std_log_slope", "nu_std_offset")
+        v.in_range(self, 0.0, 1.0, "nu_mean_min", "nu_mean_max")
+        v.ordered(self, "nu_mean_min", "nu_mean_max")
+        v.in_range(self, 0.0, 1.0, "nu_std_min", "nu_std_max")
+        v.ordered(self, "nu_std_min", "nu_std_max")
+        v.in_range(self, 1e-300, 1.0, "x_floor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,14 +162,11 @@ class ReadNoiseParams:
     abs_std_uS: float = 0.0
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
-        v.non_negative(owner, "flicker_coeff", self.flicker_coeff)
-        v.non_negative(owner, "flicker_exponent", self.flicker_exponent)
-        v.positive(owner, "flicker_floor", self.flicker_floor)
-        v.non_negative(owner, "flicker_max", self.flicker_max)
-        v.positive(owner, "t_read_s", self.t_read_s)
-        v.non_negative(owner, "rel_std", self.rel_std)
-        v.non_negative(owner, "abs_std_uS", self.abs_std_uS)
+        v.non_negative(self, "flicker_coeff", "flicker_exponent")
+        v.positive(self, "flicker_floor")
+        v.non_negative(self, "flicker_max")
+        v.positive(self, "t_read_s")
+        v.non_negative(self, "rel_std", "abs_std_uS")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,18 +216,16 @@ class NandakumarPulseParams:
     g_ref_uS: float = 12.0
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
-        for name in (
+        v.finite(
+            self,
             "mean_g_coeff",
             "mean_offset_uS",
             "mean_history_uS",
             "std_g_coeff",
             "std_offset_uS",
             "std_history_uS",
-        ):
-            v.finite(owner, name, getattr(self, name))
-        v.positive(owner, "history_decay_pulses", self.history_decay_pulses)
-        v.positive(owner, "g_ref_uS", self.g_ref_uS)
+        )
+        v.positive(self, "history_decay_pulses", "g_ref_uS")
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,13 +266,10 @@ class ExpStepPulseParams:
     dw_std_slope: float = 0.108
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
-        v.positive(owner, "w_range", self.w_range)
-        for name in ("a", "b", "gamma", "A"):
-            v.finite(owner, name, getattr(self, name))
-        v.positive(owner, "dw_min", self.dw_min)
-        for name in ("dw_std", "dw_std_add", "dw_std_slope"):
-            v.non_negative(owner, name, getattr(self, name))
+        v.positive(self, "w_range")
+        v.finite(self, "a", "b", "gamma", "A")
+        v.positive(self, "dw_min")
+        v.non_negative(self, "dw_std", "dw_std_add", "dw_std_slope")
 
 
 PulseResponse = NandakumarPulseParams | ExpStepPulseParams
@@ -306,9 +293,7 @@ class ResetParams:
     g_std_uS: float = 0.01
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
-        v.non_negative(owner, "g_mean_uS", self.g_mean_uS)
-        v.non_negative(owner, "g_std_uS", self.g_std_uS)
+        v.non_negative(self, "g_mean_uS", "g_std_uS")
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,9 +318,8 @@ class VariabilityParams:
     step_rel_std: float = 0.0
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
-        v.in_range(owner, "g_max_rel_std", self.g_max_rel_std, 0.0, 1.0)
-        v.in_range(owner, "step_rel_std", self.step_rel_std, 0.0, 2.0)
+        v.in_range(self, 0.0, 1.0, "g_max_rel_std")
+        v.in_range(self, 0.0, 2.0, "step_rel_std")
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,11 +339,10 @@ class FaultParams:
     frac_stuck_random: float = 0.0
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
-        for name in ("frac_stuck_g_min", "frac_stuck_g_max", "frac_stuck_random"):
-            v.in_range(owner, name, getattr(self, name), 0.0, 1.0)
+        v.in_range(self, 0.0, 1.0, "frac_stuck_g_min", "frac_stuck_g_max", "frac_stuck_random")
         total = self.frac_stuck_g_min + self.frac_stuck_g_max + self.frac_stuck_random
         if total > 1.0:
+            owner = type(self).__name__
             raise ValueError(
                 f"{owner}: frac_stuck_g_min + frac_stuck_g_max + frac_stuck_random = {total!r}:"
                 " expected a sum <= 1"
@@ -410,12 +393,8 @@ class EnergyParams:
     program_duration_s: float = 1.0e-6
 
     def __post_init__(self) -> None:
-        owner = type(self).__name__
-        v.non_negative(owner, "v_read_V", self.v_read_V)
-        for name in ("e_set_J", "e_reset_J", "e_program_J"):
-            v.non_negative(owner, name, getattr(self, name))
-        for name in ("set_pulse_width_s", "reset_pulse_width_s", "program_duration_s"):
-            v.positive(owner, name, getattr(self, name))
+        v.non_negative(self, "v_read_V", "e_set_J", "e_reset_J", "e_program_J")
+        v.positive(self, "set_pulse_width_s", "reset_pulse_width_s", "program_duration_s")
 
 
 def _default_amplitude_levels() -> tuple[float, ...]:
@@ -467,9 +446,9 @@ class PCMParams:
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
-        v.non_negative(owner, "g_min_uS", self.g_min_uS)
-        v.positive(owner, "g_max_uS", self.g_max_uS)
-        v.ordered(owner, "g_min_uS", self.g_min_uS, "g_max_uS", self.g_max_uS)
+        v.non_negative(self, "g_min_uS")
+        v.positive(self, "g_max_uS")
+        v.ordered(self, "g_min_uS", "g_max_uS")
         if len(self.amplitude_levels) == 0:
             raise ValueError(f"{owner}.amplitude_levels=(): expected at least one level")
         for level in self.amplitude_levels:

@@ -486,10 +486,8 @@ def history_after_pulse(model, pulse, history):
 
     Parameters
     ----------
-    model : int
-        ``PULSE_MODEL_NANDAKUMAR`` or ``PULSE_MODEL_EXPSTEP``.
-    pulse : numpy.ndarray
-        ``KernelArgs.pulse``.
+    model, pulse
+        As for ``partial_set_increment_uS``.
     history : float
         P before the pulse.
 
@@ -511,24 +509,10 @@ def one_pulse(
 
     Parameters
     ----------
-    model : int
-        ``PULSE_MODEL_NANDAKUMAR`` or ``PULSE_MODEL_EXPSTEP``.
-    pulse : numpy.ndarray
-        ``KernelArgs.pulse``.
-    g_uS : float
-        Conductance before the pulse, in uS.
-    g_min_uS, g_max_dev_uS : float
-        The device's range, in uS.
-    g_max_uS : float
-        Nominal maximum conductance, in uS.
-    history : float
-        Pulse-history term P before the pulse.
-    amplitude : float
-        Relative pulse amplitude, in (0, 1].
-    step_scale : float
-        The device's fixed step factor.
-    z : float
-        A standard-normal deviate.
+    model, pulse, g_uS, g_max_dev_uS, g_max_uS, history, amplitude, step_scale, z
+        As for ``partial_set_increment_uS``.
+    g_min_uS : float
+        The device's minimum conductance, in uS (its range is [g_min_uS, g_max_dev_uS]).
 
     Returns
     -------

@@ -108,3 +108,36 @@ class ResultCache:
         result = compute()
         self.store(label, key, result)
         return result, False
+
+
+def cached_result(
+    cache_dir: str | Path | None,
+    label: str,
+    key: Callable[[], dict],
+    compute: Callable[[], dict],
+    required: tuple[str, ...] = (),
+) -> dict:
+    """``compute()`` through the cache in ``cache_dir``, or computed when it is None.
+
+    Parameters
+    ----------
+    cache_dir : str or pathlib.Path or None
+        The cache's folder; None: no cache.
+    label : str
+        Start of the file name (``dnn-36``).
+    key : callable
+        Gives the key, everything the result depends on (called only with a cache).
+    compute : callable
+        Gives the result when it is not in the cache.
+    required : tuple of str
+        Fields a cached result must have to be used.
+
+    Returns
+    -------
+    dict
+        The result and ``from_cache``: whether it was read from the cache.
+    """
+    if cache_dir is None:
+        return compute() | {"from_cache": False}
+    result, hit = ResultCache(cache_dir).get_or_compute(label, key(), compute, required)
+    return result | {"from_cache": hit}

@@ -15,14 +15,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import multiprocessing
-import sys
 import tempfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
+from ..progress import progress_bar
 from .cache import ResultCache
 from .train_dnn import (
     RESULT_KEYS,
@@ -119,7 +118,7 @@ def train_in_processes(
                     running.submit(_train_in_worker, folder, f, w, cfg, cache_arg): (f, w)
                     for f, w in todo
                 }
-                bar = tqdm(total=len(todo), desc="baselines", disable=not progress, file=sys.stderr)
+                bar = progress_bar(total=len(todo), desc="baselines", enabled=progress)
                 pending = set(futures)
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)

@@ -32,18 +32,17 @@ ideal), drift, and the weight range of the conductance pairs (weights are unboun
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from kernels.recurrent import AlifConstants
 
-from .cache import SCHEMA, ResultCache, array_fingerprint, code_version
+from ..progress import progress_bar
+from .cache import SCHEMA, array_fingerprint, cached_result, code_version
 from .counting import (
     energy_per_training_sample_J,
     price_table,
@@ -241,9 +240,7 @@ def train_rsnn(
     stopped_by = "budget"
     start = time.perf_counter()
     lap = start
-    bar = tqdm(
-        range(cfg.max_epochs), desc=FAMILY, disable=not progress, file=sys.stderr, leave=False
-    )
+    bar = progress_bar(range(cfg.max_epochs), desc=FAMILY, leave=False, enabled=progress)
     for epoch in bar:
         model.train()
         x_epoch = torch.as_tensor(np.asarray(data.train_x[epoch % data.train_x.shape[0]]))
@@ -322,14 +319,11 @@ def cached_train_rsnn(
     cfg: BaselineConfig,
     progress: bool = True,
 ) -> dict:
-    """train_rsnn through the on-disk result cache in ``cache_dir`` (None: no cache); the
-    result says whether it came from the cache (``from_cache``)."""
-    if cache_dir is None:
-        return train_rsnn(spec, data, cfg, progress) | {"from_cache": False}
-    result, hit = ResultCache(cache_dir).get_or_compute(
+    """train_rsnn through the result cache, as ``train_dnn.cached_train_baseline``."""
+    return cached_result(
+        cache_dir,
         f"{FAMILY}-{spec.n_hidden}",
-        rsnn_result_key(spec, data, cfg),
+        lambda: rsnn_result_key(spec, data, cfg),
         lambda: train_rsnn(spec, data, cfg, progress),
-        required=RESULT_KEYS,
+        RESULT_KEYS,
     )
-    return result | {"from_cache": hit}

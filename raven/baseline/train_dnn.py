@@ -4,7 +4,6 @@ and split as Raven, with early stopping on the validation split and fixed seeds.
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
-from .cache import SCHEMA, ResultCache, array_fingerprint, code_version
+from ..progress import progress_bar
+from .cache import SCHEMA, array_fingerprint, cached_result, code_version
 from .counting import (
     energy_per_inference_J,
     energy_per_training_sample_J,
@@ -294,13 +293,7 @@ def train_baseline(
     stopped_by = "budget"
     start = time.perf_counter()
     lap = start
-    bar = tqdm(
-        total=len(checks),
-        desc=f"{family}-{width}",
-        disable=not progress,
-        file=sys.stderr,
-        leave=False,
-    )
+    bar = progress_bar(total=len(checks), desc=f"{family}-{width}", leave=False, enabled=progress)
     epoch = 0
     model.train()
     while len(curve) < len(checks) and stopped_by == "budget":
@@ -377,21 +370,18 @@ def cached_train_baseline(
     family: str,
     width: int,
     data: BaselineData,
-    cfg: BaselineConfig | None = None,
+    cfg: BaselineConfig,
     progress: bool = True,
 ) -> dict:
     """train_baseline, through the on-disk cache in ``cache_dir`` (None: no cache). The
     result says whether it came from the cache (``from_cache``)."""
-    cfg = cfg or BaselineConfig()
-    if cache_dir is None:
-        return train_baseline(family, width, data, cfg, progress) | {"from_cache": False}
-    result, hit = ResultCache(cache_dir).get_or_compute(
+    return cached_result(
+        cache_dir,
         f"{family}-{width}",
-        result_key(family, width, data, cfg),
+        lambda: result_key(family, width, data, cfg),
         lambda: train_baseline(family, width, data, cfg, progress),
-        required=RESULT_KEYS,
+        RESULT_KEYS,
     )
-    return result | {"from_cache": hit}
 
 
 def sweep(

@@ -73,8 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             "interrupted: run the same command again (finished splits are cached)", file=sys.stderr
         )
         return 130
-    json.dump(summary, sys.stdout, indent=2)
-    print()
+    print(json.dumps(summary, indent=2))
     return 0
 
 

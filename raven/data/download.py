@@ -11,16 +11,14 @@ folder).
 from __future__ import annotations
 
 import hashlib
-import sys
 import tarfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from ..atomic import atomic_dir, atomic_write, clean_debris
+from ..progress import progress_bar
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +88,13 @@ def download(
             have = 0
         length = response.headers.get("Content-Length")
         total = have + int(length) if length is not None else None
-        bar = tqdm(
+        bar = progress_bar(
             total=total,
             initial=have,
             unit="B",
             unit_scale=True,
             desc=f"download {archive.name}",
-            disable=not progress,
-            file=sys.stderr,
+            enabled=progress,
         )
         try:
             with open(part, "ab" if resumed else "wb") as fh:

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
-from tqdm import tqdm
 
 from ..atomic import atomic_dir, clean_debris
 from ..data.audio import AudioError, AudioReport, read_wav
 from ..data.augment import AugmentConfig, augment_clip, clip_key, clip_rng, silence_clip
 from ..data.speech_commands import Clip, DatasetIndex
+from ..progress import progress_bar
 from .mfcc import FeatureConfig, FeatureExtractor
 
 CACHE_VERSION = 1
@@ -193,13 +193,7 @@ def extract_features(
         for chunk in chunks
     ]
     start = time.perf_counter()
-    bar = tqdm(
-        total=len(clips),
-        desc=f"features {split}",
-        unit="clip",
-        disable=not progress,
-        file=sys.stderr,
-    )
+    bar = progress_bar(total=len(clips), desc=f"features {split}", unit="clip", enabled=progress)
     results = []
     # A daemonic process (a Dask or multiprocessing worker) may not start children: then
     # the chunks run here, one after another.

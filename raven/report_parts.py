@@ -1,0 +1,91 @@
+"""Pieces shared by the writers of the run report: markdown section headings, tables and
+their cells, and the writing of a figure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def section(title: str) -> list[str]:
+    """The lines that open a report section: a blank line, ``## title``, a blank line.
+
+    Parameters
+    ----------
+    title : str
+        The section's heading.
+
+    Returns
+    -------
+    list of str
+        Three lines.
+    """
+    return ["", f"## {title}", ""]
+
+
+def table(columns: Sequence[str], rows: Iterable[Sequence] = ()) -> list[str]:
+    """A markdown table: the header, its rule and one line per row.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Column headings.
+    rows : iterable of sequences
+        The cells of each row: text, or values written as ``str`` writes them.
+
+    Returns
+    -------
+    list of str
+        ``| a | b |``, ``|---|---|`` and the rows' lines.
+    """
+    return [_line(columns), "|" + "---|" * len(columns), *(_line(row) for row in rows)]
+
+
+def cell(value: float | None, spec: str) -> str:
+    """A number formatted with ``spec`` (``".3f"``); an empty cell for None.
+
+    Parameters
+    ----------
+    value : float or None
+        The number.
+    spec : str
+        A format specification.
+
+    Returns
+    -------
+    str
+        The cell's text.
+    """
+    return "" if value is None else format(value, spec)
+
+
+def save_figure(fig, run: Path, name: str) -> str:
+    """Lay ``fig`` out, write it into the run folder at 120 dpi and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    run : pathlib.Path
+        The run folder.
+    name : str
+        The file's name (``frontier.png``).
+
+    Returns
+    -------
+    str
+        ``name``, as the report links it.
+    """
+    fig.tight_layout()
+    fig.savefig(run / name, dpi=120)
+    plt.close(fig)
+    return name
+
+
+def _line(cells: Sequence) -> str:
+    return "| " + " | ".join(map(str, cells)) + " |"
