@@ -461,14 +461,8 @@ def expstep_increment_uS(shape, cell, g_uS, z):
 
     Parameters
     ----------
-    shape : tuple of float
-        ``expstep_shape`` of the response.
-    cell : tuple of float
-        ``expstep_cell`` of the device at the pulse's amplitude.
-    g_uS : float
-        Conductance before the pulse, in uS.
-    z : float
-        A standard-normal deviate.
+    shape, cell, g_uS, z
+        As for ``expstep_increment_given_exp_uS``.
 
     Returns
     -------
