@@ -1,5 +1,6 @@
 """The device model against its source formulas (DESIGN.md section 4), on 1e5 devices."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -128,3 +129,37 @@ def test_device_to_device_variability_and_fault_fractions():
     for code, frac in ((1, 0.02), (2, 0.01), (3, 0.03)):
         observed = float(np.mean(arr.faults == code))
         assert abs(observed - frac) < K * math.sqrt(frac * (1 - frac) / N)
+
+
+@pytest.mark.parametrize("flicker_exponent", [None, 0.001, 0.0])
+@pytest.mark.parametrize("name", sorted(pcm.PRESETS))
+def test_drift_factor_and_read_noise_std_are_the_power_laws_at_the_edges(name, flicker_exponent):
+    """The compiled drift factor and read-noise std (exp and ln of ``devices.vecmath``, so
+    that loops over devices vectorise) against the power laws with Python's ``**`` and
+    ``log``, written out here from ``DriftParams`` and ``ReadNoiseParams``: zero, subnormal
+    and full-scale conductances, times before, at and long after t0, drift exponents 0 to
+    0.3, and 1/f exponents small enough that 0^e = 0 and x^e of a tiny x differ."""
+    from devices.pcm.physics import drift_factor, read_noise_std_uS
+
+    params = pcm.preset(name)
+    if flicker_exponent is not None:
+        read = dataclasses.replace(params.read_noise, flicker_exponent=flicker_exponent)
+        params = dataclasses.replace(params, read_noise=read)
+    d, r, args = params.drift, params.read_noise, pcm.kernel_args(params)
+    shift = d.t0_s if d.time_origin == "end_of_programming" else 0.0
+    g_max = params.g_max_uS
+    for g_prog in (0.0, 1e-310, 1e-6, 0.5, 0.31 * g_max, g_max):
+        for t in (0.0, 1e-9, 0.5 * d.t0_s, d.t0_s, 2 * d.t0_s, 3600.0, 3.15e7):
+            for nu in (0.0, 0.01, 0.06, 0.3):
+                factor = 1.0 if t == 0 or nu == 0 else (max(t + shift, d.t0_s) / d.t0_s) ** -nu
+                got = drift_factor(t, nu, args.drift)
+                assert got == pytest.approx(factor, rel=4e-16, abs=0), (g_prog, t, nu)
+                g_d = g_prog * factor
+                x = g_prog / g_max
+                q = min(
+                    r.flicker_coeff / max(x**r.flicker_exponent, r.flicker_floor), r.flicker_max
+                )
+                ln = math.log((t + d.t0_s + r.t_read_s) / (2 * r.t_read_s))
+                std = g_d * (q * math.sqrt(max(0.0, ln)) + r.rel_std) + r.abs_std_uS
+                got = read_noise_std_uS(g_d, g_prog, g_max, t, args.drift, args.read)
+                assert got == pytest.approx(std, rel=1e-15, abs=0), (g_prog, t, nu)

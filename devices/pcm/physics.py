@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from ..jit import inlined_scalar_jit, scalar_jit
-from ..vecmath import exp
+from ..vecmath import exp, log_positive_normal
 
 # Layout of the coefficient vectors -------------------------------------------------------
 PROG_C0, PROG_C1, PROG_C2, PROG_G_REF, PROG_SCALE = range(5)
@@ -32,6 +32,9 @@ PROG_C0, PROG_C1, PROG_C2, PROG_G_REF, PROG_SCALE = range(5)
 ) = range(11)
 (READ_FLICKER, READ_EXPONENT, READ_FLOOR, READ_MAX, READ_T_READ, READ_REL, READ_ABS) = range(7)
 
+_SMALLEST_NORMAL = 2.2250738585072014e-308  # the smallest normal float64
+_TWO_POW_54 = 2.0**54
+_LN_TWO_POW_54 = 54.0 * math.log(2.0)
 PULSE_MODEL_NANDAKUMAR = 0
 PULSE_MODEL_EXPSTEP = 1
 # Nandakumar coefficients
@@ -179,7 +182,7 @@ def drift_exponent(x, drift, z):
     return abs(mu + s * z)
 
 
-@scalar_jit
+@inlined_scalar_jit
 def drift_factor(t_since_programming_s, nu, drift):
     """Drift factor G(t) / G_prog = (max(t + t_shift, t0) / t0)^(-nu); never above 1.
 
@@ -210,16 +213,25 @@ def drift_factor(t_since_programming_s, nu, drift):
     Phys. 124, 152135 (2018).
     """
     if t_since_programming_s == 0.0 or nu == 0.0:
-        return 1.0  # the common case inside an update; skips a pow
+        return 1.0  # the common case inside an update: a scalar loop skips exp and ln
     t0 = drift[DRIFT_T0]
     t = t_since_programming_s + drift[DRIFT_T_SHIFT]
-    if t <= t0:
-        return 1.0
-    return (t / t0) ** (-nu)
+    # exp(-nu ln(max(t, t0) / t0)): exactly 1 where t <= t0, and plain arithmetic (no pow)
+    # so that a loop over devices (a snapshot) vectorises, the branch above as a select.
+    return exp(-nu * log_positive_normal(max(t, t0) / t0))
 
 
 # Read noise --------------------------------------------------------------------------------
-@scalar_jit
+@inlined_scalar_jit
+def _ln_positive(x):
+    """ln x for any positive float64, subnormals included (scaled by 2^54 into the normal
+    range first), without a branch."""
+    subnormal = x < _SMALLEST_NORMAL
+    scaled = x * _TWO_POW_54 if subnormal else x
+    return log_positive_normal(scaled) - (_LN_TWO_POW_54 if subnormal else 0.0)
+
+
+@inlined_scalar_jit
 def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, drift, read):
     """Standard deviation of one read: accumulated 1/f noise plus a time-independent part.
 
@@ -250,11 +262,16 @@ def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, dr
     ``PCMLikeNoiseModel``); 0.03 G + 0.13 uS: Nandakumar et al., J. Appl. Phys. 124,
     152135 (2018).
     """
+    # x^e as exp(e ln x) and ln(max(1, .)) for max(0, ln .): plain arithmetic and selects,
+    # so that loops over devices vectorise; 0^e is 0 for e > 0 and 1 for e = 0.
     x = abs(g_prog_uS) / g_max_uS
-    q = min(read[READ_FLICKER] / max(x ** read[READ_EXPONENT], read[READ_FLOOR]), read[READ_MAX])
+    exponent = read[READ_EXPONENT]
+    x_pow = exp(exponent * _ln_positive(x if x > 0.0 else 1.0))
+    x_pow = (0.0 if exponent > 0.0 else 1.0) if x == 0.0 else x_pow
+    q = min(read[READ_FLICKER] / max(x_pow, read[READ_FLOOR]), read[READ_MAX])
     t = t_since_programming_s + drift[DRIFT_T0]
     t_read = read[READ_T_READ]
-    flicker = q * math.sqrt(max(0.0, math.log((t + t_read) / (2.0 * t_read))))
+    flicker = q * math.sqrt(log_positive_normal(max(1.0, (t + t_read) / (2.0 * t_read))))
     return abs(g_drift_uS) * (flicker + read[READ_REL]) + read[READ_ABS]
 
 
