@@ -25,8 +25,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# make run-kws [DATA=DIR] [NAME=kws] [EPOCHS=N] [SIZES=64,128,256] [BASELINE_SWEEP=full]: train on chip (every
-# hidden size of Raven's accuracy-cost curve), evaluate, report in runs/NAME/
+# make run-kws [DATA=DIR] [NAME=kws] [EPOCHS=N] [SIZES=64,128,256] [BASELINE_SWEEP=full]: train on chip (SIZES:
+# the hidden sizes of Raven's accuracy-cost curve; default the configured one), evaluate, report in runs/NAME/
 run-kws: $(STAMP)
 	$(BIN)/python -m experiments.run_kws $(if $(DATA),--data $(DATA)) $(if $(NAME),--name $(NAME)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(SIZES),--sizes $(SIZES)) $(if $(BASELINE_SWEEP),--baseline-sweep $(BASELINE_SWEEP))
 
