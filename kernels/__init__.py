@@ -7,7 +7,7 @@ counts), so that the energy ledger is exact. Device physics comes from
 gives bit-identical results whatever the number of threads.
 """
 
-from .crossbar import ReadState, Snapshot, mac_dense, mac_spikes, take_snapshot
+from .crossbar import MacScratch, ReadState, Snapshot, mac_dense, mac_spikes, take_snapshot
 from .events import EVENT_NAMES, Events
 from .neurons import LIFParams, LIFState, lif_run
 from .recurrent import AlifConstants, RecurrentOutputs, RecurrentSynapses, run_alif
@@ -20,6 +20,7 @@ __all__ = [
     "Events",
     "LIFParams",
     "LIFState",
+    "MacScratch",
     "ReadState",
     "RecurrentOutputs",
     "RecurrentSynapses",

@@ -67,6 +67,7 @@ class DifferentialTile:
         self._args = kernel_args(params)
         self._amplitudes = self._args.amplitude_levels
         self._snapshots = crossbar.SnapshotCache()
+        self._mac_scratch = crossbar.MacScratch()
 
     # -- state views handed to kernels -----------------------------------------------------
     def _views(self, arr: PCMArray) -> update.DeviceArrays:
@@ -514,6 +515,7 @@ class DifferentialTile:
         tuple of (numpy.ndarray, Events)
             Output currents and events.
         """
+        kwargs.setdefault("scratch", self._mac_scratch)
         return crossbar.mac_dense(x, snap, **kwargs)
 
     def mac_spikes(self, spikes: np.ndarray, snap: Snapshot, **kwargs) -> tuple[np.ndarray, Events]:

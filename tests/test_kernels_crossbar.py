@@ -166,6 +166,31 @@ def test_mac_noise_is_reproducible_and_keyed_by_step():
     assert not np.array_equal(a, c)
 
 
+def test_a_kept_scratch_changes_nothing_and_outputs_are_new_arrays():
+    """MACs through one ``MacScratch`` (as a tile keeps) give the results of MACs without
+    one, for shapes and directions that change from call to call, and never hand out a work
+    array: an earlier result survives the next call."""
+    tile = random_tile(16, 6, "joshi2020", 2)
+    snap = tile.snapshot(100.0)
+    rng = np.random.default_rng(1)
+    scratch = crossbar.MacScratch()
+    earlier = []
+    for step, (batch, transpose, noise) in enumerate(
+        [(3, False, True), (3, False, True), (5, True, True), (2, False, False), (3, False, True)]
+    ):
+        x = rng.uniform(-1, 1, (batch, 6 if transpose else 16))
+        kwargs = {"transpose": transpose, "noise": noise, "seed": 4, "step": step}
+        kept, kept_events = crossbar.mac_dense(x, snap, adc_range=300.0, scratch=scratch, **kwargs)
+        fresh, fresh_events = crossbar.mac_dense(x, snap, adc_range=300.0, **kwargs)
+        np.testing.assert_array_equal(kept, fresh)
+        assert kept_events == fresh_events
+        earlier.append((kept, kept.copy()))
+    for result, copy in earlier:
+        np.testing.assert_array_equal(result, copy)
+    via_tile, _ = tile.mac(x, snap, adc_range=300.0, **kwargs)
+    np.testing.assert_array_equal(via_tile, kept)
+
+
 def test_snapshot_rejects_a_time_before_the_last_write():
     tile = random_tile(4, 4, "joshi2020", 0)
     with pytest.raises(ValueError, match="t_s"):
