@@ -177,7 +177,11 @@ def ceiling_and_baselines(
 
     with worker_pool(BASELINE_WORKERS) as pool:
         ceiling = pool.submit(software_ceiling, run, cfg, data, cache_dir, progress=False)
-        baselines = baseline_results(run, cfg, data, cache_dir, sweep_name, pool=pool)
+        try:
+            baselines = baseline_results(run, cfg, data, cache_dir, sweep_name, pool=pool)
+        except BaseException:
+            ceiling.cancel()  # if it has not started; a running job is waited for
+            raise
         return ceiling.result(), baselines
 
 
@@ -209,7 +213,8 @@ def software_ceiling(
         "snn_rate",
         cfg.network.n_hidden,
         _baseline_data(rates, index, train, val, test),
-        BaselineConfig(seed=cfg.seed),
+        # One thread, as every job of the pool it may share with the baselines.
+        BaselineConfig(seed=cfg.seed, threads=1),
         progress=progress,
     )
     _record(run / "ceiling.json", result)

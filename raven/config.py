@@ -224,7 +224,8 @@ class RavenConfig:
     """
 
     TABLE: ClassVar[str] = "config"
-    seed: int = setting(0, ge=0)
+    # At most 2^51 - 1: the seed field of a pass's seed word (kernels.rng.PASS_SEED_KEY).
+    seed: int = setting(0, ge=0, le=2**51 - 1)
     # "temporal": recurrent ALIF network fed frame by frame, e-prop (raven.temporal);
     # "static": the flattened feature map into a feed-forward layer (raven.chip)
     architecture: str = setting("temporal", choices=("temporal", "static"))

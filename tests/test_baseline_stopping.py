@@ -129,3 +129,19 @@ def test_a_sweep_in_worker_processes_matches_one_in_process_and_is_cached(tmp_pa
     again = sweep(data(), families, cfg, progress=False, cache_dir=tmp_path, workers=2)
     assert all(r["from_cache"] for r in again)
     assert [r["test_accuracy"] for r in again] == [r["test_accuracy"] for r in apart]
+
+
+def test_a_failed_model_ends_a_sweep_in_a_shared_pool_which_stays_usable():
+    """The error of one model reaches the caller; the models queued behind it are dropped
+    (not started on the sweep's deleted data folder) and the shared pool runs later jobs."""
+    from raven.baseline import parallel
+
+    cfg = BaselineConfig(max_epochs=1, patience=1, threads=1)
+    models = [("bogus", 1), ("dnn", 8), ("dnn", 9)]
+    with parallel.worker_pool(1) as pool:
+        with pytest.raises(ValueError, match="bogus"):
+            parallel.train_in_processes(data(), models, cfg, None, 1, progress=False, pool=pool)
+        later = parallel.train_in_processes(
+            data(), [("dnn", 8)], cfg, None, 1, progress=False, pool=pool
+        )
+    assert later[0]["width"] == 8

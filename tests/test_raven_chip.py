@@ -179,6 +179,8 @@ def test_training_ledger_counts_pulses_and_accumulators(tiny_run):
         ("[device]\npreset = 'gst'\n", "device.preset"),
         ("[training]\nepochs = 0\n", "training.epochs"),
         ("seed = -1\n", "seed"),
+        # the seed field of kernels.rng.PASS_SEED_KEY: refused here, not at the first pass
+        (f"seed = {2**51}\n", r"seed=2251799813685248: expected an integer in \[0, "),
         ("[network\n", "cannot read"),
     ],
 )

@@ -194,9 +194,10 @@ def drift_factor(t_since_programming_s, nu, drift):
     Parameters
     ----------
     t_since_programming_s : float
-        Time since the device's last write, in s (>= 0).
+        Time since the device's last write, in s (finite, >= 0: device arrays and tiles
+        check every time they are given; a NaN or infinite time gives no meaningful value).
     nu : float
-        The device's drift exponent.
+        The device's drift exponent (finite).
     drift : numpy.ndarray
         ``KernelArgs.drift``.
 
@@ -243,11 +244,11 @@ def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, dr
     g_drift_uS : float
         Drifted conductance G_d, in uS.
     g_prog_uS : float
-        Conductance at the end of the last write, in uS.
+        Conductance at the end of the last write, in uS (finite).
     g_max_uS : float
         Nominal maximum conductance, in uS.
     t_since_programming_s : float
-        Time since the last write, in s.
+        Time since the last write, in s (finite, >= 0, as for ``drift_factor``).
     drift, read : numpy.ndarray
         ``KernelArgs.drift`` and ``KernelArgs.read``.
 

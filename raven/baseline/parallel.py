@@ -120,10 +120,20 @@ def train_in_processes(
                 }
                 bar = progress_bar(total=len(todo), desc="baselines", enabled=progress)
                 pending = set(futures)
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        results[futures[future]] = future.result()
-                        bar.update(1)
-                bar.close()
+                try:
+                    while pending:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            results[futures[future]] = future.result()
+                            bar.update(1)
+                except BaseException:
+                    # A failed model (or Ctrl-C) ends the sweep: the jobs not started are
+                    # dropped and the running ones finish before their data folder goes
+                    # (a shared pool would otherwise start them on a deleted folder).
+                    for future in pending:
+                        future.cancel()
+                    wait(pending)
+                    raise
+                finally:
+                    bar.close()
     return [results[m] for m in models]
