@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from raven.validation import setting, validate
+
 # GSC v0.02, 12-class task (ten words + _silence_ + _unknown_), official split lists:
 # 85,511 training / 10,102 validation / 4,890 test clips. Source: the project design
 # document's keyword-spotting protocol (section 6); dataset: Warden, "Speech Commands",
@@ -22,18 +24,15 @@ GOAL_S = 3600.0  # the whole of `make run-kws` on the full dataset, on 2 cores
 
 @dataclass(frozen=True)
 class SplitSizes:
-    """Clips per split of a dataset."""
+    """Clips per split of a dataset (a run needs training clips; validation and test splits
+    may be empty)."""
 
-    training: int
-    validation: int
-    testing: int
+    training: int = setting(ge=1)
+    validation: int = setting(ge=0)
+    testing: int = setting(ge=0)
 
     def __post_init__(self) -> None:
-        # A run needs training clips; validation and test splits may be empty.
-        for name, least in (("training", 1), ("validation", 0), ("testing", 0)):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= least):
-                raise ValueError(f"SplitSizes.{name}={value!r}: expected an integer >= {least}")
+        validate(self)
 
 
 FULL_GSC_V002_12 = SplitSizes(training=85_511, validation=10_102, testing=4_890)
@@ -44,16 +43,11 @@ class Work:
     """``clips`` clips of one kind of work, measured at ``clips_per_s``."""
 
     what: str
-    clips: float
-    clips_per_s: float
+    clips: float = setting(ge=0)
+    clips_per_s: float = setting(gt=0)
 
     def __post_init__(self) -> None:
-        if not math.isfinite(self.clips) or self.clips < 0:
-            raise ValueError(f"Work {self.what!r}: clips={self.clips!r}, expected >= 0")
-        if not math.isfinite(self.clips_per_s) or self.clips_per_s <= 0:
-            raise ValueError(
-                f"Work {self.what!r}: clips_per_s={self.clips_per_s!r}, expected a throughput > 0"
-            )
+        validate(self, f"Work {self.what!r}")
 
     @property
     def wall_s(self) -> float:

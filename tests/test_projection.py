@@ -37,10 +37,14 @@ def test_jobs_go_to_the_first_free_worker():
 
 
 def test_bad_work_is_a_clear_error():
-    with pytest.raises(ValueError, match="throughput"):
+    with pytest.raises(ValueError, match=r"Work 'training clips'.clips_per_s=0.0: expected .* > 0"):
         Work("training clips", 10, 0.0)
-    with pytest.raises(ValueError, match="training"):
+    with pytest.raises(ValueError, match="clips=inf"):
+        Work("training clips", float("inf"), 1.0)
+    with pytest.raises(ValueError, match=r"SplitSizes.training=0: expected an integer >= 1"):
         SplitSizes(0, 1, 1)
+    with pytest.raises(ValueError, match=r"SplitSizes\.testing=True"):
+        SplitSizes(1, 0, True)
 
 
 def fake_measurements(rate: float) -> dict:
