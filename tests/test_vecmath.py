@@ -97,6 +97,21 @@ def test_log_is_within_one_ulp_of_libm():
     _check_against_libm(out[nonzero], ref[nonzero], exact_share=0.8)
 
 
+@njit
+def _log_any_all(x, out):
+    for i in range(x.size):
+        out[i] = vm.log_positive(x[i])
+
+
+def test_log_positive_is_within_one_ulp_of_libm_subnormals_included():
+    rng = np.random.default_rng(4)
+    subnormal = 2.0 ** -rng.uniform(1022.0, 1074.0, 100_000)
+    x = np.concatenate([subnormal, np.exp(rng.uniform(-700.0, 700.0, 100_000)), [5e-324]])
+    out = np.empty_like(x)
+    _log_any_all(x, out)
+    _check_against_libm(out, np.array([math.log(v) for v in x]), exact_share=0.8)
+
+
 def test_sin_and_cos_are_within_one_ulp_of_libm_on_the_quarter_circle():
     rng = np.random.default_rng(2)
     x = np.concatenate([rng.uniform(-math.pi / 4, math.pi / 4, 200_000), [math.pi / 4, 1e-9]])

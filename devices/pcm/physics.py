@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from ..jit import inlined_scalar_jit, scalar_jit
-from ..vecmath import exp, log_positive_normal
+from ..vecmath import exp, log_positive, log_positive_normal
 
 # Layout of the coefficient vectors -------------------------------------------------------
 PROG_C0, PROG_C1, PROG_C2, PROG_G_REF, PROG_SCALE = range(5)
@@ -32,9 +32,6 @@ PROG_C0, PROG_C1, PROG_C2, PROG_G_REF, PROG_SCALE = range(5)
 ) = range(11)
 (READ_FLICKER, READ_EXPONENT, READ_FLOOR, READ_MAX, READ_T_READ, READ_REL, READ_ABS) = range(7)
 
-_SMALLEST_NORMAL = 2.2250738585072014e-308  # the smallest normal float64
-_TWO_POW_54 = 2.0**54
-_LN_TWO_POW_54 = 54.0 * math.log(2.0)
 PULSE_MODEL_NANDAKUMAR = 0
 PULSE_MODEL_EXPSTEP = 1
 # Nandakumar coefficients
@@ -224,15 +221,6 @@ def drift_factor(t_since_programming_s, nu, drift):
 
 # Read noise --------------------------------------------------------------------------------
 @inlined_scalar_jit
-def _ln_positive(x):
-    """ln x for any positive float64, subnormals included (scaled by 2^54 into the normal
-    range first), without a branch."""
-    subnormal = x < _SMALLEST_NORMAL
-    scaled = x * _TWO_POW_54 if subnormal else x
-    return log_positive_normal(scaled) - (_LN_TWO_POW_54 if subnormal else 0.0)
-
-
-@inlined_scalar_jit
 def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, drift, read):
     """Standard deviation of one read: accumulated 1/f noise plus a time-independent part.
 
@@ -267,7 +255,7 @@ def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, dr
     # so that loops over devices vectorise; 0^e is 0 for e > 0 and 1 for e = 0.
     x = abs(g_prog_uS) / g_max_uS
     exponent = read[READ_EXPONENT]
-    x_pow = exp(exponent * _ln_positive(x if x > 0.0 else 1.0))
+    x_pow = exp(exponent * log_positive(x if x > 0.0 else 1.0))
     x_pow = (0.0 if exponent > 0.0 else 1.0) if x == 0.0 else x_pow
     q = min(read[READ_FLICKER] / max(x_pow, read[READ_FLOOR]), read[READ_MAX])
     t = t_since_programming_s + drift[DRIFT_T0]
