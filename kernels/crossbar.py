@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from devices.jit import array_jit, parallel_jit, scalar_jit
+from devices.jit import array_jit, inlined_scalar_jit, parallel_jit
 from devices.pcm.physics import drift_factor, read_noise_std_uS
 
 from .events import Events
@@ -208,16 +208,12 @@ class SnapshotCache:
         return snap
 
 
-@scalar_jit
+@inlined_scalar_jit
 def _adc_convert(y, half, lsb):
     """Signed ADC of 2 * half levels of width lsb, on [-half lsb, half lsb):
-    (value, saturated)."""
+    (value, saturated). No branch, so that a loop of conversions vectorises."""
     code = np.floor(y / lsb + 0.5)  # a float: no int64 round trip
-    if code > half - 1.0:
-        return (half - 1.0) * lsb, True
-    if code < -half:
-        return -half * lsb, True
-    return code * lsb, False
+    return min(max(code, -half), half - 1.0) * lsb, (code > half - 1.0) | (code < -half)
 
 
 @array_jit
@@ -242,9 +238,8 @@ def _noise_and_adc(y, noise_var, seed, step, with_noise, adc_bits, adc_range):
                 row[j] += math.sqrt(var_row[j]) * z[j]
         if adc_bits > 0:
             for j in range(n_out):
-                code = np.floor(row[j] / lsb + 0.5)
-                saturated += (code > half - 1.0) | (code < -half)
-                row[j] = min(max(code, -half), half - 1.0) * lsb
+                row[j], is_saturated = _adc_convert(row[j], half, lsb)
+                saturated += is_saturated
     return saturated
 
 
