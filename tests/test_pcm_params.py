@@ -44,12 +44,21 @@ def test_fault_fractions_must_sum_to_at_most_one():
         ({"amplitude_levels": ()}, "amplitude_levels"),
         ({"amplitude_levels": (0.5, 0.25)}, "amplitude_levels"),
         ({"amplitude_levels": (0.5, 1.5)}, "amplitude_levels"),
+        ({"amplitude_levels": 0.5}, "amplitude_levels"),
         ({"drift": "fast"}, "drift"),
     ],
 )
 def test_invalid_pcm_params_name_the_field(changes, field):
     with pytest.raises(ValueError, match=field):
         dataclasses.replace(pcm.preset("joshi2020"), **changes)
+
+
+def test_amplitude_levels_given_as_a_list_are_stored_as_a_tuple():
+    """Parameters are hashable whatever sequence the levels came in (the kernel arguments
+    are cached by parameters)."""
+    params = dataclasses.replace(pcm.preset("joshi2020"), amplitude_levels=[0.5, 1.0])
+    assert params.amplitude_levels == (0.5, 1.0)
+    assert hash(params) == hash(dataclasses.replace(params, amplitude_levels=(0.5, 1.0)))
 
 
 def test_params_are_frozen():

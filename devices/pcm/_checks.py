@@ -57,10 +57,7 @@ def check_params(params) -> KernelArgs:
     """The kernel arguments of ``params`` if it is a ``PCMParams``."""
     if not isinstance(params, PCMParams):
         raise ValueError(f"params={params!r}: expected a PCMParams (see pcm.preset)")
-    try:
-        return _cached_kernel_args(params)
-    except TypeError:  # a PCMParams built with an unhashable field (a list of levels)
-        return kernel_args(params)
+    return _cached_kernel_args(params)
 
 
 @functools.lru_cache(maxsize=32)

@@ -446,6 +446,13 @@ class PCMParams:
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
+        if not isinstance(self.amplitude_levels, tuple | list):
+            raise ValueError(
+                f"{owner}.amplitude_levels={self.amplitude_levels!r}: expected a tuple of"
+                " relative amplitudes"
+            )
+        # A tuple whatever sequence was given: parameters stay hashable (cached by value).
+        object.__setattr__(self, "amplitude_levels", tuple(self.amplitude_levels))
         v.non_negative(self, "g_min_uS")
         v.positive(self, "g_max_uS")
         v.ordered(self, "g_min_uS", "g_max_uS")
