@@ -29,7 +29,7 @@ from pathlib import Path
 
 from raven.config import RavenConfig, load_config
 from raven.evaluate import evaluate
-from raven.pipeline import load_split, open_index
+from raven.pipeline import load_split, open_index, training_copies
 from raven.train import train
 
 from .full_scale import (
@@ -76,7 +76,7 @@ def _timed(func):
 def measure_features(cfg: RavenConfig, data: Path, cache: Path) -> dict:
     """Uncached extraction of the run's splits into ``cache`` (as the run's first step)."""
     index = open_index(cfg, data)
-    copies = cfg.training.epochs if cfg.data.augment else 1
+    copies = training_copies(cfg)
     train_split, train_s = _timed(
         lambda: load_split(cfg, index, "training", cache, copies=copies, progress=False)
     )
@@ -102,7 +102,7 @@ def measure_features(cfg: RavenConfig, data: Path, cache: Path) -> dict:
 def dev_sizes(cfg: RavenConfig, data: Path, cache: Path) -> SplitSizes:
     """Clips per split of the dataset at hand (from the cached features)."""
     index = open_index(cfg, data)
-    copies = cfg.training.epochs if cfg.data.augment else 1
+    copies = training_copies(cfg)
 
     def n(split: str, **kw) -> int:
         if not index.split(split):
@@ -337,10 +337,10 @@ def project(
     budget = training_clip_budget(sizes.training, settings)
     checks = len(check_points(sizes.training, settings))
     per_model = {}
+    c = baseline_clips(sizes, budget, checks)  # the same for every model
     for family, widths in (FAMILIES if sweep == "full" else DEFAULT_SWEEP).items():
         for width in widths:
             rates = bl["models"][f"{family}-{width}"]
-            c = baseline_clips(sizes, budget, checks)
             per_model[f"{family}-{width}"] = stage_projection(
                 [
                     Work("training clips", c["training"], rates["training_clips_per_s"]),
@@ -389,7 +389,7 @@ def largest_arrays_bytes(cfg: RavenConfig, sizes: SplitSizes) -> dict:
     from experiments.baselines import ceiling_settings
     from raven.pipeline import n_inputs
 
-    copies = cfg.training.epochs if cfg.data.augment else 1
+    copies = training_copies(cfg)
     frames, coeffs = cfg.features.n_frames, cfg.features.n_coefficients
     features = 4 * copies * sizes.training * frames * coeffs
     out = {"training_features": features, "baseline_features": features}

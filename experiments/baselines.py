@@ -20,6 +20,7 @@ from raven.pipeline import (
     n_inputs,
     open_index,
     temporal_spikes,
+    training_copies,
 )
 from raven.temporal import alif_constants, initial_weights
 
@@ -58,8 +59,7 @@ def _record(path: Path, result) -> None:
 def run_splits(cfg: RavenConfig, data: Path, cache_dir: Path):
     """The run's training (its augmented copies), validation and test features."""
     index = open_index(cfg, data)
-    copies = cfg.training.epochs if cfg.data.augment else 1
-    train = load_split(cfg, index, "training", cache_dir, copies=copies)
+    train = load_split(cfg, index, "training", cache_dir, copies=training_copies(cfg))
     val = load_split(cfg, index, "validation", cache_dir, labels=index.labels)
     test = load_split(cfg, index, "testing", cache_dir, labels=index.labels)
     return index, train, val, test

@@ -11,7 +11,7 @@ import numpy as np
 
 from .config import RavenConfig
 from .data.speech_commands import DatasetIndex
-from .pipeline import SplitData, load_split, open_index
+from .pipeline import SplitData, load_split, open_index, training_copies
 
 # The splits a caller may name, and the index split each reads ("test" is "testing";
 # "all" reads every clip of the folder as test data).
@@ -64,11 +64,6 @@ def _split_name(split: str) -> str:
     return _SPLIT_NAMES[split]
 
 
-def _training_copies(cfg: RavenConfig) -> int:
-    """Augmented copies of the training split: one per epoch, or none without augmentation."""
-    return cfg.training.epochs if cfg.data.augment else 1
-
-
 def _clips_of(data: SplitData, label_names: tuple[str, ...]) -> Clips:
     features = data.features[0] if data.features.shape[0] == 1 else data.features
     return Clips(
@@ -91,7 +86,7 @@ def _index_clips(
 ) -> Clips:
     """The clips of ``split`` of an opened dataset (possibly none: callers decide)."""
     name = _split_name(split)
-    copies = _training_copies(cfg) if name == "training" else 1
+    copies = training_copies(cfg) if name == "training" else 1
     data = load_split(cfg, index, name, cache_dir, labels=labels, copies=copies, progress=progress)
     return _clips_of(data, labels or index.labels)
 

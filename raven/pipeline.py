@@ -40,6 +40,23 @@ def open_index(
     )
 
 
+def training_copies(cfg: RavenConfig) -> int:
+    """Augmented copies of the training split a run reads: one per epoch, or one without
+    augmentation.
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        The run's configuration (``training.epochs``, ``data.augment``).
+
+    Returns
+    -------
+    int
+        The number of copies (>= 1).
+    """
+    return cfg.training.epochs if cfg.data.augment else 1
+
+
 def load_split(
     cfg: RavenConfig,
     index: DatasetIndex,
