@@ -109,6 +109,10 @@ def test_save_and_load_give_the_same_evaluation(fitted, tmp_path):
 
 
 def test_estimator_equals_the_run_folder_path_bit_for_bit(tmp_path):
+    """``raven train`` / ``raven evaluate`` run the estimator too, so what this guards is
+    the folder edge: clips, keys, labels and the validation split read from the folder,
+    checkpoints written on the way, the chip saved and read back, the test split evaluated
+    from disk. Any difference there shows as a different curve, chip or evaluation."""
     data = make_tone_dataset(tmp_path / "data", per_label=8)
     cfg = config_from_dict(TINY)
     cache = tmp_path / "cache"
