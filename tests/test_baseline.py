@@ -127,9 +127,19 @@ def test_bad_data_names_the_field(field, change, match):
         BaselineData(**fields)
 
 
-def test_bad_readout_is_a_clear_error():
-    with pytest.raises(ValueError, match="recurrent_readout"):
-        BaselineConfig(recurrent_readout="max")
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"recurrent_readout": "max"}, "recurrent_readout='max': expected one of"),
+        ({"lr": -1e-3}, r"lr=-0.001: expected a number >= 0"),
+        ({"weight_decay": float("nan")}, "weight_decay=nan"),
+        ({"max_training_clips": 0}, "max_training_clips=0: expected None or an integer >= 1"),
+        ({"patience": True}, "patience=True"),
+    ],
+)
+def test_bad_training_settings_are_clear_errors(changes, message):
+    with pytest.raises(ValueError, match=message):
+        BaselineConfig(**changes)
 
 
 def test_unknown_sweep_name_is_a_clear_error(tmp_path):

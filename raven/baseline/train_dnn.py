@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..progress import progress_bar
+from ..validation import setting, validate
 from .cache import SCHEMA, array_fingerprint, cached_result, code_version
 from .counting import (
     energy_per_inference_J,
@@ -71,40 +72,23 @@ class BaselineConfig:
     ``max_epochs`` passes, or once ``max_training_clips`` clips have been seen (None: no
     such budget), whichever comes first; the weights of the best check are kept."""
 
-    max_epochs: int = 40
+    max_epochs: int = setting(40, ge=1)
     # Checks without a new best validation accuracy before stopping: one validation clip
     # is ~0.3 % on a few hundred clips, so a few checks of noise must not end training.
-    patience: int = 6
-    batch_size: int = 64
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    seed: int = 0
+    patience: int = setting(6, ge=1)
+    batch_size: int = setting(64, ge=1)
+    lr: float = setting(1e-3, ge=0)
+    weight_decay: float = setting(1e-4, ge=0)
+    seed: int = setting(0, ge=0)
     # "mean" beat "last" on gsc12-dev validation: GRU-32 0.76 vs 0.71, LSTM-32 0.73 vs 0.53
-    recurrent_readout: str = "mean"
-    check_every_clips: int | None = None
-    max_training_clips: int | None = None
+    recurrent_readout: str = setting("mean", choices=READOUTS)
+    check_every_clips: int | None = setting(None, ge=1)
+    max_training_clips: int | None = setting(None, ge=1)
     # Execution only: not part of a cached result's key.
-    threads: int = 2
+    threads: int = setting(2, ge=1)
 
     def __post_init__(self) -> None:
-        for name in ("max_epochs", "patience", "batch_size", "threads"):
-            if not (isinstance(getattr(self, name), int) and getattr(self, name) >= 1):
-                raise ValueError(
-                    f"BaselineConfig.{name}={getattr(self, name)!r}: expected an integer >= 1"
-                )
-        for name in ("check_every_clips", "max_training_clips"):
-            value = getattr(self, name)
-            if value is not None and not (
-                isinstance(value, int) and not isinstance(value, bool) and value >= 1
-            ):
-                raise ValueError(
-                    f"BaselineConfig.{name}={value!r}: expected None or an integer >= 1"
-                )
-        if self.recurrent_readout not in READOUTS:
-            raise ValueError(
-                f"BaselineConfig.recurrent_readout={self.recurrent_readout!r}:"
-                f" expected one of {list(READOUTS)}"
-            )
+        validate(self)
 
     def key(self) -> dict:
         """The settings a result depends on."""
