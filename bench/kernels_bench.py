@@ -80,6 +80,31 @@ def aihwkit_peer() -> dict:
         return {"available": False, "reason": f"{AIHWKIT_ENV}={python!r}: {exc}"}
 
 
+def _noisy_mac_profile(x: np.ndarray, snap, adc_range: float) -> dict:
+    """The stages of one noisy MAC timed apart (interleaved with numpy's product): where
+    the time over numpy's ``x @ W`` goes."""
+    xq, x2 = np.empty_like(x), np.empty(x.shape, np.float32)
+    line_sum = np.empty(x.shape[1])
+    crossbar._dac_prepare(x, 8, xq, x2, line_sum)
+    y = xq @ snap.g_eff_uS
+    noise_var = x2 @ snap.var_uS2
+    t = best_times_interleaved(
+        {
+            "numpy_matmul": lambda: x @ snap.g_eff_uS,
+            "dac": lambda: crossbar._dac_prepare(x, 8, xq, x2, line_sum),
+            "float32_variance_product": lambda: x2 @ snap.var_uS2,
+            "output_copy": lambda: y.copy(),
+            "noise_and_adc_with_output_copy": lambda: crossbar._noise_and_adc(
+                y.copy(), noise_var, 1, 1, True, 8, adc_range
+            ),
+        },
+        rounds=50,
+    )
+    stages = {f"{name}_time_s": seconds for name, seconds in t.items()}
+    stages["noise_and_adc_time_s"] = t["noise_and_adc_with_output_copy"] - t["output_copy"]
+    return stages
+
+
 def mac_benchmarks(peer: dict) -> dict:
     tile = _tile("joshi2020")
     rng = np.random.default_rng(2)
@@ -115,6 +140,7 @@ def mac_benchmarks(peer: dict) -> dict:
     )
     t_numpy, t_noisy, t_clean, t_snapshot = t["numpy"], t["noisy"], t["clean"], t["snapshot"]
     t_noisy_fresh = t["noisy_fresh_arrays"]
+    profile = _noisy_mac_profile(x, snap, adc_range)
     naive = _naive()
     n_naive = 2
     t_naive = best_time_s(lambda: naive.mac(x[:n_naive], w, 8, 8, adc_range), repeat=1, warmup=0)
@@ -153,6 +179,7 @@ def mac_benchmarks(peer: dict) -> dict:
         "snapshot_at_a_new_device_time_s": t_snapshot_fresh,
         "snapshot_goal_ratio_to_noise_free_mac": 2.0,
         "ratio_including_cached_snapshot": (t_noisy + t_snapshot) / t_numpy,
+        "profile": profile,
     }
     if peer.get("available"):
         noisy["aihwkit_forward_noisy_time_s"] = peer["forward_noisy_time_s"]
