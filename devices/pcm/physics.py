@@ -214,9 +214,11 @@ def drift_factor(t_since_programming_s, nu, drift):
         return 1.0  # the common case inside an update: a scalar loop skips exp and ln
     t0 = drift[DRIFT_T0]
     t = t_since_programming_s + drift[DRIFT_T_SHIFT]
-    # exp(-nu ln(max(t, t0) / t0)): exactly 1 where t <= t0, and plain arithmetic (no pow)
-    # so that a loop over devices (a snapshot) vectorises, the branch above as a select.
-    return exp(-nu * log_positive_normal(max(t, t0) / t0))
+    if t <= t0:
+        return 1.0  # the reference-read origin before t0: a scalar loop skips exp and ln
+    # exp and ln of devices.vecmath (no pow): a loop over devices (a snapshot) vectorises,
+    # the early returns as selects.
+    return exp(-nu * log_positive_normal(t / t0))
 
 
 # Read noise --------------------------------------------------------------------------------
