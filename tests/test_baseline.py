@@ -148,3 +148,40 @@ def test_unknown_sweep_name_is_a_clear_error(tmp_path):
 
     with pytest.raises(ValueError, match="sweep_name='huge'"):
         baseline_results(tmp_path, load_config(None), tmp_path, tmp_path, "huge")
+
+
+def test_accuracy_in_chunks_equals_the_whole_split_at_once():
+    """Evaluation runs EVAL_BATCH clips at a time (a ragged last chunk included): the count
+    of correct clips is that of one forward pass over the whole split."""
+    from raven.baseline import train_dnn
+
+    torch.manual_seed(0)
+    n = 2 * train_dnn.EVAL_BATCH + 37
+    for family in ("dnn", "cnn", "ds_cnn", "gru"):
+        model = make_model(family, 16, 49, 10, 5).eval()
+        x = torch.randn(n, 49, 10)
+        with torch.no_grad():
+            predicted = model(x).argmax(1)
+        y = torch.where(torch.rand(n) < 0.5, predicted, (predicted + 1) % 5)
+        expected = int((y == predicted).sum()) / n
+        assert train_dnn._accuracy(model, x, y) == pytest.approx(expected, abs=0), family
+
+
+def test_ds_cnn_in_channels_last_computes_the_contiguous_network():
+    """DSCNN keeps its weights channels-last for speed; the outputs and gradients are those
+    of the same weights in the default layout."""
+    torch.manual_seed(1)
+    fast = make_model("ds_cnn", 16, 49, 10, 12)
+    plain = make_model("ds_cnn", 16, 49, 10, 12)
+    plain.load_state_dict(fast.state_dict())
+    plain.to(memory_format=torch.contiguous_format)
+    assert fast.features[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert plain.features[0].weight.is_contiguous()
+    x = torch.randn(8, 49, 10)
+    out_fast, out_plain = fast(x), plain(x)
+    torch.testing.assert_close(out_fast, out_plain, rtol=1e-5, atol=1e-5)
+    out_fast.sum().backward()
+    out_plain.sum().backward()
+    torch.testing.assert_close(
+        fast.features[3].weight.grad, plain.features[3].weight.grad, rtol=1e-4, atol=1e-5
+    )

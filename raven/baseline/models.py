@@ -91,6 +91,10 @@ class DSCNN(nn.Module):
         self.head = nn.Sequential(
             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, n_classes)
         )
+        # Channels-last weights make the CPU's depthwise and pointwise convolutions run on
+        # channel-contiguous activations: training on one thread measured 1.3-2.3x faster
+        # (DS-CNN-16 to -64). The plain CNN is left as is (CNN-8 measured slower so).
+        self.to(memory_format=torch.channels_last)
 
     def forward(self, x):
         return self.head(self.features(x.unsqueeze(1)))
