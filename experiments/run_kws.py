@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline-sweep",
         choices=("default", "full"),
         default="default",
-        help="DNN baselines: three widths per family (default) or every width",
+        help="DNN baselines: the two smallest widths of each family (default) or every width",
     )
     parser.add_argument(
         "--sizes",
@@ -172,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
                 evaluations[0] | {"ledger": _dynamic_only(evaluations[0]["ledger"])},
                 training | {"ledger": _dynamic_only(training["ledger"])},
             )
+            if missing := report["iso_accuracy"].get("untrained_widths_above"):
+                print(f"warning: {missing['note']}: {missing['families']}", file=sys.stderr)
             report["iso_accuracy"]["definitions"]["energy_basis"] = (
                 "dynamic energy on both sides (the DNN model has no leakage); Raven's static"
                 " power is in its ledger summary"

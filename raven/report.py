@@ -278,6 +278,11 @@ def _iso_lines(report: dict) -> list[str]:
         f" {best['parameters']} parameters. Paper's figures for comparison: 70.36x fewer"
         " computations for inference, 269.23x for training.",
         "",
+    ]
+    if missing := iso.get("untrained_widths_above"):
+        families = ", ".join(f"{f} (untrained widths {w})" for f, w in missing["families"].items())
+        lines += [f"Caution: {families}: {missing['note']}.", ""]
+    lines += [
         *table(
             (
                 "family",

@@ -52,10 +52,10 @@ def test_conv_macs_match_the_closed_form():
     assert training_macs_per_sample(100, 10) == 310
 
 
-def test_default_sweep_is_three_widths_of_every_family():
+def test_default_sweep_is_the_two_smallest_widths_of_every_family():
     assert set(DEFAULT_SWEEP) == set(FAMILIES)
     for family, widths in DEFAULT_SWEEP.items():
-        assert len(widths) == 3 and set(widths) <= set(FAMILIES[family])
+        assert list(widths) == sorted(FAMILIES[family])[:2]
 
 
 def test_tiny_baseline_training_learns_separable_data():

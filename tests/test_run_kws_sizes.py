@@ -191,3 +191,39 @@ def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, 
     assert run_kws.main(argv) == 0
     again = json.loads((run / "report.json").read_text())
     assert again["frontier"]["raven"] == report["frontier"]["raven"]
+
+
+def test_families_below_ravens_accuracy_with_wider_models_untrained_are_named(monkeypatch):
+    """A family whose trained widths all fall below Raven's accuracy drops out of the
+    ratios; if wider models of it were not trained, the comparison and the report say so."""
+    pytest.importorskip("torch")
+    import experiments.baselines as baselines
+    from raven.baseline.models import FAMILIES
+    from raven.report import _iso_lines
+
+    dnns = [
+        fake_baseline("dnn", 36, 0.50, 2e4),
+        fake_baseline("dnn", 72, 0.55, 5e4),
+        fake_baseline("cnn", 8, 0.58, 2e5),
+        fake_baseline("cnn", 16, 0.70, 8e5),
+    ]
+    wider_dnn, wider_cnn = list(FAMILIES["dnn"][2:]), list(FAMILIES["cnn"][2:])
+    assert baselines.untrained_widths_above(dnns, 0.6) == {"dnn": wider_dnn}
+    assert baselines.untrained_widths_above(dnns, 0.55) == {}  # the dnn family reaches it
+    assert baselines.untrained_widths_above(dnns, 0.8) == {"dnn": wider_dnn, "cnn": wider_cnn}
+    every_dnn = dnns + [fake_baseline("dnn", w, 0.56, 1e5) for w in wider_dnn]
+    assert baselines.untrained_widths_above(every_dnn, 0.6) == {}  # nothing left to train
+    raven = {
+        "accuracy": 0.6,
+        "inference_ops": 1e4,
+        "training_ops_total": 1e9,
+        "inference_energy_J": 1e-9,
+        "training_energy_total_J": 1e-3,
+    }
+    monkeypatch.setattr(baselines, "raven_costs", lambda evaluation, training: raven)
+    result = baselines.compare(dnns, {}, {})
+    assert result["untrained_widths_above"]["families"] == {"dnn": wider_dnn}
+    assert result["inference_ops_ratio"] is not None  # the cnn family still brackets it
+    assert "untrained_widths_above" not in baselines.compare(every_dnn, {}, {})
+    lines = "\n".join(_iso_lines({"iso_accuracy": result, "baselines": dnns}))
+    assert f"Caution: dnn (untrained widths {wider_dnn})" in lines
