@@ -7,6 +7,7 @@ counts), so that the energy ledger is exact. Device physics comes from
 gives bit-identical results whatever the number of threads.
 """
 
+from .alif_bptt import alif_backward, alif_forward, pseudo_derivatives
 from .crossbar import MacScratch, ReadState, Snapshot, mac_dense, mac_spikes, take_snapshot
 from .events import EVENT_NAMES, Events
 from .neurons import LIFParams, LIFState, lif_run
@@ -25,9 +26,12 @@ __all__ = [
     "RecurrentOutputs",
     "RecurrentSynapses",
     "Snapshot",
+    "alif_backward",
+    "alif_forward",
     "lif_run",
     "mac_dense",
     "mac_spikes",
+    "pseudo_derivatives",
     "run_alif",
     "take_snapshot",
 ]

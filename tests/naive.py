@@ -394,3 +394,62 @@ def alif_eprop(spikes, syn, c):
     )
     totals = {name: int(counts[:, k].sum()) for k, name in enumerate(names)}
     return scores, traces, zbar_out_mean, spike_counts, {**totals, "read_g_sum_uS": read_g_uS}
+
+
+# -- recurrent ALIF layer trained by BPTT (kernels.alif_bptt) -------------------------------
+def alif_bptt_forward(drive, w_rec, c):
+    """float64 loops over clips, steps and neurons, straight from the equations of
+    ``raven.baseline.rsnn``: drive (B, T, H) -> spikes z, pseudo-derivatives psi and
+    x = v - A, each (T, B, H)."""
+    batch, steps, n_hid = drive.shape
+    z_all = np.zeros((steps, batch, n_hid))
+    psi_all = np.zeros((steps, batch, n_hid))
+    gap_all = np.zeros((steps, batch, n_hid))
+    for b in range(batch):
+        v = np.zeros(n_hid)
+        a = np.zeros(n_hid)
+        z_prev = np.zeros(n_hid)
+        for t in range(steps):
+            z = np.zeros(n_hid)
+            for j in range(n_hid):
+                recurrent = sum(z_prev[k] * w_rec[k, j] for k in range(n_hid))
+                v[j] = c.alpha * v[j] + drive[b, t, j] + recurrent - c.b0 * z_prev[j]
+                gap = v[j] - (c.b0 + c.beta * a[j])
+                z[j] = 1.0 if gap >= 0 else 0.0
+                psi = c.psi_gamma / c.b0 * max(0.0, 1 - abs(gap) / (c.psi_width * c.b0))
+                z_all[t, b, j], psi_all[t, b, j], gap_all[t, b, j] = z[j], psi, gap
+                a[j] = c.rho * a[j] + z[j]
+            z_prev = z
+    return z_all, psi_all, gap_all
+
+
+def alif_bptt_gradients(drive, w_rec, c, grad_z):
+    """dL/ddrive (B, T, H) and dL/dR (H, H) of L = sum_t grad_z(t) . z(t), by forward-mode
+    differentiation (tangents carried forward in time, not the backward recursion): every
+    drive entry of a clip and every recurrent weight is a parameter whose tangent runs
+    through the linearised steps, dz = psi dx, with the reset b0 z(t-1) held constant."""
+    batch, steps, n_hid = drive.shape
+    z_all, psi_all, _ = alif_bptt_forward(drive, w_rec, c)
+    n_drive = steps * n_hid
+    n_params = n_drive + n_hid * n_hid  # drive[b, t, j] at t * H + j, then R[k, j]
+    grad_drive = np.zeros(drive.shape)
+    grad_w_rec = np.zeros((n_hid, n_hid))
+    for b in range(batch):
+        tv = np.zeros((n_params, n_hid))
+        ta = np.zeros((n_params, n_hid))
+        tz_prev = np.zeros((n_params, n_hid))
+        z_prev = np.zeros(n_hid)
+        dloss = np.zeros(n_params)
+        for t in range(steps):
+            tv = c.alpha * tv + tz_prev @ w_rec
+            for j in range(n_hid):
+                tv[t * n_hid + j, j] += 1.0
+                for k in range(n_hid):
+                    tv[n_drive + k * n_hid + j, j] += z_prev[k]
+            tz = psi_all[t, b] * (tv - c.beta * ta)
+            dloss += tz @ grad_z[t, b]
+            ta = c.rho * ta + tz
+            tz_prev, z_prev = tz, z_all[t, b]
+        grad_drive[b] = dloss[:n_drive].reshape(steps, n_hid)
+        grad_w_rec += dloss[n_drive:].reshape(n_hid, n_hid)
+    return grad_drive, grad_w_rec
