@@ -182,6 +182,20 @@ def test_learns_a_separable_task():
     assert result["weight_abs_max"]["output"] > 0  # trained away from the silent start
 
 
+def test_same_seed_same_training():
+    data = channel_task()
+    cfg = dataclasses.replace(CFG, max_epochs=2)
+    first, second = (train_rsnn(small_spec(), data, cfg, progress=False) for _ in range(2))
+    timings = {"wall_time_s", "curve"}
+    assert {k: v for k, v in first.items() if k not in timings} == {
+        k: v for k, v in second.items() if k not in timings
+    }
+    wall = {"train_wall_s", "eval_wall_s"}
+    assert [{k: v for k, v in c.items() if k not in wall} for c in first["curve"]] == [
+        {k: v for k, v in c.items() if k not in wall} for c in second["curve"]
+    ]
+
+
 def test_costs_are_the_dense_synapse_count():
     spec = small_spec()
     per_step, params = synapse_counts(spec)

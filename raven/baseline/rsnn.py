@@ -36,9 +36,12 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg  # noqa: F401  (loads the BLAS of the backward kernel: threadpool_limits sees it)
 import torch
+from threadpoolctl import threadpool_limits
 from torch import nn
 
+from kernels.alif_bptt import alif_backward, alif_forward
 from kernels.recurrent import AlifConstants
 
 from ..progress import progress_bar
@@ -94,66 +97,54 @@ class RsnnSpec:
         }
 
 
-def _alif_steps(drive: torch.Tensor, w_rec: torch.Tensor, c: AlifConstants):
-    """The recurrent layer over a clip, no graph: drive (B, T, H) input currents ->
-    (spikes z (T, B, H), pseudo-derivatives psi (T, B, H))."""
-    batch, steps, n_hid = drive.shape
-    drive = drive.transpose(0, 1).contiguous()
-    z_all = torch.empty(steps, batch, n_hid, dtype=drive.dtype)
-    psi_all = torch.empty_like(z_all)
-    v = torch.zeros(batch, n_hid, dtype=drive.dtype)
-    adapt = torch.zeros_like(v)
-    z = torch.zeros_like(v)
-    scale, half_width = c.psi_gamma / c.b0, c.psi_width * c.b0
-    # In-place and fused operations: per-step tensors are small, so the number of
-    # operations, not their size, sets the speed.
-    for t in range(steps):
-        # v = alpha v + drive_t - b0 z_{t-1} + z_{t-1} R
-        v = torch.addmm(torch.add(drive[t], v, alpha=c.alpha).sub_(z, alpha=c.b0), z, w_rec)
-        gap = torch.add(v, adapt, alpha=-c.beta).sub_(c.b0)  # v - A
-        z_all[t] = gap >= 0.0
-        z = z_all[t]
-        psi_all[t] = gap.abs_().mul_(-1.0 / half_width).add_(1.0).clamp_(min=0.0).mul_(scale)
-        adapt.mul_(c.rho).add_(z)
-    return z_all, psi_all
+def _as_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """The tensor's data as a C-contiguous array (shared, not copied, where it already is)."""
+    return tensor.detach().contiguous().numpy()
 
 
 class _AlifLayer(torch.autograd.Function):
-    """(drive (B, T, H), recurrent weights (H, H)) -> spikes (T, B, H), with a hand-written
-    backward pass: BPTT through the equations of the module docstring, reset detached.
-    With g_t = dL/dz_t from outside, going back in time from dv_T = da_T = 0:
+    """(input spikes (B, T, n_in), input weights (n_in, H), recurrent weights (H, H), step
+    weights c_t / T (T,)) -> (filtered spikes (1/T) sum_t c_t z(t) (B, H), hidden spikes
+    per clip (B,)), with a hand-written backward pass: BPTT through the equations of the
+    module docstring, reset detached. With g_t = dL/dz_t = (c_t / T) dL/dfiltered, going
+    back in time from dv_T = da_T = 0:
 
         dz_t = g_t + dv_{t+1} R^T + da_{t+1}     (recurrent input and adaptation of t+1)
         dx_t = psi_t dz_t                          (x_t = v_t - A_t)
         dv_t = dx_t + alpha dv_{t+1},   da_t = rho da_{t+1} - beta dx_t
-        dL/ddrive_t = dv_t,   dL/dR = sum_t z_{t-1}^T dv_t
+        dL/dW = sum_t s_t^T dv_t,       dL/dR = sum_t z_{t-1}^T dv_t
 
-    (one matrix product per step instead of autograd's graph of a dozen nodes per step)."""
+    Both passes are compiled kernels (``kernels.alif_bptt``) that also hold the input
+    product and the output filter: per step, torch spent more on the overhead of a dozen
+    small operations than on the arithmetic, and the (T, B, H) tensors of drive, spikes,
+    pseudo-derivatives and their gradients cost more in fresh memory than in work. Only
+    x_t (T, B, H) is kept for the backward pass."""
 
     @staticmethod
-    def forward(ctx, drive, w_rec, constants):
-        z_all, psi_all = _alif_steps(drive, w_rec, constants)
-        ctx.save_for_backward(w_rec, z_all, psi_all)
+    def forward(ctx, spikes, w_input, w_rec, step_weights, constants):
+        spikes, step_weights = spikes.contiguous(), step_weights.contiguous()
+        filtered, counts, gaps = alif_forward(
+            spikes.numpy(), _as_numpy(w_input), _as_numpy(w_rec), step_weights.numpy(), constants
+        )
+        gaps = torch.from_numpy(gaps)
+        ctx.save_for_backward(spikes, w_rec, step_weights, gaps)
         ctx.constants = constants
-        return z_all
+        counts = torch.from_numpy(counts)
+        ctx.mark_non_differentiable(counts)
+        return torch.from_numpy(filtered), counts
 
     @staticmethod
-    def backward(ctx, grad_z):
-        w_rec, z_all, psi_all = ctx.saved_tensors
-        c = ctx.constants
-        steps, batch, n_hid = z_all.shape
-        grad_v = torch.empty_like(z_all)
-        dv = torch.zeros(batch, n_hid, dtype=z_all.dtype)
-        da = torch.zeros_like(dv)
-        w_rec_t = w_rec.t()
-        for t in range(steps - 1, -1, -1):
-            dx = (grad_z[t] + dv @ w_rec_t + da) * psi_all[t]
-            dv = dx + c.alpha * dv
-            da = c.rho * da - c.beta * dx
-            grad_v[t] = dv
-        z_prev = torch.cat([torch.zeros_like(z_all[:1]), z_all[:-1]]).reshape(-1, n_hid)
-        grad_w_rec = z_prev.t() @ grad_v.reshape(-1, n_hid)
-        return grad_v.transpose(0, 1), grad_w_rec, None
+    def backward(ctx, grad_filtered, _grad_counts):
+        spikes, w_rec, step_weights, gaps = ctx.saved_tensors
+        grad_w_input, grad_w_rec = alif_backward(
+            _as_numpy(grad_filtered),
+            spikes.numpy(),
+            _as_numpy(w_rec),
+            step_weights.numpy(),
+            gaps.numpy(),
+            ctx.constants,
+        )
+        return None, torch.from_numpy(grad_w_input), torch.from_numpy(grad_w_rec), None, None
 
 
 class RecurrentSNN(nn.Module):
@@ -173,14 +164,24 @@ class RecurrentSNN(nn.Module):
         """spikes (B, T, n_in) -> scores (B, n_classes); with ``with_counts`` also the
         hidden spikes of each clip (B,)."""
         steps = spikes.shape[1]
-        drive = spikes.to(self.w_input.dtype) @ self.w_input  # (B, T, H): all steps at once
-        z_all = _AlifLayer.apply(drive, self.w_recurrent * self.off_diagonal, self.c)
         # c_t / T, the weight of step t's spikes in the clip-mean output
         kappa_pow = self.c.kappa ** torch.arange(steps, dtype=torch.float64)
-        weight = (torch.flip(torch.cumsum(kappa_pow, 0), [0]) / steps).to(drive.dtype)
-        filtered = torch.einsum("t,tbh->bh", weight, z_all)
+        weight = (torch.flip(torch.cumsum(kappa_pow, 0), [0]) / steps).to(self.w_input.dtype)
+        w_rec = self.w_recurrent * self.off_diagonal
+        if torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters()):
+            filtered, counts = _AlifLayer.apply(spikes, self.w_input, w_rec, weight, self.c)
+        else:  # no backward pass: the kernel keeps no per-step state
+            filtered, counts, _ = alif_forward(
+                _as_numpy(spikes),
+                _as_numpy(self.w_input),
+                _as_numpy(w_rec),
+                weight.numpy(),
+                self.c,
+                keep_gaps=False,
+            )
+            filtered, counts = torch.from_numpy(filtered), torch.from_numpy(counts)
         scores = filtered @ self.w_output
-        return (scores, z_all.detach().sum((0, 2))) if with_counts else scores
+        return (scores, counts) if with_counts else scores
 
 
 def synapse_counts(spec: RsnnSpec) -> tuple[int, int]:
@@ -241,34 +242,36 @@ def train_rsnn(
     start = time.perf_counter()
     lap = start
     bar = progress_bar(range(cfg.max_epochs), desc=FAMILY, leave=False, enabled=progress)
-    for epoch in bar:
-        model.train()
-        x_epoch = torch.as_tensor(np.asarray(data.train_x[epoch % data.train_x.shape[0]]))
-        for idx in torch.randperm(ty.numel(), generator=gen).split(cfg.batch_size):
-            opt.zero_grad()
-            loss_fn(model(x_epoch[idx]), ty[idx]).backward()
-            opt.step()
-            seen += idx.numel()
-        trained = time.perf_counter()
-        val, _ = _evaluate(model, data.val_x, val_y, 256)
-        test, _ = _evaluate(model, data.test_x, test_y, 256)
-        lap, train_wall_s = time.perf_counter(), trained - lap
-        curve.append(
-            curve_entry(
-                epoch + 1,
-                (val, test),
-                seen,
-                (macs_per_sample, energy_per_sample_J),
-                (train_wall_s, lap - trained),
+    # the backward kernel's BLAS product (scipy's) runs on the training's threads too
+    with threadpool_limits(cfg.threads, user_api="blas"):
+        for epoch in bar:
+            model.train()
+            x_epoch = torch.as_tensor(np.asarray(data.train_x[epoch % data.train_x.shape[0]]))
+            for idx in torch.randperm(ty.numel(), generator=gen).split(cfg.batch_size):
+                opt.zero_grad()
+                loss_fn(model(x_epoch[idx]), ty[idx]).backward()
+                opt.step()
+                seen += idx.numel()
+            trained = time.perf_counter()
+            val, _ = _evaluate(model, data.val_x, val_y, 256)
+            test, _ = _evaluate(model, data.test_x, test_y, 256)
+            lap, train_wall_s = time.perf_counter(), trained - lap
+            curve.append(
+                curve_entry(
+                    epoch + 1,
+                    (val, test),
+                    seen,
+                    (macs_per_sample, energy_per_sample_J),
+                    (train_wall_s, lap - trained),
+                )
             )
-        )
-        bar.set_postfix(val=val)
-        if val > best[0]:
-            best = (val, {k: v.clone() for k, v in model.state_dict().items()}, epoch)
-        elif epoch - best[2] >= cfg.patience:
-            stopped_by = "plateau"
-            break
-    bar.close()
+            bar.set_postfix(val=val)
+            if val > best[0]:
+                best = (val, {k: v.clone() for k, v in model.state_dict().items()}, epoch)
+            elif epoch - best[2] >= cfg.patience:
+                stopped_by = "plateau"
+                break
+        bar.close()
     model.load_state_dict(best[1])
     test, hidden_spikes = _evaluate(model, data.test_x, test_y, 256)
     result = {
