@@ -107,11 +107,11 @@ def test_full_scale_projection_by_hand():
     per_model = (10 * n_train + 30 * (n_val + n_test) + n_test) / 1000
     assert off_chip["training_clips_per_model"] == 10 * n_train
     assert off_chip["checks_per_model"] == 30
-    assert len(off_chip["per_model"]) == 15
+    assert len(off_chip["per_model"]) == 10  # two widths of five families
     # Two workers: the ceiling (2,252 s) on one, models (1,310 s each) on the other; then
     # each model goes to whichever worker frees first.
     workers = [ceiling / 1000, per_model]
-    for _ in range(14):
+    for _ in range(9):
         workers.sort()
         workers[0] += per_model
     standardise = (10 * n_train + n_val + n_test) / 1000
