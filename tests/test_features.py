@@ -66,6 +66,9 @@ def test_batch_equals_single_clips():
     fe = FeatureExtractor()
     batch = np.random.default_rng(1).normal(0, 0.1, (70, 16000)).astype(np.float32)
     np.testing.assert_array_equal(fe(batch)[[0, 69]], np.stack([fe(batch[0]), fe(batch[69])]))
+    # the chunk size sets the memory in use, never the features (70 clips: ragged chunks)
+    for chunk in (1, 7, 64, 128):
+        np.testing.assert_array_equal(fe(batch, chunk=chunk), fe(batch))
 
 
 @pytest.mark.parametrize(

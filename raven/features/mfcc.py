@@ -125,9 +125,11 @@ class FeatureExtractor:
         self.window = np.hanning(c.window_samples + 1)[:-1].astype(np.float32)  # periodic Hann
         self.filters = mel_filterbank(c).astype(np.float32)
 
-    def __call__(self, audio: np.ndarray, chunk: int = 64) -> np.ndarray:
+    def __call__(self, audio: np.ndarray, chunk: int = 16) -> np.ndarray:
         """audio (batch, clip_samples) or (clip_samples,) -> float32 (batch, frames, coeffs),
-        computed ``chunk`` clips at a time (bounded memory)."""
+        computed ``chunk`` clips at a time (bounded memory). The default keeps a chunk's
+        padded frames and spectrum (1.6 MB each) in cache: 64 clips at a time (6.4 MB each)
+        took 390-500 us per clip, 16 at a time 230-360 us, with identical features."""
         audio = np.asarray(audio, dtype=np.float32)
         single = audio.ndim == 1
         audio = audio[None] if single else audio
