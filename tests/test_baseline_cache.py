@@ -3,6 +3,7 @@ code does, and a corrupt file is reported and recomputed."""
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,3 +135,21 @@ def test_result_cache_stores_and_loads(tmp_path):
     assert cache.load("x", {"a": 2}) is None  # another key, another file
     with pytest.warns(CacheWarning, match="lacks"):
         assert cache.load("x", key, required=("v", "w")) is None
+
+
+def test_the_code_key_covers_the_ceilings_kernels(tmp_path, monkeypatch):
+    """The software ceiling trains through kernels.alif_bptt: an edit there must change
+    the key of every cached result, as an edit to the baseline modules does."""
+    import kernels.alif_bptt as alif_bptt
+    import kernels.recurrent as recurrent
+
+    files = cache_module.source_files()
+    assert Path(alif_bptt.__file__) in files and Path(recurrent.__file__) in files
+    edited = tmp_path / "alif_bptt.py"
+    edited.write_bytes(Path(alif_bptt.__file__).read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(
+        cache_module,
+        "source_files",
+        lambda: [edited if p.name == "alif_bptt.py" else p for p in files],
+    )
+    assert cache_module._hash_sources() != code_version()

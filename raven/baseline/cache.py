@@ -23,6 +23,18 @@ SCHEMA = 1
 _SOURCES = ("cache.py", "counting.py", "models.py", "rsnn.py", "train_dnn.py")
 
 
+def source_files() -> list[Path]:
+    """The files whose source a cached result's key covers: the baseline modules and the
+    kernels the software ceiling trains through (its BPTT passes and neuron constants)."""
+    from kernels import alif_bptt, recurrent
+
+    here = Path(__file__).parent
+    return [here / name for name in _SOURCES] + [
+        Path(alif_bptt.__file__),
+        Path(recurrent.__file__),
+    ]
+
+
 class CacheWarning(RuntimeWarning):
     """A cached result could not be used and is recomputed."""
 
@@ -38,11 +50,10 @@ def array_fingerprint(arrays: dict[str, np.ndarray]) -> str:
 
 
 def _hash_sources() -> str:
-    here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in _SOURCES:
-        h.update(name.encode())
-        h.update((here / name).read_bytes())
+    for path in source_files():
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 
@@ -52,8 +63,8 @@ _CODE_VERSION = _hash_sources()
 
 
 def code_version() -> str:
-    """sha256 of the baseline modules' source as imported: an edit to the models, the
-    counting or the training loop invalidates every cached result."""
+    """sha256 of the source of ``source_files()`` as imported: an edit to the models, the
+    counting, the training loops or the ceiling's kernels invalidates every cached result."""
     return _CODE_VERSION
 
 
