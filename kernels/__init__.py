@@ -4,7 +4,8 @@ Kernels receive arrays and scalars only and report what they did as ``Events`` (
 counts), so that the energy ledger is exact. Device physics comes from
 ``devices.pcm.physics``; nothing here imports ``raven``. Randomness is counter-based
 (``kernels.rng``), keyed by (seed, stream, step, index) from a registry of streams, so a seed
-gives bit-identical results whatever the number of threads.
+gives bit-identical results whatever the number of numba threads. Dense matrix products go
+through BLAS (numpy's; scipy's in ``alif_bptt``): their last bits are the BLAS build's.
 """
 
 from .alif_bptt import alif_backward, alif_forward, pseudo_derivatives

@@ -24,7 +24,7 @@ from .report_frontier import (
     throughput,
     throughput_lines,
 )
-from .report_parts import cell, save_figure, section, table
+from .report_parts import caution_lines, cell, save_figure, section, table
 
 
 def training_ledger_summary(
@@ -278,11 +278,7 @@ def _iso_lines(report: dict) -> list[str]:
         f" {best['parameters']} parameters. Paper's figures for comparison: 70.36x fewer"
         " computations for inference, 269.23x for training.",
         "",
-    ]
-    if missing := iso.get("untrained_widths_above"):
-        families = ", ".join(f"{f} (untrained widths {w})" for f, w in missing["families"].items())
-        lines += [f"Caution: {families}: {missing['note']}.", ""]
-    lines += [
+        *caution_lines(iso.get("untrained_widths_above")),
         *table(
             (
                 "family",

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import NullFormatter
 
 from .comparison import FRONTIER_COSTS
-from .report_parts import cell, save_figure, section, table
+from .report_parts import caution_lines, cell, save_figure, section, table
 
 _UNITS = {
     "inference_ops": "",
@@ -157,6 +157,7 @@ def frontier_lines(report: dict) -> list[str]:
         "",
         coverage_sentence(frontier),
         "",
+        *caution_lines(frontier.get("untrained_widths_above")),
         *table(
             (
                 "n_hidden",

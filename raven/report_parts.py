@@ -12,6 +12,26 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 
+def caution_lines(caution: dict | None) -> list[str]:
+    """The report's lines for a comparison that may lack wider DNNs (``caution``: a record
+    of ``experiments.baselines.untrained_caution``, or None).
+
+    Parameters
+    ----------
+    caution : dict or None
+        ``accuracy``, ``families`` ({family: untrained widths}) and ``note``.
+
+    Returns
+    -------
+    list of str
+        A caution paragraph and a blank line, or nothing.
+    """
+    if not caution:
+        return []
+    families = ", ".join(f"{f} (untrained widths {w})" for f, w in caution["families"].items())
+    return [f"Caution, at accuracy {caution['accuracy']:.3f}: {families}: {caution['note']}.", ""]
+
+
 def section(title: str) -> list[str]:
     """The lines that open a report section: a blank line, ``## title``, a blank line.
 

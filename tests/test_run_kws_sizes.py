@@ -208,11 +208,21 @@ def test_families_below_ravens_accuracy_with_wider_models_untrained_are_named(mo
         fake_baseline("cnn", 16, 0.70, 8e5),
     ]
     wider_dnn, wider_cnn = list(FAMILIES["dnn"][2:]), list(FAMILIES["cnn"][2:])
-    assert baselines.untrained_widths_above(dnns, 0.6) == {"dnn": wider_dnn}
-    assert baselines.untrained_widths_above(dnns, 0.55) == {}  # the dnn family reaches it
-    assert baselines.untrained_widths_above(dnns, 0.8) == {"dnn": wider_dnn, "cnn": wider_cnn}
-    every_dnn = dnns + [fake_baseline("dnn", w, 0.56, 1e5) for w in wider_dnn]
-    assert baselines.untrained_widths_above(every_dnn, 0.6) == {}  # nothing left to train
+    untrained = {f: list(w) for f, w in FAMILIES.items() if f not in ("dnn", "cnn")}
+    assert baselines.untrained_widths_above(dnns, 0.6) == {"dnn": wider_dnn, **untrained}
+    assert baselines.untrained_widths_above(dnns, 0.55) == untrained  # dnn reaches it
+    assert baselines.untrained_widths_above(dnns, 0.8) == {
+        "dnn": wider_dnn,
+        "cnn": wider_cnn,
+        **untrained,
+    }
+    every = dnns + [fake_baseline("dnn", w, 0.56, 1e5) for w in wider_dnn]
+    every += [fake_baseline(f, w, 0.3, 1e5) for f, ws in FAMILIES.items() for w in ws]
+    every = [b for b in every if (b["family"], b["width"]) not in {("dnn", 36), ("cnn", 8)}]
+    assert baselines.untrained_widths_above(every, 0.9) == {}  # nothing wider left to train
+    # only wider widths count: a narrower untrained width could not be cheaper and reach it
+    narrow_missing = [b for b in every if (b["family"], b["width"]) != ("dnn", 72)]
+    assert baselines.untrained_widths_above(narrow_missing, 0.9) == {}
     raven = {
         "accuracy": 0.6,
         "inference_ops": 1e4,
@@ -222,8 +232,9 @@ def test_families_below_ravens_accuracy_with_wider_models_untrained_are_named(mo
     }
     monkeypatch.setattr(baselines, "raven_costs", lambda evaluation, training: raven)
     result = baselines.compare(dnns, {}, {})
-    assert result["untrained_widths_above"]["families"] == {"dnn": wider_dnn}
+    caution = result["untrained_widths_above"]
+    assert caution["families"] == {"dnn": wider_dnn, **untrained} and caution["accuracy"] == 0.6
     assert result["inference_ops_ratio"] is not None  # the cnn family still brackets it
-    assert "untrained_widths_above" not in baselines.compare(every_dnn, {}, {})
+    assert "untrained_widths_above" not in baselines.compare(every, {}, {})
     lines = "\n".join(_iso_lines({"iso_accuracy": result, "baselines": dnns}))
-    assert f"Caution: dnn (untrained widths {wider_dnn})" in lines
+    assert f"Caution, at accuracy 0.600: dnn (untrained widths {wider_dnn})" in lines

@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg  # noqa: F401  (loads the BLAS of the backward kernel: threadpool_limits sees it)
+import scipy.linalg  # noqa: F401  (loads the backward kernel's BLAS for threadpool_limits)
 import torch
 from threadpoolctl import threadpool_limits
 from torch import nn
@@ -115,10 +115,11 @@ class _AlifLayer(torch.autograd.Function):
         dL/dW = sum_t s_t^T dv_t,       dL/dR = sum_t z_{t-1}^T dv_t
 
     Both passes are compiled kernels (``kernels.alif_bptt``) that also hold the input
-    product and the output filter: per step, torch spent more on the overhead of a dozen
-    small operations than on the arithmetic, and the (T, B, H) tensors of drive, spikes,
-    pseudo-derivatives and their gradients cost more in fresh memory than in work. Only
-    x_t (T, B, H) is kept for the backward pass."""
+    product and the output filter: the per-step tensors are small (batch x hidden), so a
+    graph of separate tensor operations would cost more in per-operation overhead, and
+    (T, B, H) tensors of drive, spikes and pseudo-derivatives more in fresh memory, than
+    the arithmetic. Only x_t (T, B, H) is kept for the backward pass. The spikes are
+    inputs, not differentiated (their gradient is None)."""
 
     @staticmethod
     def forward(ctx, spikes, w_input, w_rec, step_weights, constants):
