@@ -130,7 +130,10 @@ class DifferentialTile:
             (*plus, *minus),
             t_s,
             drift,
-            lambda: crossbar.take_snapshot(plus, minus, t_s, a.g_max_uS, a.drift, a.read, drift),
+            lambda flicker: crossbar.take_snapshot(
+                plus, minus, t_s, a.g_max_uS, a.drift, a.read, drift, flicker
+            ),
+            lambda: crossbar.flicker_factors(plus.g_prog_uS, minus.g_prog_uS, a.g_max_uS, a.read),
         )
 
     def weights_uS(self, t_s: float) -> np.ndarray:

@@ -223,6 +223,54 @@ def drift_factor(t_since_programming_s, nu, drift):
 
 # Read noise --------------------------------------------------------------------------------
 @inlined_scalar_jit
+def flicker_factor(g_prog_uS, g_max_uS, read):
+    """The 1/f noise factor of a device, Q_s = min(c / max(x^e, floor), cap) with x =
+    |G_prog| / G_max: it depends on the last write only, so a tile can keep it while
+    device time moves (``read_noise_std_given_flicker_uS``).
+
+    Parameters
+    ----------
+    g_prog_uS, g_max_uS : float
+        Conductance at the end of the last write (finite) and nominal maximum, in uS.
+    read : numpy.ndarray
+        ``KernelArgs.read``.
+
+    Returns
+    -------
+    float
+        Q_s (dimensionless).
+    """
+    # x^e as exp(e ln x): plain arithmetic and selects, so that loops over devices
+    # vectorise; 0^e is 0 for e > 0 and 1 for e = 0.
+    x = abs(g_prog_uS) / g_max_uS
+    exponent = read[READ_EXPONENT]
+    x_pow = exp(exponent * log_positive(x if x > 0.0 else 1.0))
+    x_pow = (0.0 if exponent > 0.0 else 1.0) if x == 0.0 else x_pow
+    return min(read[READ_FLICKER] / max(x_pow, read[READ_FLOOR]), read[READ_MAX])
+
+
+@inlined_scalar_jit
+def read_noise_std_given_flicker_uS(g_drift_uS, flicker_q, t_since_programming_s, drift, read):
+    """``read_noise_std_uS`` given the device's ``flicker_factor`` (the same operations).
+
+    Parameters
+    ----------
+    g_drift_uS, flicker_q, t_since_programming_s, drift, read
+        G_d in uS, the ``flicker_factor`` Q_s, and as for ``read_noise_std_uS``.
+
+    Returns
+    -------
+    float
+        The standard deviation in uS.
+    """
+    # ln(max(1, .)) for max(0, ln .): a select, so that loops over devices vectorise
+    t = t_since_programming_s + drift[DRIFT_T0]
+    t_read = read[READ_T_READ]
+    flicker = flicker_q * math.sqrt(log_positive_normal(max(1.0, (t + t_read) / (2.0 * t_read))))
+    return abs(g_drift_uS) * (flicker + read[READ_REL]) + read[READ_ABS]
+
+
+@inlined_scalar_jit
 def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, drift, read):
     """Standard deviation of one read: accumulated 1/f noise plus a time-independent part.
 
@@ -253,17 +301,8 @@ def read_noise_std_uS(g_drift_uS, g_prog_uS, g_max_uS, t_since_programming_s, dr
     ``PCMLikeNoiseModel``); 0.03 G + 0.13 uS: Nandakumar et al., J. Appl. Phys. 124,
     152135 (2018).
     """
-    # x^e as exp(e ln x) and ln(max(1, .)) for max(0, ln .): plain arithmetic and selects,
-    # so that loops over devices vectorise; 0^e is 0 for e > 0 and 1 for e = 0.
-    x = abs(g_prog_uS) / g_max_uS
-    exponent = read[READ_EXPONENT]
-    x_pow = exp(exponent * log_positive(x if x > 0.0 else 1.0))
-    x_pow = (0.0 if exponent > 0.0 else 1.0) if x == 0.0 else x_pow
-    q = min(read[READ_FLICKER] / max(x_pow, read[READ_FLOOR]), read[READ_MAX])
-    t = t_since_programming_s + drift[DRIFT_T0]
-    t_read = read[READ_T_READ]
-    flicker = q * math.sqrt(log_positive_normal(max(1.0, (t + t_read) / (2.0 * t_read))))
-    return abs(g_drift_uS) * (flicker + read[READ_REL]) + read[READ_ABS]
+    q = flicker_factor(g_prog_uS, g_max_uS, read)
+    return read_noise_std_given_flicker_uS(g_drift_uS, q, t_since_programming_s, drift, read)
 
 
 @scalar_jit
