@@ -33,16 +33,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from devices.jit import array_jit, inlined_scalar_jit
+from devices.jit import array_jit
 
-from .recurrent import AlifConstants
-
-
-@inlined_scalar_jit
-def _psi(gap, psi_scale, inv_half_width, one):
-    """The pseudo-derivative at x = v - A = gap; ``one`` is 1 in the dtype of the
-    computation (a float literal would promote float32 arithmetic to float64)."""
-    return psi_scale * max(one - abs(gap) * inv_half_width, one - one)
+from .recurrent import AlifConstants, _pseudo_derivative
 
 
 @array_jit
@@ -100,10 +93,10 @@ def _backward_steps(
     grad_filtered, spikes, w_rec_t, step_weights, gaps, neuron, grad_w_input_out, grad_w_rec_out
 ):
     """Add dL/dW into grad_w_input_out (n_in, H) and dL/dR into grad_w_rec_out (H, H), both
-    zeroed by the caller; neuron = (alpha, rho, beta, gamma / b0, 1 / (width b0))."""
+    zeroed by the caller; neuron = (alpha, rho, beta, gamma / b0, width b0)."""
     steps, batch, n_hid = gaps.shape
     n_in = spikes.shape[2]
-    alpha, rho, beta, psi_scale, inv_half_width = neuron
+    alpha, rho, beta, psi_scale, psi_half_width = neuron
     real = w_rec_t.dtype.type
     zero, one = real(0.0), real(1.0)
     dv = np.zeros((batch, n_hid), w_rec_t.dtype)  # dv(t+1), then dv(t)
@@ -117,7 +110,7 @@ def _backward_steps(
         weight = step_weights[t]
         for b in range(batch):
             for j in range(n_hid):
-                psi = _psi(gaps[t, b, j], psi_scale, inv_half_width, one)
+                psi = _pseudo_derivative(gaps[t, b, j], psi_scale, psi_half_width, one)
                 dx = psi * (weight * grad_filtered[b, j] + from_next[b, j] + da[b, j])
                 dv[b, j] = dx + alpha * dv[b, j]
                 da[b, j] = rho * da[b, j] - beta * dx
@@ -135,11 +128,11 @@ def _backward_steps(
 
 
 @array_jit
-def _pseudo_derivatives(gaps, psi_scale, inv_half_width, out):
+def _pseudo_derivatives(gaps, psi_scale, psi_half_width, out):
     one = gaps.dtype.type(1.0)
     flat_gaps, flat_out = gaps.reshape(gaps.size), out.reshape(out.size)
     for n in range(flat_gaps.size):
-        flat_out[n] = _psi(flat_gaps[n], psi_scale, inv_half_width, one)
+        flat_out[n] = _pseudo_derivative(flat_gaps[n], psi_scale, psi_half_width, one)
 
 
 def _weights(named: dict) -> list:
@@ -152,12 +145,14 @@ def _weights(named: dict) -> list:
     return [np.ascontiguousarray(a) for a in named.values()]
 
 
-def _spike_trains(spikes: np.ndarray, n_in: int) -> np.ndarray:
+def _spike_trains(spikes: np.ndarray, n_in: int | None = None) -> np.ndarray:
+    """(B, T >= 1, n_in) spikes, C-contiguous, bool viewed as uint8 (any n_in if None)."""
     spikes = np.ascontiguousarray(spikes)
     if spikes.dtype == np.bool_:
         spikes = spikes.view(np.uint8)
-    if spikes.ndim != 3 or spikes.shape[2] != n_in or spikes.shape[1] < 1:
-        raise ValueError(f"spikes shape {spikes.shape}: expected (B, T >= 1, {n_in})")
+    width = spikes.shape[-1] if n_in is None and spikes.ndim else n_in
+    if spikes.ndim != 3 or spikes.shape[2] != width or spikes.shape[1] < 1:
+        raise ValueError(f"spikes shape {spikes.shape}: expected (B, T >= 1, {width})")
     return spikes
 
 
@@ -221,9 +216,8 @@ def alif_forward(
 
 
 def _psi_constants(constants: AlifConstants, real) -> tuple:
-    return real(constants.psi_gamma / constants.b0), real(
-        1.0 / (constants.psi_width * constants.b0)
-    )
+    """(gamma / b0, width b0) in the dtype ``real``, the arguments of the pseudo-derivative."""
+    return real(constants.psi_gamma / constants.b0), real(constants.psi_width * constants.b0)
 
 
 def pseudo_derivatives(gaps: np.ndarray, constants: AlifConstants) -> np.ndarray:
@@ -285,9 +279,7 @@ def alif_backward(
         {"grad_filtered": grad_filtered, "w_rec": w_rec, "step_weights": step_weights, "gaps": gaps}
     )
     steps, batch, n_hid = gaps.shape
-    spikes = np.ascontiguousarray(spikes)
-    if spikes.dtype == np.bool_:
-        spikes = spikes.view(np.uint8)
+    spikes = _spike_trains(spikes)
     expected = {
         "grad_filtered": (grad_filtered.shape, (batch, n_hid)),
         "w_rec": (w_rec.shape, (n_hid, n_hid)),

@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from devices.jit import array_jit, parallel_jit
+from devices.jit import array_jit, inlined_scalar_jit, parallel_jit
 
 from .crossbar import _adc_convert
 from .events import Events
@@ -177,6 +177,31 @@ class _KernelOutputs(NamedTuple):
         )
 
 
+@inlined_scalar_jit
+def _pseudo_derivative(gap, psi_scale, psi_half_width, one):
+    """The pseudo-derivative dz/dx of an ALIF spike at x = v - A (module docstring), for the
+    chip's e-prop and for the BPTT of ``kernels.alif_bptt``.
+
+    Parameters
+    ----------
+    gap : float
+        x = v - A, weight units.
+    psi_scale : float
+        gamma / b0, per weight unit.
+    psi_half_width : float
+        width b0, weight units.
+    one : float
+        1 in the dtype of the computation (a float literal would promote float32
+        arithmetic to float64).
+
+    Returns
+    -------
+    float
+        psi_scale max(0, 1 - |x| / psi_half_width), per weight unit.
+    """
+    return psi_scale * max(one - abs(gap) / psi_half_width, one - one)
+
+
 def _geometric_sums(decay: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """powers[n] = decay^n and sums[n] = sum_{m=1..n} decay^m for n = 0..steps."""
     powers = decay ** np.arange(steps + 1, dtype=np.float64)
@@ -297,7 +322,7 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                 adapt[j] = const.rho * adapt[j] + z[j]
                 spike_count[j] += z[j]
                 if with_traces:
-                    psi = psi_scale * max(0.0, 1.0 - abs(v[j] - threshold) / psi_half_width)
+                    psi = _pseudo_derivative(v[j] - threshold, psi_scale, psi_half_width, 1.0)
                     if psi > 0.0:
                         counts[_COUNT_ELIGIBILITY_EVENTS] += 1
                         gap = t - last[j]
