@@ -51,6 +51,7 @@ EVENT_NAMES: Mapping[str, str] = MappingProxyType(
         "hidden_read_steps": "steps in which the recurrent layer was read (a row active)",
         "output_read_steps": "steps in which the output layer was read",
         "eligibility_events": "neuron steps with a non-zero e-prop pseudo-derivative",
+        "eligibility_adds": "end-of-clip e-prop adds (driven rows x columns, once per clip)",
     }
 )
 _FLOAT_EVENTS = frozenset({"read_g_sum_uS", "set_amplitude_sq_sum"})

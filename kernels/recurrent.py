@@ -45,6 +45,7 @@ from devices.jit import array_jit, inlined_scalar_jit, parallel_jit
 
 from .crossbar import _adc_convert
 from .events import Events
+from .neuron_constants import neuron_arrays
 from .rng import STREAM_RECURRENT_NOISE, key4, next_normal
 
 # Columns of the kernel's per-clip counts, named as the events they become.
@@ -244,69 +245,105 @@ def _column_noise_and_adc(currents, variances, with_noise, adc_bits, half, lsb, 
     return saturations
 
 
+@array_jit
+def _drive_active_rows(
+    rows, values, n_rows, weights, variances, with_noise, currents, current_vars
+):
+    """Column currents of the hidden tile read with rows ``rows[:n_rows]`` driven at the
+    amplitudes ``values[:n_rows]`` (1 for a spike, the DAC level of a graded input): each
+    cell adds amplitude x weight to its column, and amplitude^2 x variance to the column's
+    read-noise variance (``with_noise``)."""
+    currents[:] = 0.0
+    current_vars[:] = 0.0
+    for r in range(n_rows):
+        i = rows[r]
+        x = values[r]
+        for j in range(currents.size):
+            currents[j] += x * weights[i, j]
+        if with_noise:
+            x2 = x * x
+            for j in range(currents.size):
+                current_vars[j] += x2 * variances[i, j]
+
+
+@array_jit
+def _end_of_clip_eligibility(psi, alpha, rho, beta, clip_weight, g_out):
+    """Per neuron j, the backward recursion of the end-of-clip e-prop form (module
+    docstring) over the clip's stored pseudo-derivatives psi (T, H): G_j(t) into g_out."""
+    steps, n_hid = psi.shape
+    for j in range(n_hid):
+        k_next = 0.0  # K_j(t): the adaptation term's backward sum
+        g_next = 0.0  # G_j(t + 1)
+        for t in range(steps - 1, -1, -1):
+            if t < steps - 1:
+                p1 = psi[t + 1, j]
+                k_next = clip_weight[t + 1] * p1 + (rho[j] - beta[j] * p1) * k_next
+            h = clip_weight[t] * psi[t, j] - beta[j] * psi[t, j] * k_next
+            g_next = h + alpha[j] * g_next
+            g_out[t, j] = g_next
+
+
 @parallel_jit
-def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed, call_key, out):
-    batch, steps, n_in = spikes.shape
+def _alif_eprop_kernel(inputs, transmit, syn, const, neurons, tables, flags, keys, out):
+    batch, steps, n_in = inputs.shape
     n_pre, n_hid = syn.w_hidden.shape
     n_out = syn.w_output.shape[1]
-    kappa_pow, kappa_sum, rho_pow = tables
+    alpha, rho, beta = neurons
+    kappa_pow, kappa_sum = tables
+    with_noise, with_eligibility, with_mask = flags
+    seed, call_key = keys
     half = 2.0 ** (const.adc_bits - 1) if const.adc_bits > 0 else 1.0
     lsb = const.adc_range / half
     psi_scale = const.psi_gamma / const.b0
     psi_half_width = const.psi_width * const.b0
+    # the output filter's weight of step t in the clip-mean score: sum_{t'>=t} kappa^(t'-t)
+    clip_weight = np.empty(steps)
+    for t in range(steps):
+        clip_weight[t] = 1.0 + kappa_sum[steps - 1 - t]
     # Unpacked outside the parallel loop: numba's parfor lowering does not reliably write
     # through tuple attributes inside it.
     scores_out, traces_out, zbar_out_mean, hidden_counts, counts_out, read_g_out = out
     for b in numba.prange(batch):
-        # neuron, trace and integrator state
         v = np.zeros(n_hid)
         adapt = np.zeros(n_hid)
-        z_prev = np.zeros(n_hid, np.uint8)
+        z_prev = np.zeros(n_hid, np.uint8)  # transmitted spikes of the previous step
         z = np.zeros(n_hid, np.uint8)
-        zbar = np.zeros(n_pre)
         zbar_out = np.zeros(n_hid)
         y = np.zeros(n_out)
-        # each tile's read: its active rows, column currents and their read-noise variances
         rows = np.empty(n_pre, np.int64)
+        values = np.empty(n_pre)
         current = np.zeros(n_hid)
         current_var = np.zeros(n_hid)
         out_rows = np.empty(n_hid, np.int64)
         out_current = np.zeros(n_out)
         out_var = np.zeros(n_out)
-        # sums over the clip
         score = np.zeros(n_out)
         zsum = np.zeros(n_hid)
         spike_count = np.zeros(n_hid, np.int64)
-        if with_traces:
-            ebar = np.zeros((n_hid, n_pre))
-            eps = np.zeros((n_hid, n_pre))
-            last = np.full(n_hid, -1, np.int64)
-            fsum = np.zeros((n_hid, n_pre))
+        if with_eligibility:
+            psi_hist = np.zeros((steps, n_hid))
+            sent_hist = np.zeros((steps, n_hid), np.uint8)
         counts = counts_out[b]
         for t in range(steps):
-            # rows of the hidden tile active at this step
             n_rows = 0
             for i in range(n_in):
-                if spikes[b, t, i] != 0:
+                x = inputs[b, t, i]
+                if x != 0.0:
                     rows[n_rows] = i
+                    values[n_rows] = x
+                    read_g_out[b] += x * x * syn.row_g_hidden_uS[i]
                     n_rows += 1
             counts[_COUNT_INPUT_ROWS] += n_rows
             n_input_rows = n_rows
             for k in range(n_hid):
                 if z_prev[k] != 0:
                     rows[n_rows] = n_in + k
+                    values[n_rows] = 1.0
+                    read_g_out[b] += syn.row_g_hidden_uS[n_in + k]
                     n_rows += 1
             counts[_COUNT_RECURRENT_ROWS] += n_rows - n_input_rows
-            # presynaptic traces (every row, active or not: they decay)
-            for i in range(n_pre):
-                zbar[i] *= const.alpha
-            for r in range(n_rows):
-                zbar[rows[r]] += 1.0
-            # column currents
-            for r in range(n_rows):
-                read_g_out[b] += syn.row_g_hidden_uS[rows[r]]
-            _sum_active_rows(
-                rows, n_rows, syn.w_hidden, syn.var_hidden, with_noise, current, current_var
+            _drive_active_rows(
+                rows, values, n_rows, syn.w_hidden, syn.var_hidden, with_noise, current, current_var
             )
             if n_rows > 0:
                 counts[_COUNT_HIDDEN_READ_STEPS] += 1
@@ -314,38 +351,33 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                 counts[_COUNT_ADC_SATURATIONS] += _column_noise_and_adc(
                     current, current_var, with_noise, const.adc_bits, half, lsb, noise_state
                 )
-            # neurons
             for j in range(n_hid):
-                v[j] = const.alpha * v[j] + current[j] - const.b0 * z_prev[j]
-                threshold = const.b0 + const.beta * adapt[j]
+                # the neuron's own spike resets it (reset by subtraction), dropped or not
+                v[j] = alpha[j] * v[j] + current[j] - const.b0 * z[j]
+                threshold = const.b0 + beta[j] * adapt[j]
                 z[j] = 1 if v[j] >= threshold else 0
-                adapt[j] = const.rho * adapt[j] + z[j]
+                adapt[j] = rho[j] * adapt[j] + z[j]
                 spike_count[j] += z[j]
-                if with_traces:
+                if with_eligibility:
                     psi = _pseudo_derivative(v[j] - threshold, psi_scale, psi_half_width, 1.0)
                     if psi > 0.0:
                         counts[_COUNT_ELIGIBILITY_EVENTS] += 1
-                        gap = t - last[j]
-                        e_decay = kappa_pow[gap]
-                        e_sum = kappa_sum[gap - 1]
-                        a_decay = rho_pow[gap - 1]
-                        for i in range(n_pre):
-                            fsum[j, i] += ebar[j, i] * e_sum
-                            ep = eps[j, i] * a_decay
-                            e = psi * (zbar[i] - const.beta * ep)
-                            eps[j, i] = psi * zbar[i] + (const.rho - psi * const.beta) * ep
-                            ebar[j, i] = ebar[j, i] * e_decay + e
-                            fsum[j, i] += ebar[j, i]
-                        last[j] = t
-            # output integrators
+                        psi_hist[t, j] = psi
+            # what leaves the layer: spikes that survive the transmission mask (dropout)
             n_out_rows = 0
             for j in range(n_hid):
-                zbar_out[j] = const.kappa * zbar_out[j] + z[j]
+                sent = z[j]
+                if with_mask:
+                    sent = sent * transmit[b, t, j]
+                z_prev[j] = sent
+                zbar_out[j] = const.kappa * zbar_out[j] + sent
                 zsum[j] += zbar_out[j]
-                if z[j] != 0:
+                if sent != 0:
                     out_rows[n_out_rows] = j
                     n_out_rows += 1
                     read_g_out[b] += syn.row_g_output_uS[j]
+                if with_eligibility:
+                    sent_hist[t, j] = sent
             _sum_active_rows(
                 out_rows, n_out_rows, syn.w_output, syn.var_output, with_noise, out_current, out_var
             )
@@ -359,67 +391,87 @@ def _alif_eprop_kernel(spikes, syn, const, tables, with_noise, with_traces, seed
                 y[k] = const.kappa * y[k] + out_current[k]
                 score[k] += y[k]
             counts[_COUNT_HIDDEN_SPIKES] += n_out_rows
-            for j in range(n_hid):
-                z_prev[j] = z[j]
         for k in range(n_out):
             scores_out[b, k] = score[k] / steps
         for j in range(n_hid):
             zbar_out_mean[b, j] = zsum[j] / steps
             hidden_counts[b, j] = spike_count[j]
-        if with_traces:
-            for j in range(n_hid):
-                tail = kappa_sum[steps - 1 - last[j]]
-                for i in range(n_pre):
-                    traces_out[b, i, j] = fsum[j, i] + ebar[j, i] * tail
+        if with_eligibility:
+            g = np.empty((steps, n_hid))
+            _end_of_clip_eligibility(psi_hist, alpha, rho, beta, clip_weight, g)
+            f = traces_out[b]
+            f[:, :] = 0.0
+            for t in range(steps):
+                for i in range(n_in):
+                    x = inputs[b, t, i]
+                    if x != 0.0:
+                        for j in range(n_hid):
+                            f[i, j] += x * g[t, j]
+                if t > 0:
+                    for k in range(n_hid):
+                        if sent_hist[t - 1, k] != 0:
+                            for j in range(n_hid):
+                                f[n_in + k, j] += g[t, j]
 
 
 def run_alif(
-    spikes: np.ndarray,
+    inputs: np.ndarray,
     synapses: RecurrentSynapses,
     constants: AlifConstants,
     with_noise: bool,
     with_traces: bool,
     seed: int,
     call_key: int,
+    transmit: np.ndarray | None = None,
 ) -> tuple[RecurrentOutputs, Events]:
-    """Run clips of binary input spikes through the recurrent layer and the output integrators.
+    """Run clips through the recurrent layer and the output integrators.
 
     See the module docstring for the equations. Clips run in parallel; the read noise of clip
     b comes from the stream keyed (seed, STREAM_RECURRENT_NOISE, call_key, 2 (b T + t) + layer).
 
     Parameters
     ----------
-    spikes : numpy.ndarray
-        (B, T, n_in) binary input spikes.
+    inputs : numpy.ndarray
+        (B, T, n_in) input row amplitudes: binary spikes, or graded values (DAC levels,
+        weight-unit multipliers) for a graded input layer. A zero leaves its row undriven.
     synapses : RecurrentSynapses
         Effective weights, read-noise variances and row conductances.
     constants : AlifConstants
-        Neuron, learning and ADC constants.
+        Neuron, learning and ADC constants; ``alpha``, ``rho`` and ``beta`` may be (H,)
+        arrays (one value per hidden neuron).
     with_noise : bool
         Add read noise to every column read.
     with_traces : bool
-        Compute the e-prop eligibility trace sums (training).
+        Compute the e-prop eligibility sums F_ji (training), in the end-of-clip form.
     seed, call_key : int
         Key of the read-noise streams (>= 0).
+    transmit : numpy.ndarray, optional
+        (B, T, H) 0/1 transmission mask of the hidden spikes (dropout during training): a
+        masked spike still resets and adapts its own neuron but drives neither the
+        recurrent rows nor the output layer. None: every spike is transmitted.
 
     Returns
     -------
     outputs : RecurrentOutputs
-        Scores, trace sums, filtered hidden spikes and spike counts.
+        Scores, eligibility sums, filtered hidden spikes and spike counts.
     events : Events
-        Row activations, cell reads, synaptic operations, conductance read, input spikes,
-        recurrent rows, hidden spikes, read steps of both layers, ADC saturations and, with
-        traces, eligibility events (all clips).
+        Row activations, cell reads, synaptic operations (spike-driven) and MACs (graded
+        inputs), DAC conversions (graded inputs), conductance read, input rows, recurrent
+        rows, hidden spikes, read steps of both layers, ADC saturations and, with
+        eligibility, eligibility events and the end-of-clip accumulator adds (all clips).
 
     References
     ----------
     .. [1] G. Bellec et al., "A solution to the learning dilemma for recurrent networks of
        spiking neurons", Nat. Commun. 11, 3625, 2020.
     """
-    spikes = np.ascontiguousarray(spikes, dtype=np.uint8)
-    if spikes.ndim != 3:
-        raise ValueError(f"spikes: shape {spikes.shape}: expected (batch, steps, n_in)")
-    batch, steps, n_in = spikes.shape
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 3:
+        raise ValueError(f"inputs: shape {inputs.shape}: expected (batch, steps, n_in)")
+    inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+    if not np.isfinite(inputs).all():
+        raise ValueError("inputs: contains NaN or infinity")
+    batch, steps, n_in = inputs.shape
     n_pre, n_hidden = synapses.w_hidden.shape
     n_out = synapses.w_output.shape[1]
     expected = {
@@ -437,15 +489,12 @@ def run_alif(
         if not np.isfinite(value).all():
             raise ValueError(f"synapses.{name}: contains NaN or infinity")
     if steps < 1:
-        raise ValueError("spikes: expected at least one time step")
-    for name in ("alpha", "rho", "kappa"):
-        value = getattr(constants, name)
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"constants.{name}={value!r}: expected a decay in [0, 1]")
+        raise ValueError("inputs: expected at least one time step")
+    neurons = neuron_arrays(constants, n_hidden)
+    if not 0.0 <= constants.kappa <= 1.0:
+        raise ValueError(f"constants.kappa={constants.kappa!r}: expected a decay in [0, 1]")
     if not (constants.b0 > 0 and constants.psi_width > 0 and constants.psi_gamma >= 0):
         raise ValueError(f"constants: expected b0 > 0, psi_width > 0, psi_gamma >= 0: {constants}")
-    if constants.beta < 0:
-        raise ValueError(f"constants.beta={constants.beta!r}: expected >= 0")
     if constants.adc_bits < 0 or (constants.adc_bits > 0 and not constants.adc_range > 0):
         raise ValueError(
             f"constants.adc_bits={constants.adc_bits!r}, adc_range={constants.adc_range!r}:"
@@ -453,35 +502,60 @@ def run_alif(
         )
     if seed < 0 or call_key < 0:
         raise ValueError(f"seed={seed!r}, call_key={call_key!r}: expected integers >= 0")
+    if transmit is None:
+        mask = np.ones((0, 0, 0), np.uint8)
+    else:
+        mask = np.asarray(transmit)
+        if mask.shape != (batch, steps, n_hidden) or not np.isin(mask, (0, 1)).all():
+            raise ValueError(
+                f"transmit: shape {mask.shape}: expected a 0/1 mask of shape"
+                f" {(batch, steps, n_hidden)}"
+            )
+        mask = np.ascontiguousarray(mask, dtype=np.uint8)
     syn = RecurrentSynapses(*(np.ascontiguousarray(a, dtype=np.float64) for a in synapses))
     const = AlifConstants(
-        *(float(v) for v in constants[:-2]), int(constants.adc_bits), float(constants.adc_range)
+        0.0,
+        0.0,
+        0.0,
+        *(float(v) for v in constants[3:-2]),
+        int(constants.adc_bits),
+        float(constants.adc_range),
     )
     kappa_pow, kappa_sum = _geometric_sums(const.kappa, steps)
-    rho_pow, _ = _geometric_sums(const.rho, steps)
     out = _KernelOutputs.empty(batch, n_pre, n_hidden, n_out, with_traces)
     _alif_eprop_kernel(
-        spikes,
+        inputs,
+        mask,
         syn,
         const,
-        (kappa_pow, kappa_sum, rho_pow),
-        bool(with_noise),
-        bool(with_traces),
-        np.uint64(seed),
-        np.uint64(call_key),
+        neurons,
+        (kappa_pow, kappa_sum),
+        (bool(with_noise), bool(with_traces), transmit is not None),
+        (np.uint64(seed), np.uint64(call_key)),
         out,
     )
     totals = dict(zip(_COUNT_EVENTS, (int(c) for c in out.counts.sum(axis=0)), strict=True))
     if not with_traces:
-        del totals["eligibility_events"]  # not counted: no traces, no pseudo-derivative
-    hidden_rows = totals["input_spikes"] + totals["recurrent_rows"]
+        del totals["eligibility_events"]  # not counted: no pseudo-derivative
+    graded = not np.isin(inputs, (0.0, 1.0)).all()
+    input_rows = totals["input_spikes"]
+    hidden_rows = input_rows + totals["recurrent_rows"]
     output_rows = totals["hidden_spikes"]
     cells = hidden_rows * n_hidden + output_rows * n_out
+    graded_counts = {}
+    if graded:  # rows driven through DACs at graded amplitudes: multiply-accumulates
+        graded_counts = {
+            "dac_conversions": input_rows,
+            "synaptic_macs": input_rows * n_hidden,
+        }
+    if with_traces:  # end of clip: each driven row adds G_j(t) to its synapses' sums
+        graded_counts["eligibility_adds"] = hidden_rows * n_hidden
     events = Events(
         row_activations=hidden_rows + output_rows,
         cell_reads=cells,
         read_g_sum_uS=float(out.read_g_uS.sum()),
-        synaptic_ops=cells,
+        synaptic_ops=cells - graded_counts.get("synaptic_macs", 0),
         **totals,
+        **graded_counts,
     )
     return RecurrentOutputs(*out[:4]), events

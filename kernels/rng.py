@@ -315,6 +315,8 @@ GENERATOR_STREAMS: Mapping[str, int] = MappingProxyType(
         "chip_devices": 1,  # device-to-device variability and random feedback of a chip
         "initial_weights": 2,  # the chip's initial weights
         "epoch_order": 3,  # the order of the training clips in an epoch (field: epoch)
+        "neuron_constants": 4,  # per-neuron time constants and which neurons adapt
+        "dropout": 5,  # hidden spikes dropped in a training pass (field: forward call)
     }
 )
 

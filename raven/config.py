@@ -97,27 +97,35 @@ class TemporalConfig:
     w_max_hidden), so the small recurrent weights use the whole conductance range."""
 
     TABLE: ClassVar[str] = "temporal"
-    steps_per_frame: int = setting(2, ge=1)
-    # "rate": ON/OFF rate per coefficient; "send_on_delta": level crossings
-    input_encoding: str = setting("rate", choices=("rate", "send_on_delta"))
+    steps_per_frame: int = setting(1, ge=1)
+    # "graded": one channel per coefficient, its standardised value driven through a DAC on
+    # the input word line; "rate": ON/OFF rate per coefficient; "send_on_delta": level
+    # crossings
+    input_encoding: str = setting("graded", choices=("graded", "rate", "send_on_delta"))
+    dac_bits: int = setting(4, ge=0, le=16)  # graded input DAC resolution; 0: ideal
     max_rate: float = setting(0.6, gt=0, le=1)  # spike probability per step at the clip
-    input_clip_sigma: float = setting(2.0, gt=0)  # standardised features clipped at +-this
+    input_clip_sigma: float = setting(3.0, gt=0, le=100)  # standardised features clipped here
     delta_threshold: float = setting(0.1, gt=0, le=1)  # send_on_delta level step
     n_hidden: int = setting(128, ge=1)
-    tau_membrane_ms: float = setting(120.0, gt=0)
-    tau_adaptation_ms: float = setting(300.0, gt=0)
-    # threshold rise per unit of adaptation (ALIF); 0: plain LIF, the default: as accurate on
-    # the validation split as 0.5 and with two trace words per synapse instead of three
-    adaptation_beta: float = setting(0.0, ge=0)
-    tau_output_ms: float = setting(100.0, gt=0)
+    # Per-neuron time constants are log-uniform in [tau / spread, tau x spread] (spread 1:
+    # every neuron alike), drawn from the seed; each is a digital neuron parameter.
+    tau_membrane_ms: float = setting(40.0, gt=0, le=1e6)
+    tau_membrane_spread: float = setting(2.5, ge=1, le=100)
+    tau_adaptation_ms: float = setting(400.0, gt=0, le=1e6)
+    tau_adaptation_spread: float = setting(2.5, ge=1, le=100)
+    # threshold rise per unit of adaptation of the adaptive (ALIF) neurons
+    adaptation_beta: float = setting(1.0, ge=0, le=100)
+    # fraction of hidden neurons that adapt (ALIF); the others are plain LIF
+    alif_fraction: float = setting(0.5, ge=0, le=1)
+    tau_output_ms: float = setting(100.0, gt=0, le=1e6)
     pseudo_derivative_gamma: float = setting(0.3, ge=0)
     pseudo_derivative_width: float = setting(1.0, gt=0)  # half width, units of the threshold
-    input_init_gain: float = setting(2.0, ge=0)
-    recurrent_init_gain: float = setting(0.5, ge=0)
-    output_init_gain: float = setting(1.0, ge=0)
-    w_max_hidden: float = setting(1.5, gt=0)  # input weight at G_max of one device of a pair
-    w_max_recurrent: float = setting(0.5, gt=0)
-    w_max_output: float = setting(1.5, gt=0)
+    input_init_gain: float = setting(2.0, ge=0, le=1e3)
+    recurrent_init_gain: float = setting(0.5, ge=0, le=1e3)
+    output_init_gain: float = setting(1.0, ge=0, le=1e3)
+    w_max_hidden: float = setting(1.5, ge=1e-6, le=1e6)  # input weight at G_max of one device
+    w_max_recurrent: float = setting(0.5, ge=1e-6, le=1e6)
+    w_max_output: float = setting(1.5, ge=1e-6, le=1e6)
     adc_bits: int = setting(8, ge=0, le=16)  # 0: ideal conversion
     adc_range: float = setting(4.0, gt=0)  # ADC full scale, +- weight units
     # learning signal through the output weights ("symmetric") or fixed random weights
@@ -127,7 +135,16 @@ class TemporalConfig:
     # (measured on the validation split; see the README).
     lr: float = setting(0.33, ge=0)
     lr_output: float = setting(0.33, ge=0)
+    # "cosine": lr x (final + (1 - final) (1 + cos(pi e / E)) / 2) at epoch e of E;
+    # "exponential": lr x lr_decay_per_epoch^e; "constant": lr
+    lr_schedule: str = setting("cosine", choices=("cosine", "exponential", "constant"))
     lr_decay_per_epoch: float = setting(0.8, gt=0, le=1)
+    lr_final_fraction: float = setting(0.1, ge=0, le=1)  # cosine schedule's last level
+    # hidden spikes dropped (not transmitted) with this probability while training; at
+    # inference the hidden rows are read at the gain 1 - dropout
+    dropout: float = setting(0.0, ge=0, lt=1)
+    # weight decay, applied through the accumulators as pulses (per unit weight and update)
+    weight_decay: float = setting(0.0, ge=0, le=1)
 
     def __post_init__(self) -> None:
         validate(self)

@@ -225,6 +225,9 @@ class ChipProfile:
         s = self.scale
         return {
             "row_activations": self.row_driver_J,
+            # a graded row drive: a b-bit DAC built of b binary-weighted one-bit cells,
+            # each priced as ISAAC's one-bit driver (an estimate)
+            "dac_conversion_bits": self.row_driver_J,
             "column_reads": self.column_sense_J,
             "adc_conversions": adc_conversion_J(self.adc_bits),
             "analog_neuron_updates": self.analog_neuron_update_J,

@@ -65,13 +65,20 @@ class LearningRule:
         t_s: float,
         step: int,
         ledger: Ledger,
+        extra_updates: tuple[int, int] | None = None,
     ) -> None:
+        """Add the changes to the layers' accumulators and fire their pulses. The tile
+        kernel books one accumulator update per synapse and batch (the firing check);
+        ``extra_updates`` are the further accumulator updates of each layer (default: one
+        per synapse and further clip of the batch)."""
         c = self.cfg
         seed = self.chip.cfg.seed
-        for layer, delta in ((self.chip.hidden, delta_hidden_uS), (self.chip.output, delta_out_uS)):
+        pairs = ((self.chip.hidden, delta_hidden_uS), (self.chip.output, delta_out_uS))
+        if extra_updates is None:
+            extra_updates = tuple((batch - 1) * delta.size for _, delta in pairs)
+        for (layer, delta), extra in zip(pairs, extra_updates, strict=True):
             layer.apply_delta(delta, t_s, self.epsilon_uS, c.max_pulses, seed, step, ledger)
-            # One accumulator update per synapse and clip (the kernel books one per batch).
-            ledger.add(accumulator_updates=(batch - 1) * delta.size)
+            ledger.add(accumulator_updates=extra)
 
     def update(
         self,

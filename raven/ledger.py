@@ -8,6 +8,8 @@ are booked with ``Ledger.add_events``, whose counts carry these names):
 
 Periphery (priced by ``ChipProfile.event_prices_J``):
 - ``row_activations``: a word-line driver drives one row of one tile for one read.
+- ``dac_conversion_bits``: bits converted by the DACs of graded input rows (a b-bit
+  conversion counts b).
 - ``column_reads``: a column's sense amplifier / sample-and-hold takes one reading.
 - ``adc_conversions``: a column reading converted to digital (``adc_bits`` of the profile).
 - ``analog_neuron_updates``: one step of an analog integrating neuron (partial sums
@@ -67,6 +69,7 @@ from .energy import SILICON_REFERENCES, ChipProfile, chip_profile
 
 PERIPHERY_EVENTS = (
     "row_activations",
+    "dac_conversion_bits",
     "column_reads",
     "adc_conversions",
     "analog_neuron_updates",
@@ -109,6 +112,7 @@ _KNOWN = frozenset(PERIPHERY_EVENTS + DEVICE_EVENTS + INFORMATIONAL_EVENTS)
 SYSTEM_BOOKED_EVENTS = frozenset(
     {
         "dac_conversions",
+        "eligibility_adds",
         "spikes",
         "recurrent_rows",
         "hidden_spikes",

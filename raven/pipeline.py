@@ -95,6 +95,8 @@ def load_split(
 
 def n_inputs(cfg: RavenConfig) -> int:
     if cfg.architecture == "temporal":
+        if cfg.temporal.input_encoding == "graded":
+            return cfg.features.n_coefficients  # one DAC-driven row per coefficient
         return 2 * cfg.features.n_coefficients  # ON and OFF channel per coefficient
     n = cfg.features.n_frames * cfg.features.n_coefficients
     return 2 * n if cfg.network.input_encoding == "on_off" else n
@@ -131,6 +133,8 @@ def temporal_spikes(
     delta_threshold."""
     tc = cfg.temporal
     scaled = scaler(features)
+    if tc.input_encoding == "graded":
+        return graded_levels(2.0 * scaled - 1.0, tc.dac_bits, tc.steps_per_frame)
     if tc.input_encoding == "send_on_delta":
         enc = EncoderConfig(
             kind="send_on_delta", steps_per_frame=tc.steps_per_frame, threshold=tc.delta_threshold
@@ -142,11 +146,37 @@ def temporal_spikes(
     return encode(values, enc, clip_keys=clip_pass_keys(keys, stream), seed=cfg.seed).spikes
 
 
+def graded_levels(values: np.ndarray, dac_bits: int, steps_per_frame: int) -> np.ndarray:
+    """(B, frames, coeffs) values in [-1, 1] -> (B, frames x steps_per_frame, coeffs) DAC
+    levels: a signed DAC of ``dac_bits`` bits has 2^(bits-1) - 1 levels on each side of zero
+    (0 bits: ideal, no rounding); each frame's level is held for its steps.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Standardised, clipped and scaled features, in [-1, 1].
+    dac_bits : int
+        DAC resolution (>= 0; 1 bit gives levels -1, 0 and 1 only through the sign).
+    steps_per_frame : int
+        Time steps per feature frame (>= 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 row amplitudes (weight-unit multipliers).
+    """
+    levels = np.clip(np.asarray(values, dtype=np.float64), -1.0, 1.0)
+    if dac_bits > 0:
+        half = max(2 ** (dac_bits - 1) - 1, 1)
+        levels = np.round(levels * half) / half
+    return np.repeat(levels, steps_per_frame, axis=1)
+
+
 def encode_batch(
     cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray, keys: np.ndarray, stream: int
 ) -> np.ndarray:
-    """(B, frames, coeffs) features -> (B, T, n_inputs) rate-coded spikes; the spikes of a
-    clip depend on (seed, stream, clip key) only."""
+    """(B, frames, coeffs) features -> (B, T, n_inputs) input rows: rate-coded spikes (the
+    spikes of a clip depend on (seed, stream, clip key) only) or graded DAC levels."""
     if cfg.architecture == "temporal":
         return temporal_spikes(cfg, scaler, features, keys, stream)
     net = cfg.network

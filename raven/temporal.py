@@ -1,7 +1,8 @@
 """The temporal Raven: a recurrent spiking network that listens to speech frame by frame.
 
-Audio features enter as time: each 20 ms frame is ``steps_per_frame`` time steps, and each
-coefficient drives an ON and an OFF input channel (rate-coded by how far the standardised
+Audio features enter as time: each 20 ms frame is ``steps_per_frame`` time steps. Each
+coefficient drives one input word line at a graded amplitude through a DAC (its standardised
+value), or an ON and an OFF channel of spikes (rate-coded by how far the standardised
 coefficient lies above or below its training mean, or send-on-delta). Input and recurrent
 synapses share one crossbar layer (rows: input channels, then hidden neurons; columns:
 hidden neurons), so the recurrent spikes of step t-1 and the input spikes of step t drive
@@ -9,10 +10,19 @@ the same column lines; each column current goes through an ADC into a digital ad
 (ALIF) neuron. Hidden spikes drive a second crossbar whose columns feed leaky output
 integrators; the class score is the output averaged over the clip.
 
+Hidden neurons have their own membrane and adaptation time constants (log-uniform around
+the configured ones) and a configurable fraction of them adapt (ALIF); the others are LIF.
+During training each hidden spike is dropped (not transmitted) with probability
+``dropout``; at inference the hidden rows are read at the gain 1 - dropout instead.
+
 Training is on chip by e-prop (``kernels.recurrent``; Bellec et al., Nat. Commun. 11, 3625,
-2020): digital per-synapse eligibility traces, a learning signal broadcast from the output
-error through fixed random feedback (or the output weights), and weight changes realised
-only as pulses through the mixed-precision accumulators and the device pulse model.
+2020) in its end-of-clip form: the loss is at the clip's end and the learning signal is
+constant over the clip, so no per-synapse trace is kept. Each neuron's pseudo-derivatives
+are stored during the clip; at its end a per-neuron backward recursion turns them into
+G_j(t), and every row driven at step t adds G_j(t) times its amplitude into its synapses'
+accumulators (event-driven). The learning signal is broadcast from the output error through
+fixed random feedback (or the output weights), and weight changes are realised only as
+pulses through the mixed-precision accumulators and the device pulse model.
 """
 
 from __future__ import annotations
@@ -31,16 +41,15 @@ from .chip import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarChip
 from .config import RavenConfig
 from .ledger import Ledger
 
-# Digital words of e-prop state per synapse: the filtered eligibility trace, the adaptation
-# eligibility (ALIF only) and the running sum of the filtered trace. Billed as 32-bit words:
-# the simulation keeps them in float64, and 32-bit fixed point is the narrowest width whose
-# rounding we have not measured to matter (a conservative price).
-TRACE_WORDS_LIF = 2
-TRACE_WORDS_ALIF = 3
-TRACE_BITS = 32
-# Arithmetic per synapse and eligibility event (see kernels.recurrent): decay and add of
-# the running sum, the adaptation trace (2 mult + add), the trace itself (mult + add).
-TRACE_OPS_PER_EVENT = 4
+# e-prop state of the end-of-clip form: each hidden neuron's pseudo-derivative per step
+# (then its G_j(t), in place), billed as 32-bit words (the simulation keeps float64;
+# 32-bit fixed point is the narrowest width whose rounding we have not measured to matter),
+# and each row's drive per step (a DAC code or a spike bit), billed as 8-bit words.
+ELIGIBILITY_BITS = 32
+ACTIVITY_BITS = 8
+# Arithmetic per neuron and step of the backward recursion: c_t psi (mult), the adaptation
+# sum K (mult-add, mult-add) and G (mult-add); then L_j G_j(t) (mult).
+RECURSION_OPS_PER_STEP = 5
 
 
 def decay_per_step(tau_ms: float, dt_ms: float) -> float:
@@ -48,15 +57,47 @@ def decay_per_step(tau_ms: float, dt_ms: float) -> float:
     return math.exp(-dt_ms / tau_ms)
 
 
+def neuron_time_constants_ms(cfg: RavenConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each hidden neuron's membrane and adaptation time constants (ms) and adaptation
+    strength, drawn from the seed: time constants log-uniform in [tau / spread, tau x
+    spread]; the first ``round(alif_fraction x n_hidden)`` neurons adapt with
+    ``adaptation_beta``, the others are plain LIF (beta 0).
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (``cfg.temporal``).
+
+    Returns
+    -------
+    tau_membrane_ms, tau_adaptation_ms, beta : numpy.ndarray
+        (n_hidden,) each.
+    """
+    tc = cfg.temporal
+    n = tc.n_hidden
+    rng = stream_generator(cfg.seed, "neuron_constants")
+
+    def log_uniform(tau_ms: float, spread: float) -> np.ndarray:
+        return tau_ms * np.exp(rng.uniform(-1.0, 1.0, n) * math.log(spread))
+
+    tau_m = log_uniform(tc.tau_membrane_ms, tc.tau_membrane_spread)
+    tau_a = log_uniform(tc.tau_adaptation_ms, tc.tau_adaptation_spread)
+    beta = np.zeros(n)
+    beta[: int(round(tc.alif_fraction * n))] = tc.adaptation_beta
+    return tau_m, tau_a, beta
+
+
 def alif_constants(cfg: RavenConfig) -> AlifConstants:
     """The per-step constants of the configured network: a time step is one frame stride
-    divided by ``steps_per_frame``; weights are in units of the base threshold (b0 = 1)."""
+    divided by ``steps_per_frame``; weights are in units of the base threshold (b0 = 1);
+    alpha, rho and beta are per-neuron arrays (``neuron_time_constants_ms``)."""
     tc = cfg.temporal
     dt_ms = cfg.features.stride_ms / tc.steps_per_frame
+    tau_m, tau_a, beta = neuron_time_constants_ms(cfg)
     return AlifConstants(
-        alpha=decay_per_step(tc.tau_membrane_ms, dt_ms),
-        rho=decay_per_step(tc.tau_adaptation_ms, dt_ms),
-        beta=tc.adaptation_beta,
+        alpha=np.exp(-dt_ms / tau_m),
+        rho=np.exp(-dt_ms / tau_a),
+        beta=beta,
         b0=1.0,
         kappa=decay_per_step(tc.tau_output_ms, dt_ms),
         psi_gamma=tc.pseudo_derivative_gamma,
@@ -148,27 +189,33 @@ class TemporalChip(CrossbarChip):
     def n_hidden(self) -> int:
         return self.cfg.temporal.n_hidden
 
-    def trace_words(self) -> int:
-        """Eligibility-trace words per synapse of the hidden layer."""
-        return TRACE_WORDS_ALIF if self.cfg.temporal.adaptation_beta > 0 else TRACE_WORDS_LIF
+    def steps_per_clip(self) -> int:
+        """Time steps of one clip (frames x steps per frame)."""
+        return self.cfg.features.n_frames * self.cfg.temporal.steps_per_frame
 
     def declare_memories(self, ledger: Ledger, training: bool) -> None:
         """The chip's digital arrays: 16-bit accumulators (retained between clips while
-        training), per-synapse eligibility traces (training only, cleared every clip), the
-        routing table, and the neuron state (membrane and adaptation of each hidden neuron,
-        each output integrator, the presynaptic traces zbar_i, each neuron's filtered
-        output trace and last eligibility event)."""
+        training), the routing table, the neuron state (membrane of each hidden neuron, the
+        adaptation of each adaptive one, each output integrator; training adds each hidden
+        neuron's filtered output trace), each neuron's time constants (one 16-bit word per
+        decay and per adaptation strength), and, while training, the clip's stored
+        pseudo-derivatives (``eligibility_store``) and row drives (``activity_history``)."""
         n_hid, n_pre = self.n_hidden, self.hidden.n_in
         ledger.declare_memory(
             "accumulators", self.n_synapses(), ACCUMULATOR_BITS, retained=training
         )
         ledger.declare_memory("routing", n_hid, ROUTING_BITS)
-        state_words = 2 * n_hid + self.n_classes + (n_pre + 2 * n_hid if training else 0)
+        state_words = n_hid + self.n_adaptive() + self.n_classes + (n_hid if training else 0)
         ledger.declare_memory("neuron_state", state_words, STATE_BITS)
+        ledger.declare_memory("neuron_constants", 2 * n_hid + self.n_adaptive(), STATE_BITS)
         if training:
-            ledger.declare_memory(
-                "eligibility_traces", n_pre * n_hid * self.trace_words(), TRACE_BITS
-            )
+            steps = self.steps_per_clip()
+            ledger.declare_memory("eligibility_store", n_hid * steps, ELIGIBILITY_BITS)
+            ledger.declare_memory("activity_history", n_pre * steps, ACTIVITY_BITS)
+
+    def n_adaptive(self) -> int:
+        """Hidden neurons with adaptation (ALIF)."""
+        return int(np.count_nonzero(np.asarray(self.constants.beta) > 0))
 
     def initialise(self, t_s: float, ledger: Ledger | None = None) -> None:
         """Program the initial weights of ``initial_weights`` (self-connection pairs stay at
@@ -208,20 +255,38 @@ class TemporalChip(CrossbarChip):
             var *= gain**2
         return w, var, row_g
 
-    def synapses(self, snaps, column_gain=None) -> RecurrentSynapses:
+    def synapses(self, snaps, column_gain=None, training: bool = False) -> RecurrentSynapses:
+        """The effective weights of both layers; outside training, the rows driven by
+        hidden spikes (recurrent rows, output layer) are read at the gain 1 - dropout."""
         gains = column_gain or (None, None)
-        wh, vh, gh = self._assemble(self.hidden, snaps[0], gains[0], self.row_gain)
-        wo, vo, go = self._assemble(self.output, snaps[1], gains[1])
+        row_gain = self.row_gain
+        keep = 1.0 if training else 1.0 - self.cfg.temporal.dropout
+        if keep != 1.0:
+            row_gain = np.concatenate(
+                [self.row_gain[: self.n_in], self.row_gain[self.n_in :] * keep]
+            )
+        wh, vh, gh = self._assemble(self.hidden, snaps[0], gains[0], row_gain)
+        out_gain = None if keep == 1.0 else np.full(self.n_hidden, keep)
+        wo, vo, go = self._assemble(self.output, snaps[1], gains[1], out_gain)
         return RecurrentSynapses(wh, vh, gh, wo, vo, go)
+
+    def dropout_mask(self, batch: int, steps: int) -> np.ndarray | None:
+        """The transmission mask of a training pass (None without dropout): each hidden
+        spike is kept with probability 1 - dropout, drawn from the seed and the pass."""
+        p = self.cfg.temporal.dropout
+        if p == 0.0:
+            return None
+        rng = stream_generator(self.cfg.seed, "dropout", self.mac_step)
+        return (rng.random((batch, steps, self.n_hidden)) >= p).astype(np.uint8)
 
     def _run(
         self, spikes: np.ndarray, snaps, ledger: Ledger, seed: int, column_gain, with_traces=False
     ) -> TemporalResult:
         """The recurrent network's pass: class scores (and, ``with_traces``, the e-prop
-        traces). ``column_gain`` is folded into each neuron's input scale once per
+        eligibility sums). ``column_gain`` is folded into each neuron's input scale once per
         compensation."""
-        steps = spikes.shape[1]
-        synapses = self.synapses(snaps, column_gain)
+        batch, steps = spikes.shape[:2]
+        synapses = self.synapses(snaps, column_gain, training=with_traces)
         out, events = run_alif(
             spikes,
             synapses,
@@ -230,6 +295,7 @@ class TemporalChip(CrossbarChip):
             with_traces=with_traces,
             seed=seed,
             call_key=self.mac_step,
+            transmit=self.dropout_mask(batch, steps) if with_traces else None,
         )
         self.mac_step += 1
         self._book(events, spikes, ledger, with_traces)
@@ -253,6 +319,9 @@ class TemporalChip(CrossbarChip):
             cell_reads=events.cell_reads,
             read_g_sum_uS=events.read_g_sum_uS,
             synaptic_ops=events.synaptic_ops,
+            synaptic_macs=events.synaptic_macs,
+            # an ideal (0-bit) DAC in the simulation is priced as an 8-bit one
+            dac_conversion_bits=events.dac_conversions * (self.cfg.temporal.dac_bits or 8),
             dense_macs=batch * steps * (n_pre * n_hid + n_hid * n_cls),
             column_reads=column_reads,
             adc_conversions=column_reads,
@@ -266,26 +335,35 @@ class TemporalChip(CrossbarChip):
             time_steps=batch * steps,
             clips=batch,
         )
-        # A digital ALIF step reads and writes membrane and adaptation; an integrator its
-        # value; each hidden spike reads its routing entry.
-        state_accesses = batch * steps * (2 * n_hid + n_cls)
+        # A digital LIF step reads and writes its membrane, an ALIF step also its
+        # adaptation, each reading its constants; an integrator its value; each hidden
+        # spike reads its routing entry.
+        state_accesses = batch * steps * (n_hid + self.n_adaptive() + n_cls)
         ledger.add_memory("neuron_state", reads=state_accesses, writes=state_accesses)
+        ledger.add_memory("neuron_constants", reads=batch * steps * (2 * n_hid + self.n_adaptive()))
         ledger.add_memory("routing", reads=events.hidden_spikes)
         if events.adc_saturations:
             ledger.add(adc_saturations=events.adc_saturations)
         if traces:
-            eligible = events.eligibility_events
-            # presynaptic traces decay every step; each eligibility event updates the fan-in
-            # of its neuron: every trace word read and written, TRACE_OPS_PER_EVENT operations
+            # During the clip: every neuron's pseudo-derivative stored, every row's drive
+            # recorded, each hidden neuron's filtered output trace kept. At its end: the
+            # backward recursion over the stored values (in place), then one read of G_j(t)
+            # per end-of-clip add (the adds themselves are accumulator updates, booked by
+            # the learning rule).
+            neuron_steps = batch * steps * n_hid
             ledger.add(
-                eligibility_events=eligible,
-                digital_macs=eligible * n_pre * TRACE_OPS_PER_EVENT + batch * steps * n_pre,
+                eligibility_events=events.eligibility_events,
+                digital_macs=neuron_steps * RECURSION_OPS_PER_STEP,
             )
-            words = eligible * n_pre * self.trace_words()
-            ledger.add_memory("eligibility_traces", reads=words, writes=words)
             ledger.add_memory(
-                "neuron_state", reads=batch * steps * n_pre, writes=batch * steps * n_pre
+                "eligibility_store",
+                reads=neuron_steps + events.eligibility_adds,
+                writes=2 * neuron_steps,
             )
+            ledger.add_memory(
+                "activity_history", reads=batch * steps * n_pre, writes=batch * steps * n_pre
+            )
+            ledger.add_memory("neuron_state", reads=neuron_steps, writes=neuron_steps)
 
 
 def make_chip(cfg: RavenConfig, n_in: int, n_classes: int) -> Chip | TemporalChip:

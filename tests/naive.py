@@ -308,12 +308,18 @@ def refresh(plus, minus, upper_frac, lower_frac, seed, step, t_s, args):
 
 
 # -- recurrent ALIF layer with e-prop (kernels.recurrent) -----------------------------------
-def alif_eprop(spikes, syn, c):
-    """Noise-free reference of ``kernels.recurrent.run_alif``: every trace of every synapse
-    is updated at every step (no lazy evaluation), straight from the module's equations.
+def alif_eprop(spikes, syn, c, transmit=None):
+    """Noise-free reference of ``kernels.recurrent.run_alif`` in the per-synapse trace form
+    of e-prop: every eligibility trace of every synapse (with its postsynaptic neuron's own
+    decays) is updated at every step, straight from Bellec et al.'s equations. ``spikes``
+    may be graded; ``c.alpha``, ``c.rho`` and ``c.beta`` scalars or per-neuron arrays;
+    ``transmit`` an optional (B, T, H) 0/1 mask of the hidden spikes that leave a neuron.
     Returns scores, trace sums F (B, n_pre, n_hid), zbar_out_mean, spike counts per neuron
     and the event counts of all clips by name (``kernels.events``)."""
     batch, steps, _ = spikes.shape
+    alpha_j = np.broadcast_to(np.asarray(c.alpha, float), (syn.w_hidden.shape[1],))
+    rho_j = np.broadcast_to(np.asarray(c.rho, float), alpha_j.shape)
+    beta_j = np.broadcast_to(np.asarray(c.beta, float), alpha_j.shape)
     n_pre, n_hid = syn.w_hidden.shape
     n_out = syn.w_output.shape[1]
     scores = np.zeros((batch, n_out))
@@ -334,55 +340,60 @@ def alif_eprop(spikes, syn, c):
         return min(max(code, -half), half - 1) * lsb
 
     def crossbar_read(active, w, row_g_uS, read_steps):
-        """Column currents of the rows ``active`` through the ADC; a read step is counted
-        (counter ``read_steps``) when a row is active."""
+        """Column currents of the rows driven at amplitudes ``active`` through the ADC; a
+        read step is counted (counter ``read_steps``) when a row is driven."""
         nonlocal read_g_uS
         current = np.zeros(w.shape[1])
-        read_g_uS += float(row_g_uS[active > 0].sum())
+        read_g_uS += float((active**2 * row_g_uS).sum())
         if active.any():
             counts[b, read_steps] += 1
             for j in range(w.shape[1]):
-                current[j] = adc(sum(w[i, j] for i in range(w.shape[0]) if active[i]))
+                current[j] = adc(
+                    sum(active[i] * w[i, j] for i in range(w.shape[0]) if active[i] != 0)
+                )
         return current
 
     for b in range(batch):
         v = np.zeros(n_hid)
         a = np.zeros(n_hid)
-        z_prev = np.zeros(n_hid)
-        zbar = np.zeros(n_pre)
+        z_own = np.zeros(n_hid)  # the neuron's own spike of the step before (its reset)
+        z_prev = np.zeros(n_hid)  # the transmitted spikes of the step before
+        zbar = np.zeros((n_pre, n_hid))  # presynaptic trace, filtered by neuron j's alpha
         eps = np.zeros((n_pre, n_hid))
         ebar = np.zeros((n_pre, n_hid))
         zbar_out = np.zeros(n_hid)
         y = np.zeros(n_out)
         for t in range(steps):
             x = np.concatenate([spikes[b, t].astype(float), z_prev])
-            counts[b, 0] += int(spikes[b, t].sum())
+            counts[b, 0] += int(np.count_nonzero(spikes[b, t]))
             counts[b, 1] += int(z_prev.sum())
-            zbar = c.alpha * zbar + x
+            zbar = alpha_j[None, :] * zbar + x[:, None]
             current = crossbar_read(x, syn.w_hidden, syn.row_g_hidden_uS, 4)
             z = np.zeros(n_hid)
             for j in range(n_hid):
-                v[j] = c.alpha * v[j] + current[j] - c.b0 * z_prev[j]
-                threshold = c.b0 + c.beta * a[j]
+                v[j] = alpha_j[j] * v[j] + current[j] - c.b0 * z_own[j]
+                threshold = c.b0 + beta_j[j] * a[j]
                 z[j] = 1.0 if v[j] >= threshold else 0.0
-                a[j] = c.rho * a[j] + z[j]
+                a[j] = rho_j[j] * a[j] + z[j]
                 psi = (
                     c.psi_gamma / c.b0 * max(0.0, 1 - abs(v[j] - threshold) / (c.psi_width * c.b0))
                 )
                 counts[b, 3] += psi > 0
                 for i in range(n_pre):
-                    e = psi * (zbar[i] - c.beta * eps[i, j])
-                    eps[i, j] = psi * zbar[i] + (c.rho - psi * c.beta) * eps[i, j]
+                    e = psi * (zbar[i, j] - beta_j[j] * eps[i, j])
+                    eps[i, j] = psi * zbar[i, j] + (rho_j[j] - psi * beta_j[j]) * eps[i, j]
                     ebar[i, j] = c.kappa * ebar[i, j] + e
                     traces[b, i, j] += ebar[i, j]
-            out_current = crossbar_read(z, syn.w_output, syn.row_g_output_uS, 5)
-            zbar_out = c.kappa * zbar_out + z
+            sent = z if transmit is None else z * transmit[b, t]
+            out_current = crossbar_read(sent, syn.w_output, syn.row_g_output_uS, 5)
+            zbar_out = c.kappa * zbar_out + sent
             zbar_out_mean[b] += zbar_out / steps
             y = c.kappa * y + out_current
             scores[b] += y / steps
-            counts[b, 2] += int(z.sum())
+            counts[b, 2] += int(sent.sum())
             spike_counts[b] += z.astype(np.int64)
-            z_prev = z
+            z_own = z
+            z_prev = sent
     names = (
         "input_spikes",
         "recurrent_rows",

@@ -32,7 +32,7 @@ def make_case(seed, batch, steps, n_in, n_hid, n_out, rate=0.3, w_std=0.8, var=0
 CONSTANTS = AlifConstants(0.85, 0.95, 0.3, 1.0, 0.8, 0.3, 1.0, 0, 1.0)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     batch=st.integers(1, 3),
@@ -43,14 +43,31 @@ CONSTANTS = AlifConstants(0.85, 0.95, 0.3, 1.0, 0.8, 0.3, 1.0, 0, 1.0)
     beta=st.sampled_from([0.0, 0.4]),
     adc_bits=st.sampled_from([0, 4, 8]),
     width=st.sampled_from([0.3, 1.0]),
+    per_neuron=st.booleans(),
+    graded=st.booleans(),
+    masked=st.booleans(),
 )
 def test_noise_free_kernel_matches_the_loop_reference(
-    seed, batch, steps, n_in, n_hid, n_out, beta, adc_bits, width
+    seed, batch, steps, n_in, n_hid, n_out, beta, adc_bits, width, per_neuron, graded, masked
 ):
+    """The end-of-clip eligibility sums equal the per-synapse traces of the reference (LIF
+    and ALIF, per-neuron decays, graded inputs, dropped spikes) to rounding."""
     spikes, syn = make_case(seed, batch, steps, n_in, n_hid, n_out)
+    rng = np.random.default_rng(seed + 1)
+    if graded:  # DAC levels in [-1, 1], some rows undriven
+        spikes = np.round(rng.uniform(-1, 1, spikes.shape) * 7) / 7
     c = CONSTANTS._replace(beta=beta, adc_bits=adc_bits, adc_range=2.0, psi_width=width)
-    out, events = run_alif(spikes, syn, c, with_noise=False, with_traces=True, seed=1, call_key=2)
-    scores, traces, zbar_mean, spike_counts, counts = naive.alif_eprop(spikes, syn, c)
+    if per_neuron:
+        c = c._replace(
+            alpha=rng.uniform(0.5, 0.99, n_hid),
+            rho=rng.uniform(0.8, 0.999, n_hid),
+            beta=beta * (rng.random(n_hid) < 0.5),
+        )
+    transmit = (rng.random((batch, steps, n_hid)) < 0.7).astype(np.uint8) if masked else None
+    out, events = run_alif(
+        spikes, syn, c, with_noise=False, with_traces=True, seed=1, call_key=2, transmit=transmit
+    )
+    scores, traces, zbar_mean, spike_counts, counts = naive.alif_eprop(spikes, syn, c, transmit)
     np.testing.assert_array_equal(out.hidden_counts, spike_counts)
     read_g_uS = counts.pop("read_g_sum_uS")
     for name, count in counts.items():
@@ -59,6 +76,10 @@ def test_noise_free_kernel_matches_the_loop_reference(
     hidden_rows = counts["input_spikes"] + counts["recurrent_rows"]
     assert events.row_activations == hidden_rows + counts["hidden_spikes"]
     assert events.cell_reads == hidden_rows * n_hid + counts["hidden_spikes"] * n_out
+    assert events.eligibility_adds == hidden_rows * n_hid
+    if graded:
+        assert events.synaptic_macs == counts["input_spikes"] * n_hid
+        assert events.dac_conversions == counts["input_spikes"]
     np.testing.assert_allclose(out.scores, scores, rtol=LAZY_TRACE_RTOL, atol=1e-12)
     np.testing.assert_allclose(out.zbar_out_mean, zbar_mean, rtol=LAZY_TRACE_RTOL, atol=1e-12)
     np.testing.assert_allclose(out.trace_sums, traces, rtol=LAZY_TRACE_RTOL, atol=1e-12)

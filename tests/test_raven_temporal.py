@@ -65,7 +65,7 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_run):
     assert meta_a["training_state"]["curve"] == meta_b["training_state"]["curve"]
 
 
-def test_ledger_books_traces_adcs_and_memories(tiny_run, tmp_path):
+def test_ledger_books_eligibility_adcs_and_memories(tiny_run, tmp_path):
     _, _, cfg, _ = tiny_run
     chip = make_chip(cfg, n_inputs(cfg), 3)
     chip.initialise(0.0)
@@ -87,13 +87,23 @@ def test_ledger_books_traces_adcs_and_memories(tiny_run, tmp_path):
     assert c["adc_conversions"] == ev.hidden_read_steps * n_hid + ev.output_read_steps * 3
     events = ev.eligibility_events
     assert events > 0 and c["eligibility_events"] == events
-    assert c["memory:eligibility_traces:reads"] == events * n_pre * chip.trace_words()
-    assert ledger.memories["eligibility_traces"].words == n_pre * n_hid * chip.trace_words()
+    # the end-of-clip form: no per-synapse trace; per neuron and step one stored
+    # pseudo-derivative (written, then rewritten as G_j(t) by the backward recursion), read
+    # once by the recursion and once per end-of-clip add
+    neuron_steps = 4 * steps * n_hid
+    assert "eligibility_traces" not in ledger.memories
+    store = ledger.memories["eligibility_store"]
+    assert store.words == n_hid * chip.steps_per_clip() and not store.retained
+    assert c["memory:eligibility_store:writes"] == 2 * neuron_steps
+    hidden_rows = ev.input_spikes + ev.recurrent_rows
+    assert ev.eligibility_adds == hidden_rows * n_hid
+    assert c["memory:eligibility_store:reads"] == neuron_steps + ev.eligibility_adds
+    assert ledger.memories["activity_history"].words == n_pre * chip.steps_per_clip()
     assert ledger.memories["accumulators"].retained
-    # inference declares no trace memory
+    # inference declares no eligibility memory
     inference = Ledger("inference")
     chip.forward(spikes, chip.snapshots(2.0), inference)
-    assert "eligibility_traces" not in inference.memories
+    assert "eligibility_store" not in inference.memories
     assert inference.counts["eligibility_events"] == 0
 
 
