@@ -289,7 +289,7 @@ def _alif_eprop_kernel(inputs, transmit, syn, const, neurons, tables, flags, key
     n_pre, n_hid = syn.w_hidden.shape
     n_out = syn.w_output.shape[1]
     alpha, rho, beta = neurons
-    kappa_pow, kappa_sum = tables
+    (kappa_sum,) = tables
     with_noise, with_eligibility, with_mask = flags
     seed, call_key = keys
     half = 2.0 ** (const.adc_bits - 1) if const.adc_bits > 0 else 1.0
@@ -521,7 +521,7 @@ def run_alif(
         int(constants.adc_bits),
         float(constants.adc_range),
     )
-    kappa_pow, kappa_sum = _geometric_sums(const.kappa, steps)
+    _, kappa_sum = _geometric_sums(const.kappa, steps)
     out = _KernelOutputs.empty(batch, n_pre, n_hidden, n_out, with_traces)
     _alif_eprop_kernel(
         inputs,
@@ -529,7 +529,7 @@ def run_alif(
         syn,
         const,
         neurons,
-        (kappa_pow, kappa_sum),
+        (kappa_sum,),
         (bool(with_noise), bool(with_traces), transmit is not None),
         (np.uint64(seed), np.uint64(call_key)),
         out,

@@ -83,7 +83,7 @@ def neuron_time_constants_ms(cfg: RavenConfig) -> tuple[np.ndarray, np.ndarray, 
     tau_m = log_uniform(tc.tau_membrane_ms, tc.tau_membrane_spread)
     tau_a = log_uniform(tc.tau_adaptation_ms, tc.tau_adaptation_spread)
     beta = np.zeros(n)
-    beta[: int(round(tc.alif_fraction * n))] = tc.adaptation_beta
+    beta[: round(tc.alif_fraction * n)] = tc.adaptation_beta
     return tau_m, tau_a, beta
 
 
