@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from raven.validation import setting, validate
+from raven.config.validation import setting, validate
 
 # GSC v0.02, 12-class task (ten words + _silence_ + _unknown_), official split lists:
 # 85,511 training / 10,102 validation / 4,890 test clips. Source: the project design

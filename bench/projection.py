@@ -27,10 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from raven.config import RavenConfig, load_config
-from raven.evaluate import evaluate
-from raven.pipeline import load_split, open_index, training_copies
-from raven.train import train
+from raven.config.tables import RavenConfig, load_config
+from raven.features.pipeline import load_split, open_index, training_copies
+from raven.runs.evaluate import evaluate
+from raven.runs.train import train
 
 from .full_scale import (
     FULL_GSC_V002_12,
@@ -213,7 +213,7 @@ def measure_baselines(cfg: RavenConfig, data: Path, cache: Path) -> dict:
     throughputs leave out the first pass (warm-up). Then ``baseline_parallelism``."""
     from experiments.baselines import BASELINE_WORKERS, baseline_settings, standardised_data
     from raven.baseline.models import FAMILIES
-    from raven.baseline.train_dnn import sweep
+    from raven.baseline.sweep import sweep
 
     bdata, standardise_s = _timed(lambda: standardised_data(cfg, data, cache))
     n_standardised = bdata.train_x.shape[0] * bdata.train_y.size
@@ -250,7 +250,7 @@ def baseline_parallelism(bdata, settings, workers: int) -> dict:
     """The same few baselines (PARALLELISM_MODELS) trained one after another on two torch
     threads and ``workers`` at a time on one thread each, in turn in the same run: training
     clips per second of training time, and wall times with the workers' start-up."""
-    from raven.baseline.train_dnn import sweep
+    from raven.baseline.sweep import sweep
 
     clips = len(PARALLELISM_MODELS) * settings.max_epochs * bdata.train_y.size
     families = {family: (width,) for family, width in PARALLELISM_MODELS}
@@ -296,7 +296,7 @@ def project(
     from experiments.baselines import baseline_settings, ceiling_settings
     from experiments.sizes import hidden_size
     from raven.baseline.models import DEFAULT_SWEEP, FAMILIES
-    from raven.baseline.train_dnn import check_points, training_clip_budget
+    from raven.baseline.train import check_points, training_clip_budget
 
     feats = measured["features"]
     n = feature_clips(sizes, feats["copies"])
@@ -404,7 +404,7 @@ def largest_arrays_bytes(cfg: RavenConfig, sizes: SplitSizes) -> dict:
     every augmented copy), their standardised copy for the baselines and, for the temporal
     architecture, the ceiling's spike trains (uint8, one draw per epoch)."""
     from experiments.baselines import ceiling_settings
-    from raven.pipeline import n_inputs
+    from raven.features.pipeline import n_inputs
 
     copies = training_copies(cfg)
     frames, coeffs = cfg.features.n_frames, cfg.features.n_coefficients

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from kernels.rng import data_pass
-from raven.comparison import iso_accuracy
-from raven.config import RavenConfig
-from raven.pipeline import (
+from raven.chip.temporal import alif_constants, initial_weights
+from raven.compare.comparison import iso_accuracy
+from raven.config.tables import RavenConfig
+from raven.features.pipeline import (
     fit_scaler,
     input_values,
     load_split,
@@ -22,7 +23,6 @@ from raven.pipeline import (
     temporal_spikes,
     training_copies,
 )
-from raven.temporal import alif_constants, initial_weights
 
 SWEEPS = ("default", "full")
 # DNN baselines' stopping rule. On gsc12-dev (2,407 training clips) a pass is the check
@@ -68,7 +68,7 @@ def run_splits(cfg: RavenConfig, data: Path, cache_dir: Path):
 def _baseline_data(transform, index, train, val, test):
     """BaselineData of ``transform`` (features -> float32 inputs) applied to every training
     copy and to the first (unaugmented) copy of the validation and test features."""
-    from raven.baseline.train_dnn import BaselineData  # torch: the dnn extra
+    from raven.baseline.train import BaselineData  # torch: the dnn extra
 
     return BaselineData(
         transform(train.features),
@@ -100,7 +100,7 @@ def baseline_settings(cfg: RavenConfig, n_train: int):
     max(chip's training clips, BASELINE_MIN_CLIPS) clips; validation checked every
     BASELINE_CHECK_EVERY_CLIPS clips and at every pass's end, BASELINE_PATIENCE checks
     without a new best end a run; the best check's weights are kept."""
-    from raven.baseline.train_dnn import BaselineConfig
+    from raven.baseline.train import BaselineConfig
 
     chip_clips = cfg.training.epochs * n_train
     return BaselineConfig(
@@ -115,7 +115,7 @@ def baseline_settings(cfg: RavenConfig, n_train: int):
 
 def ceiling_settings(cfg: RavenConfig):
     """The temporal ceiling's BPTT settings (BaselineConfig)."""
-    from raven.baseline.train_dnn import BaselineConfig
+    from raven.baseline.train import BaselineConfig
 
     return BaselineConfig(
         max_epochs=CEILING_EPOCHS,
@@ -150,7 +150,7 @@ def baseline_results(
     ``"full"`` (every width of raven.baseline.models.FAMILIES), BASELINE_WORKERS at a time
     (in ``pool``, a ``raven.baseline.parallel.worker_pool``, if given)."""
     from raven.baseline.models import DEFAULT_SWEEP, FAMILIES
-    from raven.baseline.train_dnn import sweep
+    from raven.baseline.sweep import sweep
 
     if sweep_name not in SWEEPS:
         raise ValueError(f"sweep_name={sweep_name!r}: expected one of {list(SWEEPS)}")
@@ -192,8 +192,8 @@ def software_ceiling(
     chip by backpropagation (run/ceiling.json). Temporal: the recurrent ALIF network on the
     same spike trains, by BPTT with a surrogate gradient (``temporal_ceiling``); static:
     spike rates replaced by their expectations."""
-    from raven.baseline.train_dnn import BaselineConfig, cached_train_baseline
-    from raven.encoding import FeatureScaler
+    from raven.baseline.train import BaselineConfig, cached_train_baseline
+    from raven.features.encoding import FeatureScaler
 
     index, train, val, test = run_splits(cfg, data, cache_dir)
     if cfg.architecture == "temporal":
@@ -224,9 +224,9 @@ def software_ceiling(
 def temporal_spike_data(cfg: RavenConfig, splits, n_classes: int, epochs: int):
     """BaselineData of spike trains (clips, T, n_inputs), encoded as the chip sees them:
     the training scaler of ``fit_scaler``, epoch e's trains from augmented copy
-    e % copies in the training pass of epoch e (as ``raven.train``), one validation draw (the
+    e % copies in the training pass of epoch e (as ``raven.runs.train``), one validation draw (the
     validation pass of epoch 0) and the test draw of the evaluation (``kernels.rng.data_pass``)."""
-    from raven.baseline.train_dnn import BaselineData
+    from raven.baseline.train import BaselineData
 
     train, val, test = splits
     scaler = fit_scaler(cfg, train.features[0])
@@ -319,7 +319,7 @@ def untrained_caution(baselines: list[dict], accuracy: float) -> dict | None:
 
 
 def compare(baselines: list[dict], evaluation: dict, training: dict) -> dict:
-    """Raven against the DNN sweep at Raven's accuracy (``raven.comparison.iso_accuracy``),
+    """Raven against the DNN sweep at Raven's accuracy (``raven.compare.comparison.iso_accuracy``),
     with Raven's costs and the definitions of each cost; ``untrained_widths_above`` names
     the families a wider sweep (``BASELINE_SWEEP=full``) could change the result for."""
     raven = raven_costs(evaluation, training)

@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from raven.atomic import atomic_write
-from raven.calibration import calibration_report
-from raven.clips import load_clips
-from raven.comparison import (
+from raven._util.atomic import atomic_write
+from raven.accounting.calibration import calibration_report
+from raven.accounting.energy import PROFILES
+from raven.compare.comparison import (
     NEUROBENCH_GSC_CONTEXT,
     fair_training,
     frontier_comparison,
@@ -22,13 +22,14 @@ from raven.comparison import (
     neurobench_raven,
     raven_curve,
 )
-from raven.config import load_config
+from raven.config.tables import load_config
+from raven.data.clips import load_clips
 from raven.data.download import DownloadError, ensure_speech_commands
-from raven.energy import PROFILES
-from raven.estimator import KeywordSpotter
-from raven.evaluate import evaluation_record
-from raven.report import training_ledger_summary, training_price, write_report
-from raven.train import CHECKPOINT, FINAL, train_run
+from raven.fit.estimator import KeywordSpotter
+from raven.fit.loop import CHECKPOINT
+from raven.report.report import training_ledger_summary, training_price, write_report
+from raven.runs.evaluate import evaluation_record
+from raven.runs.train import FINAL, train_run
 
 from .sizes import hidden_size, parse_sizes, point_of, price_evaluation, run_sizes
 

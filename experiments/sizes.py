@@ -13,15 +13,16 @@ import sys
 import time
 from pathlib import Path
 
-from raven.atomic import atomic_write
-from raven.comparison import raven_curve, raven_point
-from raven.config import RavenConfig
-from raven.energy import chip_profile
-from raven.evaluate import evaluate
-from raven.ledger import ledger_from_summary
-from raven.report import training_price
-from raven.store import load_chip
-from raven.train import CHECKPOINT, FINAL, train
+from raven._util.atomic import atomic_write
+from raven.accounting.energy import chip_profile
+from raven.accounting.ledger import ledger_from_summary
+from raven.chip.store import load_chip
+from raven.compare.comparison import raven_curve, raven_point
+from raven.config.tables import RavenConfig
+from raven.fit.loop import CHECKPOINT
+from raven.report.report import training_price
+from raven.runs.evaluate import evaluate
+from raven.runs.train import FINAL, train
 
 EVALUATION = "evaluation.json"  # a size's test evaluation, reused by a later run
 

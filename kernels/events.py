@@ -6,8 +6,8 @@ call reports is kept: it says "counted, none happened"). Events add (``a + b`` s
 counts of every name, ``sum(events, Events.zero())``), compare as mappings, and read by
 name (``events.cell_reads``; a name the call did not report reads as 0).
 
-Names shared with the system's energy ledger (``raven.ledger``) mean the same there, so
-the ledger books such counts as they are; it alone prices them. The other names describe
+Names shared with the system's energy ledger (``raven.accounting.ledger``) mean the same
+there, so the ledger books such counts as they are; it alone prices them. The other names describe
 the kernel's own work (rows driven by recurrent spikes, read steps, ...), which the system
 turns into ledger events according to the circuits it has.
 """

@@ -17,16 +17,16 @@ The public surface is flat::
     result.accuracy, result.energy_per_clip_J, spotter.training_.epochs[-1]
 """
 
-from .chip import Chip
-from .clips import Clips, load_clips
-from .config import RavenConfig, config_from_dict, load_config
-from .energy import ChipProfile, chip_profile
-from .estimator import KeywordSpotter
-from .ledger import Ledger
-from .results import EpochRecord, EvaluationResult, TrainingResult
-from .store import load_chip, save_chip
-from .temporal import TemporalChip, make_chip
-from .validation import ConfigError
+from .accounting.energy import ChipProfile, chip_profile
+from .accounting.ledger import Ledger
+from .chip.crossbar import Chip
+from .chip.store import load_chip, save_chip
+from .chip.temporal import TemporalChip, make_chip
+from .config.tables import RavenConfig, config_from_dict, load_config
+from .config.validation import ConfigError
+from .data.clips import Clips, load_clips
+from .fit.estimator import KeywordSpotter
+from .fit.results import EpochRecord, EvaluationResult, TrainingResult
 
 __all__ = [
     "Chip",

@@ -14,7 +14,7 @@ from raven.baseline.counting import (  # noqa: E402
     training_macs_per_sample,
 )
 from raven.baseline.models import DEFAULT_SWEEP, FAMILIES, make_model  # noqa: E402
-from raven.baseline.train_dnn import (  # noqa: E402
+from raven.baseline.train import (  # noqa: E402
     CURVE_KEYS,
     BaselineConfig,
     BaselineData,
@@ -144,7 +144,7 @@ def test_bad_training_settings_are_clear_errors(changes, message):
 
 def test_unknown_sweep_name_is_a_clear_error(tmp_path):
     from experiments.baselines import baseline_results
-    from raven.config import load_config
+    from raven.config.tables import load_config
 
     with pytest.raises(ValueError, match="sweep_name='huge'"):
         baseline_results(tmp_path, load_config(None), tmp_path, tmp_path, "huge")
@@ -153,10 +153,10 @@ def test_unknown_sweep_name_is_a_clear_error(tmp_path):
 def test_accuracy_in_chunks_equals_the_whole_split_at_once():
     """Evaluation runs EVAL_BATCH clips at a time (a ragged last chunk included): the count
     of correct clips is that of one forward pass over the whole split."""
-    from raven.baseline import train_dnn
+    from raven.baseline import train as baseline_train
 
     torch.manual_seed(0)
-    n = 2 * train_dnn.EVAL_BATCH + 37
+    n = 2 * baseline_train.EVAL_BATCH + 37
     for family in ("dnn", "cnn", "ds_cnn", "gru"):
         model = make_model(family, 16, 49, 10, 5).eval()
         x = torch.randn(n, 49, 10)
@@ -164,7 +164,7 @@ def test_accuracy_in_chunks_equals_the_whole_split_at_once():
             predicted = model(x).argmax(1)
         y = torch.where(torch.rand(n) < 0.5, predicted, (predicted + 1) % 5)
         expected = int((y == predicted).sum()) / n
-        assert train_dnn._accuracy(model, x, y) == pytest.approx(expected, abs=0), family
+        assert baseline_train._accuracy(model, x, y) == pytest.approx(expected, abs=0), family
 
 
 def test_ds_cnn_in_channels_last_computes_the_contiguous_network():

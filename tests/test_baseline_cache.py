@@ -11,17 +11,17 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from raven.baseline import cache as cache_module  # noqa: E402
-from raven.baseline import train_dnn  # noqa: E402
+from raven.baseline import train as baseline_train  # noqa: E402
 from raven.baseline.cache import (  # noqa: E402
     CacheWarning,
     ResultCache,
     array_fingerprint,
     code_version,
 )
-from raven.baseline.train_dnn import (  # noqa: E402
+from raven.baseline.sweep import sweep  # noqa: E402
+from raven.baseline.train import (  # noqa: E402
     BaselineConfig,
     cached_train_baseline,
-    sweep,
 )
 from tests.test_baseline import separable_data  # noqa: E402
 
@@ -32,13 +32,13 @@ CFG = BaselineConfig(max_epochs=2, patience=2, threads=1)
 def trainings(monkeypatch):
     """Counts the models actually trained."""
     calls = []
-    real = train_dnn.train_baseline
+    real = baseline_train.train_baseline
 
     def counting(family, width, *args, **kwargs):
         calls.append((family, width))
         return real(family, width, *args, **kwargs)
 
-    monkeypatch.setattr(train_dnn, "train_baseline", counting)
+    monkeypatch.setattr(baseline_train, "train_baseline", counting)
     return calls
 
 
@@ -73,7 +73,7 @@ def test_changed_data_config_family_or_code_retrains(tmp_path, trainings, monkey
     assert not _run(tmp_path, relabelled)["from_cache"]
     assert not _run(tmp_path, data, dataclasses.replace(CFG, lr=2e-3))["from_cache"]
     assert not _run(tmp_path, data, width=72)["from_cache"]
-    monkeypatch.setattr(train_dnn, "code_version", lambda: "edited")
+    monkeypatch.setattr(baseline_train, "code_version", lambda: "edited")
     assert not _run(tmp_path, data)["from_cache"]
     assert len(trainings) == 5
 

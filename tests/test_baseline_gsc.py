@@ -8,8 +8,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from experiments.baselines import standardised_data  # noqa: E402
-from raven.baseline.train_dnn import BaselineConfig, cached_train_baseline  # noqa: E402
-from raven.config import load_config  # noqa: E402
+from raven.baseline.train import BaselineConfig, cached_train_baseline  # noqa: E402
+from raven.config.tables import load_config  # noqa: E402
 from tests.datasets import SHARED_DATA  # noqa: E402
 
 GSC12 = SHARED_DATA / "gsc12-dev"

@@ -16,7 +16,7 @@ from raven.baseline.counting import (  # noqa: E402
     recurrent_parameters,
 )
 from raven.baseline.models import FAMILIES, make_model  # noqa: E402
-from raven.baseline.train_dnn import BaselineConfig, train_baseline  # noqa: E402
+from raven.baseline.train import BaselineConfig, train_baseline  # noqa: E402
 from tests.test_baseline import separable_data  # noqa: E402
 
 

@@ -23,15 +23,19 @@ from raven.baseline.rsnn import (  # noqa: E402
     synapse_counts,
     train_rsnn,
 )
-from raven.baseline.train_dnn import (  # noqa: E402
+from raven.baseline.train import (  # noqa: E402
     CURVE_KEYS,
     RESULT_KEYS,
     BaselineConfig,
     BaselineData,
 )
-from raven.config import RavenConfig, TemporalConfig, config_from_dict  # noqa: E402
-from raven.features.mfcc import FeatureConfig  # noqa: E402
-from raven.pipeline import SplitData, encode_batch, fit_scaler  # noqa: E402
+from raven.config.tables import (  # noqa: E402
+    FeatureConfig,
+    RavenConfig,
+    TemporalConfig,
+    config_from_dict,
+)
+from raven.features.pipeline import SplitData, encode_batch, fit_scaler  # noqa: E402
 from tests.datasets import make_full_layout  # noqa: E402
 
 CONSTANTS = AlifConstants(0.85, 0.95, 0.3, 1.0, 0.8, 0.3, 1.0, 0, 1.0)
@@ -277,7 +281,7 @@ def temporal_cfg(**temporal):
 
 def test_spike_data_are_the_trains_the_chip_trains_on():
     """Epoch e: copy e % copies, the training pass of epoch e, the training scaler (as
-    raven.train)."""
+    raven.runs.train)."""
     cfg = temporal_cfg()
     train, val, test = synthetic_splits()
     data = baselines.temporal_spike_data(cfg, (train, val, test), 3, epochs=5)
@@ -333,7 +337,7 @@ def test_ceiling_and_baselines_train_side_by_side_in_one_pool(tmp_path, monkeypa
     """``make run-kws``'s off-chip stage: the ceiling is a job of the baselines' worker
     pool; both results come back, are recorded and are cached for the next run."""
     import raven.baseline.models as models
-    from raven.baseline.train_dnn import BaselineConfig
+    from raven.baseline.train import BaselineConfig
 
     monkeypatch.setattr(models, "DEFAULT_SWEEP", {"dnn": (8,)})
     monkeypatch.setattr(

@@ -6,12 +6,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from raven.baseline import train_dnn  # noqa: E402
-from raven.baseline.train_dnn import (  # noqa: E402
+from raven.baseline import train as baseline_train  # noqa: E402
+from raven.baseline.sweep import sweep  # noqa: E402
+from raven.baseline.train import (  # noqa: E402
     BaselineConfig,
     BaselineData,
     check_points,
-    sweep,
     train_baseline,
     training_clip_budget,
 )
@@ -78,7 +78,7 @@ def test_the_best_checks_weights_are_kept(monkeypatch):
     """Validation accuracies scripted 0.5, 0.7, 0.6, 0.65, 0.6 with patience 3: the best is
     check 2, the run stops at check 5, and the model ends with check 2's weights."""
     script = iter([0.5, 0.7, 0.6, 0.65, 0.6, 0.99])
-    real_accuracy = train_dnn._accuracy
+    real_accuracy = baseline_train._accuracy
     at_checks, models = [], []
 
     def spy(model, x, y):
@@ -87,14 +87,14 @@ def test_the_best_checks_weights_are_kept(monkeypatch):
             return next(script)
         return real_accuracy(model, x, y)
 
-    real_make_model = train_dnn.make_model
+    real_make_model = baseline_train.make_model
 
     def keep(*args, **kwargs):
         models.append(real_make_model(*args, **kwargs))
         return models[-1]
 
-    monkeypatch.setattr(train_dnn, "_accuracy", spy)
-    monkeypatch.setattr(train_dnn, "make_model", keep)
+    monkeypatch.setattr(baseline_train, "_accuracy", spy)
+    monkeypatch.setattr(baseline_train, "make_model", keep)
     cfg = BaselineConfig(max_epochs=20, patience=3, lr=1e-2, threads=1)
     result = train_baseline("dnn", 36, data(), cfg, progress=False)
     assert result["stopped_by"] == "plateau"

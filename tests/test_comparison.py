@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from raven.comparison import cost_at_accuracy, iso_accuracy
+from raven.compare.comparison import cost_at_accuracy, iso_accuracy
 
 
 def point(family, acc, macs, energy=None):
@@ -63,7 +63,7 @@ def test_iso_accuracy_ratios_take_the_cheapest_family():
 
 
 # -- training charged up to equal accuracy -----------------------------------------------------
-from raven.comparison import (  # noqa: E402
+from raven.compare.comparison import (  # noqa: E402
     NEUROBENCH_GSC_CONTEXT,
     charged_until,
     fair_training,

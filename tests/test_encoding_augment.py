@@ -3,8 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from raven.data.augment import AugmentConfig, augment_clip, clip_key, clip_rng, silence_clip
-from raven.encoding import EncoderConfig, FeatureScaler, encode
+from raven.config.tables import AugmentConfig
+from raven.data.augment import augment_clip, clip_key, clip_rng, silence_clip
+from raven.features.encoding import EncoderConfig, FeatureScaler, encode
 
 from .datasets import tone
 from .tolerances import N_STANDARD_ERRORS as K

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 import raven
 from raven import KeywordSpotter, config_from_dict, load_clips
+from raven.chip.store import load_chip
 from raven.data.synthetic import make_tone_dataset
-from raven.evaluate import evaluate
-from raven.results import EpochRecord
-from raven.store import load_chip
-from raven.train import FINAL, train
+from raven.fit.results import EpochRecord
+from raven.runs.evaluate import evaluate
+from raven.runs.train import FINAL, train
 
 TINY = {
     "architecture": "temporal",
@@ -88,8 +88,8 @@ def test_evaluations_are_independent_and_never_read_the_disk(fitted, monkeypatch
     def no_disk(*args, **kwargs):
         raise AssertionError("evaluate read a file")
 
-    monkeypatch.setattr("raven.store.load_chip", no_disk)
-    monkeypatch.setattr("raven.estimator.load_chip", no_disk)
+    monkeypatch.setattr("raven.chip.store.load_chip", no_disk)
+    monkeypatch.setattr("raven.fit.estimator.load_chip", no_disk)
     monkeypatch.setattr(np, "load", no_disk)
     first = spotter.evaluate(test_x, test_y, t_after_s=86400.0, compensation=False)
     spotter.predict(test_x)  # reading in between changes nothing

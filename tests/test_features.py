@@ -7,10 +7,11 @@ import time
 import numpy as np
 import pytest
 
+from raven.config.tables import FeatureConfig
 from raven.data.speech_commands import index_dataset
-from raven.encoding import EncoderConfig
 from raven.features.cache import extract_features, load_feature_set
-from raven.features.mfcc import FeatureConfig, FeatureExtractor
+from raven.features.encoding import EncoderConfig
+from raven.features.mfcc import FeatureExtractor
 
 from .datasets import make_folder_layout, make_full_layout, tone
 

@@ -6,13 +6,13 @@ import math
 
 import pytest
 
-from raven.comparison import (
+from raven.compare.comparison import (
     frontier_comparison,
     ratio_status,
     raven_point,
     verdict,
 )
-from raven.report_frontier import (
+from raven.report.frontier import (
     cost_summary,
     coverage_sentence,
     duration,

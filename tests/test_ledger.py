@@ -7,10 +7,8 @@ import numpy as np
 import pytest
 
 from devices.pcm import preset
-from raven.calibration import CALIBRATED, calibration_report
-from raven.chip import ACCUMULATOR_FRACTION_BITS, Chip
-from raven.config import config_from_dict
-from raven.energy import (
+from raven.accounting.calibration import CALIBRATED, calibration_report
+from raven.accounting.energy import (
     ADC_8BIT_J,
     SILICON_REFERENCES,
     adc_conversion_J,
@@ -18,7 +16,9 @@ from raven.energy import (
     dynamic_scale,
     sram_64bit_access_J,
 )
-from raven.ledger import Ledger, ledger_from_summary
+from raven.accounting.ledger import Ledger, ledger_from_summary
+from raven.chip.crossbar import ACCUMULATOR_FRACTION_BITS, Chip
+from raven.config.tables import config_from_dict
 
 DEVICE = preset("nandakumar2018").energy
 
@@ -274,7 +274,7 @@ def test_kernel_events_are_booked_under_the_ledgers_names_in_their_order():
 def test_every_kernel_event_is_a_ledger_event_or_booked_by_the_system():
     """A new kernel event must be given a price (a ledger event) or a place in the system."""
     from kernels.events import EVENT_NAMES
-    from raven.ledger import (
+    from raven.accounting.ledger import (
         DEVICE_EVENTS,
         INFORMATIONAL_EVENTS,
         PERIPHERY_EVENTS,

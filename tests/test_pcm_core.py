@@ -226,7 +226,7 @@ def test_device_arrays_is_the_one_bundle_of_devices_and_kernels():
 
 
 def test_a_state_restored_field_by_field_still_works():
-    """raven.store writes every field with numpy (shape and clock become arrays) and sets
+    """raven.chip.store writes every field with numpy (shape and clock become arrays) and sets
     them back one by one; the core accepts such a state."""
     params = pcm.preset("joshi2020")
     rng = np.random.default_rng(2)

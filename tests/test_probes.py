@@ -15,16 +15,17 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
-from raven.cli import main as raven_main
-from raven.config import config_from_dict, load_config, setting, validate
+from raven.chip.store import load_chip, save_chip
+from raven.config.tables import FeatureConfig, config_from_dict, load_config, setting, validate
 from raven.data.audio import AudioError, AudioReport, read_wav, write_wav
 from raven.data.speech_commands import index_dataset
 from raven.data.synthetic import make_tone_dataset
 from raven.features.cache import extract_features
-from raven.features.mfcc import FeatureConfig, FeatureExtractor
-from raven.store import load_chip, save_chip
-from raven.sweep import load_sweep, read_table, run_sweep, write_table
-from raven.train import CHECKPOINT, FINAL, train
+from raven.features.mfcc import FeatureExtractor
+from raven.fit.loop import CHECKPOINT
+from raven.runs.cli import main as raven_main
+from raven.runs.sweep import load_sweep, read_table, run_sweep, write_table
+from raven.runs.train import FINAL, train
 
 from .datasets import make_folder_layout, tone
 
@@ -154,7 +155,7 @@ def test_probe_02_booleans_must_be_booleans(toml_file, toml, field):
 
 
 def test_probe_02_python_api_uses_the_same_validation():
-    from raven.config import DeviceConfig, NetworkConfig, TrainingConfig
+    from raven.config.tables import DeviceConfig, NetworkConfig, TrainingConfig
 
     with pytest.raises(ValueError, match=r"device\.read_noise='no': expected true or false"):
         DeviceConfig(read_noise="no")

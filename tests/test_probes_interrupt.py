@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from raven.config import config_from_dict
+from raven.config.tables import config_from_dict
 from raven.data.synthetic import make_tone_dataset
-from raven.train import train
+from raven.runs.train import train
 
 from .datasets import make_folder_layout
 from .test_probes import TINY
@@ -113,8 +113,8 @@ def test_probe_08_workers_die_with_their_parent(tmp_path, sig):
 HANG_WHILE_SAVING = """
 import sys, time
 import numpy as np
-from raven.config import config_from_dict
-from raven.train import train
+from raven.config.tables import config_from_dict
+from raven.runs.train import train
 
 which = sys.argv[1]
 original = getattr(np, which)

@@ -8,7 +8,7 @@ import pytest
 from bench import common, full_scale, projection
 from bench import run as bench_run
 from bench.full_scale import SplitSizes, Work, makespan_s, stage_projection, total_projection
-from raven.config import RavenConfig
+from raven.config.tables import RavenConfig
 from raven.data.synthetic import make_tone_dataset
 
 

@@ -8,14 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from raven.cli import main as raven_main
-from raven.config import RavenConfig, config_from_dict, load_config
+from raven.accounting.energy import chip_profile
+from raven.accounting.ledger import Ledger
+from raven.chip.store import load_chip, save_chip
+from raven.config.tables import RavenConfig, config_from_dict, load_config
 from raven.data.synthetic import make_tone_dataset
-from raven.energy import chip_profile
-from raven.evaluate import evaluate
-from raven.ledger import Ledger
-from raven.store import load_chip, save_chip
-from raven.train import CHECKPOINT, FINAL, train
+from raven.fit.loop import CHECKPOINT
+from raven.runs.cli import main as raven_main
+from raven.runs.evaluate import evaluate
+from raven.runs.train import FINAL, train
 
 from .chip_cases import assert_same_chip_state
 
@@ -222,7 +223,7 @@ def test_a_tile_grid_beyond_the_keys_is_refused_before_streams_collide():
     """A layer's tiles are keyed by grid position in 5-bit fields: tile row 32 would share
     the MAC stream of tile row 0 of the next call, so such a grid is an error."""
     from devices.pcm import preset
-    from raven.chip import CrossbarLayer
+    from raven.chip.crossbar import CrossbarLayer
 
     rng = np.random.default_rng(0)
     params = preset("nandakumar2018")
@@ -240,7 +241,7 @@ def test_refresh_books_the_conductance_it_read_whatever_the_energy_booked_before
     recovered from the growth of the device arrays' read energy, which loses the bits of a
     small refresh next to a large energy already booked."""
     from devices.pcm import OpCounts, preset
-    from raven.chip import CrossbarLayer
+    from raven.chip.crossbar import CrossbarLayer
 
     ledgers = []
     for booked_reads_uS in (0.0, 1e12):  # about 10 mJ of reads already booked

@@ -7,16 +7,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from raven.config import config_from_dict
+from raven.accounting.ledger import Ledger
+from raven.chip.store import load_chip, save_chip
+from raven.chip.temporal import TemporalChip, make_chip
+from raven.config.tables import config_from_dict
 from raven.data.synthetic import make_tone_dataset
-from raven.eprop import EpropRule
-from raven.evaluate import evaluate
-from raven.learning import make_rule
-from raven.ledger import Ledger
-from raven.pipeline import n_inputs
-from raven.store import load_chip, save_chip
-from raven.temporal import TemporalChip, make_chip
-from raven.train import CHECKPOINT, FINAL, train
+from raven.features.pipeline import n_inputs
+from raven.fit.loop import CHECKPOINT
+from raven.learning.eprop import EpropRule
+from raven.learning.factory import make_rule
+from raven.runs.evaluate import evaluate
+from raven.runs.train import FINAL, train
 
 from .chip_cases import assert_same_chip_state
 
@@ -159,12 +160,12 @@ class _DrawnError(Exception):
 def test_runs_with_different_seeds_do_not_share_the_draws_of_a_pass(architecture, monkeypatch):
     """The seed word a forward pass hands to the kernels depends on the run's seed and the
     pass, not on their sum: run seed 0's pass 2 once drew the noise of run seed 1's pass 1."""
-    import raven.temporal
+    import raven.chip.temporal
 
     def record(*args, seed, **kwargs):
         raise _DrawnError(seed)
 
-    monkeypatch.setattr(raven.temporal, "run_alif", record)
+    monkeypatch.setattr(raven.chip.temporal, "run_alif", record)
 
     def first_seed(run_seed, data_pass):
         cfg = config_from_dict({**TINY, "architecture": architecture, "seed": run_seed})

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from devices.pcm import preset
-from raven.calibration import calibration_report
-from raven.chip import Chip
-from raven.comparison import NEUROBENCH_GSC_CONTEXT, neurobench_raven
-from raven.config import config_from_dict
-from raven.energy import chip_profile
-from raven.ledger import Ledger
-from raven.report import headline, training_ledger_summary, training_price, write_report
+from raven.accounting.calibration import calibration_report
+from raven.accounting.energy import chip_profile
+from raven.accounting.ledger import Ledger
+from raven.chip.crossbar import Chip
+from raven.compare.comparison import NEUROBENCH_GSC_CONTEXT, neurobench_raven
+from raven.config.tables import config_from_dict
+from raven.report.report import headline, training_ledger_summary, training_price, write_report
 
 
 def ledgers():

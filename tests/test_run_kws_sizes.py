@@ -15,9 +15,10 @@ from experiments.sizes import (
     run_sizes,
     with_hidden_size,
 )
-from raven.config import RavenConfig, config_from_dict
+from raven.config.tables import RavenConfig, config_from_dict
 from raven.data.synthetic import make_tone_dataset
-from raven.train import CHECKPOINT, FINAL
+from raven.fit.loop import CHECKPOINT
+from raven.runs.train import FINAL
 from tests.test_raven_chip import TINY as TINY_CHIP
 
 # The tiny static network, whatever the default architecture.
@@ -93,7 +94,7 @@ def test_an_interrupted_size_resumes_from_its_checkpoint(tones, monkeypatch):
     base, data = tones
     cfg = config_from_dict(TINY)
     folder = base / "interrupted" / "size-12"
-    from raven.train import train
+    from raven.runs.train import train
 
     train(with_hidden_size(cfg, 12), data, folder, cache_dir=base / "cache", stop_after_updates=3)
     assert (folder / CHECKPOINT).is_file() and not (folder / FINAL).is_file()
@@ -199,7 +200,7 @@ def test_families_below_ravens_accuracy_with_wider_models_untrained_are_named(mo
     pytest.importorskip("torch")
     import experiments.baselines as baselines
     from raven.baseline.models import FAMILIES
-    from raven.report import _iso_lines
+    from raven.report.report import _iso_lines
 
     dnns = [
         fake_baseline("dnn", 36, 0.50, 2e4),

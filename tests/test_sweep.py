@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from raven.sweep import load_sweep, read_table, run_sweep, write_table
+from raven.runs.sweep import load_sweep, read_table, run_sweep, write_table
 
 from .test_raven_chip import make_tones
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_write
+from .._util.atomic import atomic_write
 
 # Bump when the layout of a cached file changes.
 SCHEMA = 1
-_SOURCES = ("cache.py", "counting.py", "models.py", "rsnn.py", "train_dnn.py")
+_SOURCES = ("cache.py", "counting.py", "models.py", "rsnn.py", "sweep.py", "train.py")
 
 
 def source_files() -> list[Path]:

@@ -1,4 +1,4 @@
-"""MACs, parameters and energy of a baseline model, priced by raven.energy's table.
+"""MACs, parameters and energy of a baseline model, priced by raven.accounting.energy's table.
 
 Counted for every family alike: multiply-accumulates of matrix products and convolutions.
 Bias additions, batch norm, activation functions, pooling and the element-wise gate
@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..energy import (
+from ..accounting.energy import (
     FP32_ADD_J,
     FP32_MULT_J,
     INT8_ADD_J,

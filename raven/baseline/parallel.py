@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..progress import progress_bar
+from .._util.progress import progress_bar
 from .cache import ResultCache
-from .train_dnn import (
+from .train import (
     RESULT_KEYS,
     BaselineConfig,
     BaselineData,

@@ -44,7 +44,7 @@ from torch import nn
 from kernels.alif_bptt import alif_backward, alif_forward
 from kernels.recurrent import AlifConstants
 
-from ..progress import progress_bar
+from .._util.progress import progress_bar
 from .cache import SCHEMA, array_fingerprint, cached_result, code_version
 from .counting import (
     energy_per_training_sample_J,
@@ -52,7 +52,7 @@ from .counting import (
     training_macs_per_sample,
     weights_bytes_fp32,
 )
-from .train_dnn import RESULT_KEYS, BaselineConfig, BaselineData, cost_record, curve_entry
+from .train import RESULT_KEYS, BaselineConfig, BaselineData, cost_record, curve_entry
 
 FAMILY = "rsnn"
 
@@ -213,7 +213,7 @@ def train_rsnn(
     """Train by BPTT with Adam; epoch e trains on ``data.train_x[e % len(train_x)]`` (spike
     trains (n, T, n_in)); the weights of the epoch with the best validation accuracy are
     kept (early stopping after ``cfg.patience`` epochs without a new best) and measured on
-    the test split. The result has the keys of ``train_dnn.RESULT_KEYS`` plus spike counts."""
+    the test split. The result has the keys of ``train.RESULT_KEYS`` plus spike counts."""
     if data.train_x.shape[-1] != spec.n_in or data.n_classes != spec.n_classes:
         raise ValueError(
             f"data: {data.train_x.shape[-1]} input channels, {data.n_classes} classes:"
@@ -323,7 +323,7 @@ def cached_train_rsnn(
     cfg: BaselineConfig,
     progress: bool = True,
 ) -> dict:
-    """train_rsnn through the result cache, as ``train_dnn.cached_train_baseline``."""
+    """train_rsnn through the result cache, as ``train.cached_train_baseline``."""
     return cached_result(
         cache_dir,
         f"{FAMILY}-{spec.n_hidden}",

@@ -10,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from ..config.tables import FeatureConfig
 from ..features.cache import extract_features
-from ..features.mfcc import FeatureConfig, FeatureExtractor
+from ..features.mfcc import FeatureExtractor
 from .download import DownloadError, ensure_speech_commands
 from .speech_commands import index_dataset
 

@@ -6,28 +6,11 @@ a clip come from a generator seeded by (seed, copy, clip key)."""
 from __future__ import annotations
 
 import zlib
-from dataclasses import asdict, dataclass
-from typing import ClassVar
 
 import numpy as np
 
-from ..validation import setting, validate
+from ..config.tables import AugmentConfig
 from .audio import CLIP_SAMPLES, SAMPLE_RATE_HZ
-
-
-@dataclass(frozen=True, slots=True)
-class AugmentConfig:
-    TABLE: ClassVar[str] = "augment"
-    background_frequency: float = setting(0.8, ge=0, le=1)
-    background_volume_max: float = setting(0.1, ge=0, le=1)
-    time_shift_ms: float = setting(100.0, ge=0, le=500)
-    silence_volume_max: float = setting(1.0, ge=0, le=1)
-
-    def __post_init__(self) -> None:
-        validate(self)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def clip_key(path: str, silence_index: int = -1) -> int:

@@ -17,8 +17,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import atomic_dir, atomic_write, clean_debris
-from ..progress import progress_bar
+from .._util.atomic import atomic_dir, atomic_write, clean_debris
+from .._util.progress import progress_bar
 
 
 @dataclass(frozen=True, slots=True)

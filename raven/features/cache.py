@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..atomic import atomic_dir, clean_debris
+from .._util.atomic import atomic_dir, clean_debris
+from .._util.progress import progress_bar
+from ..config.tables import AugmentConfig, FeatureConfig
 from ..data.audio import AudioError, AudioReport, read_wav
-from ..data.augment import AugmentConfig, augment_clip, clip_key, clip_rng, silence_clip
+from ..data.augment import augment_clip, clip_key, clip_rng, silence_clip
 from ..data.speech_commands import Clip, DatasetIndex
-from ..progress import progress_bar
-from .mfcc import FeatureConfig, FeatureExtractor
+from .mfcc import FeatureExtractor
 
 CACHE_VERSION = 1
 _CHUNK = 64

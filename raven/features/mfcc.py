@@ -10,87 +10,12 @@ Pipeline per frame (Hello Edge / MLPerf Tiny defaults: 40 ms window, 20 ms strid
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.fft import dct, rfft
 
-from ..validation import check, setting, validate
-
-
-@dataclass(frozen=True, slots=True)
-class FeatureConfig:
-    TABLE: ClassVar[str] = "features"
-    kind: str = setting("mfcc", choices=("mfcc", "logmel"))
-    # audio is read (resampled when needed) at this rate and cut to clip_samples
-    sample_rate_hz: int = setting(16_000, gt=0)
-    clip_samples: int = setting(16_000, ge=1)
-    window_ms: float = setting(40.0, gt=0)
-    stride_ms: float = setting(20.0, gt=0)
-    n_fft: int = setting(1024, ge=1)
-    n_mels: int = setting(40, ge=1)
-    n_mfcc: int = setting(10, ge=1)
-    f_min_hz: float = setting(20.0, ge=0)
-    f_max_hz: float = setting(4000.0, gt=0)
-    log_floor: float = setting(1e-6, gt=0)
-
-    def __post_init__(self) -> None:
-        validate(self)
-        t = self.TABLE
-        check(
-            t,
-            "window_ms",
-            self.window_samples <= self.clip_samples,
-            self.window_ms,
-            "a window no longer than the clip",
-        )
-        check(t, "stride_ms", self.stride_samples >= 1, self.stride_ms, "a stride of >= 1 sample")
-        check(
-            t,
-            "n_fft",
-            self.n_fft >= self.window_samples,
-            self.n_fft,
-            f"at least the window length ({self.window_samples} samples)",
-        )
-        check(
-            t,
-            "f_max_hz",
-            self.f_min_hz < self.f_max_hz <= self.sample_rate_hz / 2,
-            self.f_max_hz,
-            f"f_min_hz < f_max_hz <= Nyquist ({self.sample_rate_hz / 2} Hz)",
-        )
-        check(
-            t,
-            "n_mfcc",
-            self.kind != "mfcc" or self.n_mfcc <= self.n_mels,
-            self.n_mfcc,
-            f"between 1 and n_mels={self.n_mels}",
-        )
-
-    @property
-    def window_samples(self) -> int:
-        return round(self.window_ms * self.sample_rate_hz / 1000)
-
-    @property
-    def stride_samples(self) -> int:
-        return round(self.stride_ms * self.sample_rate_hz / 1000)
-
-    @property
-    def n_frames(self) -> int:
-        return 1 + (self.clip_samples - self.window_samples) // self.stride_samples
-
-    @property
-    def n_coefficients(self) -> int:
-        return self.n_mfcc if self.kind == "mfcc" else self.n_mels
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self.n_frames, self.n_coefficients)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+from ..config.tables import FeatureConfig
 
 
 def hz_to_mel(f_hz):

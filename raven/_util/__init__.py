@@ -1,0 +1,1 @@
+"""Shared plumbing that imports nothing of raven: atomic file writes, progress bars."""

@@ -1,0 +1,1 @@
+"""Energy accounting: the energy table, the per-event ledger and its calibration."""

@@ -1,0 +1,1 @@
+"""Comparison of Raven with the DNN baselines, and the analyses the notebooks call."""

@@ -1,0 +1,1 @@
+"""Run configuration: the validated tables of a run and the declarative checks behind them."""

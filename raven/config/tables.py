@@ -1,0 +1,421 @@
+"""Run configuration: a tree of frozen, validated dataclasses, loadable from TOML and saved
+with every run. Unknown keys and bad values are errors that name the table, the field, the
+value and what was expected (``training.epochs=True: expected an integer >= 1, got bool``).
+
+Every table is checked by one declarative path (``raven.config.validation``), whichever way it is
+made: a TOML file (``load_config``), a sweep value (``raven.runs.sweep``), a run's saved
+``config.json`` (``config_from_dict``) or the Python API (``TrainingConfig(epochs=2)``). The
+field's annotation gives its type (bools must be bools, ints must not be bools, floats take
+ints, ``tuple[float, ...]`` takes a list, ``X | None`` takes None) and ``setting(default,
+ge=, gt=, le=, lt=, choices=, min_len=)`` its constraints.
+
+Adding a table: declare a frozen dataclass with a ``TABLE: ClassVar[str]`` name, typed
+fields (constraints through ``setting``; nested tables typed as their dataclass), and a
+``__post_init__`` that calls ``validate(self)`` first and then ``check(...)`` for any rule
+across fields; add it as a field of ``RavenConfig``. TOML tables, sweep keys
+(``"table.field"``) and error messages then follow with no further code."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+import typing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from devices.pcm import PRESETS
+
+from .validation import ConfigError, check, setting, validate
+
+__all__ = [
+    "ConfigError",
+    "RavenConfig",
+    "check",
+    "config_from_dict",
+    "load_config",
+    "setting",
+    "validate",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureConfig:
+    TABLE: ClassVar[str] = "features"
+    kind: str = setting("mfcc", choices=("mfcc", "logmel"))
+    # audio is read (resampled when needed) at this rate and cut to clip_samples
+    sample_rate_hz: int = setting(16_000, gt=0)
+    clip_samples: int = setting(16_000, ge=1)
+    window_ms: float = setting(40.0, gt=0)
+    stride_ms: float = setting(20.0, gt=0)
+    n_fft: int = setting(1024, ge=1)
+    n_mels: int = setting(40, ge=1)
+    n_mfcc: int = setting(10, ge=1)
+    f_min_hz: float = setting(20.0, ge=0)
+    f_max_hz: float = setting(4000.0, gt=0)
+    log_floor: float = setting(1e-6, gt=0)
+
+    def __post_init__(self) -> None:
+        validate(self)
+        t = self.TABLE
+        check(
+            t,
+            "window_ms",
+            self.window_samples <= self.clip_samples,
+            self.window_ms,
+            "a window no longer than the clip",
+        )
+        check(t, "stride_ms", self.stride_samples >= 1, self.stride_ms, "a stride of >= 1 sample")
+        check(
+            t,
+            "n_fft",
+            self.n_fft >= self.window_samples,
+            self.n_fft,
+            f"at least the window length ({self.window_samples} samples)",
+        )
+        check(
+            t,
+            "f_max_hz",
+            self.f_min_hz < self.f_max_hz <= self.sample_rate_hz / 2,
+            self.f_max_hz,
+            f"f_min_hz < f_max_hz <= Nyquist ({self.sample_rate_hz / 2} Hz)",
+        )
+        check(
+            t,
+            "n_mfcc",
+            self.kind != "mfcc" or self.n_mfcc <= self.n_mels,
+            self.n_mfcc,
+            f"between 1 and n_mels={self.n_mels}",
+        )
+
+    @property
+    def window_samples(self) -> int:
+        return round(self.window_ms * self.sample_rate_hz / 1000)
+
+    @property
+    def stride_samples(self) -> int:
+        return round(self.stride_ms * self.sample_rate_hz / 1000)
+
+    @property
+    def n_frames(self) -> int:
+        return 1 + (self.clip_samples - self.window_samples) // self.stride_samples
+
+    @property
+    def n_coefficients(self) -> int:
+        return self.n_mfcc if self.kind == "mfcc" else self.n_mels
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_frames, self.n_coefficients)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class AugmentConfig:
+    TABLE: ClassVar[str] = "augment"
+    background_frequency: float = setting(0.8, ge=0, le=1)
+    background_volume_max: float = setting(0.1, ge=0, le=1)
+    time_shift_ms: float = setting(100.0, ge=0, le=500)
+    silence_volume_max: float = setting(1.0, ge=0, le=1)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class DataConfig:
+    TABLE: ClassVar[str] = "data"
+    task: str = setting("12", choices=("12", "35", "folder"))
+    split_source: str = setting("auto", choices=("auto", "lists", "hash", "all"))
+    silence_percentage: float = setting(10.0, ge=0, le=100)
+    unknown_percentage: float = setting(10.0, ge=0, le=100)
+    augment: bool = True
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkConfig:
+    """Spike-encoded MFCC -> hidden stochastic LIF layer -> output integrators.
+
+    Every (frame, coefficient) of the feature map is an input channel, rate-coded over
+    ``time_steps`` steps (Bernoulli, probability max_rate x scaled feature); with
+    ``input_encoding="on_off"`` each feature drives an ON channel (above its training mean)
+    and an OFF channel (below), so inputs carry a sign and stay sparse. Currents are in
+    uS x spikes; thresholds are in the same unit."""
+
+    TABLE: ClassVar[str] = "network"
+    time_steps: int = setting(16, ge=1)
+    max_rate: float = setting(0.5, gt=0, le=1)
+    # "on_off": 2 channels per feature (above / below mean)
+    input_encoding: str = setting("on_off", choices=("rate", "on_off"))
+    # output weights start at this fraction of the hidden's
+    output_init_scale: float = setting(0.1, ge=0)
+    n_hidden: int = setting(256, ge=1)
+    tile_rows: int = setting(256, ge=1)
+    tile_cols: int = setting(256, ge=1)
+    hidden_theta_uS: float = setting(30.0, gt=0)
+    hidden_v_decay: float = setting(0.7, ge=0, le=1)
+    hidden_threshold_noise: float = setting(0.2, ge=0)  # std of the threshold / theta
+    hidden_refractory_steps: int = setting(0, ge=0)
+    init_weight_std: float = setting(1.0, gt=0)  # of W before mapping, in units of w_max / 3
+    w_max_std: float = setting(3.0, gt=0)  # weights are mapped so that w_max = w_max_std x std
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TemporalConfig:
+    """The temporal network (``architecture = "temporal"``, see ``raven.chip.temporal``): input
+    channels per feature coefficient fed frame by frame, a recurrent ALIF layer, leaky output
+    integrators averaged over the clip, trained on chip by e-prop.
+
+    Weights are in units of the base threshold. Input and recurrent rows share the hidden
+    crossbar; recurrent rows are read with a smaller row gain (w_max_recurrent /
+    w_max_hidden), so the small recurrent weights use the whole conductance range."""
+
+    TABLE: ClassVar[str] = "temporal"
+    steps_per_frame: int = setting(1, ge=1)
+    # "graded": one channel per coefficient, its standardised value driven through a DAC on
+    # the input word line; "rate": ON/OFF rate per coefficient; "send_on_delta": level
+    # crossings
+    input_encoding: str = setting("graded", choices=("graded", "rate", "send_on_delta"))
+    dac_bits: int = setting(4, ge=0, le=16)  # graded input DAC resolution; 0: ideal
+    max_rate: float = setting(0.6, gt=0, le=1)  # spike probability per step at the clip
+    input_clip_sigma: float = setting(3.0, gt=0, le=100)  # standardised features clipped here
+    delta_threshold: float = setting(0.1, gt=0, le=1)  # send_on_delta level step
+    n_hidden: int = setting(128, ge=1)
+    # Per-neuron time constants are log-uniform in [tau / spread, tau x spread] (spread 1:
+    # every neuron alike), drawn from the seed; each is a digital neuron parameter.
+    tau_membrane_ms: float = setting(40.0, gt=0, le=1e6)
+    tau_membrane_spread: float = setting(2.5, ge=1, le=100)
+    tau_adaptation_ms: float = setting(400.0, gt=0, le=1e6)
+    tau_adaptation_spread: float = setting(2.5, ge=1, le=100)
+    # threshold rise per unit of adaptation of the adaptive (ALIF) neurons
+    adaptation_beta: float = setting(1.0, ge=0, le=100)
+    # fraction of hidden neurons that adapt (ALIF); the others are plain LIF
+    alif_fraction: float = setting(0.5, ge=0, le=1)
+    tau_output_ms: float = setting(100.0, gt=0, le=1e6)
+    pseudo_derivative_gamma: float = setting(0.3, ge=0)
+    pseudo_derivative_width: float = setting(1.0, gt=0)  # half width, units of the threshold
+    input_init_gain: float = setting(2.0, ge=0, le=1e3)
+    recurrent_init_gain: float = setting(0.5, ge=0, le=1e3)
+    output_init_gain: float = setting(1.0, ge=0, le=1e3)
+    w_max_hidden: float = setting(1.5, ge=1e-6, le=1e6)  # input weight at G_max of one device
+    w_max_recurrent: float = setting(0.5, ge=1e-6, le=1e6)
+    w_max_output: float = setting(1.5, ge=1e-6, le=1e6)
+    adc_bits: int = setting(8, ge=0, le=16)  # 0: ideal conversion
+    adc_range: float = setting(4.0, gt=0)  # ADC full scale, +- weight units
+    # learning signal through the output weights ("symmetric") or fixed random weights
+    feedback: str = setting("symmetric", choices=("symmetric", "random"))
+    # e-prop learning rates (weight units per unit gradient). Lower than the float optimum
+    # (about 1): on chip every pulse adds cycle-to-cycle noise, and fewer pulses learn better
+    # (measured on the validation split; see the README).
+    lr: float = setting(0.33, ge=0)
+    lr_output: float = setting(0.33, ge=0)
+    # "cosine": lr x (final + (1 - final) (1 + cos(pi e / E)) / 2) at epoch e of E;
+    # "exponential": lr x lr_decay_per_epoch^e; "constant": lr
+    lr_schedule: str = setting("cosine", choices=("cosine", "exponential", "constant"))
+    lr_decay_per_epoch: float = setting(0.8, gt=0, le=1)
+    lr_final_fraction: float = setting(0.1, ge=0, le=1)  # cosine schedule's last level
+    # hidden spikes dropped (not transmitted) with this probability while training; at
+    # inference the hidden rows are read at the gain 1 - dropout
+    dropout: float = setting(0.0, ge=0, lt=1)
+    # weight decay, applied through the accumulators as pulses (per unit weight and update)
+    weight_decay: float = setting(0.0, ge=0, le=1)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceConfig:
+    TABLE: ClassVar[str] = "device"
+    preset: str = setting("nandakumar2018", choices=tuple(sorted(PRESETS)))
+    read_noise: bool = True
+    drift: bool = True
+    clip_period_s: float = setting(1.0, gt=0)  # device time per clip, training and inference
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+@dataclass(frozen=True, slots=True)
+class LearningConfig:
+    """rule "three_factor": output layer by a delta rule on presynaptic rates and the output
+    error; hidden layer by direct random feedback of that error; mixed-precision pulses.
+    rule "stdp_wta": unsupervised pair-based STDP on the hidden layer with a k-winner-take-
+    all, output layer by the same delta rule."""
+
+    TABLE: ClassVar[str] = "learning"
+    rule: str = setting("three_factor", choices=("three_factor", "stdp_wta"))
+    lr_out_uS: float = setting(0.25, ge=0)
+    lr_hidden_uS: float = setting(0.1, ge=0)
+    softmax_beta_per_uS: float = setting(0.1, ge=0)
+    # accumulate-and-fire threshold; None: the preset's step
+    epsilon_uS: float | None = setting(None, gt=0)
+    max_pulses: int = setting(8, ge=1)
+    update_every_clips: int = setting(16, ge=1)
+    refresh_every_updates: int = setting(32, ge=1)
+    refresh_upper_frac: float = setting(0.75, ge=0, le=1)
+    refresh_lower_frac: float = setting(0.25, ge=0, le=1)
+    stdp_a_plus_uS: float = setting(0.05, ge=0)
+    stdp_a_minus_uS: float = setting(0.06, ge=0)
+    stdp_trace_decay: float = setting(0.8, ge=0, le=1)
+    wta_k: int = setting(16, ge=1)
+
+    def __post_init__(self) -> None:
+        validate(self)
+        check(
+            self.TABLE,
+            "refresh_lower_frac",
+            self.refresh_lower_frac <= self.refresh_upper_frac,
+            self.refresh_lower_frac,
+            f"<= refresh_upper_frac ({self.refresh_upper_frac})",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingConfig:
+    TABLE: ClassVar[str] = "training"
+    epochs: int = setting(10, ge=1)
+    checkpoint_every_updates: int = setting(25, ge=1)
+    eval_times_s: tuple[float, ...] = setting(
+        (1.0, 3600.0, 86400.0, 2_592_000.0, 31_536_000.0), gt=0, min_len=1
+    )
+    drift_compensation: bool = True
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+@dataclass(frozen=True, slots=True)
+class RavenConfig:
+    """The whole run configuration: one frozen, validated table per concern.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every random stream of the run (>= 0).
+    architecture : str
+        "temporal" (recurrent ALIF network fed frame by frame, e-prop; ``raven.chip.temporal``)
+        or "static" (the flattened feature map into a feed-forward layer; ``raven.chip.crossbar``).
+    data : DataConfig
+        Task, split rule, silence and unknown shares, augmentation on or off.
+    features : FeatureConfig
+        MFCC front end (window, stride, coefficients).
+    augment : AugmentConfig
+        Background noise and time shift of training clips.
+    network : NetworkConfig
+        Static network and tile sizes.
+    temporal : TemporalConfig
+        Temporal network and e-prop.
+    device : DeviceConfig
+        PCM preset, read noise, drift, device time per clip (s).
+    learning : LearningConfig
+        Pulse scheme, update and refresh periods.
+    training : TrainingConfig
+        Epochs, checkpoint period, evaluation times (s), drift compensation.
+    """
+
+    TABLE: ClassVar[str] = "config"
+    # At most 2^51 - 1: the seed field of a pass's seed word (kernels.rng.PASS_SEED_KEY).
+    seed: int = setting(0, ge=0, le=2**51 - 1)
+    # "temporal": recurrent ALIF network fed frame by frame, e-prop (raven.chip.temporal);
+    # "static": the flattened feature map into a feed-forward layer (raven.chip.crossbar)
+    architecture: str = setting("temporal", choices=("temporal", "static"))
+    data: DataConfig = field(default_factory=DataConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    temporal: TemporalConfig = field(default_factory=TemporalConfig)
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    learning: LearningConfig = field(default_factory=LearningConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2, sort_keys=True)
+
+
+def _build(cls, values: dict, where: str):
+    if not isinstance(values, dict):
+        raise ConfigError("", where, values, "a table")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; expected some of {sorted(known)}")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for name, value in values.items():
+        tp = hints.get(name)
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+            kwargs[name] = _build(tp, value, f"{where}.{name}" if where != "config" else name)
+        else:
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+def config_from_dict(values: dict) -> RavenConfig:
+    """A configuration from nested dicts (a parsed TOML file or a run's ``config.json``).
+
+    Parameters
+    ----------
+    values : dict
+        Tables by name (``{"training": {"epochs": 2}}``); missing keys take defaults.
+
+    Returns
+    -------
+    RavenConfig
+
+    Raises
+    ------
+    ValueError
+        ``ConfigError`` naming the table, field, value and what was expected, or the
+        unknown keys of a table.
+    """
+    return _build(RavenConfig, values, "config")
+
+
+def load_config(path: str | Path | None) -> RavenConfig:
+    """A configuration from a TOML file (missing keys take their defaults).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path or None
+        The TOML file; None gives the defaults.
+
+    Returns
+    -------
+    RavenConfig
+
+    Raises
+    ------
+    ValueError
+        Naming the file: unreadable, not TOML, or a bad value (table, field, value and
+        what was expected).
+    """
+    if path is None:
+        return RavenConfig()
+    path = Path(path)
+    try:
+        values = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ValueError(f"{path}: cannot read the configuration ({err})") from None
+    try:
+        return config_from_dict(values)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None

@@ -1,0 +1,1 @@
+"""In-memory training and evaluation: the loop, the estimator and its typed results."""

@@ -1,0 +1,1 @@
+"""On-chip learning: the local rules, e-prop, and the factory that picks one (make_rule)."""

@@ -1,0 +1,1 @@
+"""The run report: tables, figures, the accuracy-cost frontier and their formatting."""

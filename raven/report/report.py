@@ -1,0 +1,489 @@
+"""Run report: JSON, markdown and plots written into the run folder."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from ..accounting.energy import chip_profile
+from ..accounting.ledger import Ledger
+from .frontier import (
+    eng,
+    frontier_lines,
+    frontier_plot,
+    frontier_table,
+    retention,
+    retention_lines,
+    throughput,
+    throughput_lines,
+)
+from .parts import caution_lines, cell, save_figure, section, table
+
+
+def training_ledger_summary(
+    training: dict,
+    chip,
+    profile: str = "pcm45",
+    power_gated: bool = True,
+) -> dict:
+    """Summary of the training ledger (counts saved by ``raven.runs.train``) priced with the
+    chip's declared arrays and the named chip profile."""
+    ledger = Ledger("training", counts=Counter(training["ledger_counts"]))
+    chip.declare_memories(ledger, training=True)
+    return ledger.summary(
+        chip_profile(profile),
+        chip.params.energy,
+        chip.params.read_noise.t_read_s,
+        chip.cfg.device.clip_period_s,
+        power_gated=power_gated,
+    )
+
+
+TRAINING_OPS = ("synaptic_ops", "accumulator_updates", "set_pulses", "digital_macs")
+
+
+def training_price(chip, profile: str = "pcm45", power_gated: bool = True):
+    """``price(counts) -> (operations, energy_J)`` of cumulative training counts, without
+    the MFCC front end (shared by Raven and the DNNs) and without static power (the DNN
+    energy model has none: like for like): for ``comparison.raven_curve``."""
+
+    def price(counts: dict) -> tuple[float, float]:
+        s = training_ledger_summary({"ledger_counts": counts}, chip, profile, power_gated)
+        ops = sum(counts.get(k, 0) for k in TRAINING_OPS) + counts.get("neuron_updates", 0)
+        clips = max(1, s["clips"])
+        front = s["energy_breakdown_per_clip_J"]["frontend_ops"]
+        return float(ops), (s["dynamic_energy_per_clip_J"] - front) * clips
+
+    return price
+
+
+def headline(report: dict) -> dict:
+    """The compact machine-readable results: headline figures and every ratio with its
+    status (written as results.json next to report.json)."""
+    first = report["evaluations"][0]
+    inf, tr = first["ledger"], report["training"]["ledger"]
+    out = {
+        "test_accuracy": first["accuracy"],
+        "t_after_s": first["t_after_s"],
+        "accuracy_after": {
+            f"{e['t_after_s']:g}s" + ("" if e["drift_compensation"] else "_uncompensated"): e[
+                "accuracy"
+            ]
+            for e in report["evaluations"]
+        },
+        "dataset": Path(report["data"]).name if report.get("data") else None,
+        "architecture": (report.get("config") or {}).get("architecture"),
+        "validation_accuracy": (report["training"]["curve"] or [{}])[-1].get("validation_accuracy"),
+        "software_ceiling_test_accuracy": (report.get("software_ceiling") or {}).get(
+            "test_accuracy"
+        ),
+        "inference_synaptic_ops_per_clip": inf["effective_sops_per_clip"],
+        "profile": inf["profile"]["name"],
+        "inference": _phase_figures(inf),
+        "training": _phase_figures(tr) | {"clips": tr["clips"]},
+        "silicon_pJ_per_sop": inf["silicon_pJ_per_sop"],
+        "calibration": report.get("calibration"),
+        "neurobench": report.get("neurobench"),
+        "retention": retention(report["evaluations"]),
+        "throughput": throughput(report),
+        # Raven's accuracy-cost curve against the DNN families, point by point.
+        "frontier": frontier_table(report.get("frontier")),
+    }
+    iso = report.get("iso_accuracy") or {}
+    out["iso_accuracy"] = {
+        key: {"ratio": iso.get(key), "status": iso.get("per_cost", {}).get(cost, {}).get("status")}
+        for cost, key in _ISO_NAMES.items()
+    }
+    fair = report.get("fair_training")
+    if fair:
+        # The iso-accuracy training ratios above charge whole runs; these charge every run
+        # only up to the accuracy compared, and are the ones to quote.
+        out["training_at_equal_accuracy"] = {
+            cost: {k: v.get(k) for k in ("ratio", "ratio_status", "status", "raven_status")}
+            for cost, v in fair["per_cost"].items()
+        }
+    return out
+
+
+def _phase_figures(s: dict) -> dict:
+    return {
+        "energy_per_clip_J": s["energy_per_clip_J"],
+        "dynamic_energy_per_clip_J": s["dynamic_energy_per_clip_J"],
+        "power_uW": s["power_uW"],
+        "static_power_uW": s["static_power_uW"],
+        "power_gated_between_clips": s["duty_cycling"]["power_gated_between_clips"],
+        "pJ_per_sop": s["pJ_per_sop"],
+        "pJ_per_sop_with_static": s["pJ_per_sop_with_static"],
+    }
+
+
+_ISO_NAMES = {
+    "inference_macs": "inference_ops_ratio",
+    "training_macs_total": "training_ops_ratio",
+    "inference_energy_J": "inference_energy_ratio",
+    "training_energy_total_J": "training_energy_ratio",
+}
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def plots(run: Path, report: dict) -> dict[str, str]:
+    files = {}
+    curve = report["training"]["curve"]
+    if curve:
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+        epochs = [c["epoch"] for c in curve]
+        ax.plot(epochs, [c["train_accuracy"] for c in curve], "o-", label="training (online)")
+        if "validation_accuracy" in curve[0]:
+            ax.plot(epochs, [c["validation_accuracy"] for c in curve], "s-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy")
+        ax.set_title("On-chip learning curve")
+        ax.legend()
+        files["learning_curve"] = save_figure(fig, run, "learning_curve.png")
+
+    evals = report["evaluations"]
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for comp, style in ((True, "o-"), (False, "s--")):
+        pts = sorted(
+            (e["t_after_s"], e["accuracy"]) for e in evals if e["drift_compensation"] == comp
+        )
+        if pts:
+            ax.semilogx(
+                *zip(*pts, strict=True),
+                style,
+                label="with compensation" if comp else "without compensation",
+            )
+    ax.set_xlabel("time after training (s)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("Retention under PCM drift")
+    ax.legend()
+    files["accuracy_vs_time"] = save_figure(fig, run, "accuracy_vs_time.png")
+
+    first = evals[0]
+    labels = first["labels"]
+    fig, ax = plt.subplots(figsize=(5.5, 4.8))
+    ax.imshow(first["confusion"], cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"Confusion, t = {first['t_after_s']:g} s after training")
+    files["confusion"] = save_figure(fig, run, "confusion.png")
+
+    if report.get("baselines"):
+        files["energy_vs_accuracy"] = _energy_vs_accuracy(run, report)
+    if report.get("frontier"):
+        files["frontier"] = frontier_plot(run, report["frontier"])
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, (name, summary) in zip(
+        axes,
+        (("inference", first["ledger"]), ("training", report["training"]["ledger"])),
+        strict=True,
+    ):
+        items = sorted(
+            ((k, v) for k, v in summary["energy_breakdown_per_clip_J"].items() if v > 0),
+            key=lambda kv: -kv[1],
+        )
+        ax.barh([k for k, _ in items], [v * 1e9 for _, v in items])
+        ax.set_xscale("log")
+        ax.set_xlabel("nJ per clip")
+        ax.set_title(f"{name}: {summary['power_uW']:.2f} uW at 1 clip/s")
+        ax.invert_yaxis()
+    files["energy_breakdown"] = save_figure(fig, run, "energy_breakdown.png")
+    return files
+
+
+def _energy_vs_accuracy(run: Path, report: dict) -> str:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    families = sorted({b["family"] for b in report["baselines"]})
+    for family, marker in zip(families, "os^vD<>P" * len(families), strict=False):
+        pts = sorted(
+            (b["inference_energy_J"], b["test_accuracy"])
+            for b in report["baselines"]
+            if b["family"] == family
+        )
+        if pts:
+            ax.semilogx(
+                [p[0] * 1e9 for p in pts],
+                [p[1] for p in pts],
+                marker + "-",
+                label=f"{family} (int8)",
+            )
+    iso = report["iso_accuracy"]
+    cost = iso["per_cost"].get("inference_energy_J", {})
+    raven_e = iso["raven"]["inference_energy_J"]
+    for e in report["evaluations"]:
+        if e["drift_compensation"]:
+            ax.semilogx(raven_e * 1e9, e["accuracy"], "k*", ms=8 + 2 * math.log10(e["t_after_s"]))
+    ax.semilogx([], [], "k*", label="Raven (larger: later after training)")
+    if cost.get("dnn_cost"):
+        ax.semilogx(
+            cost["dnn_cost"] * 1e9,
+            iso["accuracy"],
+            "rx",
+            ms=10,
+            label=f"DNN at Raven's accuracy ({cost['status']})",
+        )
+    ax.set_xlabel("inference energy per clip, nJ (front end excluded)")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=7)
+    return save_figure(fig, run, "energy_vs_accuracy.png")
+
+
+def _iso_lines(report: dict) -> list[str]:
+    iso = report.get("iso_accuracy")
+    if not iso or "per_cost" not in iso:
+        return [
+            *section("Iso-accuracy comparison"),
+            f"Not computed: {iso.get('status') if iso else 'no baselines'}.",
+        ]
+    fair = (report.get("fair_training") or {}).get("per_cost", {})
+    ratios = []
+    for cost, key in _ISO_NAMES.items():
+        pc, ratio, how = iso["per_cost"][cost], iso[key], None
+        if cost in fair:
+            # Training at equal accuracy: every run charged up to the accuracy compared.
+            pc = fair[cost]
+            ratio, how = pc.get("ratio"), f"charged to equal accuracy, {pc['ratio_status']}"
+        ratios.append(
+            (
+                key,
+                "n/a" if ratio is None else f"{ratio:.2f}x",
+                pc.get("family", ""),
+                how or pc.get("status"),
+            )
+        )
+    best = iso["best_dnn"]
+    lines = [
+        *section("Iso-accuracy comparison with the DNN baselines"),
+        f"At Raven's test accuracy {iso['accuracy']:.3f} (t = 1 s after training):",
+        "",
+        *table(("quantity", "DNN / Raven", "DNN family", "how"), ratios),
+        "",
+        f"Best DNN: {best['family']} width {best['width']}, test accuracy"
+        f" {best['test_accuracy']:.3f}, {best['inference_macs']} MACs,"
+        f" {best['parameters']} parameters. Paper's figures for comparison: 70.36x fewer"
+        " computations for inference, 269.23x for training.",
+        "",
+        *caution_lines(iso.get("untrained_widths_above")),
+        *table(
+            (
+                "family",
+                "width",
+                "test accuracy",
+                "MACs",
+                "parameters",
+                "inference nJ",
+                "training MACs (run)",
+            ),
+            (
+                (
+                    b["family"],
+                    b["width"],
+                    f"{b['test_accuracy']:.3f}",
+                    b["inference_macs"],
+                    b["parameters"],
+                    f"{b['inference_energy_J'] * 1e9:.1f}",
+                    f"{b['training_macs_total']:.3g}",
+                )
+                for b in report["baselines"]
+            ),
+        ),
+        "",
+    ]
+    for k, v in iso["definitions"].items():
+        lines.append(f"- {k}: {v}")
+    return lines
+
+
+def write_report(run: Path, report: dict) -> None:
+    report["plots"] = plots(run, report)
+    report["throughput"] = throughput(report)
+    _write(run / "report.json", json.dumps(report, indent=2, default=float))
+    _write(run / "results.json", json.dumps(headline(report), indent=2, default=float))
+    tr = report["training"]
+    lines = [
+        f"# Raven run `{run.name}`",
+        "",
+        f"Data: `{report['data']}` ({report['task']}-class task), device preset"
+        f" `{report['device_preset']}`, architecture `{report.get('architecture', 'static')}`,"
+        f" learning rule `{report['rule']}`.",
+        *section("Training on chip"),
+        f"- clips seen: {tr['training_clips']}, pulse updates: {tr['updates']},"
+        f" wall time {tr['wall_time_s']:.1f} s ({tr['clips_per_s']:.0f} clips/s)",
+        f"- training energy {tr['ledger']['energy_per_clip_J'] * 1e9:.1f} nJ per clip,"
+        f" **{tr['ledger']['power_uW']:.2f} uW** at one clip per second, of which"
+        f" {tr['ledger']['static_power_uW']:.3g} uW static"
+        f" ({tr['ledger']['duty_cycling']['note']})",
+        "",
+        *table(
+            ("epoch", "training accuracy (online)", "validation accuracy"),
+            (
+                (
+                    c["epoch"],
+                    f"{c['train_accuracy']:.3f}",
+                    cell(c.get("validation_accuracy"), ".3f"),
+                )
+                for c in tr["curve"]
+            ),
+        ),
+    ]
+    lines += retention_lines(report)
+    lines += [
+        "",
+        "Energy and power of each evaluation:",
+        "",
+        *table(
+            ("time after training", "compensation", "accuracy", "energy/clip", "power"),
+            (
+                (
+                    f"{e['t_after_s']:g} s",
+                    "yes" if e["drift_compensation"] else "no",
+                    f"{e['accuracy']:.3f}",
+                    f"{e['energy_per_clip_J'] * 1e9:.1f} nJ",
+                    f"{e['power_uW']:.2f} uW",
+                )
+                for e in report["evaluations"]
+            ),
+        ),
+    ]
+    inf = report["evaluations"][0]["ledger"]
+    lines += [
+        *section("Inference ledger (per clip)"),
+        f"- effective synaptic operations: {inf['effective_sops_per_clip']:.0f};"
+        f" dense-equivalent MACs: {inf['dense_macs_per_clip']:.0f}",
+        f"- activation sparsity: {inf['activation_sparsity']:.3f}",
+        f"- energy per synaptic operation: {eng(inf['pJ_per_sop'])} pJ dynamic,"
+        f" {eng(inf['pJ_per_sop_with_static'])} pJ with static power (profile"
+        f" `{inf['profile']['name']}`, {inf['profile']['node_nm']:g} nm); silicon: "
+        + ", ".join(f"{k} {v} pJ" for k, v in inf["silicon_pJ_per_sop"].items()),
+        f"- static power {inf['static_power_uW']:.3g} uW ({inf['duty_cycling']['note']})",
+        f"- memory footprint: {report['footprint']['synapses']} synapses,"
+        f" {report['footprint']['pcm_devices']} PCM devices",
+        "",
+        *table(
+            ("component", "nJ per clip"),
+            (
+                (k, f"{v * 1e9:.3f}")
+                for k, v in sorted(
+                    inf["energy_breakdown_per_clip_J"].items(), key=lambda kv: -kv[1]
+                )
+            ),
+        ),
+    ]
+    skipped = report["audio"]["skipped"]
+    lines += [
+        *section("Data"),
+        f"- audio: {report['audio']['read']} clips read, {skipped} skipped,"
+        f" {report['audio']['resampled']} resampled, {report['audio']['mixed_down']}"
+        " mixed down",
+    ]
+    for item in report["audio"]["skipped_files"]:
+        lines.append(f"  - skipped `{item['file']}`: {item['reason']}")
+    ceiling = report.get("software_ceiling")
+    if ceiling:
+        how = (
+            "weights on the same spike trains, trained off chip by backpropagation through"
+            " time with the chip's pseudo-derivative as surrogate gradient"
+            if ceiling.get("family") == "rsnn"
+            else "weights and expected spike rates, trained off chip by backpropagation"
+        )
+        lines += [
+            *section("Software ceiling"),
+            f"The same network (inputs, {ceiling['width']} hidden units, outputs) with float"
+            f" {how}: test accuracy {ceiling['test_accuracy']:.3f} (validation"
+            f" {ceiling['validation_accuracy']:.3f}); on chip, 1 s after training:"
+            f" {report['evaluations'][0]['accuracy']:.3f}.",
+        ]
+    lines += _iso_lines(report) + frontier_lines(report)
+    lines += _fair_lines(report) + throughput_lines(report)
+    lines += _neurobench_lines(report) + _calibration_lines(report)
+    lines += section("Plots") + [f"![{k}]({v})" for k, v in report["plots"].items()]
+    _write(run / "report.md", "\n".join(lines) + "\n")
+
+
+def _fair_lines(report: dict) -> list[str]:
+    fair = report.get("fair_training")
+    if not fair:
+        return []
+    rows = []
+    for cost, v in fair["per_cost"].items():
+        rows.append(
+            (
+                cost,
+                "n/a" if v.get("ratio") is None else f"{v['ratio']:.3g}x",
+                v["ratio_status"],
+                f"{v['family']}-{v['width']}" if "family" in v else v.get("status"),
+                cell(v.get("dnn_cost_per_sample"), ".3g"),
+                cell(v.get("raven_cost_per_sample"), ".3g"),
+            )
+        )
+    return [
+        *section("Training at equal accuracy"),
+        "Each DNN run is charged only up to where its test-accuracy curve first reaches"
+        f" Raven's {fair['accuracy']:.3f}; Raven up to where its validation curve first"
+        " reaches its final value.",
+        "",
+        *table(
+            ("cost", "DNN / Raven", "status", "DNN", "DNN per sample", "Raven per sample"), rows
+        ),
+    ]
+
+
+def _neurobench_lines(report: dict) -> list[str]:
+    rows = report.get("neurobench")
+    if not rows:
+        return []
+    keys = (
+        "accuracy",
+        "footprint_bytes",
+        "connection_sparsity",
+        "activation_sparsity",
+        "dense_ops",
+        "effective_macs",
+        "effective_acs",
+        "synaptic_ops_per_sample",
+    )
+    return [
+        *section("NeuroBench-style metrics (per sample)"),
+        *table(
+            ("model", *keys),
+            ((row["model"], *(cell(row.get(k), ".3g") for k in keys)) for row in rows),
+        ),
+    ]
+
+
+def _calibration_lines(report: dict) -> list[str]:
+    rows = report.get("calibration")
+    if not rows:
+        return []
+    return [
+        *section("Calibration of the ledger against silicon"),
+        *table(
+            ("chip", "profile", "ledger pJ/SOP", "published pJ/SOP", "ratio", "source"),
+            (
+                (
+                    r["chip"],
+                    r["profile"],
+                    f"{r['ledger_pJ_per_sop']:.3g}",
+                    r["silicon_pJ_per_sop"],
+                    f"{r['ratio']:.2f}",
+                    r["source"],
+                )
+                for r in rows
+            ),
+        ),
+    ]

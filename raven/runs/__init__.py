@@ -1,0 +1,1 @@
+"""Run folders: training and evaluation from dataset folders, sweeps, the raven command."""
