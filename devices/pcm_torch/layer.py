@@ -100,9 +100,10 @@ class PCMLinear(nn.Module):
     """A linear layer on differential PCM pairs, for hardware-aware training and for
     inference on programmed, drifting devices.
 
-    Training (``module.train()``, ``hardware_aware=True``): every forward programs the
-    current weights afresh (programming noise, new drift exponents) and reads them at
-    ``t_read_s`` with read noise; gradients pass straight through to the float weights.
+    Training (``module.train()``, ``hardware_aware=True``): every new version of the
+    weights (after each optimizer step) is programmed afresh (programming noise, new drift
+    exponents) and read at ``t_read_s``, with read noise redrawn at every forward;
+    gradients pass straight through to the float weights.
     With ``hardware_aware=False`` training is an exact float ``nn.Linear``.
 
     Inference (``module.eval()``): ``program(t_s)`` writes the weights once; every forward
@@ -169,6 +170,7 @@ class PCMLinear(nn.Module):
         self.scale_uS: float | None = None
         self._t_programmed_s = 0.0
         self._cache: tuple | None = None
+        self._train_cache: tuple | None = None
 
     def extra_repr(self) -> str:
         return (
@@ -336,10 +338,15 @@ class PCMLinear(nn.Module):
         device = self.weight.device
         gen = self.generator(device)
         if self.training:
-            state, scale = pcmf.program_pairs(
-                self._devices(device), self.weight, 0.0, self.params, gen, self.w_max
-            )
-            snap = pcmf.snapshot(state, self.t_read_s, self.params)
+            # One noisy instance per weight version (a new one after each optimizer step),
+            # so that every time step of a recurrent network sees the same devices.
+            key = ("train", self.weight._version, device, self.t_read_s)
+            if self._train_cache is None or self._train_cache[0] != key:
+                state, scale = pcmf.program_pairs(
+                    self._devices(device), self.weight, 0.0, self.params, gen, self.w_max
+                )
+                self._train_cache = (key, pcmf.snapshot(state, self.t_read_s, self.params), scale)
+            _, snap, scale = self._train_cache
         else:
             snap, scale = self.snapshot(), self.scale_uS
         return pcm_linear(
