@@ -20,6 +20,7 @@ the state, the parameters and the random generator:
 (4,)
 """
 
+from . import elementwise, mapping
 from .array import PCMArray
 from .core import conductance_uS, init, program, program_and_verify, pulse, read, reset
 from .events import EnergyTotals, OpCounts, device_energy, price_events
@@ -70,8 +71,10 @@ __all__ = [
     "VariabilityParams",
     "conductance_uS",
     "device_energy",
+    "elementwise",
     "init",
     "kernel_args",
+    "mapping",
     "preset",
     "price_events",
     "program",
