@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint bench clean clean-cache run-kws sweep notebooks
+.PHONY: venv test lint bench clean clean-cache run-kws sweep notebooks dev-data
 
 venv: $(STAMP)
 
@@ -41,6 +41,12 @@ notebooks: $(STAMP)
 # make bench [DATA=DIR]: DATA (or $RAVEN_DATA) is the dataset the run-kws projection measures on
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(if $(DATA),--data $(DATA))
+
+# make dev-data [ARCHIVE=path/to/speech_commands_test_set_v0.02.tar.gz] [OUT=DIR]: rebuilds the
+# development set gsc12-dev from the official test archive (downloaded over HTTPS unless
+# ARCHIVE is given), every file checked against data/gsc12-dev/SHA256SUMS
+dev-data:
+	$(PYTHON) data/dev_data.py $(if $(ARCHIVE),--archive $(ARCHIVE)) $(if $(OUT),--out $(OUT))
 
 # numba's on-disk cache does not notice edits to a function's callees in other files:
 # after editing devices/pcm/physics.py or kernels/rng.py, `make clean-cache`.
