@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint bench clean clean-cache run-kws sweep notebooks dev-data
+.PHONY: venv test lint bench clean clean-cache run-kws sweep notebooks dev-data docs
 
 venv: $(STAMP)
 
@@ -42,6 +42,12 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(if $(DATA),--data $(DATA))
 
+# The documentation site (MkDocs; API pages from the numpydoc docstrings), warnings as
+# errors (strict), into build/docs/. The device page is devices/README.md itself.
+docs: $(STAMP)
+	cp devices/README.md docs/devices.md
+	$(BIN)/mkdocs build --strict --quiet
+
 # make dev-data [ARCHIVE=path/to/speech_commands_test_set_v0.02.tar.gz] [OUT=DIR]: rebuilds the
 # development set gsc12-dev from the official test archive (downloaded over HTTPS unless
 # ARCHIVE is given), every file checked against data/gsc12-dev/SHA256SUMS
@@ -54,4 +60,4 @@ clean-cache:
 	find devices kernels raven tests -name '*.nbi' -delete -o -name '*.nbc' -delete
 
 clean: clean-cache
-	rm -rf $(VENV) bench/results .pytest_cache .hypothesis
+	rm -rf $(VENV) bench/results .pytest_cache .hypothesis build/docs docs/devices.md
