@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint bench clean clean-cache run-kws sweep notebooks
+.PHONY: venv test lint bench clean clean-cache run-kws sweep notebooks dev-data docs
 
 venv: $(STAMP)
 
@@ -42,10 +42,22 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(if $(DATA),--data $(DATA))
 
+# The documentation site (MkDocs; API pages from the numpydoc docstrings), warnings as
+# errors (strict), into build/docs/. The device page is devices/README.md itself.
+docs: $(STAMP)
+	cp devices/README.md docs/devices.md
+	$(BIN)/mkdocs build --strict --quiet
+
+# make dev-data [ARCHIVE=path/to/speech_commands_test_set_v0.02.tar.gz] [OUT=DIR]: rebuilds the
+# development set gsc12-dev from the official test archive (downloaded over HTTPS unless
+# ARCHIVE is given), every file checked against data/gsc12-dev/SHA256SUMS
+dev-data:
+	$(PYTHON) data/dev_data.py $(if $(ARCHIVE),--archive $(ARCHIVE)) $(if $(OUT),--out $(OUT))
+
 # numba's on-disk cache does not notice edits to a function's callees in other files:
 # after editing devices/pcm/physics.py or kernels/rng.py, `make clean-cache`.
 clean-cache:
 	find devices kernels raven tests -name '*.nbi' -delete -o -name '*.nbc' -delete
 
 clean: clean-cache
-	rm -rf $(VENV) bench/results .pytest_cache .hypothesis
+	rm -rf $(VENV) bench/results .pytest_cache .hypothesis build/docs docs/devices.md

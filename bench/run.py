@@ -9,13 +9,14 @@ import argparse
 import json
 import sys
 
-from . import devices_bench, kernels_bench, projection
+from . import devices_bench, kernels_bench, projection, torch_bench
 from .common import write_json
 
 BENCHMARKS = {
     "devices": lambda args: devices_bench.run(),
     "kernels": lambda args: kernels_bench.run(),
     "projection": lambda args: projection.run(args.data, args.config),
+    "torch": lambda args: torch_bench.run(),
 }
 
 

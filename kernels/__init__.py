@@ -8,6 +8,8 @@ gives bit-identical results whatever the number of numba threads. Dense matrix p
 through BLAS (numpy's; scipy's in ``alif_bptt``): their last bits are the BLAS build's.
 """
 
+__version__ = "0.1.0"  # the version of the raven-pcm distribution (pyproject.toml)
+
 from .alif_bptt import alif_backward, alif_forward, pseudo_derivatives
 from .crossbar import MacScratch, ReadState, Snapshot, mac_dense, mac_spikes, take_snapshot
 from .events import EVENT_NAMES, Events

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
     ("modules", "forbidden"),
     [
         ("devices.pcm", ("kernels", "raven", "torch")),
+        ("devices.pcm.elementwise", ("kernels", "raven", "torch")),
+        ("devices.pcm_torch", ("kernels", "raven")),
         ("kernels.tile, kernels.neurons", ("raven", "torch")),
         (
             "raven, raven.runs.cli, raven.runs.sweep, raven.compare.analysis, raven.report.report",

@@ -20,6 +20,7 @@ the state, the parameters and the random generator:
 (4,)
 """
 
+from . import elementwise, fit, mapping
 from .array import PCMArray
 from .core import conductance_uS, init, program, program_and_verify, pulse, read, reset
 from .events import EnergyTotals, OpCounts, device_energy, price_events
@@ -37,6 +38,7 @@ from .params import (
     VariabilityParams,
 )
 from .presets import PRESETS, preset
+from .records import load_params, params_from_dict, params_to_dict, save_params
 from .state import (
     FAULT_NONE,
     FAULT_STUCK_G_MAX,
@@ -70,8 +72,14 @@ __all__ = [
     "VariabilityParams",
     "conductance_uS",
     "device_energy",
+    "elementwise",
+    "fit",
     "init",
     "kernel_args",
+    "load_params",
+    "mapping",
+    "params_from_dict",
+    "params_to_dict",
     "preset",
     "price_events",
     "program",
@@ -79,4 +87,5 @@ __all__ = [
     "pulse",
     "read",
     "reset",
+    "save_params",
 ]

@@ -1,8 +1,16 @@
-"""Named parameter sets, each citing the work it was fitted from."""
+"""Named parameter sets, each citing the work it was fitted from.
+
+The registry is ``PRESETS``. To add a preset: a function here that returns ``PCMParams``
+with ``name`` and ``source`` (the citation) set and a docstring whose References cite the
+constants' source, an entry in ``PRESETS``, and rows in the table of ``devices/README.md``.
+A preset kept outside the package is a JSON record (``pcm.save_params``), which
+``preset`` loads from its path.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from os import PathLike
 
 from .params import (
     DriftParams,
@@ -132,12 +140,12 @@ PRESETS: dict[str, Callable[[], PCMParams]] = {
 
 
 def preset(name: str) -> PCMParams:
-    """The named parameter set.
+    """The named parameter set, or the one in a JSON record.
 
     Parameters
     ----------
-    name : {"joshi2020", "nandakumar2018", "aihwkit-pcm"}
-        A key of ``PRESETS``.
+    name : {"joshi2020", "nandakumar2018", "aihwkit-pcm"} or path
+        A key of ``PRESETS``, or the path of a JSON record ending in ``.json``.
 
     Returns
     -------
@@ -149,7 +157,11 @@ def preset(name: str) -> PCMParams:
     ValueError
         Naming ``preset`` and listing the choices.
     """
+    if isinstance(name, str | PathLike) and str(name).endswith(".json"):
+        from .records import load_params
+
+        return load_params(name)
     try:
         return PRESETS[name]()
-    except KeyError:
+    except (KeyError, TypeError):
         raise ValueError(f"preset={name!r}: expected one of {sorted(PRESETS)}") from None
