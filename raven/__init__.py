@@ -17,6 +17,8 @@ The public surface is flat::
     result.accuracy, result.energy_per_clip_J, spotter.training_.epochs[-1]
 """
 
+__version__ = "0.1.0"  # the version of the raven-pcm distribution (pyproject.toml)
+
 from .accounting.energy import ChipProfile, chip_profile
 from .accounting.ledger import Ledger
 from .chip.crossbar import Chip
