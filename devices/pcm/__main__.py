@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"error: --n {args.n}: not enough memory for that many devices", file=sys.stderr)
+        return 2
     print(json.dumps(result, indent=2))
     return 0
 

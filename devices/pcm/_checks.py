@@ -69,7 +69,9 @@ def _cached_kernel_args(params: PCMParams) -> KernelArgs:
 
 
 def finite_time(t_s, name: str) -> float:
-    """``t_s`` as a finite float."""
+    """``t_s`` as a finite float (not a bool, not text)."""
+    if isinstance(t_s, bool | str | bytes):
+        raise ValueError(f"{name}={t_s!r}: expected a finite time in s")
     try:
         t = float(t_s)
     except (TypeError, ValueError):
@@ -106,6 +108,9 @@ def per_device(values, name: str, dtype, shape: tuple[int, ...]) -> np.ndarray:
             ) from None
     if dtype is bool and arr.dtype != bool:
         raise ValueError(f"{name}: dtype {arr.dtype}: expected a boolean mask")
+    # Numbers are numbers: text ("10"), complex values and booleans are not coerced.
+    if dtype is not bool and (arr.dtype == bool or arr.dtype.kind not in "iuf"):
+        raise ValueError(f"{name}: dtype {arr.dtype}: expected real numbers")
     if np.issubdtype(np.dtype(dtype), np.integer) and not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(f"{name}: dtype {arr.dtype}: expected integers")
     try:
@@ -133,3 +138,39 @@ def targets(g_target_uS, shape: tuple[int, ...], params: PCMParams) -> np.ndarra
             f" of preset {params.name!r}"
         )
     return target
+
+
+# Populations larger than this are refused up front: a mistyped count (3e9 devices) would
+# otherwise run for minutes and end in a MemoryError (each device holds 7 float arrays).
+MAX_DEVICES = 100_000_000
+
+
+def shape_of(shape) -> tuple[int, ...]:
+    """``shape`` (an int or a sequence of ints, each >= 0; never a float or a bool) as a
+    tuple, of at most ``MAX_DEVICES`` devices."""
+    items = (shape,) if isinstance(shape, int | np.integer) else shape
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise ValueError(f"shape={shape!r}: expected an int or a tuple of ints") from None
+    if not all(isinstance(s, int | np.integer) and not isinstance(s, bool) for s in items):
+        raise ValueError(f"shape={shape!r}: expected an int or a tuple of ints")
+    dims = tuple(int(s) for s in items)
+    if any(s < 0 for s in dims):
+        raise ValueError(f"shape={shape!r}: expected non-negative dimensions")
+    if math.prod(dims) > MAX_DEVICES:
+        raise ValueError(f"shape={shape!r}: expected at most {MAX_DEVICES} devices")
+    return dims
+
+
+def readable(state: PCMState, what: str) -> None:
+    """A state whose conductances and drift exponents can be read: finite, >= 0 (a state
+    edited or restored with NaN or negative values would read as NaN)."""
+    for name in ("g_prog_uS", "nu", "g_max_uS"):
+        arr = getattr(state, name)
+        bad = ~np.isfinite(arr) | (arr < 0)
+        if bad.any():
+            raise ValueError(
+                f"{what}: state.{name}: {int(bad.sum())} value(s) such as {arr[bad][0]!r}:"
+                " expected finite values >= 0"
+            )

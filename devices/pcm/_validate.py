@@ -12,7 +12,12 @@ def _each(record, names: tuple[str, ...], ok=None, expected: str = "") -> None:
     owner = type(record).__name__
     for name in names:
         value = getattr(record, name)
-        if not isinstance(value, int | float) or not math.isfinite(value):
+        # a bool is an int to Python, but True is not a conductance or a time
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise ValueError(f"{owner}.{name}={value!r}: expected a finite number")
         if ok is not None and not ok(value):
             raise ValueError(f"{owner}.{name}={value!r}: expected {expected}")

@@ -161,12 +161,7 @@ def init(
     ``PCMPresetDevice`` (Nandakumar et al., Front. Neurosci. 14, 406, 2020).
     """
     a = _checks.check_params(params)
-    try:
-        shape = (int(shape),) if isinstance(shape, int | np.integer) else tuple(map(int, shape))
-    except (TypeError, ValueError):
-        raise ValueError(f"shape={shape!r}: expected an int or a tuple of ints") from None
-    if any(s < 0 for s in shape):
-        raise ValueError(f"shape={shape!r}: expected non-negative dimensions")
+    shape = _checks.shape_of(shape)
     rng = _checks.generator(rng)
     t_start_s = _checks.finite_time(t_start_s, "t_start_s")
     n = math.prod(shape)
@@ -315,10 +310,12 @@ def pulse(
         raise ValueError(f"n_pulses: minimum {counts.min()}: expected counts >= 0")
     levels = a.amplitude_levels
     idx = _checks.per_device(amplitude_level, "amplitude_level", np.int64, shape)
-    if idx.size and (idx.min() < -len(levels) or idx.max() >= len(levels)):
+    # -1 (the largest level) is the one negative index documented: others would wrap.
+    if idx.size and (idx.min() < -1 or idx.max() >= len(levels)):
         raise ValueError(
-            f"amplitude_level: values in [{idx.min()}, {idx.max()}]: expected indices into"
-            f" the {len(levels)} amplitude levels {tuple(levels)}"
+            f"amplitude_level: values in [{idx.min()}, {idx.max()}]: expected indices in"
+            f" [0, {len(levels) - 1}] (or -1, the largest) into the {len(levels)} amplitude"
+            f" levels {tuple(levels)}"
         )
     amplitude = levels[idx]
     total = int(counts.sum())
@@ -442,6 +439,7 @@ def read(
     if noise:
         rng = _checks.generator(rng)
     shape, t = _checks.check_time(state, t_s, "read")
+    _checks.readable(state, "read")
     n = math.prod(shape)
     g, events = _read_selected(state, t, noise, np.ones(n, bool), bool(verify), a, rng)
     return g.reshape(shape), events

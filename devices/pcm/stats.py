@@ -117,6 +117,10 @@ def pulse_response(params: PCMParams, n: int, seed: int) -> dict:
     return {"amplitude": AMPLITUDE_NOTE, "from_reset": from_reset, "one_pulse_at": at}
 
 
+# Most devices ``characterise`` simulates (a few GB of memory at the most).
+MAX_DEVICES = 10_000_000
+
+
 def characterise(params: PCMParams, g_target_uS: float, t_s: float, n: int, seed: int) -> dict:
     """Program ``n`` devices to ``g_target_uS`` at t = 0 and read them at ``t_s``.
 
@@ -152,8 +156,11 @@ def characterise(params: PCMParams, g_target_uS: float, t_s: float, n: int, seed
     ----------
     Joshi et al., Nat. Commun. 11, 2473 (2020).
     """
-    if not (isinstance(n, int) and n >= 2):
-        raise ValueError(f"n={n!r}: expected an integer >= 2")
+    if not (isinstance(n, int) and not isinstance(n, bool) and 2 <= n <= MAX_DEVICES):
+        raise ValueError(
+            f"n={n!r}: expected an integer in [2, {MAX_DEVICES}] (the moments converge long"
+            " before; more devices exhaust memory)"
+        )
     if not (math.isfinite(t_s) and t_s >= 0):
         raise ValueError(f"t_s={t_s!r}: expected a time >= 0 s")
     arr = PCMArray((n,), params, rng=np.random.default_rng(seed))
