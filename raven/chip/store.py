@@ -25,12 +25,23 @@ import numpy as np
 from devices.pcm import DeviceArrays, PCMArray
 
 from .._util.atomic import atomic_write
+from .._util.files import check_array, check_number, file_error
 from ..config.tables import config_from_dict
+from ..features.pipeline import n_inputs
 from .crossbar import Chip
 from .temporal import TemporalChip, make_chip
 
 FORMAT_VERSION = 1
 _LAYERS = ("hidden", "output")
+# The metadata keys ``save_chip`` writes itself: ``extra`` may not replace them.
+RESERVED_KEYS = frozenset(
+    {"format_version", "config", "labels", "n_in", "n_classes", "mac_step", "layers"}
+)
+_FAULT_CODES = (0, 3)  # devices.pcm.state: FAULT_NONE .. FAULT_STUCK_RANDOM
+# Largest conductance a saved device may hold, as a multiple of the preset's G_max: the
+# device-to-device spread of G_max,dev stays far below it; 1e9 uS is an edited file.
+_G_HEADROOM = 10.0
+_MAX_CLASSES = 100_000
 
 
 def _array_meta(arr: PCMArray) -> dict:
@@ -60,6 +71,9 @@ def save_chip(
         The file written.
     """
     path = Path(path)
+    clash = sorted(RESERVED_KEYS & set(extra or {}))
+    if clash:
+        raise ValueError(f"extra: key(s) {clash} are the chip's own metadata: expected other names")
     arrays: dict[str, np.ndarray] = {"feedback": chip.feedback}
     meta = {
         "format_version": FORMAT_VERSION,
@@ -126,13 +140,26 @@ def load_chip(
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta.json"]))
+            if not isinstance(meta, dict):
+                raise file_error(path, "meta.json", type(meta).__name__, "a JSON object", remedy)
             if meta.get("format_version") != FORMAT_VERSION:
                 raise ValueError(
                     f"{path}: format version {meta.get('format_version')!r}: expected"
                     f" {FORMAT_VERSION}; {remedy}"
                 )
-            return _restore(data, meta), meta
-    except (OSError, EOFError, KeyError, TypeError, zipfile.BadZipFile, zlib.error) as err:
+            chip = _restore(path, data, meta, remedy)
+            _check_training_meta(path, meta, chip.cfg, remedy)
+            return chip, meta
+    except (
+        OSError,
+        EOFError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as err:
         raise ValueError(
             f"{path}: not a saved Raven chip, or truncated or corrupt"
             f" ({type(err).__name__}: {err}); {remedy}"
@@ -145,21 +172,136 @@ def load_chip(
         ) from None
 
 
-def _restore(data, meta: dict) -> Chip:
-    cfg = config_from_dict(meta["config"])
-    chip = make_chip(cfg, meta["n_in"], meta["n_classes"])
-    chip.feedback = np.array(data["feedback"])
-    chip.mac_step = int(meta["mac_step"])
+def _restore(path: Path, data, meta: dict, remedy: str) -> Chip:
+    """The chip of a loaded file, every array and metadata field checked against the chip
+    its configuration makes (shape, dtype, range, finiteness) before it is used."""
+
+    def number(field, value, **bounds):
+        return check_number(path, field, value, remedy=remedy, **bounds)
+
+    def array(field, like: np.ndarray, **bounds) -> np.ndarray:
+        if field not in data:
+            raise file_error(path, field, "missing", "an array of the saved chip", remedy)
+        kind = "i" if like.dtype.kind in "iu" else "f"
+        got = check_array(
+            path, field, data[field], kind=kind, shape=like.shape, remedy=remedy, **bounds
+        )
+        return np.array(got, dtype=like.dtype)
+
+    try:
+        cfg = config_from_dict(meta["config"])
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{path}: config: {err}; {remedy}") from None
+    n_in = number("n_in", meta.get("n_in"), integer=True, lo=n_inputs(cfg), hi=n_inputs(cfg))
+    n_classes = number("n_classes", meta.get("n_classes"), integer=True, lo=2, hi=_MAX_CLASSES)
+    labels = meta.get("labels")
+    if not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
+        raise file_error(path, "labels", repr(labels)[:80], "a list of class names", remedy)
+    if len(labels) != n_classes or len(set(labels)) != len(labels):
+        raise file_error(
+            path,
+            "labels",
+            f"{len(labels)} names",
+            f"{n_classes} distinct names, one per output",
+            remedy,
+        )
+    chip = make_chip(cfg, n_in, n_classes)
+    chip.feedback = array("feedback", chip.feedback)
+    chip.mac_step = number("mac_step", meta.get("mac_step"), integer=True, lo=0)
+    layers = meta.get("layers")
+    if not isinstance(layers, dict):
+        raise file_error(path, "layers", type(layers).__name__, "a table of layers", remedy)
     for name, layer in zip(_LAYERS, chip.layers(), strict=True):
-        layer_meta = meta["layers"][name]
-        layer.scale_uS = float(layer_meta["scale_uS"])
+        layer_meta = layers.get(name)
+        if not isinstance(layer_meta, dict) or not isinstance(layer_meta.get("tiles"), dict):
+            raise file_error(path, f"layers.{name}", repr(layer_meta)[:80], "a layer table", remedy)
+        layer.scale_uS = number(f"layers.{name}.scale_uS", layer_meta.get("scale_uS"), lo=1e-300)
         for r, c, tile in layer.all_tiles():
             key = f"{name}/{r}_{c}"
-            layer.chi_uS[r][c] = np.array(data[f"{key}/chi_uS"])
+            layer.chi_uS[r][c] = array(f"{key}/chi_uS", layer.chi_uS[r][c])
             for pol, arr in (("plus", tile.plus), ("minus", tile.minus)):
+                g_cap = _G_HEADROOM * arr.params.g_max_uS
+                bounds = {
+                    "g_prog_uS": {"lo": 0.0, "hi": g_cap},
+                    "t_prog_s": {"lo": 0.0},
+                    "nu": {"lo": 0.0},
+                    "history": {"lo": 0.0},
+                    "fault": {"lo": _FAULT_CODES[0], "hi": _FAULT_CODES[1]},
+                    "g_max_uS": {"lo": 1e-300, "hi": g_cap},
+                    "step_scale": {"lo": 0.0},
+                }
                 for field_name in DeviceArrays._fields:
-                    setattr(arr.state, field_name, np.array(data[f"{key}/{pol}/{field_name}"]))
-                m = layer_meta["tiles"][f"{r}_{c}"][pol]
+                    like = getattr(arr.state, field_name)
+                    value = array(f"{key}/{pol}/{field_name}", like, **bounds[field_name])
+                    setattr(arr.state, field_name, value)
+                m = layer_meta["tiles"].get(f"{r}_{c}", {}).get(pol)
+                if not isinstance(m, dict):
+                    raise file_error(
+                        path,
+                        f"layers.{name}.tiles.{r}_{c}.{pol}",
+                        repr(m)[:80],
+                        "a device array's generator state and clock",
+                        remedy,
+                    )
                 arr.rng.bit_generator.state = m["rng"]
-                arr.t_last_write_s = m["t_last_write_s"]
+                arr.t_last_write_s = number(
+                    f"layers.{name}.tiles.{r}_{c}.{pol}.t_last_write_s",
+                    m.get("t_last_write_s"),
+                    lo=0.0,
+                )
     return chip
+
+
+def _check_training_meta(path: Path, meta: dict, cfg, remedy: str) -> None:
+    """The training position (checkpoints and trained chips) and the input scaler (trained
+    chips), when the file has them: types, ranges, and an epoch count that agrees with the
+    learning curve and the configuration."""
+    state = meta.get("training_state")
+    if state is not None:
+        if not isinstance(state, dict):
+            raise file_error(path, "training_state", type(state).__name__, "a table", remedy)
+
+        def number(key, **bounds):
+            return check_number(
+                path, f"training_state.{key}", state.get(key), remedy=remedy, **bounds
+            )
+
+        epochs = cfg.training.epochs
+        epoch = number("epoch", integer=True, lo=0, hi=epochs)
+        number("batch", integer=True, lo=0)
+        number("updates", integer=True, lo=0)
+        number("t_s", lo=0.0)
+        number("wall_time_s", lo=0.0)
+        curve = state.get("curve")
+        if (
+            not isinstance(curve, list)
+            or len(curve) != epoch
+            or not all(isinstance(e, dict) for e in curve)
+        ):
+            found = f"{len(curve)} entries" if isinstance(curve, list) else type(curve).__name__
+            raise file_error(
+                path,
+                "training_state.curve",
+                found,
+                f"one entry per finished epoch ({epoch})",
+                remedy,
+            )
+        ledger = state.get("ledger", {})
+        if not isinstance(ledger, dict):
+            raise file_error(
+                path, "training_state.ledger", type(ledger).__name__, "a table of counts", remedy
+            )
+        for key, value in ledger.items():
+            check_number(path, f"training_state.ledger.{key}", value, lo=0.0, remedy=remedy)
+    if "t_train_end_s" in meta:
+        check_number(path, "t_train_end_s", meta["t_train_end_s"], lo=0.0, remedy=remedy)
+    scaler = meta.get("scaler")
+    if scaler is not None:
+        if not isinstance(scaler, dict):
+            raise file_error(
+                path, "scaler", type(scaler).__name__, "a table (mean, std, clip_sigma)", remedy
+            )
+        n = cfg.features.n_coefficients
+        check_array(path, "scaler.mean", scaler.get("mean"), shape=(n,), remedy=remedy)
+        check_array(path, "scaler.std", scaler.get("std"), shape=(n,), lo=1e-300, remedy=remedy)
+        check_number(path, "scaler.clip_sigma", scaler.get("clip_sigma"), lo=1e-300, remedy=remedy)
