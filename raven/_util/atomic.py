@@ -12,6 +12,7 @@ of ``tempfile``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -50,10 +51,26 @@ def atomic_write(path: str | Path, content: bytes | str | Callable[[IO[bytes]], 
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise write_error(path, err) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_error(path: Path, err: OSError) -> OSError:
+    """An ``OSError`` that names the file being written (not its temporary) and the reason
+    in words: a full disk reports itself as ``no space left on the device``, including
+    numpy's short writes ("N requested and M written"), which carry no error number."""
+    short = err.errno is None and "requested and" in str(err) and "written" in str(err)
+    if err.errno == errno.ENOSPC or short:
+        return OSError(errno.ENOSPC, f"{path}: no space left on the device (or quota exceeded)")
+    if isinstance(err, IsADirectoryError) or (err.errno == errno.EISDIR):
+        return OSError(err.errno, f"{path}: a folder is in the way: expected a file name")
+    reason = err.strerror or str(err)
+    return OSError(err.errno, f"{path}: cannot write ({reason})")
 
 
 @contextlib.contextmanager
@@ -73,6 +90,9 @@ def atomic_dir(final: str | Path) -> Iterator[Path]:
             if not final.exists():
                 raise
             shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise write_error(final, err) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -23,6 +23,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .._util.atomic import atomic_dir, clean_debris
+from .._util.files import check_array, file_error, read_json
 from .._util.progress import progress_bar
 from ..config.tables import AugmentConfig, FeatureConfig
 from ..data.audio import AudioError, AudioReport, read_wav
@@ -253,26 +254,88 @@ def _write_atomically(
     return final
 
 
+_META_KEYS = ("version", "split", "labels", "files", "report")
+# Largest feature magnitude accepted anywhere: MFCCs are log energies (tens to hundreds);
+# far larger values are not features, and their squares overflow the scaler's statistics.
+MAX_FEATURE = 1e12
+_SCAN_ROWS = 4096  # rows of features checked at a time (a memory-mapped file stays so)
+
+
 def load_feature_set(path: str | Path) -> FeatureSet:
-    """Open a cached feature set (features memory-mapped)."""
+    """Open a cached feature set (features memory-mapped), every part checked: meta.json
+    with its keys, features float32 (n, frames, coefficients) and finite, labels integer
+    indices into the entry's label names, one file name per row.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The cache entry's folder.
+
+    Returns
+    -------
+    FeatureSet
+
+    Raises
+    ------
+    ValueError
+        Naming the folder and the part, and saying to delete the folder (the features are
+        then computed again).
+    """
     path = Path(path)
+    remedy = f"delete {path} and the features are computed again"
     try:
-        meta = json.loads((path / "meta.json").read_text())
+        meta = read_json(path / "meta.json", required=_META_KEYS, remedy=remedy)
+        names = meta["labels"]
+        if not (isinstance(names, list) and names and all(isinstance(x, str) for x in names)):
+            raise file_error(path / "meta.json", "labels", repr(names)[:80], "class names", remedy)
+        files = meta["files"]
+        if not (isinstance(files, list) and all(isinstance(x, str) for x in files)):
+            raise file_error(
+                path / "meta.json", "files", type(files).__name__, "file names", remedy
+            )
+        if not isinstance(meta["report"], dict):
+            raise file_error(
+                path / "meta.json", "report", repr(meta["report"])[:80], "a table", remedy
+            )
         features = np.load(path / "features.npy", mmap_mode="r")
         labels = np.load(path / "labels.npy")
-        files = meta["files"]
-        if not (len(files) == labels.size == features.shape[0] and "labels" in meta):
-            raise ValueError("features, labels and files disagree in length")
-    except (OSError, ValueError, KeyError) as err:
-        raise ValueError(
-            f"{path}: not a readable feature cache ({err}); delete that folder and the"
-            " features are computed again"
-        ) from None
+    except (OSError, ValueError) as err:
+        if str(err).startswith(str(path)):
+            raise
+        raise ValueError(f"{path}: not a readable feature cache ({err}); {remedy}") from None
+    n = len(files)
+    check_array(
+        path / "labels.npy",
+        "labels",
+        labels,
+        kind="i",
+        shape=(n,),
+        lo=0,
+        hi=len(names) - 1,
+        remedy=remedy,
+    )
+    if features.dtype != np.float32 or features.ndim != 3 or features.shape[0] != n:
+        raise file_error(
+            path / "features.npy",
+            "features",
+            f"{features.dtype} {features.shape}",
+            f"float32 (n={n}, frames, coefficients), one row per file of meta.json",
+            remedy,
+        )
+    for start in range(0, n, _SCAN_ROWS):
+        check_array(
+            path / "features.npy",
+            f"features[{start}:]",
+            features[start : start + _SCAN_ROWS],
+            lo=-MAX_FEATURE,
+            hi=MAX_FEATURE,
+            remedy=remedy,
+        )
     return FeatureSet(
         features,
-        labels,
+        labels.astype(np.int16, copy=False),
         files,
-        tuple(meta["labels"]),
+        tuple(names),
         meta["report"],
         path,
         meta.get("extraction_clips_per_s"),
