@@ -236,13 +236,21 @@ class TemporalConfig:
         validate(self)
 
 
+# Longest device time after training at which a chip is read (about 32 years): beyond it
+# the drift and 1/f read-noise models are extrapolated past any measurement, and the read
+# noise outgrows the conductances.
+MAX_T_AFTER_S = 1e9
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceConfig:
     TABLE: ClassVar[str] = "device"
     preset: str = setting("nandakumar2018", choices=tuple(sorted(PRESETS)))
     read_noise: bool = True
     drift: bool = True
-    clip_period_s: float = setting(1.0, gt=0)  # device time per clip, training and inference
+    # device time per clip, training and inference; bounded so that a run's device time
+    # stays within the range the drift and read-noise models are evaluated in
+    clip_period_s: float = setting(1.0, gt=0, le=3600.0)
 
     def __post_init__(self) -> None:
         validate(self)
@@ -289,7 +297,7 @@ class TrainingConfig:
     epochs: int = setting(10, ge=1)
     checkpoint_every_updates: int = setting(25, ge=1)
     eval_times_s: tuple[float, ...] = setting(
-        (1.0, 3600.0, 86400.0, 2_592_000.0, 31_536_000.0), gt=0, min_len=1
+        (1.0, 3600.0, 86400.0, 2_592_000.0, 31_536_000.0), gt=0, le=MAX_T_AFTER_S, min_len=1
     )
     drift_compensation: bool = True
 
@@ -412,7 +420,12 @@ def load_config(path: str | Path | None) -> RavenConfig:
         return RavenConfig()
     path = Path(path)
     try:
-        values = tomllib.loads(path.read_text())
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{path}: cannot read the configuration: not UTF-8 text (byte {err.start});"
+            " TOML files are UTF-8"
+        ) from None
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise ValueError(f"{path}: cannot read the configuration ({err})") from None
     try:

@@ -16,14 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from .._util.atomic import clean_debris
-from ..chip.store import load_chip, save_chip
-from ..config.tables import RavenConfig
+from ..chip.store import RESERVED_KEYS, load_chip, save_chip
+from ..config.tables import MAX_T_AFTER_S, RavenConfig
+from ..features.cache import MAX_FEATURE
 from ..features.encoding import FeatureScaler
 from .evaluation import evaluate_chip
 from .loop import CHECKPOINT, ClipArrays, fit_on_chip
 from .results import EpochRecord, EvaluationResult, TrainingResult
 
 _PARAMS = ("config", "labels", "progress")
+# The metadata ``save`` writes besides the chip's own: ``extra`` may not replace them.
+_SAVED_KEYS = frozenset({"training_state", "scaler", "t_train_end_s", "training_data"})
 
 
 def _not_an_array(name: str, value, expected: str) -> ValueError:
@@ -54,12 +57,12 @@ def _check_features(name: str, features, cfg: RavenConfig, copies_allowed: bool)
     arr4 = arr if arr.ndim == 4 else arr[None]
     if arr4.shape[0] == 0 or arr4.shape[1] == 0:
         raise ValueError(f"{name}: shape {arr.shape}: expected at least one clip")
-    bad = ~np.isfinite(arr4)
+    bad = ~np.isfinite(arr4) | (np.abs(arr4) > MAX_FEATURE)
     if bad.any():
         clip = int(np.argwhere(bad)[0][1])
         raise ValueError(
-            f"{name}: {int(bad.sum())} NaN or infinite value(s) (first in clip {clip}):"
-            " expected finite features"
+            f"{name}: {int(bad.sum())} NaN, infinite or huge value(s) (first in clip {clip}):"
+            f" expected finite MFCC features of magnitude <= {MAX_FEATURE:g}"
         )
     return arr4
 
@@ -92,10 +95,11 @@ def _check_range(name: str, labels: np.ndarray, classes: tuple[str, ...]) -> Non
 
 
 def _check_time(t_after_s) -> float:
+    expected = f"a time in (0, {MAX_T_AFTER_S:g}] s (the device models' range)"
     if isinstance(t_after_s, bool) or not isinstance(t_after_s, (int, float, np.number)):
-        raise ValueError(f"t_after_s={t_after_s!r}: expected a time > 0 s")
-    if not (math.isfinite(t_after_s) and t_after_s > 0):
-        raise ValueError(f"t_after_s={t_after_s!r}: expected a finite time > 0 s")
+        raise ValueError(f"t_after_s={t_after_s!r}: expected {expected}")
+    if not (math.isfinite(t_after_s) and 0 < t_after_s <= MAX_T_AFTER_S):
+        raise ValueError(f"t_after_s={t_after_s!r}: expected {expected}")
     return float(t_after_s)
 
 
@@ -374,8 +378,9 @@ class KeywordSpotter:
             ("features", "labels", "clip_keys"), (features, labels, clip_keys), cfg, copies=True
         )
         val = self._validation(validation, cfg)
-        largest = max(int(train.labels.max()), int(val.labels.max()) if val else 0)
-        classes = self._classes(largest, train.labels.size + (val.labels.size if val else 0))
+        # The classes come from the training labels (or ``labels``): a class seen only in
+        # validation is a mistaken label, never a reason to grow the output layer.
+        classes = self._classes(int(train.labels.max()), train.labels.size)
         _check_range("labels", train.labels, classes)
         if val is not None:
             _check_range("validation[1] (labels)", val.labels, classes)
@@ -388,6 +393,8 @@ class KeywordSpotter:
         ckpt = None
         if checkpoint_dir is not None:
             folder = Path(checkpoint_dir)
+            if folder.exists() and not folder.is_dir():
+                raise ValueError(f"checkpoint_dir={str(folder)!r}: a file: expected a folder")
             folder.mkdir(parents=True, exist_ok=True)
             clean_debris(folder)  # temporaries of an earlier fit killed mid-write
             ckpt = folder / CHECKPOINT
@@ -487,6 +494,17 @@ class KeywordSpotter:
             The file written.
         """
         self._fitted()
+        path = Path(path)
+        if path.is_dir():
+            raise ValueError(f"path={str(path)!r}: a folder: expected a file name (.npz)")
+        if extra is not None and not isinstance(extra, dict):
+            raise ValueError(f"extra: {type(extra).__name__}: expected a dict")
+        clash = sorted((RESERVED_KEYS | _SAVED_KEYS) & set(extra or {}))
+        if clash:
+            raise ValueError(
+                f"extra: key(s) {clash} are the saved spotter's own metadata (configuration,"
+                " labels, scaler, training state): expected other names"
+            )
         t = self.training_
         state = {
             "epoch": len(t.epochs),

@@ -3,12 +3,13 @@ time after training, through ``KeywordSpotter.evaluate``."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ..data.clips import load_clips
 from ..fit.estimator import KeywordSpotter
 from ..fit.results import EvaluationResult
-from .train import FINAL
+from .folder import FINAL
 
 
 def evaluation_record(result: EvaluationResult, split: str, audio_report: dict) -> dict:
@@ -75,14 +76,7 @@ def evaluate(
     spotter = KeywordSpotter.load(
         run / FINAL, remedy=f"train the chip again (raven train --out {run}) or restore the file"
     )
-    clips = load_clips(
-        data_dir,
-        spotter.chip_.cfg,
-        split,
-        labels=spotter.classes_,
-        cache_dir=cache_dir or "data/cache",
-        progress=progress,
-    )
+    clips = _clips_for(spotter, run, data_dir, split, cache_dir or "data/cache", progress)
     # A training split comes with one augmented copy per epoch: the first is evaluated.
     features = clips.features[0] if clips.features.ndim == 4 else clips.features
     result = spotter.evaluate(
@@ -93,3 +87,36 @@ def evaluate(
         compensation=compensation,
     )
     return evaluation_record(result, split, clips.report)
+
+
+def _clips_for(spotter, run: Path, data_dir, split: str, cache_dir, progress: bool):
+    """The clips of ``data_dir`` labelled by the chip's classes. A chip trained on the
+    Speech Commands task (``data.task = "12"``) also reads a folder of ``<label>/*.wav``
+    whose folders are some of its classes (a subset of the labels); any other folder gets
+    an error saying what layout ``evaluate`` needs."""
+    cfg = spotter.chip_.cfg
+    try:
+        return load_clips(
+            data_dir, cfg, split, labels=spotter.classes_, cache_dir=cache_dir, progress=progress
+        )
+    except ValueError as err:
+        if cfg.data.task == "folder" or "use task='folder'" not in str(err):
+            raise
+        first = err
+    by_folder = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, task="folder"))
+    try:
+        return load_clips(
+            data_dir,
+            by_folder,
+            split,
+            labels=spotter.classes_,
+            cache_dir=cache_dir,
+            progress=progress,
+        )
+    except ValueError as err:
+        raise ValueError(
+            f"{data_dir}: not readable for the chip of {run}, trained on task"
+            f" {cfg.data.task!r} with classes {list(spotter.classes_)}: give a Speech"
+            " Commands folder, or a folder of <label>/*.wav whose folders are among those"
+            f" classes ({first}; read by folder: {err})"
+        ) from None

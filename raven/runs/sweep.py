@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from .._util.atomic import atomic_write, clean_debris
+from .._util.files import check_name
 from .._util.progress import progress_bar
 from ..config.tables import config_from_dict
 from ..config.validation import check, setting, validate
@@ -75,6 +76,7 @@ class Sweep:
 
     def __post_init__(self) -> None:
         validate(self)
+        check_name("sweep name", self.name)  # it names a folder: it may not leave runs/
         params = self.parameters
         check(
             "sweep",
@@ -109,6 +111,7 @@ class Sweep:
                     cfg["seed"] = seed
                 try:
                     full = config_from_dict(cfg)  # a bad value fails the sweep up front
+                    _check_settings(params, full.as_dict())
                 except ValueError as err:
                     raise ValueError(f"sweep {self.name!r}: parameters {params}: {err}") from None
                 resolved.append((params, full))
@@ -127,6 +130,21 @@ class Sweep:
         return out
 
 
+def _check_settings(params: dict, resolved: dict) -> None:
+    """Every swept key names a setting of the resolved configuration: a key that goes
+    through a value (``seed.x``, overwritten by the seed) would record a column with no
+    effect."""
+    for dotted in params:
+        node = resolved
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ValueError(
+                    f"{dotted!r}: not a setting of the configuration (expected a dotted key"
+                    " such as 'device.preset', or 'seed')"
+                )
+            node = node[part]
+
+
 def _set_dotted(tree: dict, dotted: str, value) -> None:
     parts = dotted.split(".")
     node = tree
@@ -142,8 +160,8 @@ def load_sweep(path: str | Path) -> Sweep:
     parameter, or from ``base.seed`` (one of the three; default 0)."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as err:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"{path}: cannot read the sweep ({err})") from None
     known = {"name", "data", "seeds", "eval_times_s", "base", "parameters"}
     unknown = sorted(set(raw) - known)

@@ -15,10 +15,16 @@ from ..data.clips import index_clips, require_clips
 from ..data.identity import dataset_identity
 from ..features.pipeline import open_index
 from ..fit.estimator import KeywordSpotter
-from ..fit.loop import CHECKPOINT
-
-FINAL = "chip.npz"
-DATASET = "dataset.json"  # the identity of the data the run was trained on
+from .folder import (
+    CHECKPOINT,
+    CONFIG,
+    DATASET,
+    FINAL,
+    SUMMARY,
+    check_fresh_start,
+    recorded,
+    run_lock,
+)
 
 
 def _write_json(path: Path, payload: dict) -> None:
@@ -28,14 +34,8 @@ def _write_json(path: Path, payload: dict) -> None:
 def _check_dataset(out: Path, data_dir: str | Path, resuming: bool) -> dict:
     """Record the dataset's identity in the run folder; a resumed run refuses another."""
     identity = dataset_identity(data_dir)
-    recorded = out / DATASET
-    if resuming and recorded.is_file():
-        try:
-            before = json.loads(recorded.read_text())
-        except (OSError, ValueError) as err:
-            raise ValueError(
-                f"{recorded}: unreadable ({err}); delete it to accept the dataset given now"
-            ) from None
+    before = recorded(out, DATASET) if resuming else None
+    if before is not None:
         if before.get("fingerprint") != identity["fingerprint"]:
             raise ValueError(
                 f"{data_dir}: not the dataset this run was trained on ({before.get('path')},"
@@ -44,7 +44,7 @@ def _check_dataset(out: Path, data_dir: str | Path, resuming: bool) -> dict:
                 f" resume with --data {before.get('path')} or start a new run folder"
             )
     else:
-        _write_json(recorded, identity)
+        _write_json(out / DATASET, identity)
     return identity
 
 
@@ -90,14 +90,31 @@ def train_run(
         "checkpoint"}``.
     """
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: a file: expected a run folder")
     out.mkdir(parents=True, exist_ok=True)
+    with run_lock(out):  # one writer per run folder (raven.runs.folder)
+        return _train_locked(cfg, data_dir, out, resume, progress, cache_dir, stop_after_updates)
+
+
+def _train_locked(
+    cfg: RavenConfig,
+    data_dir: str | Path,
+    out: Path,
+    resume: bool,
+    progress: bool,
+    cache_dir: str | Path | None,
+    stop_after_updates: int | None,
+) -> tuple[KeywordSpotter, dict]:
     clean_debris(out)  # temporaries of an earlier run killed mid-write
     cache = Path(cache_dir) if cache_dir else Path("data/cache")
     resuming = resume and (out / CHECKPOINT).is_file()
+    if not resuming:
+        check_fresh_start(out)
     index = open_index(cfg, data_dir)
     _check_dataset(out, data_dir, resuming)
     if not resuming:
-        _write_json(out / "config.json", cfg.as_dict())
+        _write_json(out / CONFIG, cfg.as_dict())
     train_clips = index_clips(cfg, index, "training", cache, progress=progress)
     require_clips(train_clips, "training", index.root)
     present = sorted({index.labels[k] for k in np.unique(train_clips.labels)})
@@ -134,7 +151,7 @@ def train_run(
     reports = {"audio_report": train_clips.report, "validation_audio_report": val_report}
     spotter.save(out / FINAL, extra=reports)
     summary = spotter.training_.to_dict() | reports | {"dataset_notes": index.notes}
-    _write_json(out / "training.json", summary)
+    _write_json(out / SUMMARY, summary)
     return spotter, summary
 
 
