@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
+from raven.config.tables import load_config
+from raven.features.pipeline import open_index
+
 from . import devices_bench, kernels_bench, projection, torch_bench
-from .common import write_json
+from .common import RESULTS_DIR, write_json
 
 BENCHMARKS = {
     "devices": lambda args: devices_bench.run(),
@@ -38,12 +42,39 @@ def main(argv: list[str]) -> int:
                 f"unknown benchmark {name!r}; expected one of {sorted(BENCHMARKS)}", file=sys.stderr
             )
             return 2
-    for name in selected:
-        payload = BENCHMARKS[name](args)
-        path = write_json(name, payload)
-        print(f"{path.name}:")
-        print(json.dumps(payload, indent=2))
+    try:
+        if "projection" in selected:
+            _check_projection_args(args)
+        for name in selected:
+            payload = BENCHMARKS[name](args)
+            if name == "projection" and payload["projection"].get("skipped"):
+                # A skip measures nothing: it never replaces a measured projection.
+                reason = payload["projection"].get("reason")
+                print(f"projection: skipped ({reason}); {RESULTS_DIR / 'projection.json'} kept")
+                continue
+            path = write_json(name, payload)
+            print(f"{path.name}:")
+            print(json.dumps(payload, indent=2))
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
+
+
+def _check_projection_args(args) -> None:
+    """A dataset or configuration that was asked for and is not usable is an error, found
+    before any benchmark runs (not a skip, and not a traceback half-way)."""
+    chosen = args.data or os.environ.get(projection.DATA_ENV)
+    if chosen:
+        folder, reason = projection.data_folder(chosen)
+        if folder is None:
+            raise ValueError(f"--data {chosen}: {reason}")
+        open_index(load_config(args.config), folder)  # a folder that is no dataset fails here
+    elif args.config is not None:
+        load_config(args.config)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
 
 from raven._util.atomic import atomic_write
+from raven._util.files import check_name, read_json
 from raven.accounting.calibration import calibration_report
 from raven.accounting.energy import PROFILES
 from raven.compare.comparison import (
@@ -25,11 +27,12 @@ from raven.compare.comparison import (
 from raven.config.tables import load_config
 from raven.data.clips import load_clips
 from raven.data.download import DownloadError, ensure_speech_commands
+from raven.data.identity import dataset_identity
 from raven.fit.estimator import KeywordSpotter
-from raven.fit.loop import CHECKPOINT
 from raven.report.report import training_ledger_summary, training_price, write_report
 from raven.runs.evaluate import evaluation_record
-from raven.runs.train import FINAL, train_run
+from raven.runs.folder import CONFIG, DATASET, FINAL, SUMMARY, recorded, state_of
+from raven.runs.train import train_run
 
 from .sizes import hidden_size, parse_sizes, point_of, price_evaluation, run_sizes
 
@@ -65,6 +68,18 @@ def main(argv: list[str] | None = None) -> int:
         " 64,128,256; the configured size is the main run, each other trains into"
         " runs/<name>/size-<n>/); default or 'none': the configured size only",
     )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="delete runs/<name>/ first and train from the start (needed when the data or"
+        " the settings differ from those the run folder was made with)",
+    )
+    parser.add_argument(
+        "--replace-results",
+        action="store_true",
+        help="overwrite results/<dataset>.json even when it was made from another dataset"
+        " (another fingerprint) of the same folder name",
+    )
     args = parser.parse_args(argv)
     clock = time.perf_counter()
     wall_s = {}
@@ -83,15 +98,20 @@ def main(argv: list[str] | None = None) -> int:
                 cfg, training=dataclasses.replace(cfg.training, epochs=args.epochs)
             )
         sizes = parse_sizes(args.sizes) if args.sizes else ()
-        run = Path("runs") / args.name
+        run = Path("runs") / check_name("--name", args.name)
+        identity = dataset_identity(data)
+        published = (
+            Path("results") / f"{check_name('dataset folder name', Path(data).resolve().name)}.json"
+        )
+        _check_published(published, identity, args.replace_results)
+        if args.fresh and run.exists():
+            shutil.rmtree(run)
+        _check_same_run(run, cfg, identity)
         lap("data")
-        resume = (run / CHECKPOINT).is_file() and not (run / FINAL).is_file()
-        if (run / FINAL).is_file():
-            print(
-                f"{run / FINAL} exists: evaluating it (delete the run folder to retrain)",
-                file=sys.stderr,
-            )
-            training = json.loads((run / "training.json").read_text())
+        resume = state_of(run) == "interrupted"
+        if state_of(run) == "finished":
+            print(f"{run / FINAL} exists: evaluating it (--fresh to retrain)", file=sys.stderr)
+            training = recorded(run, SUMMARY)
             spotter = KeywordSpotter.load(run / FINAL)
         else:
             spotter, training = train_run(cfg, data, run, resume=resume, cache_dir=args.cache_dir)
@@ -206,14 +226,73 @@ def main(argv: list[str] | None = None) -> int:
         report["wall_time_s"] = wall_s | {"total": sum(wall_s.values())}
         write_report(run, report)
         # The README's results block is generated from this copy (experiments.readme_results).
-        published = Path("results") / f"{Path(data).name}.json"
-        atomic_write(published, (run / "results.json").read_bytes())
+        headline = json.loads((run / "results.json").read_text())
+        # Keyed by the dataset's fingerprint: another dataset of the same folder name is
+        # refused before it can replace these results (_check_published).
+        headline |= {
+            "dataset_fingerprint": identity["fingerprint"],
+            "dataset_files": identity["n_files"],
+        }
+        atomic_write(published, json.dumps(headline, indent=2))
         print(f"results: {published}", file=sys.stderr)
         print(f"report: {run / 'report.md'}", file=sys.stderr)
-    except (ValueError, DownloadError) as err:
+    except (ValueError, DownloadError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # The workers of the feature extraction and of the baselines leave quietly; the
+        # trained chip's checkpoint and the cached baselines are kept.
+        print("interrupted; rerun the same command to continue", file=sys.stderr)
+        return 130
     return 0
+
+
+def _check_same_run(run: Path, cfg, identity: dict) -> None:
+    """Refuse to continue or reuse a run folder made with other data or other settings:
+    its chip would be reported under settings and data it was not trained with."""
+    if state_of(run) not in ("interrupted", "finished"):
+        return
+    before = recorded(run, DATASET)
+    if before is not None and before["fingerprint"] != identity["fingerprint"]:
+        raise ValueError(
+            f"{run}: made from other data ({before.get('path')}, fingerprint"
+            f" {before['fingerprint']}; now {identity['path']}, fingerprint"
+            f" {identity['fingerprint']}); pass --fresh to delete it and train again, or"
+            " choose another --name"
+        )
+    stored = recorded(run, CONFIG)
+    now = json.loads(json.dumps(cfg.as_dict()))
+    if stored is not None and stored != now:
+        changed = sorted(_differences(stored, now))
+        raise ValueError(
+            f"{run}: made with other settings ({', '.join(changed[:5])}); pass --fresh to"
+            " delete it and train again, or choose another --name"
+        )
+
+
+def _differences(before: dict, now: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key in sorted(set(before) | set(now)):
+        a, b = before.get(key), now.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: {a!r} there, {b!r} now")
+    return out
+
+
+def _check_published(path: Path, identity: dict, replace: bool) -> None:
+    """Refuse to overwrite results of another dataset that has the same folder name."""
+    if replace or not path.is_file():
+        return
+    before = read_json(path, remedy="pass --replace-results to overwrite it")
+    if before.get("dataset_fingerprint") != identity["fingerprint"]:
+        raise ValueError(
+            f"{path}: results of another dataset (fingerprint"
+            f" {before.get('dataset_fingerprint') or 'not recorded'}; {identity['path']}:"
+            f" {identity['fingerprint']}); pass --replace-results to overwrite them, or"
+            " rename the dataset folder"
+        )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import multiprocessing
+import os
+import signal
 import tempfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -79,7 +81,16 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
         child of a process whose torch has started its thread pool may hang.
     """
     _check_workers(workers)
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_on_sigint
+    )
+
+
+def _quiet_on_sigint() -> None:
+    """Ctrl-C reaches the whole process group: a worker ends at once and silently (its
+    model is dropped; finished ones are in the cache), and the parent alone reports the
+    interruption, in one line, instead of a traceback from every process."""
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))
 
 
 def train_in_processes(
