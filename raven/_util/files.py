@@ -26,6 +26,10 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+=-]*$")
 _KINDS = {"f": "real numbers", "i": "integers", "b": "booleans", "U": "text"}
 
 
+def _span(lo: float | None, hi: float | None) -> str:
+    return f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+
+
 def file_error(path, field: str, found, expected: str, remedy: str = "") -> ValueError:
     """The error for a bad field of a file: ``"{path}: {field}: {found}: expected ...; remedy"``.
 
@@ -147,7 +151,7 @@ def check_array(
         )
     low, high = arr.min(), arr.max()
     if (lo is not None and low < lo) or (hi is not None and high > hi):
-        span = f"[{'-inf' if lo is None else lo:g}, {'inf' if hi is None else hi:g}]"
+        span = _span(lo, hi)
         raise file_error(path, field, f"values in [{low:g}, {high:g}]", f"values in {span}", remedy)
     return arr
 
@@ -195,7 +199,7 @@ def check_number(
     if not math.isfinite(value):
         raise file_error(path, field, repr(value), what, remedy)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        span = f"[{'-inf' if lo is None else lo:g}, {'inf' if hi is None else hi:g}]"
+        span = _span(lo, hi)
         raise file_error(path, field, repr(value), f"{what} in {span}", remedy)
     return int(value) if integer else float(value)
 

@@ -102,7 +102,6 @@ def _clips_for(spotter, run: Path, data_dir, split: str, cache_dir, progress: bo
     except ValueError as err:
         if cfg.data.task == "folder" or "use task='folder'" not in str(err):
             raise
-        first = err
     by_folder = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, task="folder"))
     try:
         return load_clips(
@@ -118,5 +117,5 @@ def _clips_for(spotter, run: Path, data_dir, split: str, cache_dir, progress: bo
             f"{data_dir}: not readable for the chip of {run}, trained on task"
             f" {cfg.data.task!r} with classes {list(spotter.classes_)}: give a Speech"
             " Commands folder, or a folder of <label>/*.wav whose folders are among those"
-            f" classes ({first}; read by folder: {err})"
+            f" classes (read by folder: {err})"
         ) from None
