@@ -28,7 +28,7 @@ lint: $(STAMP)
 # make run-kws [DATA=DIR] [NAME=kws] [EPOCHS=N] [SIZES=64,128,256] [BASELINE_SWEEP=full]: train on chip (SIZES:
 # the hidden sizes of Raven's accuracy-cost curve; default the configured one), evaluate, report in runs/NAME/
 run-kws: $(STAMP)
-	$(BIN)/python -m experiments.run_kws $(if $(DATA),--data $(DATA)) $(if $(NAME),--name $(NAME)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(SIZES),--sizes $(SIZES)) $(if $(BASELINE_SWEEP),--baseline-sweep $(BASELINE_SWEEP))
+	$(BIN)/python -m experiments.run_kws $(if $(DATA),--data $(DATA)) $(if $(NAME),--name $(NAME)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(SIZES),--sizes $(SIZES)) $(if $(BASELINE_SWEEP),--baseline-sweep $(BASELINE_SWEEP)) $(if $(FRESH),--fresh) $(if $(REPLACE_RESULTS),--replace-results)
 
 # make sweep SWEEP=experiments/sweeps/FILE.toml [WORKERS=2]: points in parallel through Dask
 sweep: $(STAMP)
