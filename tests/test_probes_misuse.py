@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -127,7 +126,7 @@ def test_item05_the_lock_is_held_across_processes(tmp_path):
         done = subprocess.run(
             [sys.executable, "-c", code, str(run)], capture_output=True, text=True, cwd=ROOT
         )
-    assert done.returncode == 3 and str(os.getpid()) in done.stdout
+    assert done.returncode == 3 and "another training" in done.stdout
     with run_lock(run):  # released: taken again
         pass
 
@@ -281,11 +280,13 @@ def test_item08_edited_feature_cache_says_delete_the_folder(trained, tmp_path, e
     edit(entry)
     with pytest.raises(ValueError) as err:
         load_feature_set(entry)
-    assert str(entry) in str(err.value) and f"delete {entry}" in str(err.value)
+    assert str(err.value).startswith(str(entry)) and f"delete that folder ({entry})" in str(
+        err.value
+    )
     assert field in str(err.value)
     argv = ["evaluate", "--run", base / "run", "--data", data, "--split", "validation"]
     code, _out, stderr = run_cli([*argv, "--cache-dir", entry.parent], capsys)
-    assert code == 2 and f"delete {entry}" in one_error_line(stderr)
+    assert code == 2 and f"delete that folder ({entry})" in one_error_line(stderr)
 
 
 # -- settings bounded where declared (item 9) ---------------------------------------------------
@@ -545,7 +546,7 @@ def test_item16_non_utf8_config_names_the_file(tmp_path, capsys):
 @pytest.mark.parametrize("value", [1e308, -1e300, 1e20])
 def test_item16_huge_features_name_the_argument(value):
     cfg = tiny_config()
-    with pytest.raises(ValueError, match=r"^features: .*magnitude"):
+    with pytest.raises(ValueError, match=r"^features: .*(magnitude|finite)"):
         KeywordSpotter(cfg).fit(features_for(cfg, 4, value), [0, 1, 0, 1])
 
 

@@ -282,7 +282,7 @@ def load_feature_set(path: str | Path) -> FeatureSet:
         then computed again).
     """
     path = Path(path)
-    remedy = f"delete {path} and the features are computed again"
+    remedy = f"delete that folder ({path}) and the features are computed again"
     try:
         meta = read_json(path / "meta.json", required=_META_KEYS, remedy=remedy)
         names = meta["labels"]

@@ -57,12 +57,19 @@ def _check_features(name: str, features, cfg: RavenConfig, copies_allowed: bool)
     arr4 = arr if arr.ndim == 4 else arr[None]
     if arr4.shape[0] == 0 or arr4.shape[1] == 0:
         raise ValueError(f"{name}: shape {arr.shape}: expected at least one clip")
-    bad = ~np.isfinite(arr4) | (np.abs(arr4) > MAX_FEATURE)
+    bad = ~np.isfinite(arr4)
     if bad.any():
         clip = int(np.argwhere(bad)[0][1])
         raise ValueError(
-            f"{name}: {int(bad.sum())} NaN, infinite or huge value(s) (first in clip {clip}):"
-            f" expected finite MFCC features of magnitude <= {MAX_FEATURE:g}"
+            f"{name}: {int(bad.sum())} NaN or infinite value(s) (first in clip {clip}):"
+            " expected finite features"
+        )
+    huge = np.abs(arr4) > MAX_FEATURE
+    if huge.any():
+        clip = int(np.argwhere(huge)[0][1])
+        raise ValueError(
+            f"{name}: {int(huge.sum())} value(s) such as {float(arr4[huge][0]):g} (first in"
+            f" clip {clip}): expected MFCC features, of magnitude <= {MAX_FEATURE:g}"
         )
     return arr4
 
@@ -95,7 +102,7 @@ def _check_range(name: str, labels: np.ndarray, classes: tuple[str, ...]) -> Non
 
 
 def _check_time(t_after_s) -> float:
-    expected = f"a time in (0, {MAX_T_AFTER_S:g}] s (the device models' range)"
+    expected = f"a finite time > 0 s and <= {MAX_T_AFTER_S:g} s (the device models' range)"
     if isinstance(t_after_s, bool) or not isinstance(t_after_s, (int, float, np.number)):
         raise ValueError(f"t_after_s={t_after_s!r}: expected {expected}")
     if not (math.isfinite(t_after_s) and 0 < t_after_s <= MAX_T_AFTER_S):

@@ -8,8 +8,7 @@ Files (every one written atomically, so each is whole or absent):
 - ``checkpoint.npz``: the training position, written every
   ``training.checkpoint_every_updates`` updates and at every epoch end;
 - ``chip.npz``: the trained chip, then ``training.json``: its summary (written last);
-- ``.lock``: held (an OS file lock, released when the process ends however it ends) by the
-  process writing the folder.
+- the folder itself is locked (``run_lock``) by the process writing it.
 
 Lifecycle (``state_of``):
 
@@ -47,7 +46,7 @@ CONFIG = "config.json"
 DATASET = "dataset.json"
 FINAL = "chip.npz"
 SUMMARY = "training.json"
-LOCK = ".lock"
+LOCK = "train.lock"  # only where the OS has no flock (run_lock)
 
 
 def state_of(folder: str | Path) -> str:
@@ -134,6 +133,11 @@ def recorded(folder: Path, name: str) -> dict | None:
 def run_lock(folder: str | Path) -> Iterator[None]:
     """Hold the run folder's lock while the block runs.
 
+    The lock is an OS lock on the folder itself (``flock``), released when the process
+    ends however it ends, and leaving no file behind. Where there is no ``flock``
+    (Windows), it is a ``LOCK`` file made exclusively and removed at the end; one left by
+    a killed process is named in the error, to delete.
+
     Parameters
     ----------
     folder : str or pathlib.Path
@@ -146,39 +150,31 @@ def run_lock(folder: str | Path) -> Iterator[None]:
     Raises
     ------
     ValueError
-        When another process holds the lock (naming the folder and that process).
+        When another process holds the lock (naming the folder).
     """
-    path = Path(folder) / LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    busy = (
+        f"{folder}: another training is writing this run folder; wait for it to end, or"
+        " train into another folder"
+    )
     try:
-        if not _try_lock(fd):
-            os.lseek(fd, 0, os.SEEK_SET)
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
-            raise ValueError(
-                f"{folder}: another training is writing this run folder (process {holder});"
-                " wait for it to end, or train into another folder"
-            )
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, str(os.getpid()).encode())
+        import fcntl
+    except ImportError:
+        path = Path(folder) / LOCK
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            raise ValueError(f"{busy} (or delete {path} if none runs)") from None
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValueError(busy) from None
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows: a byte-range lock on the file's first byte
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
