@@ -13,8 +13,8 @@ import sys
 from raven.config.tables import load_config
 from raven.features.pipeline import open_index
 
-from . import devices_bench, kernels_bench, projection, torch_bench
-from .common import RESULTS_DIR, write_json
+from . import common, devices_bench, kernels_bench, projection, torch_bench
+from .common import write_json
 
 BENCHMARKS = {
     "devices": lambda args: devices_bench.run(),
@@ -47,10 +47,11 @@ def main(argv: list[str]) -> int:
             _check_projection_args(args)
         for name in selected:
             payload = BENCHMARKS[name](args)
-            if name == "projection" and payload["projection"].get("skipped"):
-                # A skip measures nothing: it never replaces a measured projection.
+            if name == "projection" and _keeps_measurement(payload):
                 reason = payload["projection"].get("reason")
-                print(f"projection: skipped ({reason}); {RESULTS_DIR / 'projection.json'} kept")
+                print(
+                    f"projection: skipped ({reason}); {common.RESULTS_DIR / 'projection.json'} kept"
+                )
                 continue
             path = write_json(name, payload)
             print(f"{path.name}:")
@@ -62,6 +63,18 @@ def main(argv: list[str]) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def _keeps_measurement(payload: dict) -> bool:
+    """A skip measures nothing: it is recorded only where no measured projection is (an
+    unreadable file is not a measurement)."""
+    if not payload["projection"].get("skipped"):
+        return False
+    try:
+        stored = json.loads((common.RESULTS_DIR / "projection.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(stored, dict) and stored.get("projection", {}).get("skipped") is False
 
 
 def _check_projection_args(args) -> None:

@@ -317,10 +317,8 @@ def test_item09_device_settings_are_bounded(table, values, field):
 @pytest.fixture
 def bench_results(tmp_path, monkeypatch):
     import bench.common
-    import bench.run
 
     monkeypatch.setattr(bench.common, "RESULTS_DIR", tmp_path / "results")
-    monkeypatch.setattr(bench.run, "RESULTS_DIR", tmp_path / "results", raising=False)
     monkeypatch.delenv("RAVEN_DATA", raising=False)
     (tmp_path / "results").mkdir()
     measured = tmp_path / "results" / "projection.json"
