@@ -32,14 +32,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from devices.pcm import preset
 from kernels.events import Events
 from kernels.recurrent import AlifConstants, RecurrentOutputs, RecurrentSynapses, run_alif
 from kernels.rng import stream_generator
 
 from ..accounting.ledger import Ledger
 from ..config.tables import RavenConfig
-from .crossbar import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarChip, CrossbarLayer
+from .crossbar import (
+    ACCUMULATOR_BITS,
+    ROUTING_BITS,
+    STATE_BITS,
+    Chip,
+    CrossbarChip,
+    CrossbarLayer,
+    device_params,
+)
 
 # e-prop state of the end-of-clip form: each hidden neuron's pseudo-derivative per step
 # (then its G_j(t), in place), billed as 32-bit words (the simulation keeps float64;
@@ -166,7 +173,7 @@ class TemporalChip(CrossbarChip):
         self.cfg = cfg
         self.n_in, self.n_classes = n_in, n_classes
         tc, net = cfg.temporal, cfg.network
-        self.params = preset(cfg.device.preset)
+        self.params = device_params(cfg)
         rng = stream_generator(cfg.seed, "chip_devices")
         n_hidden = tc.n_hidden
         self.hidden = CrossbarLayer(

@@ -242,10 +242,24 @@ class DeviceConfig:
     preset: str = setting("nandakumar2018", choices=tuple(sorted(PRESETS)))
     read_noise: bool = True
     drift: bool = True
+    # The device's other non-idealities (devices.pcm.idealised): switched off only to
+    # measure what each one costs (the accuracy-loss budget)
+    programming_noise: bool = True
+    pulse_noise: bool = True
+    state_dependent_step: bool = True
+    # without state_dependent_step: the constant step as a fraction of the preset's mean step
+    step_fraction: float = setting(1.0, gt=0, le=1)
     clip_period_s: float = setting(1.0, gt=0)  # device time per clip, training and inference
 
     def __post_init__(self) -> None:
         validate(self)
+        check(
+            self.TABLE,
+            "step_fraction",
+            self.step_fraction == 1.0 or not self.state_dependent_step,
+            self.step_fraction,
+            "1 unless state_dependent_step = false (only a constant step can be scaled)",
+        )
 
 
 @dataclass(frozen=True, slots=True)
