@@ -214,6 +214,10 @@ class TemporalConfig:
     w_max_output: float = setting(1.5, ge=1e-6, le=1e6)
     adc_bits: int = setting(8, ge=0, le=16)  # 0: ideal conversion
     adc_range: float = setting(4.0, gt=0)  # ADC full scale, +- weight units
+    # Differential pairs per synapse (multi-memristive synapse, Boybat et al., Nat. Commun.
+    # 9, 2514, 2018): the synapse's weight is the sum of its pairs, read together; each
+    # update goes to one pair, chosen by a global round-robin counter (arbitration)
+    pairs_per_synapse: int = setting(1, ge=1, le=8)
     # learning signal through the output weights ("symmetric") or fixed random weights
     feedback: str = setting("symmetric", choices=("symmetric", "random"))
     # e-prop learning rates (weight units per unit gradient). Lower than the float optimum
