@@ -5,6 +5,7 @@ and finished links are reused."""
 from __future__ import annotations
 
 import copy
+import itertools
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_budget_trains_every_link_and_reuses_finished_ones(tmp_path, monkeypatch
         "drift@86400s",
     ]
     assert rows[0]["loss"] is None
-    for before, row in zip(rows[:5], rows[1:6], strict=True):
+    for before, row in itertools.pairwise(rows[:6]):
         assert row["loss"] == pytest.approx(before["accuracy"] - row["accuracy"])
     read = rows[5]["accuracy"]
     assert rows[6]["loss"] == pytest.approx(read - 0.5)
