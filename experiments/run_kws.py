@@ -32,6 +32,7 @@ from raven.runs.evaluate import evaluation_record
 from raven.runs.train import FINAL, train_run
 
 from .budget import run_budget
+from .seeds import run_seeds
 from .sizes import hidden_size, parse_sizes, point_of, price_evaluation, run_sizes
 
 
@@ -65,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         help="hidden-layer sizes of Raven's accuracy-cost curve, comma-separated (e.g."
         " 64,128,256; the configured size is the main run, each other trains into"
         " runs/<name>/size-<n>/); default or 'none': the configured size only",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=3,
+        help="seeds the chip is trained with (the configured one and the next ones); the"
+        " report gives test and validation accuracy as mean and spread (default 3)",
     )
     parser.add_argument(
         "--no-budget",
@@ -129,6 +137,18 @@ def main(argv: list[str] | None = None) -> int:
         lap("evaluation")
         extra = run_sizes(cfg, Path(data), run, sizes, args.cache_dir, args.chip_profile, gated)
         lap("other_sizes")
+        seeds = run_seeds(
+            cfg,
+            Path(data),
+            run,
+            args.seeds,
+            args.cache_dir,
+            {
+                "test_accuracy": evaluations[0]["accuracy"],
+                "validation_accuracy": (training["curve"] or [{}])[-1].get("validation_accuracy"),
+            },
+        )
+        lap("other_seeds")
         price = training_price(chip, args.chip_profile, gated)
         points = [
             point_of(hidden_size(cfg), evaluations[0], training, price),
@@ -147,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             "training": training,
             "evaluations": evaluations,
             "sizes": extra,
+            "seeds": seeds,
             "footprint": {
                 "synapses": n_syn,
                 "pcm_devices": 2 * n_syn,

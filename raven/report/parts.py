@@ -55,6 +55,38 @@ def budget_lines(budget: dict | None) -> list[str]:
     return [*lines, ""]
 
 
+def seed_lines(seeds: dict | None) -> list[str]:
+    """The chip's accuracy over seeds as markdown (``experiments.seeds.run_seeds``'s record).
+
+    Parameters
+    ----------
+    seeds : dict or None
+        ``seeds`` (per-seed records) and the ``test`` and ``validation`` summaries.
+
+    Returns
+    -------
+    list of str
+        A section with one row per seed and the mean and spread, or nothing.
+    """
+    if not seeds:
+        return []
+    lines = section("Accuracy over seeds (test split, 1 s after training)")
+    lines += ["| seed | validation | test |", "|---|---|---|"]
+    for r in seeds["seeds"]:
+        lines.append(
+            f"| {r['seed']} | {cell(r['validation_accuracy'], '.3f')} | {r['test_accuracy']:.3f} |"
+        )
+    for name in ("validation", "test"):
+        s = seeds.get(name)
+        if s:
+            lines += [
+                "",
+                f"{name}: mean **{s['mean']:.3f}**, standard deviation {s['std']:.3f}"
+                f" (min {s['min']:.3f}, max {s['max']:.3f}, {s['n']} seeds)",
+            ]
+    return [*lines, ""]
+
+
 def section(title: str) -> list[str]:
     """The lines that open a report section: a blank line, ``## title``, a blank line.
 

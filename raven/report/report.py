@@ -24,7 +24,7 @@ from .frontier import (
     throughput,
     throughput_lines,
 )
-from .parts import budget_lines, caution_lines, cell, save_figure, section, table
+from .parts import budget_lines, caution_lines, cell, save_figure, section, seed_lines, table
 
 
 def training_ledger_summary(
@@ -96,6 +96,7 @@ def headline(report: dict) -> dict:
         # Raven's accuracy-cost curve against the DNN families, point by point.
         "frontier": frontier_table(report.get("frontier")),
         "budget": report.get("budget"),
+        "seeds": report.get("seeds"),
     }
     iso = report.get("iso_accuracy") or {}
     out["iso_accuracy"] = {
@@ -343,6 +344,7 @@ def write_report(run: Path, report: dict) -> None:
         ),
     ]
     lines += retention_lines(report)
+    lines += seed_lines(report.get("seeds"))
     if report.get("budget"):
         lines += section("Accuracy-loss budget: what each device non-ideality costs")
         lines += [
