@@ -14,6 +14,7 @@ from pathlib import Path
 from raven._util.atomic import atomic_write
 from raven.accounting.calibration import calibration_report
 from raven.accounting.energy import PROFILES
+from raven.chip.architecture import architecture_of
 from raven.compare.comparison import (
     NEUROBENCH_GSC_CONTEXT,
     fair_training,
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             "task": cfg.data.task,
             "device_preset": cfg.device.preset,
             "architecture": cfg.architecture,
-            "rule": "eprop" if cfg.architecture == "temporal" else cfg.learning.rule,
+            "rule": architecture_of(cfg).rule_name(cfg),
             "n_hidden": hidden_size(cfg),
             "config": cfg.as_dict(),
             "training": training,

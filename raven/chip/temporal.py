@@ -39,7 +39,7 @@ from kernels.rng import stream_generator
 
 from ..accounting.ledger import Ledger
 from ..config.tables import RavenConfig
-from .crossbar import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarChip, CrossbarLayer
+from .crossbar import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, CrossbarChip, CrossbarLayer
 
 # e-prop state of the end-of-clip form: each hidden neuron's pseudo-derivative per step
 # (then its G_j(t), in place), billed as 32-bit words (the simulation keeps float64;
@@ -364,24 +364,3 @@ class TemporalChip(CrossbarChip):
                 "activity_history", reads=batch * steps * n_pre, writes=batch * steps * n_pre
             )
             ledger.add_memory("neuron_state", reads=neuron_steps, writes=neuron_steps)
-
-
-def make_chip(cfg: RavenConfig, n_in: int, n_classes: int) -> Chip | TemporalChip:
-    """The chip of the configured architecture, not yet programmed (``initialise``).
-
-    Parameters
-    ----------
-    cfg : RavenConfig
-        Configuration; ``cfg.architecture`` picks the chip.
-    n_in : int
-        Input channels (``raven.features.pipeline.n_inputs``).
-    n_classes : int
-        Output classes.
-
-    Returns
-    -------
-    Chip or TemporalChip
-    """
-    if cfg.architecture == "temporal":
-        return TemporalChip(cfg, n_in, n_classes)
-    return Chip(cfg, n_in, n_classes)
