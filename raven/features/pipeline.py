@@ -79,7 +79,7 @@ def load_split(
         progress=progress,
     )
     names = fs.label_names
-    target = labels or names
+    target = tuple(map(str, labels)) if labels is not None else names
     unknown = sorted(set(names[i] for i in np.unique(fs.labels)) - set(target))
     if unknown:
         raise ValueError(
