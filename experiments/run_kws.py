@@ -32,6 +32,7 @@ from raven.report.report import training_ledger_summary, training_price, write_r
 from raven.runs.evaluate import evaluation_record
 from raven.runs.train import FINAL, train_run
 
+from .budget import run_budget
 from .sizes import hidden_size, parse_sizes, point_of, price_evaluation, run_sizes
 
 
@@ -65,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         help="hidden-layer sizes of Raven's accuracy-cost curve, comma-separated (e.g."
         " 64,128,256; the configured size is the main run, each other trains into"
         " runs/<name>/size-<n>/); default or 'none': the configured size only",
+    )
+    parser.add_argument(
+        "--no-budget",
+        action="store_true",
+        help="skip the accuracy-loss budget (five more trainings along the device chain)",
     )
     args = parser.parse_args(argv)
     clock = time.perf_counter()
@@ -167,6 +173,18 @@ def main(argv: list[str] | None = None) -> int:
                 run, cfg, Path(data), args.cache_dir, args.baseline_sweep
             )
             lap("ceiling_and_baselines")
+        # the budget is defined for e-prop (experiments.budget)
+        if not args.no_budget and architecture_of(cfg).rule_name(cfg) == "eprop":
+            report["budget"] = run_budget(
+                cfg,
+                Path(data),
+                run,
+                args.cache_dir,
+                {e["t_after_s"]: e["accuracy"] for e in evaluations if e["drift_compensation"]},
+                (report.get("software_ceiling") or {}).get("test_accuracy"),
+            )
+            lap("budget")
+        if report.get("baselines"):
             # Like for like: the DNN energy model has no leakage, so both sides are compared
             # on dynamic energy; Raven's static power is reported with its ledger.
             report["iso_accuracy"] = compare(

@@ -24,7 +24,7 @@ from .frontier import (
     throughput,
     throughput_lines,
 )
-from .parts import caution_lines, cell, save_figure, section, table
+from .parts import budget_lines, caution_lines, cell, save_figure, section, table
 
 
 def training_ledger_summary(
@@ -95,6 +95,7 @@ def headline(report: dict) -> dict:
         "throughput": throughput(report),
         # Raven's accuracy-cost curve against the DNN families, point by point.
         "frontier": frontier_table(report.get("frontier")),
+        "budget": report.get("budget"),
     }
     iso = report.get("iso_accuracy") or {}
     out["iso_accuracy"] = {
@@ -342,6 +343,14 @@ def write_report(run: Path, report: dict) -> None:
         ),
     ]
     lines += retention_lines(report)
+    if report.get("budget"):
+        lines += section("Accuracy-loss budget: what each device non-ideality costs")
+        lines += [
+            "The same network, data and seed trained on chip along a chain of devices, each"
+            " link adding one non-ideality of the preset (`python -m experiments.budget`):",
+            "",
+        ]
+        lines += budget_lines(report["budget"])
     lines += [
         "",
         "Energy and power of each evaluation:",
