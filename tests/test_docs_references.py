@@ -1,5 +1,5 @@
 """Every document the repository refers to is in it: a reader who clones the project can
-follow each "see X.md" of the code, the tests and the documentation."""
+follow every reference to a Markdown document from the code, the tests and the documentation."""
 
 from __future__ import annotations
 
