@@ -11,14 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from kernels.rng import data_pass
+from raven.chip.architecture import architecture_of, fit_scaler, n_inputs
 from raven.chip.temporal import alif_constants, initial_weights
 from raven.compare.comparison import iso_accuracy
 from raven.config.tables import RavenConfig
 from raven.features.pipeline import (
-    fit_scaler,
     input_values,
     load_split,
-    n_inputs,
     open_index,
     temporal_spikes,
     training_copies,
@@ -196,7 +195,7 @@ def software_ceiling(
     from raven.features.encoding import FeatureScaler
 
     index, train, val, test = run_splits(cfg, data, cache_dir)
-    if cfg.architecture == "temporal":
+    if architecture_of(cfg).recurrent:
         splits = (train, val, test)
         result = temporal_ceiling(
             cfg, splits, len(index.labels), cache_dir / "baselines", progress=progress

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from raven._util.atomic import atomic_write
+from raven.chip.architecture import architecture_of
 from raven.config.tables import RavenConfig, load_config
 from raven.report.parts import budget_lines
 
@@ -153,7 +154,7 @@ def run_budget(
         ``rows``: one per link (``label``, ``accuracy``, ``loss`` against the row before,
         ``t_after_s``), and ``definitions``.
     """
-    if cfg.architecture != "temporal":
+    if architecture_of(cfg).rule_name(cfg) != "eprop":
         raise ValueError(
             "the accuracy-loss budget is defined for the temporal architecture (e-prop);"
             f" the configuration's architecture is {cfg.architecture!r}"

@@ -14,6 +14,7 @@ from pathlib import Path
 from raven._util.atomic import atomic_write
 from raven.accounting.calibration import calibration_report
 from raven.accounting.energy import PROFILES
+from raven.chip.architecture import architecture_of
 from raven.compare.comparison import (
     NEUROBENCH_GSC_CONTEXT,
     fair_training,
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             "task": cfg.data.task,
             "device_preset": cfg.device.preset,
             "architecture": cfg.architecture,
-            "rule": "eprop" if cfg.architecture == "temporal" else cfg.learning.rule,
+            "rule": architecture_of(cfg).rule_name(cfg),
             "n_hidden": hidden_size(cfg),
             "config": cfg.as_dict(),
             "training": training,
@@ -193,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
                 run, cfg, Path(data), args.cache_dir, args.baseline_sweep
             )
             lap("ceiling_and_baselines")
-        if not args.no_budget and cfg.architecture == "temporal":
+        # the budget is defined for e-prop (experiments.budget)
+        if not args.no_budget and architecture_of(cfg).rule_name(cfg) == "eprop":
             report["budget"] = run_budget(
                 cfg,
                 Path(data),

@@ -29,13 +29,14 @@ from raven.baseline.train import (  # noqa: E402
     BaselineConfig,
     BaselineData,
 )
+from raven.chip.architecture import encode_batch, fit_scaler  # noqa: E402
 from raven.config.tables import (  # noqa: E402
     FeatureConfig,
     RavenConfig,
     TemporalConfig,
     config_from_dict,
 )
-from raven.features.pipeline import SplitData, encode_batch, fit_scaler  # noqa: E402
+from raven.features.pipeline import SplitData  # noqa: E402
 from tests.datasets import make_full_layout  # noqa: E402
 
 CONSTANTS = AlifConstants(0.85, 0.95, 0.3, 1.0, 0.8, 0.3, 1.0, 0, 1.0)

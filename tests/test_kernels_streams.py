@@ -222,9 +222,9 @@ def test_data_passes_never_share_a_stream():
 
 
 def test_a_clip_gets_other_spikes_in_the_test_pass_than_in_any_training_pass():
+    from raven.chip.architecture import encode_batch
     from raven.config.tables import RavenConfig
     from raven.features.encoding import FeatureScaler
-    from raven.features.pipeline import encode_batch
 
     cfg = RavenConfig()
     features = np.random.default_rng(0).normal(size=(3, 20, cfg.features.n_coefficients))

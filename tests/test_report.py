@@ -17,7 +17,9 @@ from raven.report.report import headline, training_ledger_summary, training_pric
 
 
 def ledgers():
-    cfg = config_from_dict({"network": {"n_hidden": 6, "time_steps": 3, "tile_rows": 8}})
+    cfg = config_from_dict(
+        {"architecture": "static", "network": {"n_hidden": 6, "time_steps": 3, "tile_rows": 8}}
+    )
     chip = Chip(cfg, 20, 3)
     train = Ledger("training")
     chip.initialise(0.0, train)

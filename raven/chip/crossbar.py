@@ -349,7 +349,7 @@ class CrossbarChip:
         self, reference_then: list[np.ndarray], t_s: float, ledger: Ledger
     ) -> list[np.ndarray]:
         """Global drift compensation: a digital gain per column, reference at training end
-        over reference now (DESIGN.md section 5; Joshi 2020's global drift compensation)."""
+        over reference now (docs/design.md section 5; Joshi 2020's global drift compensation)."""
         now = self.reference_columns(t_s, ledger)
         gains = [
             np.where(n > 0, then / np.maximum(n, 1e-12), 1.0)

@@ -26,8 +26,9 @@ from devices.pcm import DeviceArrays, PCMArray
 
 from .._util.atomic import atomic_write
 from ..config.tables import config_from_dict
+from .architecture import make_chip
 from .crossbar import Chip
-from .temporal import TemporalChip, make_chip
+from .temporal import TemporalChip
 
 FORMAT_VERSION = 1
 _LAYERS = ("hidden", "output")

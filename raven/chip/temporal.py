@@ -42,7 +42,6 @@ from .crossbar import (
     ACCUMULATOR_BITS,
     ROUTING_BITS,
     STATE_BITS,
-    Chip,
     CrossbarChip,
     CrossbarLayer,
     device_params,
@@ -423,24 +422,3 @@ class TemporalChip(CrossbarChip):
                 "activity_history", reads=batch * steps * n_pre, writes=batch * steps * n_pre
             )
             ledger.add_memory("neuron_state", reads=neuron_steps, writes=neuron_steps)
-
-
-def make_chip(cfg: RavenConfig, n_in: int, n_classes: int) -> Chip | TemporalChip:
-    """The chip of the configured architecture, not yet programmed (``initialise``).
-
-    Parameters
-    ----------
-    cfg : RavenConfig
-        Configuration; ``cfg.architecture`` picks the chip.
-    n_in : int
-        Input channels (``raven.features.pipeline.n_inputs``).
-    n_classes : int
-        Output classes.
-
-    Returns
-    -------
-    Chip or TemporalChip
-    """
-    if cfg.architecture == "temporal":
-        return TemporalChip(cfg, n_in, n_classes)
-    return Chip(cfg, n_in, n_classes)

@@ -27,6 +27,7 @@ from typing import ClassVar
 
 from devices.pcm import PRESETS
 
+from .architectures import SETTINGS_READ, check_settings_read, refuse_unread_keys
 from .validation import ConfigError, check, setting, validate
 
 __all__ = [
@@ -325,7 +326,9 @@ class RavenConfig:
         Seed of every random stream of the run (>= 0).
     architecture : str
         "temporal" (recurrent ALIF network fed frame by frame, e-prop; ``raven.chip.temporal``)
-        or "static" (the flattened feature map into a feed-forward layer; ``raven.chip.crossbar``).
+        or "static" (the flattened feature map into a feed-forward layer; ``raven.chip.crossbar``);
+        ``raven.chip.architecture`` holds what each one is. A setting the architecture does
+        not read (``raven.config.architectures.SETTINGS_READ``) is refused.
     data : DataConfig
         Task, split rule, silence and unknown shares, augmentation on or off.
     features : FeatureConfig
@@ -349,7 +352,7 @@ class RavenConfig:
     seed: int = setting(0, ge=0, le=2**51 - 1)
     # "temporal": recurrent ALIF network fed frame by frame, e-prop (raven.chip.temporal);
     # "static": the flattened feature map into a feed-forward layer (raven.chip.crossbar)
-    architecture: str = setting("temporal", choices=("temporal", "static"))
+    architecture: str = setting(next(iter(SETTINGS_READ)), choices=tuple(SETTINGS_READ))
     data: DataConfig = field(default_factory=DataConfig)
     features: FeatureConfig = field(default_factory=FeatureConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -361,6 +364,7 @@ class RavenConfig:
 
     def __post_init__(self) -> None:
         validate(self)
+        check_settings_read(self)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -434,6 +438,9 @@ def load_config(path: str | Path | None) -> RavenConfig:
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise ValueError(f"{path}: cannot read the configuration ({err})") from None
     try:
-        return config_from_dict(values)
+        cfg = config_from_dict(values)
+        # Keys the file sets are refused even at their default value: the user set them.
+        refuse_unread_keys(values, cfg.architecture)
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
+    return cfg

@@ -23,7 +23,7 @@ A sweep file (TOML)::
     training = { epochs = 2 }
     [parameters]                # dotted keys into the configuration, lists of values
     "device.preset" = ["nandakumar2018", "aihwkit-pcm"]
-    "network.n_hidden" = [64, 128]
+    "temporal.n_hidden" = [64, 128]
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from typing import ClassVar
 
 from .._util.atomic import atomic_write, clean_debris
 from .._util.progress import progress_bar
+from ..config.architectures import refuse_unread_keys
 from ..config.tables import config_from_dict
 from ..config.validation import check, setting, validate
 from ..data.identity import dataset_identity
@@ -109,6 +110,8 @@ class Sweep:
                     cfg["seed"] = seed
                 try:
                     full = config_from_dict(cfg)  # a bad value fails the sweep up front
+                    # A swept key the architecture does not read would vary nothing.
+                    refuse_unread_keys(cfg, full.architecture)
                 except ValueError as err:
                     raise ValueError(f"sweep {self.name!r}: parameters {params}: {err}") from None
                 resolved.append((params, full))
