@@ -47,6 +47,7 @@ CEILING_EPOCHS = 12  # validation plateaus by then on gsc12-dev (15 epochs: no b
 CEILING_PATIENCE = 4
 CEILING_BATCH = 64
 CEILING_LR = 5e-3
+CEILING_LR_SCHEDULE = "constant"  # or "cosine" (raven.baseline.rsnn.RsnnConfig)
 
 
 def _record(path: Path, result) -> None:
@@ -114,14 +115,15 @@ def baseline_settings(cfg: RavenConfig, n_train: int):
 
 
 def ceiling_settings(cfg: RavenConfig):
-    """The temporal ceiling's BPTT settings (BaselineConfig)."""
-    from raven.baseline.train_dnn import BaselineConfig
+    """The temporal ceiling's BPTT settings (RsnnConfig)."""
+    from raven.baseline.rsnn import RsnnConfig
 
-    return BaselineConfig(
+    return RsnnConfig(
         max_epochs=CEILING_EPOCHS,
         patience=CEILING_PATIENCE,
         batch_size=CEILING_BATCH,
         lr=CEILING_LR,
+        lr_schedule=CEILING_LR_SCHEDULE,
         weight_decay=0.0,
         seed=cfg.seed,
         # One thread: the BPTT kernels are serial, and their per-step BLAS product is
