@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from raven._util.atomic import atomic_write
-from raven.accounting.calibration import calibration_report
+from raven.accounting.calibration import calibration_report, pcm_macro_check
 from raven.accounting.energy import PROFILES
 from raven.compare.comparison import (
     NEUROBENCH_GSC_CONTEXT,
@@ -166,6 +166,16 @@ def main(argv: list[str] | None = None) -> int:
                 run, cfg, Path(data), args.cache_dir, args.baseline_sweep
             )
             lap("ceiling_and_baselines")
+            from .baselines import reprice
+
+            # One memory model on both sides; each DNN scored in the chip's state rule.
+            report["baselines"] = reprice(
+                report["baselines"],
+                *cfg.features.shape,
+                chip.n_classes,
+                args.chip_profile,
+                cfg.device.clip_period_s,
+            )
             # Like for like: the DNN energy model has no leakage, so both sides are compared
             # on dynamic energy; Raven's static power is reported with its ledger.
             report["iso_accuracy"] = compare(
@@ -196,6 +206,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"warning: at accuracy {top:.3f}, {caution['note']}: {caution['families']}",
                     file=sys.stderr,
                 )
+        if report.get("baselines"):
+            from .baselines import energy_model
+
+            report["energy_model"] = energy_model(report, chip, args.chip_profile, gated)
+        report["pcm_macro_check"] = pcm_macro_check(
+            chip.params.energy, chip.params.read_noise.t_read_s, args.chip_profile
+        )
         footprint = sum(report["footprint"]["bytes"].values())
         report["neurobench"] = [
             neurobench_raven(evaluations[0]["ledger"], footprint, evaluations[0]["accuracy"]),

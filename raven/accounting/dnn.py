@@ -119,9 +119,7 @@ def inference_ledger(layers: Sequence[LayerShape]) -> Ledger:
     _check(layers)
     led = Ledger("inference")
     params = sum(layer.weights for layer in layers)
-    led.declare_memory(
-        "weights", max(1, math.ceil(params / INT8_LANES)), WORD_BITS, retained=True
-    )
+    led.declare_memory("weights", max(1, math.ceil(params / INT8_LANES)), WORD_BITS, retained=True)
     largest = max(layer.inputs + layer.outputs for layer in layers)
     led.declare_memory("activations", max(1, largest), 8)
     state = max(layer.state_words for layer in layers)

@@ -24,6 +24,7 @@ every figure of this module; the comparison tables that use dynamic energy alone
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping
 
@@ -162,13 +163,15 @@ def crossovers(
         The crossing periods, in increasing order.
     """
     if not (0 < lo_s < hi_s) or points < 2:
-        raise ValueError(f"crossovers: expected 0 < lo_s < hi_s and points >= 2, got {lo_s}, {hi_s}, {points}")
+        raise ValueError(
+            f"crossovers: expected 0 < lo_s < hi_s and points >= 2, got {lo_s}, {hi_s}, {points}"
+        )
     grid = [lo_s * (hi_s / lo_s) ** (i / (points - 1)) for i in range(points)]
     values = [(p, ratio(p)) for p in grid]
     values = [(p, r) for p, r in values if r is not None]
-    out = []
-    for (p0, r0), (p1, r1) in zip(values, values[1:], strict=False):
-        if (r0 - 1.0) * (r1 - 1.0) > 0 or r0 == r1:
+    out = [p for p, r in values if r == 1.0]  # a scan point exactly on the crossing
+    for (p0, r0), (p1, r1) in itertools.pairwise(values):
+        if not (r0 - 1.0) * (r1 - 1.0) < 0:
             continue
         a, b, ra = math.log(p0), math.log(p1), r0
         for _ in range(60):
@@ -181,4 +184,4 @@ def crossovers(
             else:
                 a, ra = mid, rm
         out.append(math.exp(0.5 * (a + b)))
-    return out
+    return sorted(out)

@@ -18,15 +18,15 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from ..accounting import dnn
 from ..accounting.energy import (
     FP32_ADD_J,
     FP32_MULT_J,
     INT8_ADD_J,
     INT8_MULT_J,
     SRAM_8KB_READ_64BIT_J,
+    chip_profile,
 )
-from ..accounting import dnn
-from ..accounting.energy import chip_profile
 from .models import Recurrent
 
 # Weight matrices per recurrent cell: GRU reset, update and candidate; LSTM input, forget,
@@ -240,7 +240,5 @@ def ledger_summaries(
     prof = chip_profile(profile)
     return {
         "inference": dnn.inference_ledger(shapes).summary(prof, None, 0.0, clip_period_s),
-        "training": dnn.training_ledger(shapes, batch_size).summary(
-            prof, None, 0.0, clip_period_s
-        ),
+        "training": dnn.training_ledger(shapes, batch_size).summary(prof, None, 0.0, clip_period_s),
     }
