@@ -181,7 +181,7 @@ def test_energy_model_sections_are_written_from_repriced_baselines(tmp_path):
         "definitions": {},
     }
     model = report["energy_model"]
-    assert [r["step"] for r in model["budget"]][0].startswith("before")
+    assert model["budget"][0]["step"].startswith("before")
     assert len(model["budget"]) == 2 * (3 + 2)
     write_report(tmp_path, report)
     md = (tmp_path / "report.md").read_text()

@@ -214,6 +214,10 @@ class TemporalConfig:
     w_max_output: float = setting(1.5, ge=1e-6, le=1e6)
     adc_bits: int = setting(8, ge=0, le=16)  # 0: ideal conversion
     adc_range: float = setting(4.0, gt=0)  # ADC full scale, +- weight units
+    # Differential pairs per synapse (multi-memristive synapse, Boybat et al., Nat. Commun.
+    # 9, 2514, 2018): the synapse's weight is the sum of its pairs, read together; each
+    # update goes to one pair, chosen by a global round-robin counter (arbitration)
+    pairs_per_synapse: int = setting(1, ge=1, le=8)
     # learning signal through the output weights ("symmetric") or fixed random weights
     feedback: str = setting("symmetric", choices=("symmetric", "random"))
     # e-prop learning rates (weight units per unit gradient). Lower than the float optimum
@@ -242,10 +246,24 @@ class DeviceConfig:
     preset: str = setting("nandakumar2018", choices=tuple(sorted(PRESETS)))
     read_noise: bool = True
     drift: bool = True
+    # The device's other non-idealities (devices.pcm.idealised): switched off only to
+    # measure what each one costs (the accuracy-loss budget)
+    programming_noise: bool = True
+    pulse_noise: bool = True
+    state_dependent_step: bool = True
+    # without state_dependent_step: the constant step as a fraction of the preset's mean step
+    step_fraction: float = setting(1.0, gt=0, le=1)
     clip_period_s: float = setting(1.0, gt=0)  # device time per clip, training and inference
 
     def __post_init__(self) -> None:
         validate(self)
+        check(
+            self.TABLE,
+            "step_fraction",
+            self.step_fraction == 1.0 or not self.state_dependent_step,
+            self.step_fraction,
+            "1 unless state_dependent_step = false (only a constant step can be scaled)",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,7 +115,7 @@ def duty_lines(model: dict, plot: str | None) -> list[str]:
     return lines
 
 
-def budget_lines(model: dict) -> list[str]:
+def assumption_lines(model: dict) -> list[str]:
     """Where the energy goes before and after, and which assumption moves the verdict."""
     where = model["where"]
     lines = [*section("Accuracy-and-energy budget: before and after the one memory model")]
@@ -223,6 +223,6 @@ def energy_model_lines(report: dict, plot: str | None) -> list[str]:
     return (
         memory_lines(model)
         + duty_lines(model, plot)
-        + budget_lines(model)
+        + assumption_lines(model)
         + calibration_lines(model, report.get("pcm_macro_check"))
     )

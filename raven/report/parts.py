@@ -32,6 +32,29 @@ def caution_lines(caution: dict | None) -> list[str]:
     return [f"Caution, at accuracy {caution['accuracy']:.3f}: {families}: {caution['note']}.", ""]
 
 
+def budget_lines(budget: dict | None) -> list[str]:
+    """The accuracy-loss budget as markdown (``experiments.budget.run_budget``'s record).
+
+    Parameters
+    ----------
+    budget : dict or None
+        ``rows`` of ``label``, ``accuracy`` and ``loss`` (None for the first row).
+
+    Returns
+    -------
+    list of str
+        A table, or nothing without a budget.
+    """
+    if not budget:
+        return []
+    lines = ["| link | test accuracy | loss against the row before |", "|---|---|---|"]
+    for row in budget["rows"]:
+        loss = row.get("loss")
+        loss_text = "" if loss is None else f"{loss:+.3f}"
+        lines.append(f"| {row['label']} | {row['accuracy']:.3f} | {loss_text} |")
+    return [*lines, ""]
+
+
 def section(title: str) -> list[str]:
     """The lines that open a report section: a blank line, ``## title``, a blank line.
 

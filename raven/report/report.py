@@ -25,7 +25,7 @@ from .frontier import (
     throughput,
     throughput_lines,
 )
-from .parts import caution_lines, cell, save_figure, section, table
+from .parts import budget_lines, caution_lines, cell, save_figure, section, table
 
 
 def training_ledger_summary(
@@ -97,6 +97,7 @@ def headline(report: dict) -> dict:
         # Raven's accuracy-cost curve against the DNN families, point by point.
         "frontier": frontier_table(report.get("frontier")),
         "energy_model": _energy_model_headline(report.get("energy_model")),
+        "budget": report.get("budget"),
     }
     iso = report.get("iso_accuracy") or {}
     out["iso_accuracy"] = {
@@ -380,6 +381,14 @@ def write_report(run: Path, report: dict) -> None:
         ),
     ]
     lines += retention_lines(report)
+    if report.get("budget"):
+        lines += section("Accuracy-loss budget: what each device non-ideality costs")
+        lines += [
+            "The same network, data and seed trained on chip along a chain of devices, each"
+            " link adding one non-ideality of the preset (`python -m experiments.budget`):",
+            "",
+        ]
+        lines += budget_lines(report["budget"])
     lines += [
         "",
         "Energy and power of each evaluation:",
