@@ -290,16 +290,25 @@ def reprice(
         inf_J = summaries["inference"]["dynamic_energy_per_clip_J"]
         per_sample_J = summaries["training"]["dynamic_energy_per_clip_J"]
         macs = b["inference_macs"]
+        old_per_sample = b.get("training_energy_per_sample_J") or b[
+            "training_energy_total_J"
+        ] / max(1, b["samples_seen"])
         before = {
             "inference_energy_J": b["inference_energy_J"],
             "inference_arithmetic_J": macs * _INT8_MAC_J,
-            "training_energy_per_sample_J": b["training_energy_per_sample_J"],
+            "training_energy_per_sample_J": old_per_sample,
             "training_energy_total_J": b["training_energy_total_J"],
         }
-        curve = [
-            c | {"training_energy_cumulative_J": per_sample_J * c["clips_seen"]}
-            for c in b.get("curve") or []
-        ]
+
+        def repriced(c: dict, new=per_sample_J, old=old_per_sample) -> dict:
+            # cumulative energy = energy per sample x clips seen
+            if "clips_seen" in c:
+                return c | {"training_energy_cumulative_J": new * c["clips_seen"]}
+            return c | {
+                "training_energy_cumulative_J": c["training_energy_cumulative_J"] * new / old
+            }
+
+        curve = [repriced(c) for c in b.get("curve") or []]
         out.append(
             b
             | {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..accounting.duty import OPERATING_POINTS, energy_at_period
 from .comparison import cost_at_accuracy
-from .duty_cycle import _PERSISTENT
+from .duty_cycle import PERSISTENT
 
 _MEM = "memory:"
 # Groups of "where the energy goes" (ledger kinds -> group); memories are their own rows.
@@ -194,7 +194,7 @@ def assumption_budget(
             _network(new),
             lambda b, p=phase: _network(b["memory_model"][p]),
         )
-        mine, theirs = _PERSISTENT[phase]
+        mine, theirs = PERSISTENT[phase]
         for label, period in OPERATING_POINTS.items():
             row(
                 phase,

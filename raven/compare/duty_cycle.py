@@ -23,7 +23,8 @@ from .comparison import cost_at_accuracy
 
 # The periods the plot and the crossover search span: 10 ms to one day.
 PERIOD_RANGE_S = (1e-2, 86_400.0)
-_PERSISTENT = {
+# What must persist between clips, per phase: (Raven's memories, a DNN's memories).
+PERSISTENT = {
     "inference": (RAVEN_PERSISTENT_INFERENCE, PERSISTENT_INFERENCE),
     "training": (RAVEN_PERSISTENT_TRAINING, PERSISTENT_TRAINING),
 }
@@ -52,7 +53,7 @@ def cheapest_dnn_at(
         ``energy_J``, ``family``, ``status`` (``cost_at_accuracy``'s); None when no DNN
         reaches the accuracy.
     """
-    persistent = _PERSISTENT[phase][1]
+    persistent = PERSISTENT[phase][1]
     points = [
         {
             "family": b["family"],
@@ -99,7 +100,7 @@ def duty_cycle_comparison(
         and the DNN's energy and parts, ratio, status), ``curve`` (period, Raven J, DNN J,
         ratio), ``crossovers_s`` and ``sentence``.
     """
-    raven_persistent = _PERSISTENT[phase][0]
+    raven_persistent = PERSISTENT[phase][0]
 
     def raven_J(period: float) -> dict:
         return energy_at_period(raven, period, raven_persistent)
