@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from kernels.rng import data_pass
+from raven.accounting.energy import INT8_ADD_J, INT8_MULT_J
 from raven.chip.architecture import architecture_of, fit_scaler, n_inputs
 from raven.chip.temporal import alif_constants, initial_weights
 from raven.compare.comparison import iso_accuracy
@@ -24,6 +25,8 @@ from raven.features.pipeline import (
 )
 
 SWEEPS = ("default", "full")
+# The flat pricing's int8 MAC (Horowitz, 45 nm): the arithmetic part of the "before" figures.
+_INT8_MAC_J = INT8_MULT_J + INT8_ADD_J
 # DNN baselines' stopping rule. On gsc12-dev (2,407 training clips) a pass is the check
 # interval and 40 passes the budget: cutting it to 20 passes lowered the sweep's mean test
 # accuracy from 0.667 to 0.628, a patience of 3 to 0.648, so neither is cut there. On a
@@ -269,6 +272,66 @@ def temporal_ceiling(
     return cached_train_rsnn(results_dir, ceiling_spec(cfg, n_classes), data, settings, progress)
 
 
+def reprice(
+    baselines: list[dict],
+    frames: int,
+    coeffs: int,
+    n_classes: int,
+    profile: str = "pcm45",
+    clip_period_s: float = 1.0,
+) -> list[dict]:
+    """Every DNN run priced again under the one memory model (no retraining): its
+    inference and training ledger summaries (``memory_model``, from
+    ``raven.baseline.counting.ledger_summaries``), its energies and learning curve
+    re-priced from them (dynamic energy, as Raven's in the same tables), the earlier flat
+    figures kept under ``pricing_before``, and its accuracy taken in the comparison's state
+    (``raven.compare.comparison.with_state``: the last check, as the chip's)."""
+    from raven.baseline.counting import ledger_summaries
+    from raven.baseline.models import make_model
+    from raven.compare.comparison import with_state
+
+    out = []
+    for b in baselines:
+        model = make_model(b["family"], b["width"], frames, coeffs, n_classes)
+        summaries = ledger_summaries(
+            model, frames, coeffs, profile=profile, clip_period_s=clip_period_s
+        )
+        inf_J = summaries["inference"]["dynamic_energy_per_clip_J"]
+        per_sample_J = summaries["training"]["dynamic_energy_per_clip_J"]
+        macs = b["inference_macs"]
+        old_per_sample = b.get("training_energy_per_sample_J") or b[
+            "training_energy_total_J"
+        ] / max(1, b["samples_seen"])
+        before = {
+            "inference_energy_J": b["inference_energy_J"],
+            "inference_arithmetic_J": macs * _INT8_MAC_J,
+            "training_energy_per_sample_J": old_per_sample,
+            "training_energy_total_J": b["training_energy_total_J"],
+        }
+
+        def repriced(c: dict, new=per_sample_J, old=old_per_sample) -> dict:
+            # cumulative energy = energy per sample x clips seen
+            if "clips_seen" in c:
+                return c | {"training_energy_cumulative_J": new * c["clips_seen"]}
+            return c | {
+                "training_energy_cumulative_J": c["training_energy_cumulative_J"] * new / old
+            }
+
+        curve = [repriced(c) for c in b.get("curve") or []]
+        out.append(
+            b
+            | {
+                "pricing_before": b.get("pricing_before", before),
+                "memory_model": summaries,
+                "inference_energy_J": inf_J,
+                "training_energy_per_sample_J": per_sample_J,
+                "training_energy_total_J": per_sample_J * b["samples_seen"],
+                "curve": curve,
+            }
+        )
+    return with_state(out)
+
+
 def raven_costs(evaluation: dict, training: dict) -> dict:
     """Raven's side, without the MFCC front end (common to both sides)."""
     inf = evaluation["ledger"]
@@ -345,3 +408,99 @@ def compare(baselines: list[dict], evaluation: dict, training: dict) -> dict:
         "energy": "without the MFCC front end, which both sides share",
     }
     return out
+
+
+def _table_run(baselines: list[dict], family: str | None, accuracy: float) -> dict | None:
+    """The run whose memories the report lists for the DNN side: the cheapest run of
+    ``family`` (by inference energy) reaching ``accuracy``, else its most accurate."""
+    runs = [b for b in baselines if b["family"] == family and b.get("memory_model")]
+    if not runs:
+        return None
+    reaching = [b for b in runs if b["test_accuracy"] >= accuracy]
+    if reaching:
+        return min(reaching, key=lambda b: b["inference_energy_J"])
+    return max(runs, key=lambda b: b["test_accuracy"])
+
+
+def energy_model(report: dict, chip, profile: str = "pcm45", power_gated: bool = True) -> dict:
+    """The one-memory-model sections of the report: every memory of each side, energy per
+    clip against duty cycle with the crossover, the assumption budget (before and after)
+    and the ledger's calibration beside its figures.
+
+    Parameters
+    ----------
+    report : dict
+        The run's report so far: ``evaluations`` (the first priced), ``training`` (its
+        ``ledger`` priced), ``baselines`` (re-priced by ``reprice``), ``calibration``.
+    chip : raven chip
+        The trained chip (device energies, read time, clip period).
+    profile : str
+        The chip profile's name.
+    power_gated : bool
+        As the run's summaries.
+
+    Returns
+    -------
+    dict
+        ``memories``, ``duty_cycle`` (inference, training), ``budget``, ``where``,
+        ``calibration``.
+    """
+    from raven.accounting.calibration import calibrated_figures
+    from raven.accounting.energy import chip_profile
+    from raven.accounting.ledger import ledger_from_summary
+    from raven.compare.budget import assumption_budget, grouped, legacy_dnn_groups, memory_table
+    from raven.compare.duty_cycle import duty_cycle_comparison
+
+    first = report["evaluations"][0]
+    accuracy = first["accuracy"]
+    raven = {"inference": first["ledger"], "training": report["training"]["ledger"]}
+
+    def legacy(summary: dict) -> dict:
+        return ledger_from_summary(summary).summary(
+            chip_profile(profile),
+            chip.params.energy,
+            chip.params.read_noise.t_read_s,
+            chip.cfg.device.clip_period_s,
+            power_gated=power_gated,
+            legacy=True,
+        )
+
+    raven_legacy = {phase: legacy(s) for phase, s in raven.items()}
+    baselines = report.get("baselines") or []
+    duty = {
+        phase: duty_cycle_comparison(raven[phase], baselines, accuracy, phase)
+        for phase in ("inference", "training")
+    }
+    at_1s = duty["inference"]["points"][0]["dnn"] or {}
+    run = _table_run(baselines, at_1s.get("family"), accuracy)
+    memories = {
+        "raven": {phase: memory_table(s) for phase, s in raven.items()},
+        "dnn": None
+        if run is None
+        else {
+            "model": f"{run['family']}-{run['width']}",
+            **{phase: memory_table(s) for phase, s in run["memory_model"].items()},
+        },
+    }
+    where = {
+        "raven": {
+            "before": grouped(raven_legacy["inference"]),
+            "after": grouped(raven["inference"]),
+        },
+        "dnn": None
+        if run is None
+        else {
+            "model": f"{run['family']}-{run['width']}",
+            "before": legacy_dnn_groups(run),
+            "after": grouped(run["memory_model"]["inference"]),
+        },
+    }
+    return {
+        "accuracy": accuracy,
+        "state_rule": (baselines[0].get("state_rule") if baselines else None),
+        "memories": memories,
+        "duty_cycle": duty,
+        "budget": assumption_budget(raven, raven_legacy, baselines, accuracy) if baselines else [],
+        "where": where,
+        "calibration": calibrated_figures(first["ledger"], report.get("calibration") or []),
+    }

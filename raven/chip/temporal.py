@@ -402,6 +402,14 @@ class TemporalChip(CrossbarChip):
         ledger.add_memory("routing", reads=events.hidden_spikes)
         if events.adc_saturations:
             ledger.add(adc_saturations=events.adc_saturations)
+        # Random numbers the chip draws: one per input slot of a stochastic spike code (the
+        # rate code's Bernoulli draws; graded input draws none) and one per hidden neuron
+        # and step for dropout while training.
+        draws = spikes.size if self.cfg.temporal.input_encoding == "rate" else 0
+        if traces and self.cfg.temporal.dropout > 0:
+            draws += batch * steps * n_hid
+        if draws:
+            ledger.add(random_draws=draws)
         if traces:
             # During the clip: every neuron's pseudo-derivative stored, every row's drive
             # recorded, each hidden neuron's filtered output trace kept. At its end: the
