@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from raven.chip.architecture import architecture_of
 from raven.config.tables import RavenConfig, load_config
 from raven.features.pipeline import load_split, open_index, training_copies
 from raven.runs.evaluate import evaluate
@@ -404,13 +405,13 @@ def largest_arrays_bytes(cfg: RavenConfig, sizes: SplitSizes) -> dict:
     every augmented copy), their standardised copy for the baselines and, for the temporal
     architecture, the ceiling's spike trains (uint8, one draw per epoch)."""
     from experiments.baselines import ceiling_settings
-    from raven.features.pipeline import n_inputs
+    from raven.chip.architecture import n_inputs
 
     copies = training_copies(cfg)
     frames, coeffs = cfg.features.n_frames, cfg.features.n_coefficients
     features = 4 * copies * sizes.training * frames * coeffs
     out = {"training_features": features, "baseline_features": features}
-    if cfg.architecture == "temporal":
+    if architecture_of(cfg).recurrent:
         steps = frames * cfg.temporal.steps_per_frame
         epochs = ceiling_settings(cfg).max_epochs
         out["ceiling_spike_trains"] = epochs * sizes.training * steps * n_inputs(cfg)
@@ -432,7 +433,7 @@ def measure(cfg: RavenConfig, data: Path, work: Path) -> dict:
         )
         for s in curve_sizes(cfg)
     }
-    if cfg.architecture == "temporal":
+    if architecture_of(cfg).recurrent:
         measured["ceiling"] = measure_ceiling(cfg, data, cache)
     measured["baselines"] = measure_baselines(cfg, data, cache)
     measured["wall_s"] = time.perf_counter() - started

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from raven._util.atomic import atomic_write
 from raven._util.files import check_name, read_json
-from raven.accounting.calibration import calibration_report
+from raven.accounting.calibration import calibration_report, pcm_macro_check
 from raven.accounting.energy import PROFILES
+from raven.chip.architecture import architecture_of
 from raven.compare.comparison import (
     NEUROBENCH_GSC_CONTEXT,
     fair_training,
@@ -34,6 +35,8 @@ from raven.runs.evaluate import evaluation_record
 from raven.runs.folder import CONFIG, DATASET, FINAL, SUMMARY, recorded, state_of
 from raven.runs.train import train_run
 
+from .budget import run_budget
+from .seeds import run_seeds
 from .sizes import hidden_size, parse_sizes, point_of, price_evaluation, run_sizes
 
 
@@ -79,6 +82,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="overwrite results/<dataset>.json even when it was made from another dataset"
         " (another fingerprint) of the same folder name",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=3,
+        help="seeds the chip is trained with (the configured one and the next ones); the"
+        " report gives test and validation accuracy as mean and spread (default 3)",
+    )
+    parser.add_argument(
+        "--no-budget",
+        action="store_true",
+        help="skip the accuracy-loss budget (five more trainings along the device chain)",
     )
     args = parser.parse_args(argv)
     clock = time.perf_counter()
@@ -143,6 +158,18 @@ def main(argv: list[str] | None = None) -> int:
         lap("evaluation")
         extra = run_sizes(cfg, Path(data), run, sizes, args.cache_dir, args.chip_profile, gated)
         lap("other_sizes")
+        seeds = run_seeds(
+            cfg,
+            Path(data),
+            run,
+            args.seeds,
+            args.cache_dir,
+            {
+                "test_accuracy": evaluations[0]["accuracy"],
+                "validation_accuracy": (training["curve"] or [{}])[-1].get("validation_accuracy"),
+            },
+        )
+        lap("other_seeds")
         price = training_price(chip, args.chip_profile, gated)
         points = [
             point_of(hidden_size(cfg), evaluations[0], training, price),
@@ -155,12 +182,13 @@ def main(argv: list[str] | None = None) -> int:
             "task": cfg.data.task,
             "device_preset": cfg.device.preset,
             "architecture": cfg.architecture,
-            "rule": "eprop" if cfg.architecture == "temporal" else cfg.learning.rule,
+            "rule": architecture_of(cfg).rule_name(cfg),
             "n_hidden": hidden_size(cfg),
             "config": cfg.as_dict(),
             "training": training,
             "evaluations": evaluations,
             "sizes": extra,
+            "seeds": seeds,
             "footprint": {
                 "synapses": n_syn,
                 "pcm_devices": 2 * n_syn,
@@ -186,16 +214,39 @@ def main(argv: list[str] | None = None) -> int:
                 run, cfg, Path(data), args.cache_dir, args.baseline_sweep
             )
             lap("ceiling_and_baselines")
-            # Like for like: the DNN energy model has no leakage, so both sides are compared
-            # on dynamic energy; Raven's static power is reported with its ledger.
+            from .baselines import reprice
+
+            # One memory model on both sides; each DNN scored in the chip's state rule.
+            report["baselines"] = reprice(
+                report["baselines"],
+                *cfg.features.shape,
+                chip.n_classes,
+                args.chip_profile,
+                cfg.device.clip_period_s,
+            )
+        # the budget is defined for e-prop (experiments.budget)
+        if not args.no_budget and architecture_of(cfg).rule_name(cfg) == "eprop":
+            report["budget"] = run_budget(
+                cfg,
+                Path(data),
+                run,
+                args.cache_dir,
+                {e["t_after_s"]: e["accuracy"] for e in evaluations if e["drift_compensation"]},
+                (report.get("software_ceiling") or {}).get("test_accuracy"),
+            )
+            lap("budget")
+        if report.get("baselines"):
+            # Like for like in these tables: dynamic energy on both sides; static power,
+            # wake-up and retention on both sides are in the energy model's duty-cycle
+            # tables (report["energy_model"]).
             report["iso_accuracy"] = compare(
                 report["baselines"],
                 evaluations[0] | {"ledger": _dynamic_only(evaluations[0]["ledger"])},
                 training | {"ledger": _dynamic_only(training["ledger"])},
             )
             report["iso_accuracy"]["definitions"]["energy_basis"] = (
-                "dynamic energy on both sides (the DNN model has no leakage); Raven's static"
-                " power is in its ledger summary"
+                "dynamic energy on both sides, one memory model; static power, wake-up and"
+                " retention on both sides in the duty-cycle tables"
             )
             per_epoch = training["training_clips"] / max(1, len(training["curve"]))
             report["fair_training"] = fair_training(
@@ -216,6 +267,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"warning: at accuracy {top:.3f}, {caution['note']}: {caution['families']}",
                     file=sys.stderr,
                 )
+        if report.get("baselines"):
+            from .baselines import energy_model
+
+            report["energy_model"] = energy_model(report, chip, args.chip_profile, gated)
+        report["pcm_macro_check"] = pcm_macro_check(
+            chip.params.energy, chip.params.read_noise.t_read_s, args.chip_profile
+        )
         footprint = sum(report["footprint"]["bytes"].values())
         report["neurobench"] = [
             neurobench_raven(evaluations[0]["ledger"], footprint, evaluations[0]["accuracy"]),

@@ -7,7 +7,6 @@ checkpoint."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 from raven._util.atomic import atomic_write
 from raven.accounting.energy import chip_profile
 from raven.accounting.ledger import ledger_from_summary
+from raven.chip.architecture import architecture_of
 from raven.chip.store import load_chip
 from raven.compare.comparison import raven_curve, raven_point
 from raven.config.tables import RavenConfig
@@ -29,16 +29,12 @@ EVALUATION = "evaluation.json"  # a size's test evaluation, reused by a later ru
 
 def hidden_size(cfg: RavenConfig) -> int:
     """The hidden-layer size of the configured architecture."""
-    return cfg.temporal.n_hidden if cfg.architecture == "temporal" else cfg.network.n_hidden
+    return architecture_of(cfg).hidden_size(cfg)
 
 
 def with_hidden_size(cfg: RavenConfig, n_hidden: int) -> RavenConfig:
     """``cfg`` with the configured architecture's hidden layer resized."""
-    if cfg.architecture == "temporal":
-        return dataclasses.replace(
-            cfg, temporal=dataclasses.replace(cfg.temporal, n_hidden=n_hidden)
-        )
-    return dataclasses.replace(cfg, network=dataclasses.replace(cfg.network, n_hidden=n_hidden))
+    return architecture_of(cfg).with_hidden_size(cfg, n_hidden)
 
 
 def curve_sizes(cfg: RavenConfig) -> tuple[int, ...]:

@@ -21,9 +21,10 @@ __version__ = "0.1.0"  # the version of the raven-pcm distribution (pyproject.to
 
 from .accounting.energy import ChipProfile, chip_profile
 from .accounting.ledger import Ledger
+from .chip.architecture import Architecture, make_chip
 from .chip.crossbar import Chip
 from .chip.store import load_chip, save_chip
-from .chip.temporal import TemporalChip, make_chip
+from .chip.temporal import TemporalChip
 from .config.tables import RavenConfig, config_from_dict, load_config
 from .config.validation import ConfigError
 from .data.clips import Clips, load_clips
@@ -31,6 +32,7 @@ from .fit.estimator import KeywordSpotter
 from .fit.results import EpochRecord, EvaluationResult, TrainingResult
 
 __all__ = [
+    "Architecture",
     "Chip",
     "ChipProfile",
     "Clips",

@@ -464,3 +464,69 @@ def alif_bptt_gradients(drive, w_rec, c, grad_z):
         grad_drive[b] = dloss[:n_drive].reshape(steps, n_hid)
         grad_w_rec += dloss[n_drive:].reshape(n_hid, n_hid)
     return grad_drive, grad_w_rec
+
+
+def alif_bptt_gain_forward(drive, w_rec, c, transmit=None):
+    """``alif_bptt_forward`` with per-neuron alpha, rho and beta (``c``'s fields scalars or
+    (H,) arrays) and transmission gains m (B, T, H) (None: 1): spike z_j(t) resets and
+    adapts neuron j, m_j(t) z_j(t) reaches the recurrent rows at t+1. Returns z, psi, x and
+    the transmitted spikes m z, each (T, B, H)."""
+    from kernels.neuron_constants import neuron_arrays
+
+    batch, steps, n_hid = drive.shape
+    alpha, rho, beta = neuron_arrays(c, n_hid)
+    gain = np.ones(drive.shape) if transmit is None else np.asarray(transmit, np.float64)
+    z_all, psi_all, gap_all = (np.zeros((steps, batch, n_hid)) for _ in range(3))
+    for b in range(batch):
+        v = np.zeros(n_hid)
+        a = np.zeros(n_hid)
+        z_prev = np.zeros(n_hid)
+        sent_prev = np.zeros(n_hid)
+        for t in range(steps):
+            z = np.zeros(n_hid)
+            for j in range(n_hid):
+                recurrent = sum(sent_prev[k] * w_rec[k, j] for k in range(n_hid))
+                v[j] = alpha[j] * v[j] + drive[b, t, j] + recurrent - c.b0 * z_prev[j]
+                gap = v[j] - (c.b0 + beta[j] * a[j])
+                z[j] = 1.0 if gap >= 0 else 0.0
+                psi = c.psi_gamma / c.b0 * max(0.0, 1 - abs(gap) / (c.psi_width * c.b0))
+                z_all[t, b, j], psi_all[t, b, j], gap_all[t, b, j] = z[j], psi, gap
+                a[j] = rho[j] * a[j] + z[j]
+            z_prev = z
+            sent_prev = gain[b, t] * z
+    return z_all, psi_all, gap_all, z_all * gain.transpose(1, 0, 2)
+
+
+def alif_bptt_gain_gradients(drive, w_rec, c, grad_sent, transmit=None):
+    """dL/ddrive (B, T, H) and dL/dR (H, H) of L = sum_t grad_sent(t) . m(t) z(t) through
+    ``alif_bptt_gain_forward``, by forward-mode differentiation as
+    ``alif_bptt_gradients`` (reset held constant, dz = psi dx)."""
+    from kernels.neuron_constants import neuron_arrays
+
+    batch, steps, n_hid = drive.shape
+    alpha, rho, beta = neuron_arrays(c, n_hid)
+    gain = np.ones(drive.shape) if transmit is None else np.asarray(transmit, np.float64)
+    _, psi_all, _, sent_all = alif_bptt_gain_forward(drive, w_rec, c, transmit)
+    n_drive = steps * n_hid
+    n_params = n_drive + n_hid * n_hid  # drive[b, t, j] at t * H + j, then R[k, j]
+    grad_drive = np.zeros(drive.shape)
+    grad_w_rec = np.zeros((n_hid, n_hid))
+    for b in range(batch):
+        tv = np.zeros((n_params, n_hid))
+        ta = np.zeros((n_params, n_hid))
+        t_sent_prev = np.zeros((n_params, n_hid))  # tangent of m(t-1) z(t-1)
+        sent_prev = np.zeros(n_hid)
+        dloss = np.zeros(n_params)
+        for t in range(steps):
+            tv = alpha * tv + t_sent_prev @ w_rec
+            for j in range(n_hid):
+                tv[t * n_hid + j, j] += 1.0
+                for k in range(n_hid):
+                    tv[n_drive + k * n_hid + j, j] += sent_prev[k]
+            tz = psi_all[t, b] * (tv - beta * ta)
+            dloss += (gain[b, t] * tz) @ grad_sent[t, b]
+            ta = rho * ta + tz
+            t_sent_prev, sent_prev = gain[b, t] * tz, sent_all[t, b]
+        grad_drive[b] = dloss[:n_drive].reshape(steps, n_hid)
+        grad_w_rec += dloss[n_drive:].reshape(n_hid, n_hid)
+    return grad_drive, grad_w_rec

@@ -18,6 +18,7 @@ from kernels.rng import data_pass  # noqa: E402
 from raven.baseline import rsnn  # noqa: E402
 from raven.baseline.rsnn import (  # noqa: E402
     RecurrentSNN,
+    RsnnConfig,
     RsnnSpec,
     cached_train_rsnn,
     synapse_counts,
@@ -29,13 +30,14 @@ from raven.baseline.train import (  # noqa: E402
     BaselineConfig,
     BaselineData,
 )
+from raven.chip.architecture import encode_batch, fit_scaler, n_inputs  # noqa: E402
 from raven.config.tables import (  # noqa: E402
     FeatureConfig,
     RavenConfig,
     TemporalConfig,
     config_from_dict,
 )
-from raven.features.pipeline import SplitData, encode_batch, fit_scaler  # noqa: E402
+from raven.features.pipeline import SplitData  # noqa: E402
 from tests.datasets import make_full_layout  # noqa: E402
 
 CONSTANTS = AlifConstants(0.85, 0.95, 0.3, 1.0, 0.8, 0.3, 1.0, 0, 1.0)
@@ -279,14 +281,17 @@ def temporal_cfg(**temporal):
     )
 
 
-def test_spike_data_are_the_trains_the_chip_trains_on():
+@pytest.mark.parametrize("encoding", ["graded", "rate"])
+def test_spike_data_are_the_trains_the_chip_trains_on(encoding):
     """Epoch e: copy e % copies, the training pass of epoch e, the training scaler (as
-    raven.runs.train)."""
-    cfg = temporal_cfg()
+    raven.runs.train); graded inputs are the same for the same copy, rate-coded spikes are
+    drawn anew."""
+    cfg = temporal_cfg(input_encoding=encoding, steps_per_frame=2)
     train, val, test = synthetic_splits()
     data = baselines.temporal_spike_data(cfg, (train, val, test), 3, epochs=5)
     scaler = fit_scaler(cfg, train.features[0])
-    assert data.train_x.shape == (5, 12, 12, 8)
+    channels = 4 if encoding == "graded" else 8  # 4 coefficients: one row or ON and OFF
+    assert data.train_x.shape == (5, 12, 12, channels)
     for epoch in range(5):
         expected = encode_batch(
             cfg, scaler, train.features[epoch % 3], train.keys, data_pass("training", epoch)
@@ -295,7 +300,8 @@ def test_spike_data_are_the_trains_the_chip_trains_on():
     np.testing.assert_array_equal(
         data.test_x, encode_batch(cfg, scaler, test.features[0], test.keys, data_pass("test"))
     )
-    assert not np.array_equal(data.train_x[0], data.train_x[3])  # same copy, new draw
+    same_copy = np.array_equal(data.train_x[0], data.train_x[3])
+    assert same_copy == (encoding == "graded")  # rate code: same copy, new draw
 
 
 def test_temporal_ceiling_trains_the_configured_network(tmp_path, monkeypatch):
@@ -305,7 +311,8 @@ def test_temporal_ceiling_trains_the_configured_network(tmp_path, monkeypatch):
     result = baselines.temporal_ceiling(cfg, splits, 3, tmp_path, progress=False)
     assert result["family"] == "rsnn" and result["width"] == 5
     assert result["epochs_run"] == 2 and not result["from_cache"]
-    assert result["inference_macs"] == 12 * ((8 + 5) * 5 + 5 * 3)
+    steps = splits[0].features.shape[2] * cfg.temporal.steps_per_frame
+    assert result["inference_macs"] == steps * ((n_inputs(cfg) + 5) * 5 + 5 * 3)
     again = baselines.temporal_ceiling(cfg, splits, 3, tmp_path, progress=False)
     assert again["from_cache"]
     changed = temporal_cfg(n_hidden=5, tau_membrane_ms=60.0)
@@ -329,7 +336,7 @@ def test_software_ceiling_of_the_temporal_architecture(tmp_path, monkeypatch):
     recorded = json.loads((run / "ceiling.json").read_text())
     assert recorded["test_accuracy"] == result["test_accuracy"]
     steps = cfg.features.n_frames * cfg.temporal.steps_per_frame
-    assert result["inference_macs"] == steps * ((20 + 8) * 8 + 8 * 12)
+    assert result["inference_macs"] == steps * ((n_inputs(cfg) + 8) * 8 + 8 * 12)
     assert baselines.software_ceiling(run, cfg, root, tmp_path / "cache")["from_cache"]
 
 
@@ -360,3 +367,145 @@ def test_ceiling_and_baselines_train_side_by_side_in_one_pool(tmp_path, monkeypa
     assert json.loads((run / "baselines.json").read_text())[0]["width"] == 8
     ceiling, dnns = baselines.ceiling_and_baselines(run, cfg, root, tmp_path / "cache")
     assert ceiling["from_cache"] and dnns[0]["from_cache"]
+
+
+def per_neuron(constants, n_hid, seed=0):
+    """Heterogeneous decays, adaptation on every other neuron."""
+    rng = np.random.default_rng(seed)
+    return constants._replace(
+        alpha=rng.uniform(0.6, 0.98, n_hid),
+        rho=rng.uniform(0.8, 0.995, n_hid),
+        beta=np.where(np.arange(n_hid) % 2 == 0, rng.uniform(0.5, 2.0, n_hid), 0.0),
+    )
+
+
+def test_gradient_with_per_neuron_constants_graded_inputs_and_dropout():
+    """As the test above, with the model's own dropout mask as the gains, per-neuron
+    constants and inputs in [-1, 1] (some exactly 0)."""
+    n_in, n_hid, n_out, steps, batch = 4, 6, 3, 30, 5
+    rng = np.random.default_rng(8)
+    inputs = rng.uniform(-1, 1, (batch, steps, n_in)) * (rng.random((batch, steps, n_in)) > 0.3)
+    _, w_hidden, w_output = random_case(8, batch, steps, n_in, n_hid, n_out, 0.4, 0.8)
+    j = np.arange(n_hid)
+    w_hidden[n_in + j, j] = 0.0
+    labels = torch.as_tensor(np.arange(batch) % n_out)
+    c = per_neuron(CONSTANTS, n_hid)
+    spec = RsnnSpec(c, w_hidden, w_output, dropout=0.3)
+    model = RecurrentSNN(spec, dtype=torch.float64, seed=3)
+    mask = model.transmit(batch, steps)
+    assert set(np.unique(mask)) == {0.0, 1.0} and 0.5 < mask.mean() < 0.9
+    model.transmit = lambda b, t: mask
+    scores = model(torch.as_tensor(inputs))
+    torch.nn.functional.cross_entropy(scores, labels).backward()
+
+    def surrogate(x):
+        psi = c.psi_gamma / c.b0 * torch.clamp(1 - x.abs() / (c.psi_width * c.b0), min=0)
+        return (x >= 0).double() + (x * psi.detach() - (x * psi).detach())
+
+    alpha, rho, beta = (torch.tensor(getattr(c, name)) for name in ("alpha", "rho", "beta"))
+    w = torch.tensor(w_hidden, requires_grad=True)
+    u = torch.tensor(w_output, requires_grad=True)
+    s, m = torch.tensor(inputs), torch.tensor(mask)
+    v = torch.zeros(batch, n_hid, dtype=torch.float64)
+    a, z, sent = torch.zeros_like(v), torch.zeros_like(v), torch.zeros_like(v)
+    y = torch.zeros(batch, n_out, dtype=torch.float64)
+    score = torch.zeros_like(y)
+    for t in range(steps):
+        v = alpha * v + torch.cat([s[:, t], sent], dim=1) @ w - c.b0 * z.detach()
+        z = surrogate(v - (c.b0 + beta * a))
+        a = rho * a + z
+        sent = m[:, t] * z
+        y = c.kappa * y + sent @ u
+        score = score + y / steps
+    torch.nn.functional.cross_entropy(score, labels).backward()
+    np.testing.assert_allclose(scores.detach().numpy(), score.detach().numpy(), atol=1e-12)
+    grad_hidden = w.grad.numpy().copy()
+    grad_hidden[n_in + j, j] = 0.0
+    ours = torch.cat([model.w_input.grad, model.w_recurrent.grad]).numpy()
+    assert np.abs(grad_hidden[n_in:]).max() > 1e-3
+    np.testing.assert_allclose(ours, grad_hidden, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model.w_output.grad.numpy(), u.grad.numpy(), rtol=1e-9)
+
+
+def test_dropout_masks_in_training_the_keep_gain_in_evaluation():
+    spec = dataclasses.replace(small_spec(), dropout=0.25)
+    model = RecurrentSNN(spec, seed=4)
+    masks = [model.transmit(50, 20) for _ in range(2)]
+    assert masks[0].shape == (50, 20, 12) and masks[0].dtype == np.float32
+    assert set(np.unique(masks[0])) == {0.0, 1.0} and abs(masks[0].mean() - 0.75) < 0.02
+    assert not np.array_equal(*masks)  # a fresh mask every pass
+    np.testing.assert_array_equal(RecurrentSNN(spec, seed=4).transmit(50, 20), masks[0])
+    model.eval()
+    np.testing.assert_array_equal(model.transmit(2, 3), np.full((2, 3, 12), 0.75, np.float32))
+    assert RecurrentSNN(small_spec()).transmit(2, 3) is None
+    with pytest.raises(ValueError, match="dropout"):
+        dataclasses.replace(spec, dropout=1.0)
+    with pytest.raises(ValueError, match="alpha"):
+        dataclasses.replace(spec, constants=CONSTANTS._replace(alpha=np.ones(5)))
+
+
+def test_evaluation_scores_are_the_spikes_read_at_the_keep_gain():
+    """Evaluation with dropout p: the same spikes as without dropout (a spike still resets
+    and adapts its own neuron, only what it sends is scaled), from recurrent weights scaled
+    by 1 - p, and output scores scaled by 1 - p."""
+    spikes, w_hidden, w_output = random_case(2, 4, 30, 9, 12, 3)
+    c = per_neuron(CONSTANTS, 12)
+    dropped = RecurrentSNN(RsnnSpec(c, w_hidden, w_output, dropout=0.4), torch.float64).eval()
+    scaled = w_hidden.copy()
+    scaled[9:] *= 0.6
+    plain = RecurrentSNN(RsnnSpec(c, scaled, w_output), torch.float64).eval()
+    with torch.no_grad():
+        ours, counts = dropped(torch.as_tensor(spikes), with_counts=True)
+        theirs, their_counts = plain(torch.as_tensor(spikes), with_counts=True)
+    np.testing.assert_array_equal(counts.numpy(), their_counts.numpy())
+    np.testing.assert_allclose(ours.numpy(), 0.6 * theirs.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_learns_with_dropout_cosine_and_graded_inputs():
+    data = channel_task()
+    graded = dataclasses.replace(
+        data,
+        train_x=data.train_x * np.float32(0.8),
+        val_x=data.val_x * np.float32(0.8),
+        test_x=data.test_x * np.float32(0.8),
+    )
+    spec = dataclasses.replace(
+        small_spec(), constants=per_neuron(CONSTANTS, 12)._replace(beta=0.0), dropout=0.2
+    )
+    cfg = RsnnConfig(**{**CFG.key(), "threads": 1}, lr_schedule="cosine")
+    result = train_rsnn(spec, graded, cfg, progress=False)
+    assert result["test_accuracy"] >= 0.9, result["curve"]
+    assert result["synaptic_ops_per_clip"] > 0
+
+
+def test_the_cosine_schedule_changes_training_and_the_key():
+    data = channel_task()
+    constant = RsnnConfig(**{**CFG.key(), "max_epochs": 2, "threads": 1})
+    cosine = dataclasses.replace(constant, lr_schedule="cosine")
+    assert constant.key() == {
+        **dataclasses.replace(CFG, max_epochs=2).key(),
+        "lr_schedule": "constant",
+    }
+    spec = small_spec()
+    plain = train_rsnn(spec, data, dataclasses.replace(CFG, max_epochs=2), progress=False)
+    same = train_rsnn(spec, data, constant, progress=False)
+    other = train_rsnn(spec, data, cosine, progress=False)
+    assert same["weight_abs_max"] == plain["weight_abs_max"]
+    assert other["weight_abs_max"] != plain["weight_abs_max"]
+    assert rsnn.rsnn_result_key(spec, data, constant) != rsnn.rsnn_result_key(spec, data, cosine)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        RsnnConfig(lr_schedule="step")
+
+
+def test_per_neuron_constants_and_dropout_enter_the_cache_key(tmp_path, trainings):
+    data = channel_task()
+    cfg = dataclasses.replace(CFG, max_epochs=1)
+    spec = dataclasses.replace(small_spec(), constants=per_neuron(CONSTANTS, 12))
+    assert not cached_train_rsnn(tmp_path, spec, data, cfg, progress=False)["from_cache"]
+    assert cached_train_rsnn(tmp_path, spec, data, cfg, progress=False)["from_cache"]
+    json.dumps(spec.key())
+    other = dataclasses.replace(spec, constants=per_neuron(CONSTANTS, 12, seed=1))
+    assert not cached_train_rsnn(tmp_path, other, data, cfg, progress=False)["from_cache"]
+    dropped = dataclasses.replace(spec, dropout=0.3)
+    assert not cached_train_rsnn(tmp_path, dropped, data, cfg, progress=False)["from_cache"]
+    assert len(trainings) == 3

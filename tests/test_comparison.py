@@ -128,11 +128,16 @@ def test_fair_training_ratio_charges_raven_by_the_same_rule():
     # Raven's final validation accuracy 0.38 is first reached within epoch 2.
     assert e["raven_status"] == "interpolated"
     assert e["raven_cost"] == pytest.approx(1 + 0.9)
-    assert e["dnn_cost"] == pytest.approx(4 * 1.5)
-    assert e["ratio"] == pytest.approx(6.0 / 1.9)
+    # The DNN is charged on its validation curve up to the same validation accuracy 0.38:
+    # 0.4 of the way from 0.3 (epoch 1) to 0.5 (epoch 2).
+    assert out["validation_accuracy"] == 0.38
+    assert e["dnn_cost"] == pytest.approx(4 * 1.4)
+    assert e["ratio"] == pytest.approx(5.6 / 1.9)
     assert e["ratio_status"] == "interpolated"
     assert e["raven_cost_per_sample"] == pytest.approx(1.9 / (1.9 * 100))
-    none = fair_training([dnn], {**raven, "accuracy": 0.95}, rc)
+    high = [{**c, "validation_accuracy": 0.95} for c in raven_epochs]
+    high_curve = raven_curve(high, lambda counts: (10.0 * counts["e"], 1.0 * counts["e"]))
+    none = fair_training([dnn], raven, high_curve)
     assert none["per_cost"]["training_energy_total_J"]["ratio"] is None
 
 

@@ -65,7 +65,7 @@ def fitted():
 
 def test_fit_and_score_on_synthetic_arrays(fitted):
     spotter, (test_x, test_y) = fitted
-    assert spotter.classes_ == ("a", "b", "c")
+    assert spotter.classes_.tolist() == ["a", "b", "c"]
     history = spotter.training_
     assert isinstance(history, raven.TrainingResult) and len(history.epochs) == 2
     assert all(isinstance(e, EpochRecord) for e in history.epochs)
@@ -78,7 +78,8 @@ def test_fit_and_score_on_synthetic_arrays(fitted):
     assert result.accuracy == pytest.approx(np.trace(result.confusion) / 18)
     assert set(result.per_class_accuracy) == {"a", "b", "c"}
     assert result.energy_per_clip_J > 0 and result.effective_sops_per_clip > 0
-    np.testing.assert_array_equal(result.predictions, spotter.predict(test_x, t_after_s=3600.0))
+    predicted = spotter.predict(test_x, t_after_s=3600.0)  # labels of classes_
+    np.testing.assert_array_equal(spotter.classes_[result.predictions], predicted)
     assert json.loads(json.dumps(result.to_dict()))["n_clips"] == 18
 
 
@@ -101,7 +102,8 @@ def test_evaluations_are_independent_and_never_read_the_disk(fitted, monkeypatch
 def test_save_and_load_give_the_same_evaluation(fitted, tmp_path):
     spotter, (test_x, test_y) = fitted
     loaded = KeywordSpotter.load(spotter.save(tmp_path / "chip.npz"))
-    assert loaded.classes_ == spotter.classes_ and loaded.training_ == spotter.training_
+    assert loaded.classes_.tolist() == spotter.classes_.tolist()
+    assert loaded.training_ == spotter.training_
     a = spotter.evaluate(test_x, test_y, t_after_s=60.0)
     b = loaded.evaluate(test_x, test_y, t_after_s=60.0)
     np.testing.assert_array_equal(a.predictions, b.predictions)
@@ -145,12 +147,13 @@ def test_a_resumed_fit_reproduces_an_uninterrupted_one(fitted, tmp_path):
     val = synthetic(3, seed=1)
     part = KeywordSpotter(cfg, labels=("a", "b", "c"))
     part.fit(features, labels, validation=val, checkpoint_dir=tmp_path, stop_after_updates=5)
+    part.set_params(warm_start=True)
     assert part.stopped_after_updates_ == 5 and (tmp_path / "checkpoint.npz").is_file()
     with pytest.raises(ValueError, match="not fitted: fit stopped after 5 updates"):
         part.predict(features)
     with pytest.raises(ValueError, match="other training or validation clips"):
-        part.fit(features + 1.0, labels, validation=val, checkpoint_dir=tmp_path, resume=True)
-    part.fit(features, labels, validation=val, checkpoint_dir=tmp_path, resume=True)
+        part.fit(features + 1.0, labels, validation=val, checkpoint_dir=tmp_path)
+    part.fit(features, labels, validation=val, checkpoint_dir=tmp_path)
     assert part.stopped_after_updates_ is None
     assert_same_chip(part.chip_, spotter.chip_)
     assert part.training_.epochs == spotter.training_.epochs
@@ -173,24 +176,29 @@ BAD_FIT = [
     ),
     ({"labels": np.array([0, 1, 2, 0, 1, 3])}, r"labels: value 3 at clip 5 is out of range"),
     ({"labels": np.array([0, 1, 2, 0, 1, -1])}, r"labels: value -1 at clip 5"),
-    ({"labels": np.array([0.0, 1, 2, 0, 1, 2])}, "labels: dtype float64: expected integer"),
+    ({"labels": np.array([0.0, 1, 2, 0, 1, 2])}, "labels: dtype float64: Unknown label type"),
+    ({"labels": np.array(["a", "b", "c", "a", "b", "d"])}, "labels: 'd' at clip 5 is not a class"),
     ({"labels": np.array([0, 1, 2])}, r"labels: shape \(3,\): expected \(6,\)"),
     ({"labels": np.zeros(6, np.int64)}, r"labels: the training clips have 1 class"),
     ({"clip_keys": np.arange(5)}, r"clip_keys: shape \(5,\)"),
     ({"validation": (_features(),)}, "validation: tuple: expected"),
     ({"validation": (_features(), np.arange(6))}, r"validation\[1\] \(labels\): value 3"),
-    ({"epochs": 0}, "epochs=0: expected an integer >= 1"),
+    ({"max_iter": 0}, "max_iter=0: expected an integer >= 1"),
     ({"stop_after_updates": 3}, "checkpoint_dir: None: stop_after_updates needs"),
-    ({"resume": True}, "checkpoint_dir: None: resume=True needs"),
+    ({"warm_start": True}, "checkpoint_dir: None: warm_start=True needs"),
+    ({"warm_start": 1}, "warm_start=1: expected True or False"),
 ]
+PARAMETERS = ("max_iter", "warm_start")  # of the constructor; the rest go to fit
 
 
 @pytest.mark.parametrize(("change", "message"), BAD_FIT)
 def test_bad_fit_input_is_a_clear_error(change, message):
     args = {"features": _features(), "labels": np.array([0, 1, 2, 0, 1, 2])} | change
     features, labels = args.pop("features"), args.pop("labels")
+    params = {k: args.pop(k) for k in PARAMETERS if k in args}
+    spotter = KeywordSpotter(config_from_dict(TINY), labels=("a", "b", "c"), **params)
     with pytest.raises(ValueError, match=message):
-        KeywordSpotter(config_from_dict(TINY), labels=("a", "b", "c")).fit(features, labels, **args)
+        spotter.fit(features, labels, **args)
 
 
 def test_bad_constructor_arguments_are_clear_errors():
@@ -198,8 +206,12 @@ def test_bad_constructor_arguments_are_clear_errors():
         KeywordSpotter({"seed": 1}).fit(_features(), np.array([0, 1, 2, 0, 1, 2]))
     with pytest.raises(ValueError, match="expected at least 2 distinct class names"):
         KeywordSpotter(labels=("a", "a")).fit(_features(), np.array([0, 1, 0, 1, 0, 1]))
-    with pytest.raises(ValueError, match="labels: largest class index 1000000000000 for 6"):
-        KeywordSpotter().fit(_features(), np.array([0, 1, 0, 1, 0, 10**12]))
+    with pytest.raises(ValueError, match="labels: dtype float64: Unknown label type"):
+        KeywordSpotter().fit(_features(), np.array([0, 1, 0, 1, 0, 0.5]))
+    with pytest.raises(ValueError, match=r"validation\[1\] \(labels\): 5 at clip 0 is not a class"):
+        KeywordSpotter().fit(
+            _features(), np.array([0, 1, 0, 1, 0, 1]), validation=(_features(), np.full(6, 5))
+        )
     with pytest.raises(ValueError, match="set_params: unknown parameter"):
         KeywordSpotter().set_params(seed=3)
 
@@ -250,10 +262,13 @@ def test_the_public_surface_is_flat_and_documented():
             assert "Returns\n" in doc, f"raven.{name}: no Returns section"
 
 
-def test_unnamed_classes_and_an_epochs_override():
+def test_unnamed_classes_and_an_epochs_override(tmp_path):
     features, labels = synthetic(4, seed=4)
-    spotter = KeywordSpotter(config_from_dict(TINY)).fit(features, labels, epochs=1)
-    assert spotter.classes_ == ("0", "1", "2")
+    spotter = KeywordSpotter(config_from_dict(TINY), max_iter=1).fit(features, labels + 3)
+    assert spotter.classes_.tolist() == [3, 4, 5]  # the targets' own values, as scikit-learn
+    assert set(spotter.predict(features).tolist()) <= {3, 4, 5}
+    loaded = KeywordSpotter.load(spotter.save(tmp_path / "chip.npz"))
+    assert loaded.classes_.tolist() == [3, 4, 5]
     assert len(spotter.training_.epochs) == 1 and spotter.chip_.cfg.training.epochs == 1
     assert spotter.training_.epochs[0].validation_accuracy is None
     assert spotter.get_params()["labels"] is None

@@ -27,7 +27,7 @@ from raven.report.frontier import (
 
 def dnn(family, acc, macs, accs):
     """A DNN run: test accuracy ``acc`` at ``macs`` MACs, 1 J per epoch and 10 x macs
-    training MACs per epoch, test accuracies per epoch ``accs``."""
+    training MACs per epoch, test (and validation) accuracies per epoch ``accs``."""
     return {
         "family": family,
         "width": int(macs),
@@ -41,6 +41,7 @@ def dnn(family, acc, macs, accs):
         "curve": [
             {
                 "epoch": k + 1,
+                "validation_accuracy": a,
                 "test_accuracy": a,
                 "training_macs_cumulative": 10 * macs * (k + 1),
                 "training_energy_cumulative_J": 1.0 * (k + 1),

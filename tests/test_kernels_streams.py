@@ -222,11 +222,12 @@ def test_data_passes_never_share_a_stream():
 
 
 def test_a_clip_gets_other_spikes_in_the_test_pass_than_in_any_training_pass():
-    from raven.config.tables import RavenConfig
+    from raven.chip.architecture import encode_batch
+    from raven.config.tables import RavenConfig, TemporalConfig
     from raven.features.encoding import FeatureScaler
-    from raven.features.pipeline import encode_batch
 
-    cfg = RavenConfig()
+    # the rate code draws spikes (the default graded input has no draws to keep apart)
+    cfg = RavenConfig(temporal=TemporalConfig(input_encoding="rate"))
     features = np.random.default_rng(0).normal(size=(3, 20, cfg.features.n_coefficients))
     scaler = FeatureScaler.fit(features)
     keys = np.array([11, 12, 13], np.int64)

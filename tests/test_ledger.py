@@ -27,6 +27,7 @@ def small_chip(readout="adc", tile_rows=8, n_in=20, n_hidden=6, n_classes=3, see
     cfg = config_from_dict(
         {
             "seed": seed,
+            "architecture": "static",
             "network": {
                 "n_hidden": n_hidden,
                 "time_steps": 3,

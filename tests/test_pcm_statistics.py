@@ -1,4 +1,4 @@
-"""The device model against its source formulas (DESIGN.md section 4), on 1e5 devices."""
+"""The device model against its source formulas (docs/design.md section 4), on 1e5 devices."""
 
 import dataclasses
 import math

@@ -31,7 +31,7 @@ from .datasets import make_folder_layout, tone
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {
-    "network": {"n_hidden": 8, "time_steps": 2, "tile_cols": 8},
+    "network": {"tile_cols": 8},
     "learning": {"update_every_clips": 8},
     "training": {"epochs": 1, "checkpoint_every_updates": 50, "eval_times_s": [1.0]},
     "data": {"task": "folder", "augment": False},

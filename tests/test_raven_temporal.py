@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from raven.accounting.ledger import Ledger
+from raven.chip.architecture import make_chip, n_inputs
 from raven.chip.store import load_chip, save_chip
-from raven.chip.temporal import TemporalChip, make_chip
+from raven.chip.temporal import TemporalChip
 from raven.config.tables import config_from_dict
 from raven.data.synthetic import make_tone_dataset
-from raven.features.pipeline import n_inputs
 from raven.fit.loop import CHECKPOINT
 from raven.learning.eprop import EpropRule
 from raven.learning.factory import make_rule
@@ -168,9 +168,11 @@ def test_runs_with_different_seeds_do_not_share_the_draws_of_a_pass(architecture
     monkeypatch.setattr(raven.chip.temporal, "run_alif", record)
 
     def first_seed(run_seed, data_pass):
-        cfg = config_from_dict({**TINY, "architecture": architecture, "seed": run_seed})
+        # the static chip reads no [temporal] table: the tiny temporal settings stay out
+        tables = {k: v for k, v in TINY.items() if architecture == "temporal" or k != "temporal"}
+        cfg = config_from_dict({**tables, "architecture": architecture, "seed": run_seed})
         chip = make_chip(cfg, n_inputs(cfg), n_classes=3)
-        if architecture == "static":
+        if not isinstance(chip, TemporalChip):
             monkeypatch.setattr(
                 chip.hidden, "forward", lambda flat, snap, noise, seed, *a: record(seed=seed)
             )
@@ -181,3 +183,46 @@ def test_runs_with_different_seeds_do_not_share_the_draws_of_a_pass(architecture
 
     seeds = [first_seed(0, 2), first_seed(1, 1), first_seed(0, 1), first_seed(1, 2)]
     assert len(set(seeds)) == 4, seeds
+
+
+def test_multi_pair_synapses_sum_their_pairs_and_update_one_pair_per_step(tiny_run):
+    """pairs_per_synapse = 2: a synapse's weight is the sum of its two pairs (read
+    together), an update lands on the pair the round-robin counter selects, and the
+    ledger books both pairs' cells."""
+    import copy
+
+    from raven.learning.eprop import EpropRule
+
+    values = copy.deepcopy(TINY)
+    values["temporal"]["pairs_per_synapse"] = 2
+    cfg = config_from_dict(values)
+    chip = make_chip(cfg, n_inputs(cfg), 3)
+    chip.initialise(0.0)
+    assert chip.hidden.n_in == 2 * chip.n_pre and chip.output.n_in == 2 * chip.n_hidden
+    snaps = chip.snapshots(1.0)
+    syn = chip.synapses(snaps, training=True)
+    assert syn.w_hidden.shape == (chip.n_pre, chip.n_hidden)
+    # the effective weight, from the layer's pairs by hand
+    g = np.zeros((chip.hidden.n_in, chip.n_hidden))
+    for r, c, _tile in chip.hidden.all_tiles():
+        (r0, r1), (c0, c1) = chip.hidden.row_splits[r], chip.hidden.col_splits[c]
+        g[r0:r1, c0:c1] = snaps[0][r][c].g_eff_uS
+    by_hand = (g[0::2] + g[1::2]) / chip.hidden.scale_uS * chip.row_gain[:, None]
+    np.testing.assert_allclose(syn.w_hidden, by_hand, rtol=1e-12, atol=1e-12)
+    # round robin: step 0 updates the first pair of every synapse, step 1 the second
+    delta = np.ones((chip.n_pre, chip.n_hidden))
+    for step, changed in ((0, 0), (1, 1), (2, 0)):
+        spread = chip.spread_over_pairs(delta, step)
+        assert spread.shape == (2 * chip.n_pre, chip.n_hidden)
+        np.testing.assert_array_equal(spread[changed::2], delta)
+        np.testing.assert_array_equal(spread[1 - changed :: 2], 0.0)
+    # a training pass books the cells of both pairs of every synapse read
+    rng = np.random.default_rng(0)
+    spikes = (rng.random((2, 10, chip.n_in)) < 0.3).astype(np.uint8)
+    ledger = Ledger("training")
+    rule = make_rule(cfg.learning, chip)
+    assert isinstance(rule, EpropRule)
+    result = rule.forward(spikes, snaps, ledger)
+    assert ledger.counts["cell_reads"] == 2 * result.events.cell_reads
+    assert ledger.memories["accumulators"].words == chip.n_synapses()
+    assert chip.n_synapses() == 2 * (chip.n_pre * chip.n_hidden + chip.n_hidden * 3)

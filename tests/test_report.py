@@ -17,7 +17,9 @@ from raven.report.report import headline, training_ledger_summary, training_pric
 
 
 def ledgers():
-    cfg = config_from_dict({"network": {"n_hidden": 6, "time_steps": 3, "tile_rows": 8}})
+    cfg = config_from_dict(
+        {"architecture": "static", "network": {"n_hidden": 6, "time_steps": 3, "tile_rows": 8}}
+    )
     chip = Chip(cfg, 20, 3)
     train = Ledger("training")
     chip.initialise(0.0, train)
@@ -128,3 +130,66 @@ def test_training_price_is_dynamic_energy_without_the_front_end():
     acc = s["energy_breakdown_per_clip_J"]["memory:accumulators"] * s["clips"]
     p = chip_profile()
     assert acc == pytest.approx(1000 * p.memory_access_J(2 * chip.n_synapses(), 16))
+
+
+def test_energy_model_sections_are_written_from_repriced_baselines(tmp_path):
+    """The one-memory-model sections end to end: DNN runs re-priced (no training), the
+    memory table, the duty-cycle table, plot and crossover sentence, the budget."""
+    pytest.importorskip("torch")
+    from types import SimpleNamespace
+
+    from experiments.baselines import energy_model, reprice
+
+    inf_s, report = minimal_report()
+    chip, _, _ = ledgers()
+    curve = [{"epoch": 1, "validation_accuracy": 0.35, "test_accuracy": 0.3, "clips_seen": 100}]
+    runs = []
+    for family, width, acc in (("gru", 4, 0.3), ("gru", 8, 0.5), ("dnn", 8, 0.45)):
+        runs.append(
+            {
+                "family": family,
+                "width": width,
+                "test_accuracy": acc,
+                "inference_macs": 1000,
+                "parameters": 10,
+                "training_macs_total": 1e6,
+                "inference_energy_J": 1e-9,
+                "training_energy_per_sample_J": 1e-6,
+                "training_energy_total_J": 1e-4,
+                "samples_seen": 100,
+                "curve": [c | {"test_accuracy": acc} for c in curve],
+            }
+        )
+    report["baselines"] = reprice(runs, 49, 10, 3)
+    assert all(b["pricing_before"]["inference_energy_J"] == 1e-9 for b in report["baselines"])
+    assert report["baselines"][0]["curve"][0]["training_energy_cumulative_J"] == pytest.approx(
+        100 * report["baselines"][0]["training_energy_per_sample_J"]
+    )
+    fake_chip = SimpleNamespace(
+        params=chip.params, cfg=SimpleNamespace(device=SimpleNamespace(clip_period_s=1.0))
+    )
+    report["energy_model"] = energy_model(report, fake_chip)
+    from raven.compare.comparison import iso_accuracy
+
+    raven = {
+        "accuracy": 0.4,
+        "inference_ops": 1e3,
+        "training_ops_total": 1e6,
+        "inference_energy_J": inf_s["network_dynamic_energy_per_clip_J"],
+        "training_energy_total_J": 1e-3,
+    }
+    report["iso_accuracy"] = iso_accuracy(report["baselines"], raven) | {
+        "raven": raven,
+        "definitions": {},
+    }
+    model = report["energy_model"]
+    assert model["budget"][0]["step"].startswith("before")
+    assert len(model["budget"]) == 2 * (3 + 2)
+    write_report(tmp_path, report)
+    md = (tmp_path / "report.md").read_text()
+    assert "## Memories of each side (one memory model)" in md
+    assert "## Energy per clip against duty cycle" in md
+    assert model["duty_cycle"]["inference"]["sentence"] in md
+    assert (tmp_path / "duty_cycle.png").is_file()
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["energy_model"]["duty_cycle"]["inference"]["points"][0]["period_s"] == 1.0

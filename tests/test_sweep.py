@@ -16,11 +16,12 @@ seeds = [0]
 eval_times_s = [1.0, 86400.0]
 [base]
 data = {{ task = "folder" }}
-network = {{ n_hidden = 8, time_steps = 2, tile_cols = 8 }}
+temporal = {{ n_hidden = 8 }}
+network = {{ tile_cols = 8 }}
 learning = {{ update_every_clips = 8 }}
 training = {{ epochs = 1, checkpoint_every_updates = 50 }}
 [parameters]
-"network.hidden_theta_uS" = [15.0, 30.0]
+"temporal.lr" = [0.2, 0.33]
 "data.task" = {tasks}
 """
 
@@ -57,7 +58,7 @@ def test_sweep_runs_on_dask_records_failures_and_resumes(sweep_dir):
         "accuracy@1s",
         "accuracy@86400s",
         "power_uW",
-        "param.network.hidden_theta_uS",
+        "param.temporal.lr",
         "wall_time_s",
     } <= set(table[0])
     # Interrupt: forget one finished point; the rerun computes only that one, identically.
@@ -79,3 +80,30 @@ def test_bad_sweep_files_are_clear(sweep_dir, toml_file):
     bad_value = load_sweep(write_sweep(sweep_dir, '["folder", "20"]'))
     with pytest.raises(ValueError, match=r"data\.task"):
         bad_value.points()
+
+
+@pytest.mark.parametrize(
+    ("parameters", "key"),
+    [
+        ('"network.n_hidden" = [128, 256]', r"network\.n_hidden"),
+        ('"learning.lr_out_uS" = [0.15, 0.25]', r"learning\.lr_out_uS"),
+        # even a value equal to the default: the sweep names a key that varies nothing
+        ('"network.n_hidden" = [256]', r"network\.n_hidden"),
+    ],
+)
+def test_a_sweep_key_the_architecture_does_not_read_is_refused(toml_file, parameters, key):
+    sweep = load_sweep(toml_file(f'name = "x"\ndata = "d"\n[parameters]\n{parameters}\n'))
+    with pytest.raises(ValueError, match=key + r".*'temporal' architecture does not read"):
+        sweep.points(data_fingerprint="any")
+
+
+def test_the_shipped_sweep_varies_what_its_network_reads():
+    from raven.config.architectures import reads
+
+    sweep = load_sweep(Path(__file__).parents[1] / "experiments/sweeps/devices_x_size.toml")
+    points = sweep.points(data_fingerprint="any")
+    assert len({p.key for p in points}) == len(points) == 24
+    for point in points:
+        for dotted in point.params:
+            table, name = dotted.split(".")
+            assert reads(point.config["architecture"], table, name), dotted

@@ -1,7 +1,7 @@
 """Tolerances of the test suite, named in one place.
 
 Statistical checks compare a Monte Carlo estimate with its formula within
-``N_STANDARD_ERRORS`` standard errors of the estimate (DESIGN.md section 8).
+``N_STANDARD_ERRORS`` standard errors of the estimate (docs/design.md section 8).
 """
 
 N_STANDARD_ERRORS = 3.0

@@ -24,6 +24,7 @@ from . import elementwise, fit, mapping
 from .array import PCMArray
 from .core import conductance_uS, init, program, program_and_verify, pulse, read, reset
 from .events import EnergyTotals, OpCounts, device_energy, price_events
+from .idealise import idealised
 from .kernel_args import KernelArgs, kernel_args
 from .params import (
     DriftParams,
@@ -74,6 +75,7 @@ __all__ = [
     "device_energy",
     "elementwise",
     "fit",
+    "idealised",
     "init",
     "kernel_args",
     "load_params",

@@ -61,10 +61,47 @@ ROW_DRIVER_J = 4e-3 / 1024 * 100e-9
 # ISAAC: 10 uW for 8 x 128 sample-and-hold circuits, one sample per 100 ns cycle.
 SAMPLE_HOLD_J = 10e-6 / 1024 * 100e-9
 
+# Column integrator (TIA / charge integrator) in front of each column's converter; an
+# estimate: a 1 uA bias at 0.9 V over a 100 ns integration window plus a 100 fF integration
+# capacitor charged to 0.9 V (ISAAC's sample-and-hold figure above does not include it).
+COLUMN_INTEGRATOR_J = 1e-6 * 0.9 * 100e-9 + 100e-15 * 0.9**2
+# One random draw of a rate encoder or dropout mask: a 16-bit LFSR step (16 flip-flops at
+# 5 fJ per clock, 45 nm; estimate) and a 16-bit compare (Horowitz int16 add).
+RANDOM_DRAW_J = 16 * 5e-15 + 0.05e-12
+
+# Non-volatile store the weights of a power-gated digital chip are reloaded from at each
+# wake-up: Renesas 65 nm SOTB 2T-MONOS embedded flash (1.5 MB, R7F0E controller), read
+# energy 0.22 pJ per bit at 64 MHz, among the lowest published for embedded flash
+# (Renesas Electronics announcement, 2018; eeNews Europe, "Low-power embedded flash enables
+# energy harvesting"). The most favourable figure for the reload option.
+FLASH_READ_J_PER_BIT = 0.22e-12
+
+# Wake-up of a power-gated domain: recharging its virtual supply costs about the leakage
+# energy of the domain over the break-even time of power gating; estimate, 10 us (about
+# ten thousand cycles at 1 GHz or ten 1 us network steps), priced on the periphery's
+# leakage (``ChipProfile.periphery_leakage_W``) and charged once per clip on both sides.
+POWER_GATING_BREAK_EVEN_S = 10e-6
+
 # ODIN (TBioCAS 2019, 28 nm FDSOI, 0.55 V): 27.3 uW leakage for 32 KB synapse SRAM + 4 KB
 # neuron SRAM + logic, i.e. at most 93 pW per SRAM bit. Used as the per-bit leakage of
 # every profile: an upper bound, since the logic's share is not separated.
 SRAM_LEAKAGE_PER_BIT_W = 27.3e-6 / (36 * 1024 * 8)
+
+# A published PCM in-memory-computing core, set beside the ledger's price of the same
+# matrix-vector multiplication (``raven.accounting.calibration.pcm_macro_check``).
+PCM_MACRO_REFERENCES = {
+    "hermes_core_jssc2022": {
+        "tops_per_W": 10.5,
+        "rows": 256,
+        "columns": 256,
+        "input_bits": 8,
+        "adc_bits": 8,
+        "node_nm": 14,
+        "source": "Khaddam-Aljameh et al., HERMES-Core, a 1.59-TOPS/mm2 PCM on 14-nm CMOS"
+        " in-memory compute core using 300-ps/LSB linearized CCO-based ADCs, IEEE JSSC"
+        " 57(4), 2022: 256 x 256 PCM core, 10.5 TOPS/W measured at 1 GHz",
+    },
+}
 
 # Silicon references: energy per synaptic operation (J), as published.
 SILICON_REFERENCES = {
@@ -171,6 +208,12 @@ class ChipProfile:
     periphery_leakage_W : float
         Leakage of the ADCs, drivers, neuron logic and controller; estimate, a quarter of
         ODIN's whole-chip leakage.
+    column_integrator_J : float
+        The integrator (TIA) of one column reading (``COLUMN_INTEGRATOR_J``, estimate).
+    random_draw_J : float
+        One random draw of an encoder or dropout mask (``RANDOM_DRAW_J``, at 45 nm).
+    int8_mac_J : float
+        One int8 multiply-accumulate of a digital datapath (Horowitz int8 mult + add).
 
     References
     ----------
@@ -198,6 +241,9 @@ class ChipProfile:
     t_step_s: float = 1e-6
     sram_leakage_per_bit_W: float = SRAM_LEAKAGE_PER_BIT_W
     periphery_leakage_W: float = 27.3e-6 / 4
+    column_integrator_J: float = COLUMN_INTEGRATOR_J
+    random_draw_J: float = RANDOM_DRAW_J
+    int8_mac_J: float = INT8_MULT_J + INT8_ADD_J
 
     def __post_init__(self) -> None:
         for key, value in asdict(self).items():
@@ -229,6 +275,7 @@ class ChipProfile:
             # each priced as ISAAC's one-bit driver (an estimate)
             "dac_conversion_bits": self.row_driver_J,
             "column_reads": self.column_sense_J,
+            "column_integrations": self.column_integrator_J,
             "adc_conversions": adc_conversion_J(self.adc_bits),
             "analog_neuron_updates": self.analog_neuron_update_J,
             "neuron_updates": self.neuron_update_J * s,
@@ -240,7 +287,14 @@ class ChipProfile:
             "spikes_routed": self.spike_route_J * s,
             "frontend_ops": self.frontend_op_J * s,
             "time_steps": self.control_per_step_J * s,
+            "random_draws": self.random_draw_J * s,
+            "int8_macs": self.int8_mac_J * s,
         }
+
+    def wake_up_J(self) -> float:
+        """Energy of one wake-up of the power-gated domain: the periphery's leakage over
+        ``POWER_GATING_BREAK_EVEN_S`` (an estimate)."""
+        return self.periphery_leakage_W * POWER_GATING_BREAK_EVEN_S
 
     def as_dict(self) -> dict:
         return asdict(self) | {"dynamic_scale": self.scale}
@@ -256,6 +310,13 @@ PROFILES = {
     # ODIN's technology: 28 nm FDSOI at 0.55 V (TBioCAS 2019), fully digital.
     "odin28": ChipProfile("odin28", node_nm=28.0, vdd_V=0.55),
 }
+
+
+def profile_from_dict(d: dict) -> ChipProfile:
+    """The ``ChipProfile`` a ``ChipProfile.as_dict`` (a ledger summary's "profile") was
+    made from; fields it lacks (a summary from before they existed) take their defaults."""
+    names = {f for f in ChipProfile.__dataclass_fields__}
+    return ChipProfile(**{k: v for k, v in d.items() if k in names})
 
 
 def chip_profile(name: str = "pcm45", **overrides) -> ChipProfile:

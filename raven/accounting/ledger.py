@@ -26,6 +26,13 @@ Periphery (priced by ``ChipProfile.event_prices_J``):
 - ``frontend_ops``: one MFCC operation of the front end.
 - ``time_steps``: one network time step of one sample: clock tree and controller, and
   the active time that static power is charged for when power-gated between clips.
+- ``random_draws``: one random number drawn on chip (a rate encoder's comparison for each
+  input slot, a dropout mask's draw for each hidden spike slot).
+- ``int8_macs``: one int8 multiply-accumulate of a digital datapath (the DNN baselines'
+  ledgers, ``raven.accounting.dnn``).
+
+Derived (priced from other counts, not booked): ``column_integrations``, the integrator
+(TIA) in front of every column reading (one per ``column_reads``).
 
 Device (priced by ``EnergyParams`` of the PCM preset):
 - ``cell_reads`` with ``read_g_sum_uS`` (the summed conductance read: read energy is
@@ -82,7 +89,14 @@ PERIPHERY_EVENTS = (
     "spikes_routed",
     "frontend_ops",
     "time_steps",
+    "random_draws",
+    "int8_macs",
 )
+# Costs this ledger derives from other counts rather than booking: the integrator (TIA) of
+# every column reading. With ``RANDOM_DRAWS`` they are what ``legacy=True`` leaves out (the
+# pricing before they were added), for the report's before/after budget.
+DERIVED_COSTS = ("column_integrations",)
+ADDED_COSTS = ("column_integrations", "random_draws")
 DEVICE_EVENTS = (
     "cell_reads",
     "read_g_sum_uS",
@@ -243,19 +257,37 @@ class Ledger:
 
     # -- pricing ---------------------------------------------------------------------------
     def energy_breakdown_J(
-        self, profile: ChipProfile, device: EnergyParams, t_read_s: float
+        self,
+        profile: ChipProfile,
+        device: EnergyParams | None,
+        t_read_s: float,
+        legacy: bool = False,
     ) -> dict[str, float]:
-        """Dynamic energy of every priced kind, in J (totals over the ledger)."""
+        """Dynamic energy of every priced kind, in J (totals over the ledger).
+
+        ``device`` None: a ledger without device events (a digital chip). ``legacy``: leave
+        out ``ADDED_COSTS`` (the column integrators and random draws), as priced before
+        they were added."""
         c = self.counts
         undeclared = {k.split(":")[1] for k in c if k.startswith(_MEM)} - set(self.memories)
         if undeclared:
             raise ValueError(f"memories {sorted(undeclared)} have accesses but no declaration")
-        out = {name: c[name] * price for name, price in profile.event_prices_J().items()}
+        prices = profile.event_prices_J()
+        out = {name: c[name] * price for name, price in prices.items()}
+        out["column_integrations"] = c["column_reads"] * prices["column_integrations"]
+        if legacy:
+            for name in ADDED_COSTS:
+                out.pop(name)
         if c["accumulator_updates"] and "accumulators" not in self.memories:
             raise ValueError(
                 "accumulator_updates booked but no 'accumulators' memory declared: its word"
                 " width and capacity price each update's read and write"
             )
+        device_counts = [c[k] for k in DEVICE_EVENTS]
+        if device is None:
+            if any(device_counts):
+                raise ValueError("device events booked but no device EnergyParams given")
+            return out | self._memory_J(profile)
         device_J = price_events(
             OpCounts(
                 set_amplitude_sq_sum=c["set_amplitude_sq_sum"],
@@ -272,10 +304,15 @@ class Ledger:
         out["set_pulses"] = device_J.set_J
         out["reset_pulses"] = device_J.reset_J
         out["program_pulses"] = device_J.program_J
+        return out | self._memory_J(profile)
+
+    def _memory_J(self, profile: ChipProfile) -> dict[str, float]:
+        """Energy of every declared memory's accesses, priced by its size."""
+        out = {}
         for name, mem in self.memories.items():
             accesses = self.memory_accesses(name)
             if name == "accumulators":
-                accesses += 2 * c["accumulator_updates"]  # read-modify-write per update
+                accesses += 2 * self.counts["accumulator_updates"]  # read-modify-write
             out[f"memory:{name}"] = accesses * profile.memory_access_J(
                 mem.size_bytes, mem.word_bits
             )
@@ -300,10 +337,11 @@ class Ledger:
     def summary(
         self,
         profile: ChipProfile | str,
-        device: EnergyParams,
+        device: EnergyParams | None,
         t_read_s: float,
         clip_period_s: float,
         power_gated: bool = True,
+        legacy: bool = False,
     ) -> dict:
         """Per-clip energy and breakdown, power at one clip per ``clip_period_s`` with
         static power, energy per synaptic operation beside silicon, NeuroBench metrics."""
@@ -314,7 +352,8 @@ class Ledger:
         c = self.counts
         clips = max(1, c["clips"])
         breakdown = {
-            k: v / clips for k, v in self.energy_breakdown_J(profile, device, t_read_s).items()
+            k: v / clips
+            for k, v in self.energy_breakdown_J(profile, device, t_read_s, legacy).items()
         }
         dynamic_J = sum(breakdown.values())
         static = self.static_power_W(profile, clip_period_s, power_gated)
@@ -332,6 +371,12 @@ class Ledger:
             "dynamic_energy_per_clip_J": dynamic_J,
             "static_energy_per_clip_J": static_W * clip_period_s,
             "power_uW": energy_J / clip_period_s * 1e6,
+            # the front end (MFCC) apart from the network, in every figure
+            "frontend_energy_per_clip_J": front,
+            "network_energy_per_clip_J": energy_J - front,
+            "network_dynamic_energy_per_clip_J": dynamic_J - front,
+            "network_power_uW": (energy_J - front) / clip_period_s * 1e6,
+            "legacy_pricing": legacy,
             "static_power_uW": static_W * 1e6,
             "static_power_breakdown_W": static,
             "duty_cycling": {

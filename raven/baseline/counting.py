@@ -1,9 +1,16 @@
-"""MACs, parameters and energy of a baseline model, priced by raven.accounting.energy's table.
+"""MACs, parameters and energy of a baseline model.
 
 Counted for every family alike: multiply-accumulates of matrix products and convolutions.
-Bias additions, batch norm, activation functions, pooling and the element-wise gate
-products of the recurrent cells are not MACs and are not priced (the recurrent families
-report their gate products separately, for reference)."""
+Bias additions, batch norm, activation functions and pooling are not MACs; the element-wise
+gate products of the recurrent cells are reported separately.
+
+Two pricings: ``layer_shapes`` and ``ledger_summaries`` describe the model in the ledger's
+terms and price it under the one memory model both sides share
+(``raven.accounting.dnn``: every weight, activation and state word read and written where
+the architecture reads and writes it, priced by the size of the memory that holds it);
+``energy_per_inference_J`` and ``energy_per_training_sample_J`` are the earlier flat
+formulas (weights read once per clip at the 8 KB SRAM price, no activations, no control),
+kept as the "before" of the report's budget and as the energies a cached run records."""
 
 from __future__ import annotations
 
@@ -11,12 +18,14 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from ..accounting import dnn
 from ..accounting.energy import (
     FP32_ADD_J,
     FP32_MULT_J,
     INT8_ADD_J,
     INT8_MULT_J,
     SRAM_8KB_READ_64BIT_J,
+    chip_profile,
 )
 from .models import Recurrent
 
@@ -119,4 +128,117 @@ def price_table() -> dict[str, float]:
         "INT8_ADD_J": INT8_ADD_J,
         "INT8_MULT_J": INT8_MULT_J,
         "SRAM_8KB_READ_64BIT_J": SRAM_8KB_READ_64BIT_J,
+    }
+
+
+def layer_shapes(model: nn.Module, frames: int, coeffs: int) -> list[dnn.LayerShape]:
+    """``model`` (one clip of ``frames`` x ``coeffs``) as ``raven.accounting.dnn`` layers.
+
+    Recurrent models by formula: the cell runs ``frames`` steps (its gates' MACs, inputs
+    x_t and h_{t-1}, gate outputs and the new state written, ``GATE_MULTIPLIES``
+    element-wise products, an LSTM's cell state read and written), then the classifier.
+    Other models: every ``Linear`` and ``Conv2d`` call seen by a forward hook (MACs of a
+    convolution: output values x input channels per group x kernel size); the parameters
+    of a batch norm are counted with the layer before it.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A baseline model (``raven.baseline.models.make_model``).
+    frames, coeffs : int
+        The clip's shape.
+
+    Returns
+    -------
+    list of raven.accounting.dnn.LayerShape
+    """
+    if isinstance(model, Recurrent):
+        rnn, head, cell = model.rnn, model.head, model.cell
+        n_in, h = rnn.input_size, rnn.hidden_size
+        return [
+            dnn.LayerShape(
+                cell,
+                macs=recurrent_macs_per_step(cell, n_in, h),
+                weights=recurrent_parameters(cell, n_in, h),
+                inputs=n_in + h,
+                outputs=GATES[cell] * h + h,
+                steps=frames,
+                elementwise=GATE_MULTIPLIES[cell] * h,
+                state_words=h if cell == "lstm" else 0,
+            ),
+            dnn.LayerShape(
+                "head",
+                macs=head.in_features * head.out_features,
+                weights=head.in_features * head.out_features + head.out_features,
+                inputs=head.in_features,
+                outputs=head.out_features,
+            ),
+        ]
+    shapes: list[dict] = []
+    owner: dict[nn.Module, dict] = {}
+
+    def hook(module, args, out):
+        x = args[0]
+        if isinstance(module, nn.Conv2d):
+            k = module.kernel_size[0] * module.kernel_size[1]
+            macs = out.numel() * (module.in_channels // module.groups) * k
+        else:
+            macs = module.in_features * module.out_features * (x.numel() // x.shape[-1])
+        entry = owner[module]
+        entry.update(macs=macs, inputs=x.numel(), outputs=out.numel())
+        shapes.append(entry)
+
+    handles, last = [], None
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Linear | nn.Conv2d):
+            last = {"name": name, "weights": sum(p.numel() for p in module.parameters())}
+            owner[module] = last
+            handles.append(module.register_forward_hook(hook))
+        elif isinstance(module, nn.BatchNorm2d | nn.BatchNorm1d) and last is not None:
+            last["weights"] += sum(p.numel() for p in module.parameters())
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, frames, coeffs))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [dnn.LayerShape(**entry) for entry in shapes]
+
+
+def ledger_summaries(
+    model: nn.Module,
+    frames: int,
+    coeffs: int,
+    batch_size: int = 64,
+    profile: str = "pcm45",
+    clip_period_s: float = 1.0,
+) -> dict[str, dict]:
+    """Inference and training ledger summaries of ``model`` under the one memory model
+    (``raven.accounting.dnn``), priced with the named ``ChipProfile`` (the digital prices
+    of Raven's periphery: same node, same memories' size curve, same leakage).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A baseline model.
+    frames, coeffs : int
+        The clip's shape.
+    batch_size : int
+        Samples per weight update of its training.
+    profile : str
+        A ``raven.accounting.energy`` profile name.
+    clip_period_s : float
+        Seconds between clips (for the summaries' static power).
+
+    Returns
+    -------
+    dict
+        ``{"inference": summary, "training": summary}`` (``Ledger.summary``, per clip).
+    """
+    shapes = layer_shapes(model, frames, coeffs)
+    prof = chip_profile(profile)
+    return {
+        "inference": dnn.inference_ledger(shapes).summary(prof, None, 0.0, clip_period_s),
+        "training": dnn.training_ledger(shapes, batch_size).summary(prof, None, 0.0, clip_period_s),
     }

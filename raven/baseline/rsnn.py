@@ -2,22 +2,29 @@
 float weights, trained off chip by backpropagation through time (BPTT).
 
 The network is the one of ``kernels.recurrent`` (ideal conversion, no read noise), per clip
-and step t, with input spikes s(t) and hidden spikes z(t):
+and step t, with inputs s(t) (spikes, or graded values), hidden spikes z(t) and
+transmission gains m(t):
 
-    v_j(t)   = alpha v_j(t-1) + sum_i s_i(t) W_ij + sum_k z_k(t-1) R_kj - b0 z_j(t-1)
-    A_j(t)   = b0 + beta a_j(t),   z_j(t) = H(v_j(t) - A_j(t)),   a_j(t+1) = rho a_j(t) + z_j(t)
-    y_k(t)   = kappa y_k(t-1) + sum_j z_j(t) U_jk,   score_k = (1/T) sum_t y_k(t)
+    v_j(t)   = alpha_j v_j(t-1) + sum_i s_i(t) W_ij + sum_k m_k(t-1) z_k(t-1) R_kj - b0 z_j(t-1)
+    A_j(t)   = b0 + beta_j a_j(t),   z_j(t) = H(v_j(t) - A_j(t)),   a_j(t+1) = rho_j a_j(t) + z_j(t)
+    y_k(t)   = kappa y_k(t-1) + sum_j m_j(t) z_j(t) U_jk,   score_k = (1/T) sum_t y_k(t)
 
-with R_jj = 0 (the chip has no self-connections). Since the output integrators are linear,
-score = ((1/T) sum_t c_t z(t)) U with c_t = sum_{m=0}^{T-1-t} kappa^m, which is how it is
-computed here. The loss is the softmax cross-entropy of the scores. The Heaviside step H
-is differentiated through the kernel's pseudo-derivative
+with R_jj = 0 (the chip has no self-connections); alpha, rho and beta may differ from
+neuron to neuron (``kernels.neuron_constants``). With dropout p (``RsnnSpec.dropout``) the
+gains are, in training, a 0/1 mask drawn afresh for every clip, step and neuron with keep
+probability 1 - p (unscaled), and in evaluation the constant 1 - p (on the chip, a lower
+read gain of the hidden rows); without dropout they are 1. A dropped spike still resets
+and adapts its own neuron. Since the output integrators are linear, score = ((1/T) sum_t
+c_t m(t) z(t)) U with c_t = sum_{m=0}^{T-1-t} kappa^m, which is how it is computed here.
+The loss is the softmax cross-entropy of the scores. The Heaviside step H is
+differentiated through the kernel's pseudo-derivative
 
     dz/dv = psi = gamma / b0 * max(0, 1 - |v - A| / (width b0))
 
 and the reset term b0 z(t-1) is detached from the graph, as in Bellec et al. (Nat.
 Commun. 11, 3625, 2020), whose e-prop the chip approximates; the adaptation and the
-recurrent input stay in the graph (full BPTT). Optimiser: Adam.
+recurrent input stay in the graph (full BPTT). Optimiser: Adam with weight decay, at a
+constant learning rate or on a cosine schedule (``RsnnConfig``).
 
 Costs, for the comparison with the other baselines: ``inference_macs`` is the dense
 synaptic operation count of one clip, T ((n_in + n_hidden) n_hidden + n_hidden n_classes)
@@ -42,9 +49,11 @@ from threadpoolctl import threadpool_limits
 from torch import nn
 
 from kernels.alif_bptt import alif_backward, alif_forward
+from kernels.neuron_constants import neuron_arrays
 from kernels.recurrent import AlifConstants
 
 from .._util.progress import progress_bar
+from ..config.validation import setting
 from .cache import SCHEMA, array_fingerprint, cached_result, code_version
 from .counting import (
     energy_per_training_sample_J,
@@ -55,16 +64,30 @@ from .counting import (
 from .train import RESULT_KEYS, BaselineConfig, BaselineData, cost_record, curve_entry
 
 FAMILY = "rsnn"
+LR_SCHEDULES = ("constant", "cosine")
+
+
+@dataclass(frozen=True, slots=True)
+class RsnnConfig(BaselineConfig):
+    """``BaselineConfig`` plus the learning-rate schedule of the ceiling: ``"constant"``
+    (``lr`` throughout) or ``"cosine"``: lr (1 + cos(pi k / K)) / 2 at optimiser step k of
+    the K = max_epochs x batches per epoch of the whole budget (an early stop cuts it
+    short)."""
+
+    lr_schedule: str = setting("constant", choices=LR_SCHEDULES)
 
 
 @dataclass(frozen=True)
 class RsnnSpec:
-    """The network: sizes, per-step constants (their ADC fields are not used: conversion
-    is ideal) and initial weights (w_hidden rows: inputs then hidden neurons)."""
+    """The network: sizes, per-step constants (alpha, rho and beta scalars or one value per
+    hidden neuron; the ADC fields are not used: conversion is ideal), initial weights
+    (w_hidden rows: inputs then hidden neurons) and the dropout probability p of the hidden
+    spikes (module docstring)."""
 
     constants: AlifConstants
     w_hidden: np.ndarray  # (n_in + n_hidden, n_hidden)
     w_output: np.ndarray  # (n_hidden, n_classes)
+    dropout: float = 0.0
 
     def __post_init__(self) -> None:
         n_pre, n_hid = np.shape(self.w_hidden)
@@ -74,6 +97,9 @@ class RsnnSpec:
                 f" {np.shape(self.w_output)}: expected (n_in + n_hidden, n_hidden) and"
                 " (n_hidden, n_classes) with n_in >= 1"
             )
+        neuron_arrays(self.constants, n_hid)  # raises on a misshapen or out-of-range field
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"RsnnSpec.dropout={self.dropout!r}: expected 0 <= p < 1")
 
     @property
     def n_hidden(self) -> int:
@@ -88,9 +114,15 @@ class RsnnSpec:
         return np.shape(self.w_output)[1]
 
     def key(self) -> dict:
-        """What a result depends on: constants and a digest of the initial weights."""
+        """What a result depends on: constants (per-neuron ones as lists), dropout and a
+        digest of the initial weights."""
+        constants = {
+            name: np.asarray(value).tolist() if name in ("alpha", "rho", "beta") else value
+            for name, value in self.constants._asdict().items()
+        }
         return {
-            "constants": dict(self.constants._asdict(), adc_bits=0, adc_range=0.0),
+            "constants": dict(constants, adc_bits=0, adc_range=0.0),
+            "dropout": self.dropout,
             "initial_weights": array_fingerprint(
                 {"w_hidden": np.asarray(self.w_hidden), "w_output": np.asarray(self.w_output)}
             ),
@@ -103,33 +135,38 @@ def _as_numpy(tensor: torch.Tensor) -> np.ndarray:
 
 
 class _AlifLayer(torch.autograd.Function):
-    """(input spikes (B, T, n_in), input weights (n_in, H), recurrent weights (H, H), step
-    weights c_t / T (T,)) -> (filtered spikes (1/T) sum_t c_t z(t) (B, H), hidden spikes
-    per clip (B,)), with a hand-written backward pass: BPTT through the equations of the
-    module docstring, reset detached. With g_t = dL/dz_t = (c_t / T) dL/dfiltered, going
-    back in time from dv_T = da_T = 0:
+    """(inputs (B, T, n_in), input weights (n_in, H), recurrent weights (H, H), step
+    weights c_t / T (T,), constants, gains m (B, T, H) or None) -> (filtered spikes
+    (1/T) sum_t c_t m_t z_t (B, H), hidden spikes per clip (B,)), with a hand-written
+    backward pass: BPTT through the equations of the module docstring, reset detached. With
+    g_t = (c_t / T) dL/dfiltered, going back in time from dv_T = da_T = 0:
 
-        dz_t = g_t + dv_{t+1} R^T + da_{t+1}     (recurrent input and adaptation of t+1)
+        dz_t = m_t (g_t + dv_{t+1} R^T) + da_{t+1}   (recurrent input and adaptation of t+1)
         dx_t = psi_t dz_t                          (x_t = v_t - A_t)
         dv_t = dx_t + alpha dv_{t+1},   da_t = rho da_{t+1} - beta dx_t
-        dL/dW = sum_t s_t^T dv_t,       dL/dR = sum_t z_{t-1}^T dv_t
+        dL/dW = sum_t s_t^T dv_t,       dL/dR = sum_t (m_{t-1} z_{t-1})^T dv_t
 
     Both passes are compiled kernels (``kernels.alif_bptt``) that also hold the input
     product and the output filter: the per-step tensors are small (batch x hidden), so a
     graph of separate tensor operations would cost more in per-operation overhead, and
     (T, B, H) tensors of drive, spikes and pseudo-derivatives more in fresh memory, than
-    the arithmetic. Only x_t (T, B, H) is kept for the backward pass. The spikes are
-    inputs, not differentiated (their gradient is None)."""
+    the arithmetic. Only x_t (T, B, H) is kept for the backward pass. The inputs and the
+    gains are not differentiated (their gradient is None)."""
 
     @staticmethod
-    def forward(ctx, spikes, w_input, w_rec, step_weights, constants):
+    def forward(ctx, spikes, w_input, w_rec, step_weights, constants, transmit):
         spikes, step_weights = spikes.contiguous(), step_weights.contiguous()
         filtered, counts, gaps = alif_forward(
-            spikes.numpy(), _as_numpy(w_input), _as_numpy(w_rec), step_weights.numpy(), constants
+            spikes.numpy(),
+            _as_numpy(w_input),
+            _as_numpy(w_rec),
+            step_weights.numpy(),
+            constants,
+            transmit=transmit,
         )
         gaps = torch.from_numpy(gaps)
         ctx.save_for_backward(spikes, w_rec, step_weights, gaps)
-        ctx.constants = constants
+        ctx.constants, ctx.transmit = constants, transmit
         counts = torch.from_numpy(counts)
         ctx.mark_non_differentiable(counts)
         return torch.from_numpy(filtered), counts
@@ -144,14 +181,18 @@ class _AlifLayer(torch.autograd.Function):
             step_weights.numpy(),
             gaps.numpy(),
             ctx.constants,
+            ctx.transmit,
         )
-        return None, torch.from_numpy(grad_w_input), torch.from_numpy(grad_w_rec), None, None
+        grads = torch.from_numpy(grad_w_input), torch.from_numpy(grad_w_rec)
+        return None, *grads, None, None, None
 
 
 class RecurrentSNN(nn.Module):
-    """The temporal chip's network with float weights; see the module docstring."""
+    """The temporal chip's network with float weights; see the module docstring. Dropout
+    masks (training mode, ``spec.dropout`` > 0) are drawn from a generator seeded with
+    ``seed``."""
 
-    def __init__(self, spec: RsnnSpec, dtype: torch.dtype = torch.float32):
+    def __init__(self, spec: RsnnSpec, dtype: torch.dtype = torch.float32, seed: int = 0):
         super().__init__()
         n_in, n_hid = spec.n_in, spec.n_hidden
         w_hidden = torch.as_tensor(np.asarray(spec.w_hidden), dtype=dtype)
@@ -160,17 +201,33 @@ class RecurrentSNN(nn.Module):
         self.w_output = nn.Parameter(torch.as_tensor(np.asarray(spec.w_output), dtype=dtype))
         self.register_buffer("off_diagonal", 1.0 - torch.eye(n_hid, dtype=dtype))
         self.c = spec.constants
+        self.dropout = spec.dropout
+        self._masks = np.random.default_rng([seed, 0x6D61736B])  # "mask"
+
+    def transmit(self, batch: int, steps: int) -> np.ndarray | None:
+        """The gains m (batch, steps, H) of the next pass: a 0/1 mask in training mode, the
+        keep probability in evaluation mode, None (1) without dropout."""
+        if self.dropout == 0.0:
+            return None
+        dtype = _as_numpy(self.w_input).dtype
+        shape = (batch, steps, self.w_recurrent.shape[0])
+        if self.training:
+            return (self._masks.random(shape) >= self.dropout).astype(dtype)
+        return np.full(shape, 1.0 - self.dropout, dtype)
 
     def forward(self, spikes: torch.Tensor, with_counts: bool = False):
-        """spikes (B, T, n_in) -> scores (B, n_classes); with ``with_counts`` also the
+        """inputs (B, T, n_in) -> scores (B, n_classes); with ``with_counts`` also the
         hidden spikes of each clip (B,)."""
-        steps = spikes.shape[1]
+        batch, steps = spikes.shape[:2]
+        transmit = self.transmit(batch, steps)
         # c_t / T, the weight of step t's spikes in the clip-mean output
         kappa_pow = self.c.kappa ** torch.arange(steps, dtype=torch.float64)
         weight = (torch.flip(torch.cumsum(kappa_pow, 0), [0]) / steps).to(self.w_input.dtype)
         w_rec = self.w_recurrent * self.off_diagonal
         if torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters()):
-            filtered, counts = _AlifLayer.apply(spikes, self.w_input, w_rec, weight, self.c)
+            filtered, counts = _AlifLayer.apply(
+                spikes, self.w_input, w_rec, weight, self.c, transmit
+            )
         else:  # no backward pass: the kernel keeps no per-step state
             filtered, counts, _ = alif_forward(
                 _as_numpy(spikes),
@@ -179,6 +236,7 @@ class RecurrentSNN(nn.Module):
                 weight.numpy(),
                 self.c,
                 keep_gaps=False,
+                transmit=transmit,
             )
             filtered, counts = torch.from_numpy(filtered), torch.from_numpy(counts)
         scores = filtered @ self.w_output
@@ -195,7 +253,7 @@ def synapse_counts(spec: RsnnSpec) -> tuple[int, int]:
 
 
 def _evaluate(model: RecurrentSNN, spikes: np.ndarray, labels: np.ndarray, batch: int):
-    """(accuracy, mean hidden spikes per clip) of spike trains (n, T, n_in)."""
+    """(accuracy, mean hidden spikes per clip) of inputs (n, T, n_in), in evaluation mode."""
     model.eval()
     correct, spikes_total = 0, 0.0
     with torch.no_grad():
@@ -210,10 +268,12 @@ def _evaluate(model: RecurrentSNN, spikes: np.ndarray, labels: np.ndarray, batch
 def train_rsnn(
     spec: RsnnSpec, data: BaselineData, cfg: BaselineConfig, progress: bool = True
 ) -> dict:
-    """Train by BPTT with Adam; epoch e trains on ``data.train_x[e % len(train_x)]`` (spike
-    trains (n, T, n_in)); the weights of the epoch with the best validation accuracy are
-    kept (early stopping after ``cfg.patience`` epochs without a new best) and measured on
-    the test split. The result has the keys of ``train.RESULT_KEYS`` plus spike counts."""
+    """Train by BPTT with Adam (``cfg.weight_decay``; with an ``RsnnConfig``, its learning-rate
+    schedule, else a constant ``cfg.lr``); epoch e trains on ``data.train_x[e %
+    len(train_x)]`` (spike trains or graded inputs (n, T, n_in)); the weights of the epoch
+    with the best validation accuracy are kept (early stopping after ``cfg.patience`` epochs
+    without a new best) and measured on the test split. The result has the keys of
+    ``train.RESULT_KEYS`` plus spike counts."""
     if data.train_x.shape[-1] != spec.n_in or data.n_classes != spec.n_classes:
         raise ValueError(
             f"data: {data.train_x.shape[-1]} input channels, {data.n_classes} classes:"
@@ -226,13 +286,20 @@ def train_rsnn(
         )
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    model = RecurrentSNN(spec)
+    model = RecurrentSNN(spec, seed=cfg.seed)
     steps = data.train_x.shape[2]
     per_step, params = synapse_counts(spec)
     macs = steps * per_step
     macs_per_sample = training_macs_per_sample(macs, params)
     energy_per_sample_J = energy_per_training_sample_J(macs, params)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    total_steps = cfg.max_epochs * -(-int(np.size(data.train_y)) // cfg.batch_size)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        opt,
+        (lambda k: 0.5 * (1.0 + np.cos(np.pi * k / total_steps)))
+        if getattr(cfg, "lr_schedule", "constant") == "cosine"
+        else (lambda k: 1.0),
+    )
     loss_fn = nn.CrossEntropyLoss()
     ty = torch.as_tensor(np.asarray(data.train_y), dtype=torch.long)
     val_y, test_y = np.asarray(data.val_y), np.asarray(data.test_y)
@@ -252,6 +319,7 @@ def train_rsnn(
                 opt.zero_grad()
                 loss_fn(model(x_epoch[idx]), ty[idx]).backward()
                 opt.step()
+                schedule.step()
                 seen += idx.numel()
             trained = time.perf_counter()
             val, _ = _evaluate(model, data.val_x, val_y, 256)
@@ -296,8 +364,9 @@ def train_rsnn(
             name: float(getattr(model, f"w_{name}").detach().abs().max())
             for name in ("input", "recurrent", "output")
         },
+        # rows read: the hidden neurons that spiked, the inputs that are not 0
         "synaptic_ops_per_clip": hidden_spikes * (spec.n_hidden + spec.n_classes)
-        + float(np.asarray(data.test_x).sum()) / test_y.size * spec.n_hidden,
+        + np.count_nonzero(data.test_x) / test_y.size * spec.n_hidden,
     }
     return result
 

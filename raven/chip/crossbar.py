@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from devices.pcm import PCMParams, preset
+from devices.pcm import PCMParams, idealised, preset
 from kernels.crossbar import Snapshot, mac_spikes
 from kernels.neurons import LIFParams, LIFState, lif_run
 from kernels.rng import (
@@ -47,6 +47,29 @@ ACCUMULATOR_FRACTION_BITS = 8  # LSB = epsilon / 2^8: a residual below one pulse
 READOUTS = ("adc", "analog")
 STATE_BITS = 16  # neuron state word (membrane of a hidden neuron, output integrator)
 ROUTING_BITS = 16  # routing-table entry of a hidden neuron (destination tile and row)
+
+
+def device_params(cfg: RavenConfig) -> PCMParams:
+    """The chip's device population: the configured preset, with the non-idealities that
+    ``cfg.device`` switches off removed (``devices.pcm.idealised``).
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (``cfg.device``).
+
+    Returns
+    -------
+    PCMParams
+    """
+    d = cfg.device
+    return idealised(
+        preset(d.preset),
+        programming_noise=d.programming_noise,
+        pulse_noise=d.pulse_noise,
+        state_dependent_step=d.state_dependent_step,
+        step_fraction=d.step_fraction,
+    )
 
 
 def quantize_accumulator(chi_uS: np.ndarray, epsilon_uS: float) -> None:
@@ -326,7 +349,7 @@ class CrossbarChip:
         self, reference_then: list[np.ndarray], t_s: float, ledger: Ledger
     ) -> list[np.ndarray]:
         """Global drift compensation: a digital gain per column, reference at training end
-        over reference now (DESIGN.md section 5; Joshi 2020's global drift compensation)."""
+        over reference now (docs/design.md section 5; Joshi 2020's global drift compensation)."""
         now = self.reference_columns(t_s, ledger)
         gains = [
             np.where(n > 0, then / np.maximum(n, 1e-12), 1.0)
@@ -366,7 +389,7 @@ class Chip(CrossbarChip):
         self.cfg = cfg
         self.n_in, self.n_classes = n_in, n_classes
         net = cfg.network
-        self.params = preset(cfg.device.preset)
+        self.params = device_params(cfg)
         rng = stream_generator(cfg.seed, "chip_devices")
         self.hidden = CrossbarLayer(
             n_in, net.n_hidden, self.params, net.tile_rows, net.tile_cols, rng

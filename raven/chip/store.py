@@ -28,8 +28,9 @@ from .._util.atomic import atomic_write
 from .._util.files import check_array, check_number, file_error
 from ..config.tables import config_from_dict
 from ..features.pipeline import n_inputs
+from .architecture import make_chip
 from .crossbar import Chip
-from .temporal import TemporalChip, make_chip
+from .temporal import TemporalChip
 
 FORMAT_VERSION = 1
 _LAYERS = ("hidden", "output")
@@ -293,6 +294,19 @@ def _check_training_meta(path: Path, meta: dict, cfg, remedy: str) -> None:
             )
         for key, value in ledger.items():
             check_number(path, f"training_state.ledger.{key}", value, lo=0.0, remedy=remedy)
+    if "classes" in meta:  # unnamed classes: their values, one per output
+        classes = meta["classes"]
+        ok = isinstance(classes, list) and all(
+            isinstance(c, int | str) and not isinstance(c, bool) for c in classes
+        )
+        if not ok or len(classes) != len(meta["labels"]) or len(set(classes)) != len(classes):
+            raise file_error(
+                path,
+                "classes",
+                repr(classes)[:80],
+                f"{len(meta['labels'])} distinct class values, one per output",
+                remedy,
+            )
     if "t_train_end_s" in meta:
         check_number(path, "t_train_end_s", meta["t_train_end_s"], lo=0.0, remedy=remedy)
     scaler = meta.get("scaler")

@@ -32,14 +32,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from devices.pcm import preset
 from kernels.events import Events
 from kernels.recurrent import AlifConstants, RecurrentOutputs, RecurrentSynapses, run_alif
 from kernels.rng import stream_generator
 
 from ..accounting.ledger import Ledger
 from ..config.tables import RavenConfig
-from .crossbar import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, Chip, CrossbarChip, CrossbarLayer
+from .crossbar import (
+    ACCUMULATOR_BITS,
+    ROUTING_BITS,
+    STATE_BITS,
+    CrossbarChip,
+    CrossbarLayer,
+    device_params,
+)
 
 # e-prop state of the end-of-clip form: each hidden neuron's pseudo-derivative per step
 # (then its G_j(t), in place), billed as 32-bit words (the simulation keeps float64;
@@ -166,14 +172,22 @@ class TemporalChip(CrossbarChip):
         self.cfg = cfg
         self.n_in, self.n_classes = n_in, n_classes
         tc, net = cfg.temporal, cfg.network
-        self.params = preset(cfg.device.preset)
+        self.params = device_params(cfg)
         rng = stream_generator(cfg.seed, "chip_devices")
         n_hidden = tc.n_hidden
+        pairs = tc.pairs_per_synapse
+        # Each synapse is ``pairs`` adjacent rows of differential pairs, driven by one input.
         self.hidden = CrossbarLayer(
-            n_in + n_hidden, n_hidden, self.params, net.tile_rows, net.tile_cols, rng
+            (n_in + n_hidden) * pairs, n_hidden, self.params, net.tile_rows, net.tile_cols, rng
         )
         self.output = CrossbarLayer(
-            n_hidden, n_classes, self.params, net.tile_rows, net.tile_cols, rng, layer_index=1
+            n_hidden * pairs,
+            n_classes,
+            self.params,
+            net.tile_rows,
+            net.tile_cols,
+            rng,
+            layer_index=1,
         )
         # Fixed random feedback (random e-prop); used when tc.feedback == "random".
         self.feedback = rng.standard_normal((n_classes, n_hidden)) / np.sqrt(n_hidden)
@@ -189,6 +203,38 @@ class TemporalChip(CrossbarChip):
     def n_hidden(self) -> int:
         return self.cfg.temporal.n_hidden
 
+    @property
+    def pairs(self) -> int:
+        """Differential pairs per synapse."""
+        return self.cfg.temporal.pairs_per_synapse
+
+    @property
+    def n_pre(self) -> int:
+        """Presynaptic rows of the hidden layer's synapses: inputs, then hidden neurons."""
+        return self.n_in + self.n_hidden
+
+    def spread_over_pairs(self, delta_uS: np.ndarray, step: int) -> np.ndarray:
+        """A per-synapse conductance change as a per-pair one: all of it on the pair that
+        the round-robin counter (the update ``step``) selects, none on the others.
+
+        Parameters
+        ----------
+        delta_uS : numpy.ndarray
+            (synapse rows, columns) change in uS.
+        step : int
+            The update's index.
+
+        Returns
+        -------
+        numpy.ndarray
+            (synapse rows x pairs, columns).
+        """
+        if self.pairs == 1:
+            return delta_uS
+        out = np.zeros((delta_uS.shape[0] * self.pairs, delta_uS.shape[1]))
+        out[step % self.pairs :: self.pairs] = delta_uS
+        return out
+
     def steps_per_clip(self) -> int:
         """Time steps of one clip (frames x steps per frame)."""
         return self.cfg.features.n_frames * self.cfg.temporal.steps_per_frame
@@ -200,7 +246,7 @@ class TemporalChip(CrossbarChip):
         neuron's filtered output trace), each neuron's time constants (one 16-bit word per
         decay and per adaptation strength), and, while training, the clip's stored
         pseudo-derivatives (``eligibility_store``) and row drives (``activity_history``)."""
-        n_hid, n_pre = self.n_hidden, self.hidden.n_in
+        n_hid, n_pre = self.n_hidden, self.n_pre
         ledger.declare_memory(
             "accumulators", self.n_synapses(), ACCUMULATOR_BITS, retained=training
         )
@@ -222,8 +268,14 @@ class TemporalChip(CrossbarChip):
         G_min and are never updated)."""
         tc = self.cfg.temporal
         w_hidden, w_out = initial_weights(self.cfg, self.n_in, self.n_classes)
-        self.hidden.program(w_hidden / self.row_gain[:, None], t_s, w_max=tc.w_max_hidden)
-        self.output.program(w_out, t_s, w_max=tc.w_max_output)
+        # Each of a synapse's pairs holds 1/pairs of its weight, over 1/pairs of its range.
+        k = self.pairs
+        self.hidden.program(
+            np.repeat(w_hidden / self.row_gain[:, None] / k, k, axis=0),
+            t_s,
+            w_max=tc.w_max_hidden / k,
+        )
+        self.output.program(np.repeat(w_out / k, k, axis=0), t_s, w_max=tc.w_max_output / k)
         if ledger is not None:  # every device gets one one-shot program
             cells = 2 * self.n_synapses()
             ledger.add(program_pulses=cells, programmed_cells=cells)
@@ -231,11 +283,12 @@ class TemporalChip(CrossbarChip):
     def self_connections(self) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the hidden layer's self-connection pairs (row n_in + j, column j)."""
         j = np.arange(self.n_hidden)
-        return self.n_in + j, j
+        return self.n_in + j, j  # (synapse rows: the pairs of a synapse share its row)
 
     @staticmethod
-    def _assemble(layer: CrossbarLayer, snaps, gain: np.ndarray | None, row_gain=None):
-        """Whole-layer effective weights (weight units), noise variances and row sums."""
+    def _assemble(layer: CrossbarLayer, snaps, gain: np.ndarray | None, row_gain=None, pairs=1):
+        """Whole-layer effective weights (weight units), noise variances and row sums, per
+        synapse (the ``pairs`` rows of a synapse summed)."""
         w = np.empty((layer.n_in, layer.n_out))
         var = np.empty((layer.n_in, layer.n_out))
         row_g = np.zeros(layer.n_in)
@@ -247,6 +300,10 @@ class TemporalChip(CrossbarChip):
             row_g[r0:r1] += snap.row_g_sum_uS
         w /= layer.scale_uS
         var /= layer.scale_uS**2
+        if pairs > 1:  # a synapse's pairs are read together: their currents add
+            w = w.reshape(-1, pairs, layer.n_out).sum(axis=1)
+            var = var.reshape(-1, pairs, layer.n_out).sum(axis=1)
+            row_g = row_g.reshape(-1, pairs).sum(axis=1)
         if row_gain is not None:
             w *= row_gain[:, None]
             var *= row_gain[:, None] ** 2
@@ -265,9 +322,9 @@ class TemporalChip(CrossbarChip):
             row_gain = np.concatenate(
                 [self.row_gain[: self.n_in], self.row_gain[self.n_in :] * keep]
             )
-        wh, vh, gh = self._assemble(self.hidden, snaps[0], gains[0], row_gain)
+        wh, vh, gh = self._assemble(self.hidden, snaps[0], gains[0], row_gain, self.pairs)
         out_gain = None if keep == 1.0 else np.full(self.n_hidden, keep)
-        wo, vo, go = self._assemble(self.output, snaps[1], gains[1], out_gain)
+        wo, vo, go = self._assemble(self.output, snaps[1], gains[1], out_gain, self.pairs)
         return RecurrentSynapses(wh, vh, gh, wo, vo, go)
 
     def dropout_mask(self, batch: int, steps: int) -> np.ndarray | None:
@@ -303,7 +360,7 @@ class TemporalChip(CrossbarChip):
 
     def _book(self, events: Events, spikes: np.ndarray, ledger: Ledger, traces: bool):
         batch, steps, _ = spikes.shape
-        n_hid, n_cls, n_pre = self.n_hidden, self.n_classes, self.hidden.n_in
+        n_hid, n_cls, n_pre = self.n_hidden, self.n_classes, self.n_pre
         hidden_tiles = len(self.hidden.row_splits)
         output_tiles = len(self.output.row_splits)
         # Every column of every row tile is sensed and converted when its tile is read (the
@@ -315,8 +372,9 @@ class TemporalChip(CrossbarChip):
         )
         updates = batch * steps * (n_hid + n_cls)
         ledger.add(
-            row_activations=events.row_activations,
-            cell_reads=events.cell_reads,
+            # a synapse of several pairs drives their word lines and reads their cells
+            row_activations=events.row_activations * self.pairs,
+            cell_reads=events.cell_reads * self.pairs,
             read_g_sum_uS=events.read_g_sum_uS,
             synaptic_ops=events.synaptic_ops,
             synaptic_macs=events.synaptic_macs,
@@ -344,6 +402,14 @@ class TemporalChip(CrossbarChip):
         ledger.add_memory("routing", reads=events.hidden_spikes)
         if events.adc_saturations:
             ledger.add(adc_saturations=events.adc_saturations)
+        # Random numbers the chip draws: one per input slot of a stochastic spike code (the
+        # rate code's Bernoulli draws; graded input draws none) and one per hidden neuron
+        # and step for dropout while training.
+        draws = spikes.size if self.cfg.temporal.input_encoding == "rate" else 0
+        if traces and self.cfg.temporal.dropout > 0:
+            draws += batch * steps * n_hid
+        if draws:
+            ledger.add(random_draws=draws)
         if traces:
             # During the clip: every neuron's pseudo-derivative stored, every row's drive
             # recorded, each hidden neuron's filtered output trace kept. At its end: the
@@ -364,24 +430,3 @@ class TemporalChip(CrossbarChip):
                 "activity_history", reads=batch * steps * n_pre, writes=batch * steps * n_pre
             )
             ledger.add_memory("neuron_state", reads=neuron_steps, writes=neuron_steps)
-
-
-def make_chip(cfg: RavenConfig, n_in: int, n_classes: int) -> Chip | TemporalChip:
-    """The chip of the configured architecture, not yet programmed (``initialise``).
-
-    Parameters
-    ----------
-    cfg : RavenConfig
-        Configuration; ``cfg.architecture`` picks the chip.
-    n_in : int
-        Input channels (``raven.features.pipeline.n_inputs``).
-    n_classes : int
-        Output classes.
-
-    Returns
-    -------
-    Chip or TemporalChip
-    """
-    if cfg.architecture == "temporal":
-        return TemporalChip(cfg, n_in, n_classes)
-    return Chip(cfg, n_in, n_classes)

@@ -104,6 +104,38 @@ def iso_accuracy(baselines: list[dict], raven: dict) -> dict:
     return out
 
 
+# -- which state is reported -------------------------------------------------------------------
+# The chip is evaluated in its last state (the end of its last epoch); a DNN run keeps the
+# weights of its best validation check. One rule for both sides: STATE_RULE "last" scores
+# each DNN by the test accuracy of its last check (recorded on its curve), as the chip;
+# "best" keeps the best check's. The report states the rule and lists both accuracies.
+STATE_RULES = ("last", "best")
+STATE_RULE = "last"
+
+
+def with_state(baselines: list[dict], rule: str = STATE_RULE) -> list[dict]:
+    """Copies of ``baselines`` whose ``test_accuracy`` is that of the state ``rule`` names
+    ("last": the last check of the curve; "best": the best validation check, as trained),
+    with both kept as ``best_state_test_accuracy`` and ``last_state_test_accuracy``."""
+    if rule not in STATE_RULES:
+        raise ValueError(f"state rule {rule!r}: expected one of {STATE_RULES}")
+    out = []
+    for b in baselines:
+        best = b.get("best_state_test_accuracy", b["test_accuracy"])
+        curve = b.get("curve") or []
+        last = curve[-1]["test_accuracy"] if curve else best
+        out.append(
+            b
+            | {
+                "test_accuracy": last if rule == "last" else best,
+                "best_state_test_accuracy": best,
+                "last_state_test_accuracy": last,
+                "state_rule": rule,
+            }
+        )
+    return out
+
+
 # -- training charged up to an accuracy ------------------------------------------------------
 # A learning curve is a list of per-epoch dicts, in epoch order, each with "epoch", an
 # accuracy (baselines: "test_accuracy"; Raven: "validation_accuracy" from raven.runs.train) and
@@ -141,15 +173,19 @@ def charged_until(
     return float(curve[-1][cost]), "not_reached", None
 
 
-def training_at_accuracy(baselines: list[dict], accuracy: float, cost: str) -> dict:
+def training_at_accuracy(
+    baselines: list[dict], accuracy: float, cost: str, accuracy_key: str = "validation_accuracy"
+) -> dict:
     """The cheapest baseline training run to reach ``accuracy``, each run charged only up
-    to the point where its test-accuracy curve first reaches it."""
+    to the point where its ``accuracy_key`` curve first reaches it: by default its
+    validation curve, as Raven's training is charged (the test split is never used to
+    decide how much training is paid for)."""
     best = None
     for b in baselines:
         curve = b.get("curve")
         if not curve:
             continue
-        value, status, epoch = charged_until(curve, accuracy, CURVE_COSTS[cost])
+        value, status, epoch = charged_until(curve, accuracy, CURVE_COSTS[cost], accuracy_key)
         if status in ("interpolated", "bound") and (best is None or value < best["dnn_cost"]):
             samples = b.get("samples_seen")
             total = float(curve[-1][CURVE_COSTS[cost]])
@@ -187,11 +223,13 @@ def raven_curve(curve: list[dict], price) -> list[dict]:
 
 
 def fair_training(baselines: list[dict], raven: dict, curve: list[dict]) -> dict:
-    """Training ratios DNN / Raven at equal accuracy: baselines charged up to Raven's test
-    accuracy on their test curves; Raven charged up to the epoch where its validation
-    curve first reaches the validation accuracy of its final epoch (the chip evaluated)."""
-    out = {"accuracy": raven["accuracy"], "per_cost": {}}
+    """Training ratios DNN / Raven at equal accuracy, both sides charged on their
+    validation curves: Raven up to the epoch where its validation curve first reaches the
+    validation accuracy of its final epoch (the chip evaluated), each baseline up to where
+    its validation curve first reaches that same accuracy."""
     usable = [c for c in curve if c.get("validation_accuracy") is not None]
+    target = usable[-1]["validation_accuracy"] if usable else raven["accuracy"]
+    out = {"accuracy": raven["accuracy"], "validation_accuracy": target, "per_cost": {}}
     for cost, key in CURVE_COSTS.items():
         if usable:
             value, status, epoch = charged_until(
@@ -199,7 +237,7 @@ def fair_training(baselines: list[dict], raven: dict, curve: list[dict]) -> dict
             )
         else:
             value, status, epoch = raven[_RAVEN_COST[cost]], "whole_run", None
-        dnn = training_at_accuracy(baselines, raven["accuracy"], cost)
+        dnn = training_at_accuracy(baselines, target, cost)
         samples = raven.get("training_clips_per_epoch")
         entry = {
             "raven_cost": value,
@@ -334,6 +372,7 @@ def raven_point(
         "training_clips_per_s": clips_per_s,
     }
     usable = [c for c in curve if c.get("validation_accuracy") is not None]
+    point["validation_accuracy"] = usable[-1]["validation_accuracy"] if usable else None
     for cost in ("training_ops", "training_energy_J"):
         key = CURVE_COSTS[FRONTIER_COSTS[cost][0]]
         if usable:
@@ -348,14 +387,18 @@ def raven_point(
     return point
 
 
-def cheapest_dnn(baselines: list[dict], accuracy: float, cost: str) -> dict:
+def cheapest_dnn(
+    baselines: list[dict], accuracy: float, cost: str, validation_accuracy: float | None = None
+) -> dict:
     """The cheapest DNN at ``accuracy`` for a FRONTIER_COSTS key: dnn_cost, family (width
-    for training, charged run by run), and status "interpolated", "below_all" (every DNN
+    for training, charged run by run up to ``validation_accuracy`` on its validation
+    curve; ``accuracy`` when None), and status "interpolated", "below_all" (every DNN
     already beats the accuracy at its cheapest: the cost is an upper bound) or
     "above_all" (no DNN reaches it)."""
     dnn_key = FRONTIER_COSTS[cost][0]
     if dnn_key in CURVE_COSTS:
-        best = training_at_accuracy(baselines, accuracy, dnn_key)
+        target = accuracy if validation_accuracy is None else validation_accuracy
+        best = training_at_accuracy(baselines, target, dnn_key)
         if "dnn_cost" not in best:
             return {"dnn_cost": None, "status": "above_all"}
         return {
@@ -408,13 +451,16 @@ def _span(values: list[float]) -> list[float] | None:
 
 def dnn_frontier_points(baselines: list[dict]) -> list[dict]:
     """Every DNN run as a point in FRONTIER_COSTS terms, its training charged up to where
-    its test-accuracy curve first reaches its final test accuracy (as Raven's points)."""
+    its validation curve first reaches its final validation accuracy (as Raven's points)."""
     out = []
     for b in baselines:
         point = {"family": b["family"], "width": b["width"], "accuracy": b["test_accuracy"]}
         for cost, (dnn_key, _) in FRONTIER_COSTS.items():
             if dnn_key in CURVE_COSTS and b.get("curve"):
-                value, _, _ = charged_until(b["curve"], b["test_accuracy"], CURVE_COSTS[dnn_key])
+                target = b["curve"][-1]["validation_accuracy"]
+                value, _, _ = charged_until(
+                    b["curve"], target, CURVE_COSTS[dnn_key], "validation_accuracy"
+                )
             else:
                 value = b[dnn_key]
             point[cost] = value
@@ -432,7 +478,7 @@ def frontier_comparison(baselines: list[dict], raven: list[dict]) -> dict:
         row = {"n_hidden": p["n_hidden"], "accuracy": p["accuracy"], "per_cost": {}}
         for cost in FRONTIER_COSTS:
             if baselines:
-                dnn = cheapest_dnn(baselines, p["accuracy"], cost)
+                dnn = cheapest_dnn(baselines, p["accuracy"], cost, p.get("validation_accuracy"))
                 status = ratio_status(dnn["status"], p[f"{cost}_status"])
             else:
                 dnn, status = {"dnn_cost": None, "status": None}, "no_baselines"

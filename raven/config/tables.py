@@ -27,6 +27,7 @@ from typing import ClassVar
 
 from devices.pcm import PRESETS
 
+from .architectures import SETTINGS_READ, check_settings_read, refuse_unread_keys
 from .validation import ConfigError, check, setting, validate
 
 __all__ = [
@@ -214,6 +215,10 @@ class TemporalConfig:
     w_max_output: float = setting(1.5, ge=1e-6, le=1e6)
     adc_bits: int = setting(8, ge=0, le=16)  # 0: ideal conversion
     adc_range: float = setting(4.0, gt=0)  # ADC full scale, +- weight units
+    # Differential pairs per synapse (multi-memristive synapse, Boybat et al., Nat. Commun.
+    # 9, 2514, 2018): the synapse's weight is the sum of its pairs, read together; each
+    # update goes to one pair, chosen by a global round-robin counter (arbitration)
+    pairs_per_synapse: int = setting(1, ge=1, le=8)
     # learning signal through the output weights ("symmetric") or fixed random weights
     feedback: str = setting("symmetric", choices=("symmetric", "random"))
     # e-prop learning rates (weight units per unit gradient). Lower than the float optimum
@@ -248,12 +253,26 @@ class DeviceConfig:
     preset: str = setting("nandakumar2018", choices=tuple(sorted(PRESETS)))
     read_noise: bool = True
     drift: bool = True
+    # The device's other non-idealities (devices.pcm.idealised): switched off only to
+    # measure what each one costs (the accuracy-loss budget)
+    programming_noise: bool = True
+    pulse_noise: bool = True
+    state_dependent_step: bool = True
+    # without state_dependent_step: the constant step as a fraction of the preset's mean step
+    step_fraction: float = setting(1.0, gt=0, le=1)
     # device time per clip, training and inference; bounded so that a run's device time
     # stays within the range the drift and read-noise models are evaluated in
     clip_period_s: float = setting(1.0, gt=0, le=3600.0)
 
     def __post_init__(self) -> None:
         validate(self)
+        check(
+            self.TABLE,
+            "step_fraction",
+            self.step_fraction == 1.0 or not self.state_dependent_step,
+            self.step_fraction,
+            "1 unless state_dependent_step = false (only a constant step can be scaled)",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +334,9 @@ class RavenConfig:
         Seed of every random stream of the run (>= 0).
     architecture : str
         "temporal" (recurrent ALIF network fed frame by frame, e-prop; ``raven.chip.temporal``)
-        or "static" (the flattened feature map into a feed-forward layer; ``raven.chip.crossbar``).
+        or "static" (the flattened feature map into a feed-forward layer; ``raven.chip.crossbar``);
+        ``raven.chip.architecture`` holds what each one is. A setting the architecture does
+        not read (``raven.config.architectures.SETTINGS_READ``) is refused.
     data : DataConfig
         Task, split rule, silence and unknown shares, augmentation on or off.
     features : FeatureConfig
@@ -339,7 +360,7 @@ class RavenConfig:
     seed: int = setting(0, ge=0, le=2**51 - 1)
     # "temporal": recurrent ALIF network fed frame by frame, e-prop (raven.chip.temporal);
     # "static": the flattened feature map into a feed-forward layer (raven.chip.crossbar)
-    architecture: str = setting("temporal", choices=("temporal", "static"))
+    architecture: str = setting(next(iter(SETTINGS_READ)), choices=tuple(SETTINGS_READ))
     data: DataConfig = field(default_factory=DataConfig)
     features: FeatureConfig = field(default_factory=FeatureConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -351,6 +372,7 @@ class RavenConfig:
 
     def __post_init__(self) -> None:
         validate(self)
+        check_settings_read(self)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -429,6 +451,9 @@ def load_config(path: str | Path | None) -> RavenConfig:
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise ValueError(f"{path}: cannot read the configuration ({err})") from None
     try:
-        return config_from_dict(values)
+        cfg = config_from_dict(values)
+        # Keys the file sets are refused even at their default value: the user set them.
+        refuse_unread_keys(values, cfg.architecture)
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
+    return cfg

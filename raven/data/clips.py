@@ -88,7 +88,8 @@ def index_clips(
     name = _split_name(split)
     copies = training_copies(cfg) if name == "training" else 1
     data = load_split(cfg, index, name, cache_dir, labels=labels, copies=copies, progress=progress)
-    return _clips_of(data, labels or index.labels)
+    # labels may be any sequence of names (a spotter's classes_ is an array)
+    return _clips_of(data, tuple(map(str, labels)) if labels is not None else index.labels)
 
 
 def require_clips(clips: Clips, split: str, root: Path) -> None:

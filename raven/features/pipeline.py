@@ -79,7 +79,7 @@ def load_split(
         progress=progress,
     )
     names = fs.label_names
-    target = labels or names
+    target = tuple(map(str, labels)) if labels is not None else names
     unknown = sorted(set(names[i] for i in np.unique(fs.labels)) - set(target))
     if unknown:
         raise ValueError(
@@ -91,15 +91,6 @@ def load_split(
     files = fs.files[::copies]
     keys = np.array([clip_key(f) for f in files], dtype=np.int64)
     return SplitData(feats, mapping[fs.labels[::copies]], files, keys, fs.report)
-
-
-def n_inputs(cfg: RavenConfig) -> int:
-    if cfg.architecture == "temporal":
-        if cfg.temporal.input_encoding == "graded":
-            return cfg.features.n_coefficients  # one DAC-driven row per coefficient
-        return 2 * cfg.features.n_coefficients  # ON and OFF channel per coefficient
-    n = cfg.features.n_frames * cfg.features.n_coefficients
-    return 2 * n if cfg.network.input_encoding == "on_off" else n
 
 
 def frontend_ops_per_clip(cfg: RavenConfig) -> int:
@@ -114,13 +105,6 @@ def input_values(cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray) 
         centred = 2.0 * flat - 1.0
         flat = np.concatenate([np.clip(centred, 0, 1), np.clip(-centred, 0, 1)], axis=-1)
     return flat
-
-
-def fit_scaler(cfg: RavenConfig, features: np.ndarray) -> FeatureScaler:
-    """Per-coefficient standardisation fitted on the training features."""
-    if cfg.architecture == "temporal":
-        return FeatureScaler.fit(features, clip_sigma=cfg.temporal.input_clip_sigma)
-    return FeatureScaler.fit(features)
 
 
 def temporal_spikes(
@@ -172,17 +156,146 @@ def graded_levels(values: np.ndarray, dac_bits: int, steps_per_frame: int) -> np
     return np.repeat(levels, steps_per_frame, axis=1)
 
 
-def encode_batch(
-    cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray, keys: np.ndarray, stream: int
-) -> np.ndarray:
-    """(B, frames, coeffs) features -> (B, T, n_inputs) input rows: rate-coded spikes (the
-    spikes of a clip depend on (seed, stream, clip key) only) or graded DAC levels."""
-    if cfg.architecture == "temporal":
+class FrameEncoder:
+    """The temporal architecture's input: the feature map fed frame by frame, each
+    coefficient one DAC-driven row ("graded") or an ON and an OFF spike channel ("rate",
+    "send_on_delta"), as ``[temporal]`` configures (``temporal_spikes``)."""
+
+    def n_inputs(self, cfg: RavenConfig) -> int:
+        """Input rows of the chip.
+
+        Parameters
+        ----------
+        cfg : RavenConfig
+            The run's configuration.
+
+        Returns
+        -------
+        int
+            One row per coefficient ("graded"), two otherwise.
+        """
+        if cfg.temporal.input_encoding == "graded":
+            return cfg.features.n_coefficients  # one DAC-driven row per coefficient
+        return 2 * cfg.features.n_coefficients  # ON and OFF channel per coefficient
+
+    def fit_scaler(self, cfg: RavenConfig, features: np.ndarray) -> FeatureScaler:
+        """Per-coefficient standardisation fitted on the training features, clipped at
+        ``temporal.input_clip_sigma``.
+
+        Parameters
+        ----------
+        cfg : RavenConfig
+            The run's configuration.
+        features : numpy.ndarray
+            (n, frames, coefficients) training features.
+
+        Returns
+        -------
+        FeatureScaler
+        """
+        return FeatureScaler.fit(features, clip_sigma=cfg.temporal.input_clip_sigma)
+
+    def encode(
+        self,
+        cfg: RavenConfig,
+        scaler: FeatureScaler,
+        features: np.ndarray,
+        keys: np.ndarray,
+        stream: int,
+    ) -> np.ndarray:
+        """(B, frames, coeffs) features -> (B, frames x steps_per_frame, n_inputs) rows.
+
+        Parameters
+        ----------
+        cfg : RavenConfig
+            The run's configuration.
+        scaler : FeatureScaler
+            The training scaler.
+        features : numpy.ndarray
+            (B, frames, coefficients) features.
+        keys : numpy.ndarray
+            (B,) clip keys.
+        stream : int
+            The pass over the data (``kernels.rng.data_pass``).
+
+        Returns
+        -------
+        numpy.ndarray
+            Spikes (uint8) or graded DAC levels (float64).
+        """
         return temporal_spikes(cfg, scaler, features, keys, stream)
-    net = cfg.network
-    enc = EncoderConfig(kind="rate", steps_per_frame=net.time_steps, max_rate=net.max_rate)
-    values = input_values(cfg, scaler, features)
-    return encode(values, enc, clip_keys=clip_pass_keys(keys, stream), seed=cfg.seed).spikes
+
+
+class MapEncoder:
+    """The static architecture's input: the whole feature map at once, every (frame,
+    coefficient) an input channel (two with ``network.input_encoding = "on_off"``),
+    rate-coded over ``network.time_steps`` steps."""
+
+    def n_inputs(self, cfg: RavenConfig) -> int:
+        """Input rows of the chip.
+
+        Parameters
+        ----------
+        cfg : RavenConfig
+            The run's configuration.
+
+        Returns
+        -------
+        int
+            frames x coefficients, twice that with ON/OFF channels.
+        """
+        n = cfg.features.n_frames * cfg.features.n_coefficients
+        return 2 * n if cfg.network.input_encoding == "on_off" else n
+
+    def fit_scaler(self, cfg: RavenConfig, features: np.ndarray) -> FeatureScaler:
+        """Per-coefficient standardisation fitted on the training features.
+
+        Parameters
+        ----------
+        cfg : RavenConfig
+            The run's configuration.
+        features : numpy.ndarray
+            (n, frames, coefficients) training features.
+
+        Returns
+        -------
+        FeatureScaler
+        """
+        return FeatureScaler.fit(features)
+
+    def encode(
+        self,
+        cfg: RavenConfig,
+        scaler: FeatureScaler,
+        features: np.ndarray,
+        keys: np.ndarray,
+        stream: int,
+    ) -> np.ndarray:
+        """(B, frames, coeffs) features -> (B, time_steps, n_inputs) rate-coded spikes; the
+        spikes of a clip depend on (seed, stream, clip key) only.
+
+        Parameters
+        ----------
+        cfg : RavenConfig
+            The run's configuration.
+        scaler : FeatureScaler
+            The training scaler.
+        features : numpy.ndarray
+            (B, frames, coefficients) features.
+        keys : numpy.ndarray
+            (B,) clip keys.
+        stream : int
+            The pass over the data (``kernels.rng.data_pass``).
+
+        Returns
+        -------
+        numpy.ndarray
+            uint8 spikes.
+        """
+        net = cfg.network
+        enc = EncoderConfig(kind="rate", steps_per_frame=net.time_steps, max_rate=net.max_rate)
+        values = input_values(cfg, scaler, features)
+        return encode(values, enc, clip_keys=clip_pass_keys(keys, stream), seed=cfg.seed).spikes
 
 
 def clip_pass_keys(keys: np.ndarray, stream: int) -> np.ndarray:

@@ -1,5 +1,8 @@
-"""``KeywordSpotter``: Raven as an estimator on in-memory arrays (the scikit-learn contract:
-the constructor stores its arguments, ``fit`` does the work, learned state ends in ``_``).
+"""``KeywordSpotter``: Raven as an estimator on in-memory arrays, under scikit-learn's
+contract (without depending on scikit-learn): the constructor stores its arguments, which
+``get_params`` reads from its signature; ``fit`` does the work; learned state ends in ``_``;
+``predict`` returns labels of ``classes_``; ``__sklearn_tags__`` describes it to
+scikit-learn when scikit-learn asks.
 
 Files stay at the edges: ``raven.data.clips.load_clips`` reads a dataset folder into arrays,
 ``save`` / ``load`` write and read one ``.npz`` file, ``fit(checkpoint_dir=)`` checkpoints;
@@ -10,118 +13,45 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
+import inspect
 from pathlib import Path
 
 import numpy as np
 
 from .._util.atomic import clean_debris
 from ..chip.store import RESERVED_KEYS, load_chip, save_chip
-from ..config.tables import MAX_T_AFTER_S, RavenConfig
-from ..features.cache import MAX_FEATURE
+from ..config.tables import RavenConfig
 from ..features.encoding import FeatureScaler
+from .checks import (
+    check_count,
+    check_features,
+    check_flag,
+    check_keys,
+    check_range,
+    check_real,
+    check_targets,
+    check_time,
+)
 from .evaluation import evaluate_chip
 from .loop import CHECKPOINT, ClipArrays, fit_on_chip
 from .results import EpochRecord, EvaluationResult, TrainingResult
 
-_PARAMS = ("config", "labels", "progress")
 # The metadata ``save`` writes besides the chip's own: ``extra`` may not replace them.
-_SAVED_KEYS = frozenset({"training_state", "scaler", "t_train_end_s", "training_data"})
+_SAVED_KEYS = frozenset({"training_state", "scaler", "t_train_end_s", "training_data", "classes"})
 
 
-def _not_an_array(name: str, value, expected: str) -> ValueError:
-    return ValueError(f"{name}: {type(value).__name__}: expected {expected}")
-
-
-def _check_features(name: str, features, cfg: RavenConfig, copies_allowed: bool) -> np.ndarray:
-    """Features as the pipeline makes them: real numbers, finite, (n, frames, coefficients)
-    or, for training, (copies, n, frames, coefficients). Returns a 4-D view."""
-    frames, coeffs = cfg.features.n_frames, cfg.features.n_coefficients
-    expected = f"(n_clips, {frames}, {coeffs}) MFCC frames x coefficients" + (
-        f" or (copies, n_clips, {frames}, {coeffs}) augmented copies" if copies_allowed else ""
-    )
-    try:
-        arr = np.asarray(features)
-    except (TypeError, ValueError):
-        raise _not_an_array(name, features, f"an array {expected}") from None
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
-        raise ValueError(f"{name}: dtype {arr.dtype}: expected real numbers {expected}")
-    ndims = (3, 4) if copies_allowed else (3,)
-    if arr.ndim not in ndims or arr.shape[-2:] != (frames, coeffs):
-        raise ValueError(
-            f"{name}: shape {arr.shape}: expected {expected} (features.n_mfcc and the clip"
-            " length of the configuration set the last two)"
-        )
-    arr4 = arr if arr.ndim == 4 else arr[None]
-    if arr4.shape[0] == 0 or arr4.shape[1] == 0:
-        raise ValueError(f"{name}: shape {arr.shape}: expected at least one clip")
-    bad = ~np.isfinite(arr4)
-    if bad.any():
-        clip = int(np.argwhere(bad)[0][1])
-        raise ValueError(
-            f"{name}: {int(bad.sum())} NaN or infinite value(s) (first in clip {clip}):"
-            " expected finite features"
-        )
-    huge = np.abs(arr4) > MAX_FEATURE
-    if huge.any():
-        clip = int(np.argwhere(huge)[0][1])
-        raise ValueError(
-            f"{name}: {int(huge.sum())} value(s) such as {float(arr4[huge][0]):g} (first in"
-            f" clip {clip}): expected MFCC features, of magnitude <= {MAX_FEATURE:g}"
-        )
-    return arr4
-
-
-def _check_indices(name: str, values, n: int, what: str) -> np.ndarray:
-    """A (n,) array of integers (not booleans), as int64."""
-    arr = np.asarray(values)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"{name}: dtype {arr.dtype}: expected integer {what}")
-    if arr.shape != (n,):
-        raise ValueError(f"{name}: shape {arr.shape}: expected ({n},), one per clip of features")
-    return arr.astype(np.int64, copy=False)
-
-
-def _check_keys(name: str, clip_keys, n: int) -> np.ndarray:
-    """Clip keys, by default 0 .. n - 1."""
-    if clip_keys is None:
-        return np.arange(n, dtype=np.int64)
-    return _check_indices(name, clip_keys, n, "clip keys")
-
-
-def _check_range(name: str, labels: np.ndarray, classes: tuple[str, ...]) -> None:
-    bad = np.flatnonzero((labels < 0) | (labels >= len(classes)))
-    if bad.size:
-        k = int(bad[0])
-        raise ValueError(
-            f"{name}: value {int(labels[k])} at clip {k} is out of range: expected class"
-            f" indices in [0, {len(classes)}) (classes {list(classes)})"
-        )
-
-
-def _check_time(t_after_s) -> float:
-    expected = f"a finite time > 0 s and <= {MAX_T_AFTER_S:g} s (the device models' range)"
-    if isinstance(t_after_s, bool) or not isinstance(t_after_s, (int, float, np.number)):
-        raise ValueError(f"t_after_s={t_after_s!r}: expected {expected}")
-    if not (math.isfinite(t_after_s) and 0 < t_after_s <= MAX_T_AFTER_S):
-        raise ValueError(f"t_after_s={t_after_s!r}: expected {expected}")
-    return float(t_after_s)
-
-
-def _check_flag(name: str, value) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{name}={value!r}: expected True or False")
-    return value
-
-
-def _check_count(name: str, value, optional: bool = True) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}={value!r}: expected an integer >= 1")
-    return int(value)
+def _changed(obj) -> str:
+    """``obj``'s repr with only the fields that differ from their defaults (nested tables
+    alike): the estimator's repr stays short and shows what was set."""
+    if not dataclasses.is_dataclass(obj):
+        return repr(obj)
+    default = type(obj)()
+    parts = [
+        f"{f.name}={_changed(getattr(obj, f.name))}"
+        for f in dataclasses.fields(obj)
+        if getattr(obj, f.name) != getattr(default, f.name)
+    ]
+    return f"{type(obj).__name__}({', '.join(parts)})"
 
 
 def _training_result(state: dict) -> TrainingResult:
@@ -151,8 +81,16 @@ class KeywordSpotter:
         Network, device, learning and training settings (``raven.load_config`` reads a TOML
         file); defaults otherwise.
     labels : sequence of str, optional
-        Class names: class k is ``labels[k]``. By default classes are named "0", "1", ...
-        up to the largest label given to ``fit``.
+        Class names: class k is ``labels[k]``; ``fit`` then takes class indices (or these
+        names) as targets. By default the classes are the distinct values of the targets
+        given to ``fit`` (``numpy.unique``), as in scikit-learn.
+    max_iter : int, optional
+        Epochs (passes over the training clips); None: ``training.epochs`` of the
+        configuration.
+    warm_start : bool
+        ``fit`` continues from the checkpoint in its ``checkpoint_dir`` (same configuration
+        and clips; the result is bit-identical to an uninterrupted fit) instead of training
+        a new chip. A fit with no checkpoint there starts from the beginning.
     progress : bool
         Show a progress bar while training.
 
@@ -162,13 +100,14 @@ class KeywordSpotter:
         The trained chip (device state, noise streams, scales).
     scaler_ : FeatureScaler
         Input standardisation fitted on the training features.
-    classes_ : tuple of str
-        Class names.
+    classes_ : numpy.ndarray
+        (n_classes,) the class labels ``predict`` returns: ``labels`` when given, otherwise
+        the sorted distinct targets of ``fit``.
     training_ : TrainingResult
         Learning curve, updates, clips, wall time and training ledger counts.
     stopped_after_updates_ : int or None
         Set when ``fit(stop_after_updates=)`` ended early (the spotter is then not fitted;
-        ``fit(..., resume=True)`` continues from the checkpoint).
+        ``warm_start=True`` and ``fit`` again continue from the checkpoint).
 
     References
     ----------
@@ -188,13 +127,24 @@ class KeywordSpotter:
         config: RavenConfig | None = None,
         *,
         labels: tuple[str, ...] | list[str] | None = None,
+        max_iter: int | None = None,
+        warm_start: bool = False,
         progress: bool = False,
     ):
         self.config = config
         self.labels = labels
+        self.max_iter = max_iter
+        self.warm_start = warm_start
         self.progress = progress
 
     # -- scikit-learn parameter protocol ----------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> tuple[str, ...]:
+        """The constructor's parameters, read from its signature (as scikit-learn does):
+        adding one there is all it takes."""
+        signature = inspect.signature(cls.__init__)
+        return tuple(name for name in signature.parameters if name != "self")
+
     def get_params(self, deep: bool = True) -> dict:
         """The constructor's arguments.
 
@@ -206,9 +156,9 @@ class KeywordSpotter:
         Returns
         -------
         dict
-            ``config``, ``labels`` and ``progress``.
+            Every parameter of ``__init__`` by name.
         """
-        return {name: getattr(self, name) for name in _PARAMS}
+        return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params) -> KeywordSpotter:
         """Set constructor arguments (the learned state is left as it is until ``fit``).
@@ -216,45 +166,92 @@ class KeywordSpotter:
         Parameters
         ----------
         **params
-            Any of ``config``, ``labels``, ``progress``.
+            Any parameters of ``__init__``.
 
         Returns
         -------
         KeywordSpotter
             self.
+
+        Raises
+        ------
+        ValueError
+            Naming an unknown parameter and the known ones.
         """
-        unknown = sorted(set(params) - set(_PARAMS))
+        names = self._param_names()
+        unknown = sorted(set(params) - set(names))
         if unknown:
-            raise ValueError(f"set_params: unknown parameter(s) {unknown}; expected {_PARAMS}")
+            raise ValueError(f"set_params: unknown parameter(s) {unknown}; expected {names}")
         for name, value in params.items():
             setattr(self, name, value)
         return self
 
     def __repr__(self) -> str:
-        args = [f"labels={self.labels!r}"] if self.labels is not None else []
-        return f"KeywordSpotter({', '.join(args)})"
+        # As scikit-learn prints estimators: the parameters that differ from the defaults,
+        # the configuration by its settings that differ from theirs.
+        defaults = inspect.signature(type(self).__init__).parameters
+        args = []
+        for name, value in self.get_params().items():
+            default = defaults[name].default
+            if value is default or (type(value) is type(default) and value == default):
+                continue
+            text = _changed(value) if isinstance(value, RavenConfig) else repr(value)
+            args.append(f"{name}={text}")
+        return f"{type(self).__name__}({', '.join(args)})"
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether ``fit`` (or ``load``) has left a trained chip (scikit-learn's
+        ``check_is_fitted`` asks this).
+
+        Returns
+        -------
+        bool
+        """
+        return hasattr(self, "chip_")
+
+    def __sklearn_tags__(self):
+        """How scikit-learn should treat the estimator: a classifier that needs targets and
+        a fit, takes real, finite feature maps (flattened 2-D or 3-D) and scores poorly on
+        the tiny synthetic problems of scikit-learn's checks. Only scikit-learn calls it,
+        so scikit-learn is imported here, not by Raven.
+
+        Returns
+        -------
+        sklearn.utils.Tags
+        """
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True),
+            transformer_tags=None,
+            classifier_tags=ClassifierTags(poor_score=True),
+            regressor_tags=None,
+            input_tags=InputTags(two_d_array=True, three_d_array=True, allow_nan=False),
+            requires_fit=True,
+        )
 
     # -- checks -----------------------------------------------------------------------------
     def _config(self) -> RavenConfig:
         if self.config is None:
-            return RavenConfig()
-        if not isinstance(self.config, RavenConfig):
+            cfg = RavenConfig()
+        elif not isinstance(self.config, RavenConfig):
             raise ValueError(
                 f"config: {type(self.config).__name__}: expected a RavenConfig"
                 " (raven.load_config(path) reads one from TOML) or None for the defaults"
             )
-        return self.config
+        else:
+            cfg = self.config
+        epochs = check_count("max_iter", self.max_iter)
+        if epochs is not None:
+            training = dataclasses.replace(cfg.training, epochs=epochs)
+            cfg = dataclasses.replace(cfg, training=training)
+        return cfg
 
-    def _classes(self, largest_label: int, n_clips: int) -> tuple[str, ...]:
+    def _named(self) -> tuple[str, ...] | None:
+        """The class names of ``labels``, checked; None when the classes are unnamed."""
         if self.labels is None:
-            # Unnamed classes are 0 .. the largest label; more classes than clips is a
-            # mistaken label, not a task (and would size the output layer by it).
-            if largest_label >= max(n_clips, 2):
-                raise ValueError(
-                    f"labels: largest class index {largest_label} for {n_clips} clips;"
-                    " name the classes (KeywordSpotter(labels=...)) or fix the labels"
-                )
-            return tuple(str(k) for k in range(max(largest_label + 1, 2)))
+            return None
         if isinstance(self.labels, str) or not all(isinstance(x, str) for x in self.labels):
             raise ValueError(f"labels={self.labels!r}: expected a sequence of class names")
         names = tuple(self.labels)
@@ -262,26 +259,56 @@ class KeywordSpotter:
             raise ValueError(f"labels={self.labels!r}: expected at least 2 distinct class names")
         return names
 
+    def _indices(self, name: str, targets, n: int, classes: np.ndarray) -> np.ndarray:
+        """Targets as class indices into ``classes``: integers are indices when the classes
+        are named (``labels``), names and unnamed classes' labels are looked up."""
+        arr = np.asarray(targets)
+        if arr.shape != (n,):
+            raise ValueError(
+                f"{name}: shape {arr.shape}: expected ({n},), one per clip of features"
+            )
+        if self.labels is not None and arr.dtype != bool and np.issubdtype(arr.dtype, np.integer):
+            check_range(name, arr, tuple(classes))
+            return arr.astype(np.int64, copy=False)
+        check_targets(name, arr)
+        lookup = {c: k for k, c in enumerate(classes.tolist())}
+        out = np.empty(n, np.int64)
+        for k, value in enumerate(arr.tolist()):
+            if value not in lookup:
+                raise ValueError(
+                    f"{name}: {value!r} at clip {k} is not a class: expected one of"
+                    f" {classes.tolist()} (classes not in the training targets are refused)"
+                )
+            out[k] = lookup[value]
+        return out
+
     def _fitted(self) -> None:
         if not hasattr(self, "chip_"):
             stopped = getattr(self, "stopped_after_updates_", None)
             why = (
-                f": fit stopped after {stopped} updates (stop_after_updates); call fit again"
-                " with the same checkpoint_dir and resume=True to finish"
+                f": fit stopped after {stopped} updates (stop_after_updates); set"
+                " warm_start=True and call fit again with the same checkpoint_dir to finish"
                 if stopped is not None
                 else ": call fit(features, labels) or KeywordSpotter.load(path) first"
             )
             raise ValueError(f"KeywordSpotter: not fitted{why}")
 
-    def _clip_arrays(
-        self, names: tuple[str, str, str], arrays: tuple, cfg: RavenConfig, copies: bool
-    ) -> ClipArrays:
-        features = _check_features(names[0], arrays[0], cfg, copies)
-        n = features.shape[1]
-        labels = _check_indices(names[1], arrays[1], n, "class indices")
-        return ClipArrays(features, labels, _check_keys(names[2], arrays[2], n))
+    def _names(self) -> tuple[str, ...]:
+        """The class names the chip file and the results carry."""
+        return tuple(str(c) for c in self.classes_.tolist())
 
-    def _validation(self, validation, cfg: RavenConfig) -> ClipArrays | None:
+    def _split(self, names: tuple[str, str, str], arrays: tuple, cfg: RavenConfig, copies: bool):
+        """Checked features and keys, and the targets as given."""
+        features = check_features(names[0], arrays[0], cfg, copies)
+        n = features.shape[1]
+        targets = np.asarray(arrays[1])
+        if targets.shape != (n,):
+            raise ValueError(
+                f"{names[1]}: shape {targets.shape}: expected ({n},), one per clip of features"
+            )
+        return features, targets, check_keys(names[2], arrays[2], n)
+
+    def _validation(self, validation, cfg: RavenConfig):
         if validation is None:
             return None
         if not isinstance(validation, (tuple, list)) or len(validation) not in (2, 3):
@@ -291,28 +318,27 @@ class KeywordSpotter:
             )
         parts = (*validation, None)[:3]
         names = ("validation[0] (features)", "validation[1] (labels)", "validation[2] (keys)")
-        return self._clip_arrays(names, parts, cfg, copies=False)
+        return self._split(names, parts, cfg, copies=False)
 
     def _read(self, features, labels, clip_keys, t_after_s, compensation) -> EvaluationResult:
         """Check the inputs and read a copy of the trained chip (``labels`` None: predict,
         nothing to check and nothing counted against)."""
-        t_after_s = _check_time(t_after_s)
-        _check_flag("compensation", compensation)
+        t_after_s = check_time(t_after_s)
+        check_flag("compensation", compensation)
         self._fitted()
-        features = _check_features("features", features, self.chip_.cfg, copies_allowed=False)
+        features = check_features("features", features, self.chip_.cfg, copies_allowed=False)
         n = features.shape[1]
         if labels is None:
             checked = np.zeros(n, np.int64)
         else:
-            checked = _check_indices("labels", labels, n, "class indices")
-            _check_range("labels", checked, self.classes_)
+            checked = self._indices("labels", labels, n, self.classes_)
         return evaluate_chip(
             copy.deepcopy(self.chip_),  # reads move noise streams: the trained chip stays
             self.scaler_,
             features[0],
             checked,
-            _check_keys("clip_keys", clip_keys, n),
-            self.classes_,
+            check_keys("clip_keys", clip_keys, n),
+            self._names(),
             self.training_.t_train_end_s,
             t_after_s,
             compensation,
@@ -326,34 +352,30 @@ class KeywordSpotter:
         *,
         clip_keys=None,
         validation=None,
-        epochs: int | None = None,
         checkpoint_dir: str | Path | None = None,
-        resume: bool = False,
         stop_after_updates: int | None = None,
     ) -> KeywordSpotter:
-        """Train a new chip on chip (pulses only) on the given clips.
+        """Train a new chip on chip (pulses only) on the given clips, or continue the
+        checkpoint of ``checkpoint_dir`` with ``warm_start=True``.
 
         Parameters
         ----------
         features : array_like
-            MFCC features, (n_clips, frames, coefficients); or (copies, n_clips, frames,
-            coefficients) augmented copies, epoch e reading copy e mod copies.
+            MFCC features, (n_clips, frames, coefficients) or flattened (n_clips, frames x
+            coefficients); or (copies, n_clips, frames, coefficients) augmented copies,
+            epoch e reading copy e mod copies.
         labels : array_like
-            (n_clips,) integer class indices in [0, n_classes).
+            (n_clips,) targets: class indices into ``labels`` (or its names) when the
+            spotter was given class names, otherwise any integer or string class labels.
         clip_keys : array_like, optional
             (n_clips,) integer keys: the spikes of a clip depend on (seed, pass, key);
             default 0 .. n_clips - 1. ``raven.load_clips`` gives the keys of the files.
         validation : tuple, optional
             (features, labels) or (features, labels, clip_keys) read at the end of every
-            epoch for the learning curve.
-        epochs : int, optional
-            Overrides ``training.epochs`` of the configuration.
+            epoch for the learning curve; its classes must be among the training ones.
         checkpoint_dir : str or pathlib.Path, optional
             Folder for ``checkpoint.npz``, written every
             ``training.checkpoint_every_updates`` updates and at every epoch end.
-        resume : bool
-            Continue from the checkpoint in ``checkpoint_dir`` (same configuration and
-            clips); the result is bit-identical to an uninterrupted fit.
         stop_after_updates : int, optional
             Checkpoint and stop after this many updates (needs ``checkpoint_dir``).
 
@@ -372,26 +394,32 @@ class KeywordSpotter:
             self.__dict__.pop(name, None)
         self.stopped_after_updates_ = None
         cfg = self._config()
-        if _check_count("epochs", epochs) is not None:
-            cfg = dataclasses.replace(
-                cfg, training=dataclasses.replace(cfg.training, epochs=epochs)
-            )
-        stop = _check_count("stop_after_updates", stop_after_updates)
-        _check_flag("resume", resume)
+        stop = check_count("stop_after_updates", stop_after_updates)
+        resume = check_flag("warm_start", self.warm_start)
         if checkpoint_dir is None and (resume or stop is not None):
-            what = "resume=True" if resume else "stop_after_updates"
+            what = "warm_start=True" if resume else "stop_after_updates"
             raise ValueError(f"checkpoint_dir: None: {what} needs a checkpoint folder")
-        train = self._clip_arrays(
-            ("features", "labels", "clip_keys"), (features, labels, clip_keys), cfg, copies=True
+        # The targets first: a target that is not a classification one is the first thing
+        # to say (scikit-learn's checks expect it too).
+        check_real("features", features)
+        targets = check_targets("labels", labels)
+        distinct = np.unique(targets)
+        if distinct.size < 2:
+            raise ValueError(
+                f"labels: the training clips have {distinct.size} class(es)"
+                f" {distinct.tolist()}: a classifier needs at least 2"
+            )
+        features, targets, keys = self._split(
+            ("features", "labels", "clip_keys"), (features, targets, clip_keys), cfg, copies=True
         )
+        named = self._named()
+        classes = np.array(named) if named is not None else distinct
+        train = ClipArrays(features, self._indices("labels", targets, targets.size, classes), keys)
         val = self._validation(validation, cfg)
-        # The classes come from the training labels (or ``labels``): a class seen only in
-        # validation is a mistaken label, never a reason to grow the output layer.
-        classes = self._classes(int(train.labels.max()), train.labels.size)
-        _check_range("labels", train.labels, classes)
         if val is not None:
-            _check_range("validation[1] (labels)", val.labels, classes)
-        present = sorted({classes[k] for k in np.unique(train.labels)})
+            name = "validation[1] (labels)"
+            val = ClipArrays(val[0], self._indices(name, val[1], val[1].size, classes), val[2])
+        present = sorted({str(classes[k]) for k in np.unique(train.labels)})
         if len(present) < 2:
             raise ValueError(
                 f"labels: the training clips have {len(present)} class(es) {present}:"
@@ -405,7 +433,8 @@ class KeywordSpotter:
             folder.mkdir(parents=True, exist_ok=True)
             clean_debris(folder)  # temporaries of an earlier fit killed mid-write
             ckpt = folder / CHECKPOINT
-        fitted = fit_on_chip(cfg, train, val, classes, ckpt, resume, stop, self.progress)
+        names = tuple(str(c) for c in classes.tolist())
+        fitted = fit_on_chip(cfg, train, val, names, ckpt, resume, stop, self.progress)
         if fitted.stopped:
             self.stopped_after_updates_ = int(fitted.state["updates"])
             return self
@@ -453,7 +482,7 @@ class KeywordSpotter:
     def predict(
         self, features, *, clip_keys=None, t_after_s: float = 1.0, compensation: bool = True
     ) -> np.ndarray:
-        """Predicted class index of every clip.
+        """Predicted class of every clip.
 
         Parameters
         ----------
@@ -463,9 +492,10 @@ class KeywordSpotter:
         Returns
         -------
         numpy.ndarray
-            (n_clips,) int64 class indices into ``classes_``.
+            (n_clips,) the predicted labels, values of ``classes_``.
         """
-        return self._read(features, None, clip_keys, t_after_s, compensation).predictions
+        result = self._read(features, None, clip_keys, t_after_s, compensation)
+        return self.classes_[result.predictions]
 
     def score(self, features, labels, **read_options) -> float:
         """Accuracy on labelled clips (``evaluate(...).accuracy``).
@@ -532,7 +562,10 @@ class KeywordSpotter:
             "t_train_end_s": t.t_train_end_s,
             **(extra or {}),
         }
-        return save_chip(path, self.chip_, list(self.classes_), meta)
+        if self.labels is None:
+            # Unnamed classes keep their values (integers stay integers) across a reload.
+            meta["classes"] = self.classes_.tolist()
+        return save_chip(path, self.chip_, list(self._names()), meta)
 
     @classmethod
     def load(cls, path: str | Path, *, remedy: str = "train the chip again") -> KeywordSpotter:
@@ -559,13 +592,15 @@ class KeywordSpotter:
         if "scaler" not in meta or "t_train_end_s" not in meta:
             raise ValueError(
                 f"{path}: a checkpoint of an unfinished training, not a trained chip; finish"
-                " the training (fit(..., resume=True) or raven train --resume)"
+                " the training (KeywordSpotter(..., warm_start=True).fit(...) or raven train"
+                " --resume)"
             )
         s = meta["scaler"]
-        spotter = cls(chip.cfg, labels=tuple(meta["labels"]))
+        unnamed = "classes" in meta
+        spotter = cls(chip.cfg, labels=None if unnamed else tuple(meta["labels"]))
         spotter.chip_ = chip
         spotter.scaler_ = FeatureScaler(np.array(s["mean"]), np.array(s["std"]), s["clip_sigma"])
-        spotter.classes_ = tuple(meta["labels"])
+        spotter.classes_ = np.array(meta["classes"] if unnamed else meta["labels"])
         spotter.training_ = dataclasses.replace(
             _training_result(meta["training_state"]), t_train_end_s=float(meta["t_train_end_s"])
         )

@@ -17,11 +17,11 @@ from kernels.rng import data_pass, stream_generator
 
 from .._util.progress import progress_bar
 from ..accounting.ledger import Ledger
+from ..chip.architecture import encode_batch, fit_scaler, make_chip, n_inputs
 from ..chip.store import load_chip, save_chip
-from ..chip.temporal import make_chip
 from ..config.tables import RavenConfig
 from ..features.encoding import FeatureScaler
-from ..features.pipeline import encode_batch, fit_scaler, frontend_ops_per_clip, n_inputs
+from ..features.pipeline import frontend_ops_per_clip
 from ..learning.factory import make_rule
 
 CHECKPOINT = "checkpoint.npz"

@@ -127,8 +127,8 @@ class EpropRule(LearningRule):
         # Hidden layer: the end-of-clip adds of every clip go into the accumulators
         # (event-driven); output layer: one update per synapse and clip.
         self.apply(
-            delta_hidden_uS,
-            delta_output_uS,
+            chip.spread_over_pairs(delta_hidden_uS, step),
+            chip.spread_over_pairs(delta_output_uS, step),
             batch,
             t_s,
             step,

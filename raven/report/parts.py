@@ -32,6 +32,61 @@ def caution_lines(caution: dict | None) -> list[str]:
     return [f"Caution, at accuracy {caution['accuracy']:.3f}: {families}: {caution['note']}.", ""]
 
 
+def budget_lines(budget: dict | None) -> list[str]:
+    """The accuracy-loss budget as markdown (``experiments.budget.run_budget``'s record).
+
+    Parameters
+    ----------
+    budget : dict or None
+        ``rows`` of ``label``, ``accuracy`` and ``loss`` (None for the first row).
+
+    Returns
+    -------
+    list of str
+        A table, or nothing without a budget.
+    """
+    if not budget:
+        return []
+    lines = ["| link | test accuracy | loss against the row before |", "|---|---|---|"]
+    for row in budget["rows"]:
+        loss = row.get("loss")
+        loss_text = "" if loss is None else f"{loss:+.3f}"
+        lines.append(f"| {row['label']} | {row['accuracy']:.3f} | {loss_text} |")
+    return [*lines, ""]
+
+
+def seed_lines(seeds: dict | None) -> list[str]:
+    """The chip's accuracy over seeds as markdown (``experiments.seeds.run_seeds``'s record).
+
+    Parameters
+    ----------
+    seeds : dict or None
+        ``seeds`` (per-seed records) and the ``test`` and ``validation`` summaries.
+
+    Returns
+    -------
+    list of str
+        A section with one row per seed and the mean and spread, or nothing.
+    """
+    if not seeds:
+        return []
+    lines = section("Accuracy over seeds (test split, 1 s after training)")
+    lines += ["| seed | validation | test |", "|---|---|---|"]
+    for r in seeds["seeds"]:
+        lines.append(
+            f"| {r['seed']} | {cell(r['validation_accuracy'], '.3f')} | {r['test_accuracy']:.3f} |"
+        )
+    for name in ("validation", "test"):
+        s = seeds.get(name)
+        if s:
+            lines += [
+                "",
+                f"{name}: mean **{s['mean']:.3f}**, standard deviation {s['std']:.3f}"
+                f" (min {s['min']:.3f}, max {s['max']:.3f}, {s['n']} seeds)",
+            ]
+    return [*lines, ""]
+
+
 def section(title: str) -> list[str]:
     """The lines that open a report section: a blank line, ``## title``, a blank line.
 

@@ -23,7 +23,7 @@ A sweep file (TOML)::
     training = { epochs = 2 }
     [parameters]                # dotted keys into the configuration, lists of values
     "device.preset" = ["nandakumar2018", "aihwkit-pcm"]
-    "network.n_hidden" = [64, 128]
+    "temporal.n_hidden" = [64, 128]
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from typing import ClassVar
 from .._util.atomic import atomic_write, clean_debris
 from .._util.files import check_name
 from .._util.progress import progress_bar
+from ..config.architectures import refuse_unread_keys
 from ..config.tables import config_from_dict
 from ..config.validation import check, setting, validate
 from ..data.identity import dataset_identity
@@ -112,6 +113,8 @@ class Sweep:
                 try:
                     full = config_from_dict(cfg)  # a bad value fails the sweep up front
                     _check_settings(params, full.as_dict())
+                    # A swept key the architecture does not read would vary nothing.
+                    refuse_unread_keys(cfg, full.architecture)
                 except ValueError as err:
                     raise ValueError(f"sweep {self.name!r}: parameters {params}: {err}") from None
                 resolved.append((params, full))

@@ -131,7 +131,7 @@ def _train_locked(
     val_report = val_clips.report if val_clips is not None else None
     if val_clips is not None and len(val_clips) == 0:
         val_clips = None  # every validation clip was skipped: no validation curve
-    spotter = KeywordSpotter(cfg, labels=index.labels, progress=progress)
+    spotter = KeywordSpotter(cfg, labels=index.labels, warm_start=resume, progress=progress)
     spotter.fit(
         train_clips.features,
         train_clips.labels,
@@ -140,7 +140,6 @@ def _train_locked(
         if val_clips is None
         else (val_clips.features, val_clips.labels, val_clips.clip_keys),
         checkpoint_dir=out,
-        resume=resume,
         stop_after_updates=stop_after_updates,
     )
     if spotter.stopped_after_updates_ is not None:

@@ -1,0 +1,112 @@
+"""Idealised devices: a preset with chosen non-idealities switched off.
+
+An accuracy-loss budget ("how good must my device be?") trains the same network on a chain
+of devices that differ in one non-ideality at a time. ``idealised`` derives each link from a
+preset: programming noise off, cycle-to-cycle pulse noise off, and a pulse response that
+does not depend on the device's state (every pulse moves the conductance by the same step,
+the preset's mean step at a quarter of G_max with no pulse history, which is also the
+default accumulate-and-fire threshold of the learning rules). Read noise and drift are
+switched off where they are applied (a read's ``with_noise``/``drift`` flags), not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .params import ExpStepPulseParams, NandakumarPulseParams, PCMParams
+
+# The conductance, relative to G_max, at which the state-independent step is taken.
+REFERENCE_G_FRACTION = 0.25
+
+
+def _constant_step_pulse(pulse, g_max_uS: float, fraction: float):
+    if isinstance(pulse, NandakumarPulseParams):
+        mean_uS = pulse.mean_offset_uS + pulse.mean_g_coeff * REFERENCE_G_FRACTION * g_max_uS
+        return replace(
+            pulse, mean_offset_uS=fraction * mean_uS, mean_g_coeff=0.0, mean_history_uS=0.0
+        )
+    if isinstance(pulse, ExpStepPulseParams):
+        # dw = dw_min: the same step at every state
+        return replace(pulse, A=0.0, dw_min=fraction * pulse.dw_min)
+    raise TypeError(f"pulse: {type(pulse).__name__}: no state-independent form is defined")
+
+
+def _noise_free_pulse(pulse):
+    if isinstance(pulse, NandakumarPulseParams):
+        return replace(pulse, std_g_coeff=0.0, std_offset_uS=0.0, std_history_uS=0.0)
+    if isinstance(pulse, ExpStepPulseParams):
+        return replace(pulse, dw_std=0.0)
+    raise TypeError(f"pulse: {type(pulse).__name__}: no noise-free form is defined")
+
+
+def idealised(
+    params: PCMParams,
+    *,
+    programming_noise: bool = True,
+    pulse_noise: bool = True,
+    state_dependent_step: bool = True,
+    step_fraction: float = 1.0,
+) -> PCMParams:
+    """``params`` with the chosen non-idealities switched off.
+
+    Parameters
+    ----------
+    params : PCMParams
+        The device population (a preset).
+    programming_noise : bool
+        False: one-shot programs land exactly on their target.
+    pulse_noise : bool
+        False: a partial-SET pulse has no cycle-to-cycle spread.
+    state_dependent_step : bool
+        False: a pulse's mean step is the same at every conductance and pulse history (the
+        preset's mean step at a quarter of G_max without history; for the exponential-step
+        model its minimal step ``dw_min``).
+    step_fraction : float
+        Without ``state_dependent_step``: the constant step as a fraction of that step, in
+        (0, 1] (finer steps approach a float weight in the conductance range).
+
+    Returns
+    -------
+    PCMParams
+        A new parameter set, named after the original with the switched-off parts listed.
+
+    Raises
+    ------
+    TypeError
+        A flag that is not a bool.
+    ValueError
+        ``step_fraction`` outside (0, 1], or below 1 with ``state_dependent_step``.
+    """
+    flags = {
+        "programming_noise": programming_noise,
+        "pulse_noise": pulse_noise,
+        "state_dependent_step": state_dependent_step,
+    }
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"{name}={value!r}: expected a bool")
+    if isinstance(step_fraction, bool) or not 0.0 < step_fraction <= 1.0:
+        raise ValueError(f"step_fraction={step_fraction!r}: expected a number in (0, 1]")
+    if state_dependent_step and step_fraction != 1.0:
+        raise ValueError(
+            f"step_fraction={step_fraction!r}: only a state-independent step"
+            " (state_dependent_step=False) can be scaled"
+        )
+    off = [name for name, value in flags.items() if not value]
+    if not off:
+        return params
+    pulse = params.pulse
+    if not state_dependent_step:
+        pulse = _constant_step_pulse(pulse, params.g_max_uS, step_fraction)
+    if not pulse_noise:
+        pulse = _noise_free_pulse(pulse)
+    programming = params.programming
+    if not programming_noise:
+        programming = replace(programming, scale=0.0)
+    return replace(
+        params,
+        name=f"{params.name} without {', '.join(off)}"
+        + (f", step x {step_fraction:g}" if step_fraction != 1.0 else ""),
+        pulse=pulse,
+        programming=programming,
+    )
