@@ -238,7 +238,7 @@ def test_item07_save_refuses_reserved_extra_keys(trained, tmp_path, key):
         spotter.save(tmp_path / "x.npz", extra={key: 1})
     assert not (tmp_path / "x.npz").exists()
     spotter.save(tmp_path / "y.npz", extra={"note": "kept"})
-    assert KeywordSpotter.load(tmp_path / "y.npz").classes_ == spotter.classes_
+    assert list(KeywordSpotter.load(tmp_path / "y.npz").classes_) == list(spotter.classes_)
 
 
 # -- feature cache (item 8) ----------------------------------------------------------------------
@@ -647,7 +647,7 @@ def test_item18_evaluate_a_subset_of_the_labels_of_a_task12_chip(trained, tmp_pa
 def test_item18_classes_only_in_validation_are_refused():
     cfg = tiny_config()
     x = features_for(cfg, 4)
-    with pytest.raises(ValueError, match=r"validation\[1\] \(labels\): value 5"):
+    with pytest.raises(ValueError, match=r"validation\[1\] \(labels\): (value )?5 "):
         KeywordSpotter(cfg).fit(x, [0, 1, 0, 1], validation=(x, np.array([0, 1, 0, 1]) + 5))
 
 

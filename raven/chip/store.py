@@ -27,8 +27,7 @@ from devices.pcm import DeviceArrays, PCMArray
 from .._util.atomic import atomic_write
 from .._util.files import check_array, check_number, file_error
 from ..config.tables import config_from_dict
-from ..features.pipeline import n_inputs
-from .architecture import make_chip
+from .architecture import make_chip, n_inputs
 from .crossbar import Chip
 from .temporal import TemporalChip
 
