@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -267,3 +268,39 @@ def check_count(name: str, value, optional: bool = True) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name}={value!r}: expected an integer >= 1")
     return int(value)
+
+
+# The metadata ``KeywordSpotter.save`` writes besides the chip's own.
+_SAVED_KEYS = frozenset({"training_state", "scaler", "t_train_end_s", "training_data", "classes"})
+
+
+def check_save(path, extra, reserved: frozenset[str], folder: bool = False) -> None:
+    """Where a spotter is saved (a file name, not a folder; with ``folder``, a checkpoint
+    folder, not a file) and the metadata a caller adds: a dict whose keys are neither
+    ``reserved`` (the chip file's own) nor the spotter's (scaler, training state), which
+    it would replace, making the file unloadable or silently other classes.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The destination file (or folder, with ``folder``).
+    extra : dict or None
+        The metadata given.
+    reserved : frozenset of str
+        The keys the chip file writes itself.
+    folder : bool
+        ``path`` is a checkpoint folder.
+    """
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise ValueError(f"checkpoint_dir={str(path)!r}: a file: expected a folder")
+    if not folder and path.is_dir():
+        raise ValueError(f"path={str(path)!r}: a folder: expected a file name (.npz)")
+    if extra is not None and not isinstance(extra, dict):
+        raise ValueError(f"extra: {type(extra).__name__}: expected a dict")
+    clash = sorted((reserved | _SAVED_KEYS) & set(extra or {}))
+    if clash:
+        raise ValueError(
+            f"extra: key(s) {clash} are the saved spotter's own metadata (configuration,"
+            " labels, scaler, training state): expected other names"
+        )

@@ -29,15 +29,13 @@ from .checks import (
     check_keys,
     check_range,
     check_real,
+    check_save,
     check_targets,
     check_time,
 )
 from .evaluation import evaluate_chip
 from .loop import CHECKPOINT, ClipArrays, fit_on_chip
 from .results import EpochRecord, EvaluationResult, TrainingResult
-
-# The metadata ``save`` writes besides the chip's own: ``extra`` may not replace them.
-_SAVED_KEYS = frozenset({"training_state", "scaler", "t_train_end_s", "training_data", "classes"})
 
 
 def _changed(obj) -> str:
@@ -428,8 +426,7 @@ class KeywordSpotter:
         ckpt = None
         if checkpoint_dir is not None:
             folder = Path(checkpoint_dir)
-            if folder.exists() and not folder.is_dir():
-                raise ValueError(f"checkpoint_dir={str(folder)!r}: a file: expected a folder")
+            check_save(folder, None, frozenset(), folder=True)
             folder.mkdir(parents=True, exist_ok=True)
             clean_debris(folder)  # temporaries of an earlier fit killed mid-write
             ckpt = folder / CHECKPOINT
@@ -531,17 +528,7 @@ class KeywordSpotter:
             The file written.
         """
         self._fitted()
-        path = Path(path)
-        if path.is_dir():
-            raise ValueError(f"path={str(path)!r}: a folder: expected a file name (.npz)")
-        if extra is not None and not isinstance(extra, dict):
-            raise ValueError(f"extra: {type(extra).__name__}: expected a dict")
-        clash = sorted((RESERVED_KEYS | _SAVED_KEYS) & set(extra or {}))
-        if clash:
-            raise ValueError(
-                f"extra: key(s) {clash} are the saved spotter's own metadata (configuration,"
-                " labels, scaler, training state): expected other names"
-            )
+        check_save(path, extra, RESERVED_KEYS)
         t = self.training_
         state = {
             "epoch": len(t.epochs),
