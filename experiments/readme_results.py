@@ -108,9 +108,15 @@ def render(results: dict, source: str) -> str:
             "inference energy per clip / power at 1 clip/s",
             f"{_g(inf['energy_per_clip_J'], 'J')} / {_f(inf['power_uW'], 2)} uW",
         ),
-        (
-            "network alone (front end apart), inference / training power at 1 clip/s",
-            f"{_f(inf.get('network_power_uW'), 3)} uW / {_f(tr.get('network_power_uW'), 2)} uW",
+        *(
+            (
+                (
+                    "network alone (front end apart), inference / training power at 1 clip/s",
+                    f"{_f(inf['network_power_uW'], 3)} uW / {_f(tr['network_power_uW'], 2)} uW",
+                ),
+            )
+            if "network_power_uW" in inf and "network_power_uW" in tr
+            else ()
         ),
         ("training energy per clip", _g(tr.get("energy_per_clip_J"), "J")),
         ("training power at 1 clip/s (static included)", f"{_f(tr['power_uW'], 2)} uW"),
