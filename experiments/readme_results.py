@@ -38,12 +38,66 @@ _FAIR_NAMES = {
 }
 
 
+def _duty_lines(model: dict | None) -> list[str]:
+    """Energy per clip against the duty cycle, both sides with their retention."""
+    if not model or not model.get("duty_cycle"):
+        return []
+    lines = [
+        "",
+        "Energy per clip at each operating point, static power and retention on both sides"
+        " (the cheapest DNN of equal accuracy; ratio > 1: Raven needs less):",
+        "",
+        "| phase | operating point | Raven | DNN | ratio DNN / Raven |",
+        "|---|---|---|---|---|",
+    ]
+    for phase, d in model["duty_cycle"].items():
+        for p in d["points"]:
+            dnn = p.get("dnn_family") or "n/a"
+            lines.append(
+                f"| {phase} | {p['operating_point']} | {_g(p['raven_energy_per_clip_J'], 'J')}"
+                f" | {dnn} {_g(p.get('dnn_energy_per_clip_J'), 'J')} | {_f(p.get('ratio'), 2)} |"
+            )
+    lines.append("")
+    lines += [d["sentence"] for d in model["duty_cycle"].values() if d.get("sentence")]
+    return lines
+
+
+def _budget_lines(budget: dict | None) -> list[str]:
+    """The accuracy-loss budget along the device chain."""
+    if not budget or not budget.get("rows"):
+        return []
+    lines = [
+        "",
+        "Accuracy-loss budget: the same network trained along a chain of devices, each link"
+        " adding one non-ideality (test accuracy; loss against the row before):",
+        "",
+        "| link | test accuracy | loss |",
+        "|---|---|---|",
+    ]
+    for row in budget["rows"]:
+        loss = row.get("loss")
+        loss_text = "" if loss is None else f"{loss:+.3f}"
+        lines.append(f"| {row['label']} | {_f(row['accuracy'])} | {loss_text} |")
+    return lines
+
+
 def render(results: dict, source: str) -> str:
     """Markdown for the README from one results file."""
     inf, tr = results["inference"], results["training"]
     sops = results.get("inference_synaptic_ops_per_clip") or 0
+    seeds = results.get("seeds") or {}
     rows = [
         ("test accuracy, 1 s after training", _f(results["test_accuracy"])),
+        *(
+            (
+                f"{split} accuracy over {seeds[split]['n']} seeds: mean (standard deviation;"
+                " min-max)",
+                f"{_f(seeds[split]['mean'])} ({_f(seeds[split]['std'])};"
+                f" {_f(seeds[split]['min'])}-{_f(seeds[split]['max'])})",
+            )
+            for split in ("test", "validation")
+            if seeds.get(split)
+        ),
         ("validation accuracy at the end of training", _f(results.get("validation_accuracy"))),
         (
             "same architecture, float weights, backpropagation (software ceiling), test",
@@ -54,6 +108,17 @@ def render(results: dict, source: str) -> str:
             "inference energy per clip / power at 1 clip/s",
             f"{_g(inf['energy_per_clip_J'], 'J')} / {_f(inf['power_uW'], 2)} uW",
         ),
+        *(
+            (
+                (
+                    "network alone (front end apart), inference / training power at 1 clip/s",
+                    f"{_f(inf['network_power_uW'], 3)} uW / {_f(tr['network_power_uW'], 2)} uW",
+                ),
+            )
+            if "network_power_uW" in inf and "network_power_uW" in tr
+            else ()
+        ),
+        ("training energy per clip", _g(tr.get("energy_per_clip_J"), "J")),
         ("training power at 1 clip/s (static included)", f"{_f(tr['power_uW'], 2)} uW"),
         (
             "energy per synaptic operation, inference (with static)",
@@ -92,6 +157,8 @@ def render(results: dict, source: str) -> str:
             f"| {_FAIR_NAMES.get(cost, cost)}, each side charged up to the compared accuracy"
             f" | {_f(v.get('ratio'), 3)} | {v.get('ratio_status') or v.get('status')} |"
         )
+    lines += _duty_lines(results.get("energy_model"))
+    lines += _budget_lines(results.get("budget"))
     frontier = results.get("frontier") or {}
     if frontier.get("rows"):
         lines += ["", "Raven at several sizes against the cheapest DNN of equal accuracy:", ""]

@@ -1,33 +1,49 @@
-"""Recurrent adaptive LIF (ALIF) layer on a crossbar, with e-prop eligibility traces.
+"""Recurrent adaptive LIF (ALIF) layer on a crossbar, with e-prop in its end-of-clip form.
 
-One compiled pass runs a batch of clips through time. Per clip b and step t:
+One compiled pass runs a batch of clips through time. Per clip b and step t, with per-neuron
+decays alpha_j, rho_j and adaptation strengths beta_j (``kernels.neuron_constants``):
 
-    x(t)      = [input spikes s(t), hidden spikes z(t-1)]           (the tile's rows)
-    I_j(t)    = sum_i x_i(t) W_ij + sqrt(sum_i x_i(t) var_ij) xi     (column read + noise)
+    x(t)      = [inputs u(t), sent hidden spikes m(t-1) z(t-1)]     (the tile's rows)
+    I_j(t)    = sum_i x_i(t) W_ij + sqrt(sum_i x_i(t)^2 var_ij) xi   (column read + noise)
     I_j(t)    -> ADC (if adc_bits > 0)
-    v_j(t)    = alpha v_j(t-1) + I_j(t) - b0 z_j(t-1)                (reset by subtraction)
-    A_j(t)    = b0 + beta a_j(t)                                     (adaptive threshold)
+    v_j(t)    = alpha_j v_j(t-1) + I_j(t) - b0 z_j(t-1)              (reset by subtraction)
+    A_j(t)    = b0 + beta_j a_j(t)                                   (adaptive threshold)
     z_j(t)    = [v_j(t) >= A_j(t)]
-    a_j(t+1)  = rho a_j(t) + z_j(t)
-    y_k(t)    = kappa y_k(t-1) + sum_j z_j(t) Wout_jk (+ read noise, ADC)
+    a_j(t+1)  = rho_j a_j(t) + z_j(t)
+    y_k(t)    = kappa y_k(t-1) + sum_j m_j(t) z_j(t) Wout_jk (+ read noise, ADC)
     score_k   = mean_t y_k(t)
+
+Inputs u are spikes (0/1) or graded DAC levels; m is the transmission mask (dropout while
+training, 1 otherwise): a dropped spike still resets and adapts its own neuron.
 
 e-prop (Bellec et al., Nat. Commun. 11, 3625, 2020, eqs. for ALIF), per synapse i -> j:
 
     psi_j(t)      = gamma / b0 * max(0, 1 - |v_j(t) - A_j(t)| / (width b0))   (pseudo-derivative)
-    zbar_i(t)     = alpha zbar_i(t-1) + x_i(t)
-    e_ji(t)       = psi_j(t) (zbar_i(t) - beta eps_ji(t))
-    eps_ji(t+1)   = psi_j(t) zbar_i(t) + (rho - psi_j(t) beta) eps_ji(t)
+    zbar_ji(t)    = alpha_j zbar_ji(t-1) + x_i(t)
+    e_ji(t)       = psi_j(t) (zbar_ji(t) - beta_j eps_ji(t))
+    eps_ji(t+1)   = psi_j(t) zbar_ji(t) + (rho_j - psi_j(t) beta_j) eps_ji(t)
     ebar_ji(t)    = kappa ebar_ji(t-1) + e_ji(t)                      (filtered like y)
     F_ji          = sum_t ebar_ji(t)
 
 With the loss L = CE(softmax(score), label) and output error err_k = p_k - onehot_k, the
 e-prop gradient is dL/dW_ji = (1/T) (B err)_j F_ji (B: random or output weights), and the
 output weights' exact gradient is dL/dWout_jk = err_k (1/T) sum_t zbar_out_j(t) with
-zbar_out the kappa-filtered hidden spikes. Traces change only at steps where psi_j(t) > 0
-(an "eligibility event"); in between they decay geometrically, so they are updated lazily,
-per postsynaptic neuron, at its next event and at the end of the clip. The synapse work is
-therefore proportional to eligibility events x fan-in, which is what the ledger counts.
+zbar_out the kappa-filtered sent hidden spikes.
+
+The end-of-clip form. F_ji is linear in the presynaptic activity, and everything else in it
+belongs to neuron j, so no per-synapse trace is needed. With c(t) = sum_{t'=t..T-1}
+kappa^(t'-t) (the output filter's weight of step t in the clip mean) and h_j(t) = c(t)
+psi_j(t), a backward recursion per neuron over the clip's stored pseudo-derivatives,
+
+    K_j(T-1) = 0,   K_j(t) = h_j(t+1) + (rho_j - beta_j psi_j(t+1)) K_j(t+1)
+    H_j(t)   = h_j(t) - beta_j psi_j(t) K_j(t)
+    G_j(T-1) = H_j(T-1),   G_j(t) = H_j(t) + alpha_j G_j(t+1),
+
+gives exactly F_ji = sum_t x_i(t) G_j(t): at the clip's end every row driven at step t adds
+x_i(t) G_j(t) to its synapses' sums (event-driven: the same work as the forward reads). It
+equals the per-synapse trace form (``tests/naive.py``) to rounding, for LIF and ALIF
+neurons, per-neuron decays, graded inputs and dropped spikes. Per neuron and step the chip
+keeps one pseudo-derivative; no trace memory grows with the synapse count.
 
 Read-noise deviates of clip b come from the stream keyed (seed, STREAM_RECURRENT_NOISE,
 call_key, 2 (b T + t) + layer), so results do not depend on the thread count.
