@@ -403,7 +403,8 @@ def project(
 def largest_arrays_bytes(cfg: RavenConfig, sizes: SplitSizes) -> dict:
     """Bytes of the largest arrays a run on ``sizes`` holds: the training features (float32,
     every augmented copy), their standardised copy for the baselines and, for the temporal
-    architecture, the ceiling's spike trains (uint8, one draw per epoch)."""
+    architecture, the ceiling's inputs (graded: float32, one array per augmented copy; spike
+    codes: uint8, one draw per epoch)."""
     from experiments.baselines import ceiling_settings
     from raven.chip.architecture import n_inputs
 
@@ -414,7 +415,11 @@ def largest_arrays_bytes(cfg: RavenConfig, sizes: SplitSizes) -> dict:
     if architecture_of(cfg).recurrent:
         steps = frames * cfg.temporal.steps_per_frame
         epochs = ceiling_settings(cfg).max_epochs
-        out["ceiling_spike_trains"] = epochs * sizes.training * steps * n_inputs(cfg)
+        if cfg.temporal.input_encoding == "graded":  # float32 levels, one array per copy
+            passes, item_bytes = min(epochs, copies), 4
+        else:  # uint8 spikes, one draw per epoch
+            passes, item_bytes = epochs, 1
+        out["ceiling_inputs"] = passes * sizes.training * steps * n_inputs(cfg) * item_bytes
     return out
 
 

@@ -234,7 +234,7 @@ def software_ceiling(
 
 
 def temporal_spike_data(cfg: RavenConfig, splits, n_classes: int, epochs: int):
-    """BaselineData of spike trains (clips, T, n_inputs), encoded as the chip sees them:
+    """BaselineData of input rows (clips, T, n_inputs), encoded as the chip sees them:
     the training scaler of ``fit_scaler``, epoch e's trains from augmented copy
     e % copies in the training pass of epoch e (as ``raven.runs.train``), one validation draw (the
     validation pass of epoch 0) and the test draw of the evaluation (``kernels.rng.data_pass``)."""
@@ -243,12 +243,18 @@ def temporal_spike_data(cfg: RavenConfig, splits, n_classes: int, epochs: int):
     train, val, test = splits
     scaler = fit_scaler(cfg, train.features[0])
     copies = train.features.shape[0]
+    # Graded input draws nothing: epoch e reads copy e % copies whatever the pass, so one
+    # array per copy serves (the trainer reads train_x[e % len(train_x)]), in float32, the
+    # ceiling's dtype. Spike codes draw anew in every pass: one array per epoch.
+    graded = cfg.temporal.input_encoding == "graded"
+    passes = min(epochs, copies) if graded else epochs
 
     def spikes(split, copy, stream):
-        return temporal_spikes(cfg, scaler, np.asarray(split.features[copy]), split.keys, stream)
+        rows = temporal_spikes(cfg, scaler, np.asarray(split.features[copy]), split.keys, stream)
+        return rows.astype(np.float32) if graded else rows
 
     return BaselineData(
-        np.stack([spikes(train, e % copies, data_pass("training", e)) for e in range(epochs)]),
+        np.stack([spikes(train, e % copies, data_pass("training", e)) for e in range(passes)]),
         train.labels,
         spikes(val, 0, data_pass("validation")),
         val.labels,

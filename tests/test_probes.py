@@ -89,7 +89,7 @@ eval_times_s = {times}
 data = {{ task = "folder" }}
 training = {{ epochs = {epochs} }}
 [parameters]
-"network.hidden_theta_uS" = [15.0, 30.0]
+"temporal.lr" = [0.3, 0.5]
 """
 
 
@@ -132,7 +132,7 @@ def test_probe_01_edited_sweep_gets_new_keys_and_orphans_are_kept_apart(tmp_path
     assert {r["key"] for r in rows} == {p.key for p in sweep.points()}
     table = read_table(out / "results.csv")
     assert {r["key"] for r in table} == {p.key for p in sweep.points()}
-    assert "accuracy@86400s" in table[0] and "param.network.hidden_theta_uS" in table[0]
+    assert "accuracy@86400s" in table[0] and "param.temporal.lr" in table[0]
     assert [r["key"] for r in read_table(out / "orphaned.csv")] == ["0" * 12]
 
 
@@ -416,7 +416,7 @@ def test_probe_11_skipped_clips_reach_training_json_and_console(tmp_path, toml_f
     corrupt(data / "low" / "s7_nohash_0.wav")  # a training clip
     config = toml_file(
         '[data]\ntask = "folder"\naugment = false\n[training]\nepochs = 1\n'
-        "[network]\nn_hidden = 8\ntime_steps = 2\ntile_cols = 8\n"
+        "[temporal]\nn_hidden = 8\n[network]\ntile_cols = 8\n"
     )
     code, _out, err = run_train_cli(data, config, tmp_path, capsys)
     assert code == 0

@@ -98,8 +98,12 @@ def test_full_scale_projection_by_hand():
     other = 1 + (10 * n_train + 10 * n_val) / 1000 + 1 + n_test / 1000
     assert curve["stages"]["raven_other_sizes"]["sizes"] == [64, 256]
     assert curve["stages"]["raven_other_sizes"]["wall_s"] == pytest.approx(2 * other)
-    # ceiling: 12 epochs of spikes encoded and trained, val + test after each, test again
-    ceiling = (12 * n_train + n_val + n_test) + 12 * n_train + 12 * (n_val + n_test) + n_test
+    # ceiling: its epochs of inputs encoded and trained, val + test after each, test again
+    from experiments.baselines import ceiling_settings
+    from raven.baseline.models import DEFAULT_SWEEP
+
+    e = ceiling_settings(cfg).max_epochs
+    ceiling = (e * n_train + n_val + n_test) + e * n_train + e * (n_val + n_test) + n_test
     off_chip = stages["ceiling_and_baselines"]
     assert off_chip["software_ceiling"]["wall_s"] == pytest.approx(ceiling / 1000)
     # baselines: budget max(10 x 85,511, 100,000) = 10 passes; checks at 32,768, 65,536 and
@@ -107,11 +111,12 @@ def test_full_scale_projection_by_hand():
     per_model = (10 * n_train + 30 * (n_val + n_test) + n_test) / 1000
     assert off_chip["training_clips_per_model"] == 10 * n_train
     assert off_chip["checks_per_model"] == 30
-    assert len(off_chip["per_model"]) == 10  # two widths of five families
-    # Two workers: the ceiling (2,252 s) on one, models (1,310 s each) on the other; then
-    # each model goes to whichever worker frees first.
+    n_models = sum(len(widths) for widths in DEFAULT_SWEEP.values())
+    assert len(off_chip["per_model"]) == n_models
+    # Two workers: the ceiling on one, the models on the other; then each model goes to
+    # whichever worker frees first.
     workers = [ceiling / 1000, per_model]
-    for _ in range(9):
+    for _ in range(n_models - 1):
         workers.sort()
         workers[0] += per_model
     standardise = (10 * n_train + n_val + n_test) / 1000
@@ -123,14 +128,18 @@ def test_full_scale_projection_by_hand():
     assert out["on_chip_wall_s"] == pytest.approx(raven)
     assert curve["on_chip_wall_s"] == pytest.approx(raven + 2 * other)
     assert out["on_chip_meets_goal"] is (raven <= 3600.0)
-    # float32 49 x 10 features of 10 copies; uint8 spikes, 98 steps x 20 channels, 12 draws
+    # float32 49 x 10 features of 10 copies; the ceiling's graded inputs, float32 49 x 10,
+    # one array per augmented copy (no draws to repeat per epoch)
     assert projection.largest_arrays_bytes(cfg, full_scale.FULL_GSC_V002_12) == {
         "training_features": 4 * 10 * n_train * 49 * 10,
         "baseline_features": 4 * 10 * n_train * 49 * 10,
-        "ceiling_spike_trains": 12 * n_train * 98 * 20,
+        "ceiling_inputs": 4 * min(e, 10) * n_train * 49 * 10,
     }
     full = projection.project(cfg, fake_measurements(1000.0), full_scale.FULL_GSC_V002_12, "full")
-    assert len(full["stages"]["ceiling_and_baselines"]["per_model"]) == 20
+    from raven.baseline.models import FAMILIES
+
+    every_width = sum(len(widths) for widths in FAMILIES.values())
+    assert len(full["stages"]["ceiling_and_baselines"]["per_model"]) == every_width
 
 
 def test_no_dataset_is_a_recorded_skip(monkeypatch, tmp_path):
