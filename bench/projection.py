@@ -290,11 +290,16 @@ def project(
     sizes: SplitSizes,
     sweep: str = "default",
     curve: tuple[int, ...] = (),
+    seeds: int = 3,
+    budget_links: int | None = None,
 ) -> dict:
     """Projected wall time of every stage of ``make run-kws`` on ``sizes`` (with the
     baseline sweep ``sweep`` and the hidden sizes ``curve``, ``SIZES=...``; the default run
-    trains the configured size only), from the throughputs in ``measured``."""
+    trains the configured size only; ``seeds`` chips in all, ``--seeds``; ``budget_links``
+    trainings of the accuracy-loss budget, default every link of ``experiments.budget``,
+    0 for ``--no-budget``), from the throughputs in ``measured``."""
     from experiments.baselines import baseline_settings, ceiling_settings
+    from experiments.budget import LINKS
     from experiments.sizes import hidden_size
     from raven.baseline.models import DEFAULT_SWEEP, FAMILIES
     from raven.baseline.train import check_points, training_clip_budget
@@ -338,6 +343,12 @@ def project(
         "per_size": others,
         "wall_s": sum(o["wall_s"] for o in others),
     }
+    # Further seeds and the budget's links train the configured size again, each read once
+    # (the links at the configured chip's measured throughput).
+    one_more = chip_stage(measured["chip"][str(main)], 1)
+    links = len(LINKS) if budget_links is None else budget_links
+    for name, count in (("raven_other_seeds", seeds - 1), ("loss_budget", links)):
+        stages[name] = {"chips": count, "per_chip": one_more, "wall_s": count * one_more["wall_s"]}
     ceiling = None
     if "ceiling" in measured:
         ceil, settings = measured["ceiling"], ceiling_settings(cfg)
@@ -396,7 +407,10 @@ def project(
     }
     out = total_projection(stages, GOAL_S)
     # Whether Raven's own training and evaluation fit the goal, whatever the baselines cost.
-    on_chip = stages["raven"]["wall_s"] + stages["raven_other_sizes"]["wall_s"]
+    on_chip = sum(
+        stages[k]["wall_s"]
+        for k in ("raven", "raven_other_sizes", "raven_other_seeds", "loss_budget")
+    )
     return out | {"on_chip_wall_s": on_chip, "on_chip_meets_goal": on_chip <= GOAL_S}
 
 
@@ -469,6 +483,10 @@ def run(data: str | Path | None = None, config: str | Path | None = None) -> dic
             "full_dataset": dataclasses.asdict(FULL_GSC_V002_12),
             "full": project(cfg, measured, FULL_GSC_V002_12),
             "full_with_full_sweep": project(cfg, measured, FULL_GSC_V002_12, "full"),
+            # make run-kws --seeds 1 --no-budget: one chip, no loss budget.
+            "full_one_seed_no_budget": project(
+                cfg, measured, FULL_GSC_V002_12, seeds=1, budget_links=0
+            ),
             # make run-kws SIZES=64,128,256 (the accuracy-cost curve).
             "full_with_size_curve": project(
                 cfg, measured, FULL_GSC_V002_12, curve=curve_sizes(cfg)

@@ -47,8 +47,11 @@ def test_bad_work_is_a_clear_error():
         SplitSizes(1, 0, True)
 
 
-def fake_measurements(rate: float) -> dict:
-    """Every throughput ``rate`` clips/s, every fixed cost 1 s."""
+def fake_measurements(rate: float, copies: int | None = None) -> dict:
+    """Every throughput ``rate`` clips/s, every fixed cost 1 s; ``copies`` augmented
+    training copies (default: the default run's)."""
+    if copies is None:
+        copies = RavenConfig().training.epochs
     chip = {
         "training_clips_per_s": rate,
         "training_overhead_s": 1.0,
@@ -59,7 +62,7 @@ def fake_measurements(rate: float) -> dict:
 
     models = [f"{family}-{width}" for family, widths in FAMILIES.items() for width in widths]
     return {
-        "features": {"copies": 10, "augmented_clips_per_s": rate, "plain_clips_per_s": rate},
+        "features": {"copies": copies, "augmented_clips_per_s": rate, "plain_clips_per_s": rate},
         "chip": {"64": chip, "128": chip, "256": chip},
         "ceiling": dict.fromkeys(
             ("encoding_clips_per_s", "training_clips_per_s", "evaluation_clips_per_s"), rate
@@ -80,24 +83,35 @@ def test_full_scale_projection_by_hand():
     pytest.importorskip("torch")
     cfg = RavenConfig()
     # the settings these counts assume
-    assert cfg.training.epochs == 10 and len(cfg.training.eval_times_s) == 5
+    e_chip = cfg.training.epochs  # one augmented copy per epoch
+    assert len(cfg.training.eval_times_s) == 5
     assert cfg.temporal.n_hidden == 128 and cfg.data.augment
     out = projection.project(cfg, fake_measurements(1000.0), full_scale.FULL_GSC_V002_12)
     stages = out["stages"]
     n_train, n_val, n_test = 85_511, 10_102, 4_890
-    features = (10 * n_train + n_val + n_test) / 1000
+    features = (e_chip * n_train + n_val + n_test) / 1000
     assert stages["features"]["wall_s"] == pytest.approx(features)
-    # 10 epochs, validation after each, 5 times x 2 compensation settings of test reads
-    raven = 1 + (10 * n_train + 10 * n_val) / 1000 + 10 * (1 + n_test / 1000)
+    # the epochs, validation after each, 5 times x 2 compensation settings of test reads
+    raven = 1 + (e_chip * n_train + e_chip * n_val) / 1000 + 10 * (1 + n_test / 1000)
     assert stages["raven"]["wall_s"] == pytest.approx(raven)
     # the default run trains the configured size only; SIZES=64,128,256 adds the curve
     assert stages["raven_other_sizes"] == {"sizes": [], "per_size": [], "wall_s": 0.0}
     curve = projection.project(
         cfg, fake_measurements(1000.0), full_scale.FULL_GSC_V002_12, curve=(64, 128, 256)
     )
-    other = 1 + (10 * n_train + 10 * n_val) / 1000 + 1 + n_test / 1000
+    other = 1 + (e_chip * n_train + e_chip * n_val) / 1000 + 1 + n_test / 1000
     assert curve["stages"]["raven_other_sizes"]["sizes"] == [64, 256]
     assert curve["stages"]["raven_other_sizes"]["wall_s"] == pytest.approx(2 * other)
+    # two more seeds and the five links of the loss budget: the configured chip again,
+    # each read once
+    assert stages["raven_other_seeds"]["wall_s"] == pytest.approx(2 * other)
+    assert stages["loss_budget"]["wall_s"] == pytest.approx(5 * other)
+    bare = projection.project(
+        cfg, fake_measurements(1000.0), full_scale.FULL_GSC_V002_12, seeds=1, budget_links=0
+    )
+    assert bare["stages"]["raven_other_seeds"]["wall_s"] == 0.0
+    assert bare["stages"]["loss_budget"]["wall_s"] == 0.0
+    repeats = 7 * other  # seeds and budget
     # ceiling: its epochs of inputs encoded and trained, val + test after each, test again
     from experiments.baselines import ceiling_settings
     from raven.baseline.models import DEFAULT_SWEEP
@@ -106,11 +120,12 @@ def test_full_scale_projection_by_hand():
     ceiling = (e * n_train + n_val + n_test) + e * n_train + e * (n_val + n_test) + n_test
     off_chip = stages["ceiling_and_baselines"]
     assert off_chip["software_ceiling"]["wall_s"] == pytest.approx(ceiling / 1000)
-    # baselines: budget max(10 x 85,511, 100,000) = 10 passes; checks at 32,768, 65,536 and
-    # the pass's end: 30 checks reading validation and test, then the test split once more
-    per_model = (10 * n_train + 30 * (n_val + n_test) + n_test) / 1000
-    assert off_chip["training_clips_per_model"] == 10 * n_train
-    assert off_chip["checks_per_model"] == 30
+    # baselines: budget max(epochs x 85,511, 100,000) = as many passes as the chip's epochs;
+    # checks at 32,768, 65,536 and each pass's end: three per pass reading validation and
+    # test, then the test split once more
+    per_model = (e_chip * n_train + 3 * e_chip * (n_val + n_test) + n_test) / 1000
+    assert off_chip["training_clips_per_model"] == e_chip * n_train
+    assert off_chip["checks_per_model"] == 3 * e_chip
     n_models = sum(len(widths) for widths in DEFAULT_SWEEP.values())
     assert len(off_chip["per_model"]) == n_models
     # Two workers: the ceiling on one, the models on the other; then each model goes to
@@ -119,21 +134,21 @@ def test_full_scale_projection_by_hand():
     for _ in range(n_models - 1):
         workers.sort()
         workers[0] += per_model
-    standardise = (10 * n_train + n_val + n_test) / 1000
+    standardise = (e_chip * n_train + n_val + n_test) / 1000
     assert off_chip["wall_s"] == pytest.approx(standardise + max(workers))
-    total = features + raven + off_chip["wall_s"]
+    total = features + raven + repeats + off_chip["wall_s"]
     assert out["total_wall_s"] == pytest.approx(total)
     assert curve["total_wall_s"] == pytest.approx(total + 2 * other)
     assert out["goal_s"] == 3600.0 and out["meets_goal"] is (total <= 3600.0)
-    assert out["on_chip_wall_s"] == pytest.approx(raven)
-    assert curve["on_chip_wall_s"] == pytest.approx(raven + 2 * other)
-    assert out["on_chip_meets_goal"] is (raven <= 3600.0)
-    # float32 49 x 10 features of 10 copies; the ceiling's graded inputs, float32 49 x 10,
-    # one array per augmented copy (no draws to repeat per epoch)
+    assert out["on_chip_wall_s"] == pytest.approx(raven + repeats)
+    assert curve["on_chip_wall_s"] == pytest.approx(raven + repeats + 2 * other)
+    assert out["on_chip_meets_goal"] is (raven + repeats <= 3600.0)
+    # float32 49 x 10 features of one copy per epoch; the ceiling's graded inputs, float32
+    # 49 x 10, one array per augmented copy (no draws to repeat per epoch)
     assert projection.largest_arrays_bytes(cfg, full_scale.FULL_GSC_V002_12) == {
-        "training_features": 4 * 10 * n_train * 49 * 10,
-        "baseline_features": 4 * 10 * n_train * 49 * 10,
-        "ceiling_inputs": 4 * min(e, 10) * n_train * 49 * 10,
+        "training_features": 4 * e_chip * n_train * 49 * 10,
+        "baseline_features": 4 * e_chip * n_train * 49 * 10,
+        "ceiling_inputs": 4 * min(e, e_chip) * n_train * 49 * 10,
     }
     full = projection.project(cfg, fake_measurements(1000.0), full_scale.FULL_GSC_V002_12, "full")
     from raven.baseline.models import FAMILIES
@@ -195,6 +210,7 @@ def test_projection_on_a_tiny_dataset_has_every_stage(tmp_path, monkeypatch):
         "full",
         "full_with_full_sweep",
         "full_with_size_curve",
+        "full_one_seed_no_budget",
         "measured_dataset",
         "measured_dataset_with_size_curve",
     ):
@@ -203,6 +219,8 @@ def test_projection_on_a_tiny_dataset_has_every_stage(tmp_path, monkeypatch):
             "features",
             "raven",
             "raven_other_sizes",
+            "raven_other_seeds",
+            "loss_budget",
             "ceiling_and_baselines",
             "report",
         }
