@@ -9,8 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
-# Examples import torch (the bridge's extra) or nothing beyond the core.
+# Examples import torch (the bridge's extra), the keyword-spotting system (the kws extra:
+# scipy and the rest) or nothing beyond the core.
 NEEDS_TORCH = {"pcm_rsnn.py"}
+NEEDS_KWS = {"fit_device_kws.py"}
 
 
 def test_there_are_examples():
@@ -21,6 +23,8 @@ def test_there_are_examples():
 def test_example_runs(script):
     if script.name in NEEDS_TORCH:
         pytest.importorskip("torch")
+    if script.name in NEEDS_KWS:
+        pytest.importorskip("scipy")
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run(
         [sys.executable, str(script), "--quick"],

@@ -63,3 +63,25 @@ def test_nothing_switched_off_is_the_preset_and_bad_arguments_are_named():
         idealised(base, step_fraction=0.5)
     with pytest.raises(ValueError, match="step_fraction"):
         idealised(base, state_dependent_step=False, step_fraction=0.0)
+
+
+def test_drift_and_read_noise_switches_reach_every_path():
+    """Without drift a device keeps its programmed conductance at any time, also through a
+    pulse (which starts from the drifted value) and a read; without read noise reads are
+    exact."""
+    params = idealised(preset("nandakumar2018"), drift=False, read_noise=False)
+    rng = np.random.default_rng(1)
+    state = pcm.init((500,), params, rng)
+    state, _ = pcm.program(state, np.full(500, 6.0), 0.0, params, rng)
+    assert (state.nu == 0.0).all()
+    g, _ = pcm.read(state, 1e7, params, rng)
+    np.testing.assert_array_equal(g, state.g_prog_uS)
+    before = state.g_prog_uS.copy()
+    state, _ = pcm.pulse(state, np.ones(500, np.int64), 1e7, params, rng)
+    base = preset("nandakumar2018")
+    a = kernel_args(base)
+    mean_step = a.pulse[0] * 6.0 + a.pulse[1]  # m_G G + m_0 (no history after a program)
+    assert abs(np.mean(state.g_prog_uS - before) - mean_step) < 0.1
+    drifting = pcm.init((500,), base, rng)
+    drifting, _ = pcm.program(drifting, np.full(500, 6.0), 0.0, base, rng)
+    assert np.mean(pcm.read(drifting, 1e7, base, rng)[0]) < 0.8 * 6.0  # the preset drifts

@@ -5,8 +5,11 @@ of devices that differ in one non-ideality at a time. ``idealised`` derives each
 preset: programming noise off, cycle-to-cycle pulse noise off, and a pulse response that
 does not depend on the device's state (every pulse moves the conductance by the same step,
 the preset's mean step at a quarter of G_max with no pulse history, which is also the
-default accumulate-and-fire threshold of the learning rules). Read noise and drift are
-switched off where they are applied (a read's ``with_noise``/``drift`` flags), not here.
+default accumulate-and-fire threshold of the learning rules), no drift (every drift
+exponent 0) and no read noise. Drift and read noise are switched off in the parameters, not
+only in the reads that take a flag, so that every path honours them: a pulse starts from
+the drifted conductance, and a refresh reads both devices (with read noise) and reprograms
+their drifted difference.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ def idealised(
     pulse_noise: bool = True,
     state_dependent_step: bool = True,
     step_fraction: float = 1.0,
+    drift: bool = True,
+    read_noise: bool = True,
 ) -> PCMParams:
     """``params`` with the chosen non-idealities switched off.
 
@@ -64,6 +69,10 @@ def idealised(
     step_fraction : float
         Without ``state_dependent_step``: the constant step as a fraction of that step, in
         (0, 1] (finer steps approach a float weight in the conductance range).
+    drift : bool
+        False: every drift exponent is 0 (conductances keep their programmed value).
+    read_noise : bool
+        False: reads return the conductance without noise.
 
     Returns
     -------
@@ -81,6 +90,8 @@ def idealised(
         "programming_noise": programming_noise,
         "pulse_noise": pulse_noise,
         "state_dependent_step": state_dependent_step,
+        "drift": drift,
+        "read_noise": read_noise,
     }
     for name, value in flags.items():
         if not isinstance(value, bool):
@@ -103,10 +114,28 @@ def idealised(
     programming = params.programming
     if not programming_noise:
         programming = replace(programming, scale=0.0)
+    drift_params = params.drift
+    if not drift:
+        drift_params = replace(
+            drift_params,
+            nu_mean_log_slope=0.0,
+            nu_mean_offset=0.0,
+            nu_mean_min=0.0,
+            nu_mean_max=0.0,
+            nu_std_log_slope=0.0,
+            nu_std_offset=0.0,
+            nu_std_min=0.0,
+            nu_std_max=0.0,
+        )
+    read = params.read_noise
+    if not read_noise:
+        read = replace(read, flicker_coeff=0.0, flicker_max=0.0, rel_std=0.0, abs_std_uS=0.0)
     return replace(
         params,
         name=f"{params.name} without {', '.join(off)}"
         + (f", step x {step_fraction:g}" if step_fraction != 1.0 else ""),
         pulse=pulse,
         programming=programming,
+        drift=drift_params,
+        read_noise=read,
     )

@@ -69,6 +69,8 @@ def device_params(cfg: RavenConfig) -> PCMParams:
         pulse_noise=d.pulse_noise,
         state_dependent_step=d.state_dependent_step,
         step_fraction=d.step_fraction,
+        drift=d.drift,
+        read_noise=d.read_noise,
     )
 
 

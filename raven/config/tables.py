@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from devices.pcm import PRESETS
+from devices.pcm import PRESETS, load_params
 
 from .architectures import SETTINGS_READ, check_settings_read, refuse_unread_keys
 from .validation import ConfigError, check, setting, validate
@@ -247,10 +247,23 @@ class TemporalConfig:
 MAX_T_AFTER_S = 1e9
 
 
+def _readable_record(path: str) -> bool:
+    """Whether ``path`` names a JSON parameter record that loads (devices.pcm.load_params)."""
+    if not path.endswith(".json"):
+        return False
+    try:
+        load_params(path)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceConfig:
     TABLE: ClassVar[str] = "device"
-    preset: str = setting("nandakumar2018", choices=tuple(sorted(PRESETS)))
+    # a key of devices.pcm.PRESETS, or the path of a JSON parameter record (.json; for
+    # example a device fitted from measurements, devices.pcm.fit and save_params)
+    preset: str = setting("nandakumar2018")
     read_noise: bool = True
     drift: bool = True
     # The device's other non-idealities (devices.pcm.idealised): switched off only to
@@ -266,6 +279,13 @@ class DeviceConfig:
 
     def __post_init__(self) -> None:
         validate(self)
+        check(
+            self.TABLE,
+            "preset",
+            self.preset in PRESETS or _readable_record(self.preset),
+            self.preset,
+            f"one of {sorted(PRESETS)} or the path of a readable JSON parameter record (.json)",
+        )
         check(
             self.TABLE,
             "step_fraction",
