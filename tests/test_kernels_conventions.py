@@ -210,8 +210,26 @@ def test_no_function_takes_more_than_twelve_parameters(package):
                 assert len(_parameters(node)) <= 12, f"{path.relative_to(ROOT)}: {node.name}"
 
 
+def _docstring_lines(tree: ast.Module) -> int:
+    """Lines taken by the docstrings of a module, its classes and functions."""
+    total = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                total += first.end_lineno - first.lineno + 1
+    return total
+
+
 @pytest.mark.parametrize("package", ["devices", "kernels", "raven", "experiments", "bench"])
 def test_no_module_is_longer_than_600_lines(package):
+    """Lines of code and comments; docstrings are not counted, so that the numpydoc rule
+    above never forces a module apart."""
     for path in sorted((ROOT / package).rglob("*.py")):
-        lines = path.read_text().count("\n")
-        assert lines <= 600, f"{path.relative_to(ROOT)}: {lines} lines"
+        text = path.read_text()
+        lines = text.count("\n") - _docstring_lines(ast.parse(text))
+        assert lines <= 600, f"{path.relative_to(ROOT)}: {lines} lines without docstrings"
