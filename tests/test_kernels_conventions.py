@@ -211,18 +211,15 @@ def test_no_function_takes_more_than_twelve_parameters(package):
 
 
 def _docstring_lines(tree: ast.Module) -> int:
-    """Lines taken by the docstrings of a module, its classes and functions."""
-    total = 0
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            first = node.body[0] if node.body else None
-            if (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-            ):
-                total += first.end_lineno - first.lineno + 1
-    return total
+    """Lines taken by string statements: the docstrings of the module, its classes and
+    functions, and attribute docstrings."""
+    return sum(
+        node.end_lineno - node.lineno + 1
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 @pytest.mark.parametrize("package", ["devices", "kernels", "raven", "experiments", "bench"])
