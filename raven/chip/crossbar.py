@@ -396,6 +396,7 @@ class ForwardResult:
     hidden_spikes : numpy.ndarray
         (T, B, n_hidden) uint8.
     """
+
     scores: np.ndarray  # (B, n_classes) mean output current, uS
     input_rates: np.ndarray  # (B, n_in) spikes per step
     hidden_rates: np.ndarray  # (B, n_hidden) spikes per step

@@ -46,10 +46,11 @@ class FeatureConfig:
     """The ``[features]`` table: the audio front end (sample rate, clip length, frames and
     coefficients of the MFCC or log-mel feature map).
 
-    Each field is documented where it is declared (attribute docstrings). A window no longer than the clip, a stride of at least one sample, an FFT
-    at least as long as the window, f_min_hz < f_max_hz <= Nyquist and n_mfcc <= n_mels are
-    checked across fields.
+    Each field is documented where it is declared (attribute docstrings). A window no
+    longer than the clip, a stride of at least one sample, an FFT at least as long as the
+    window, f_min_hz < f_max_hz <= Nyquist and n_mfcc <= n_mels are checked across fields.
     """
+
     TABLE: ClassVar[str] = "features"
     kind: str = setting("mfcc", choices=("mfcc", "logmel"))
     """Front end: "mfcc" (log mel energies, then a DCT, first ``n_mfcc`` coefficients) or "logmel"
@@ -156,6 +157,7 @@ class AugmentConfig:
 
     Each field is documented where it is declared (attribute docstrings).
     """
+
     TABLE: ClassVar[str] = "augment"
     background_frequency: float = setting(0.8, ge=0, le=1)
     """Probability that a training clip is mixed with background noise, in [0, 1]."""
@@ -187,6 +189,7 @@ class DataConfig:
 
     Each field is documented where it is declared (attribute docstrings).
     """
+
     TABLE: ClassVar[str] = "data"
     task: str = setting("12", choices=("12", "35", "folder"))
     """Classes: "12" (10 keywords + silence + unknown), "35" (every word of the full dataset) or
@@ -371,8 +374,10 @@ class DeviceConfig:
     """The ``[device]`` table: the PCM preset, which of its non-idealities are on, and the
     device time per clip.
 
-    Each field is documented where it is declared (attribute docstrings). ``step_fraction`` other than 1 requires ``state_dependent_step = false``.
+    Each field is documented where it is declared (attribute docstrings).
+    ``step_fraction`` other than 1 requires ``state_dependent_step = false``.
     """
+
     TABLE: ClassVar[str] = "device"
     preset: str = setting("nandakumar2018", choices=tuple(sorted(PRESETS)))
     """PCM device preset (``devices.pcm.PRESETS``)."""
@@ -475,6 +480,7 @@ class TrainingConfig:
 
     Each field is documented where it is declared (attribute docstrings).
     """
+
     TABLE: ClassVar[str] = "training"
     # 20: on gsc12-dev's validation split, 40 epochs gave no more (0.70 against 0.71)
     epochs: int = setting(20, ge=1)
