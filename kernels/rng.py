@@ -317,6 +317,7 @@ GENERATOR_STREAMS: Mapping[str, int] = MappingProxyType(
         "epoch_order": 3,  # the order of the training clips in an epoch (field: epoch)
         "neuron_constants": 4,  # per-neuron time constants and which neurons adapt
         "dropout": 5,  # hidden spikes dropped in a training pass (field: forward call)
+        "ceiling_dropout": 6,  # the software ceiling's dropout masks (raven.baseline.rsnn)
     }
 )
 

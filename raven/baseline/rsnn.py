@@ -51,6 +51,7 @@ from torch import nn
 from kernels.alif_bptt import alif_backward, alif_forward
 from kernels.neuron_constants import neuron_arrays
 from kernels.recurrent import AlifConstants
+from kernels.rng import stream_generator
 
 from .._util.progress import progress_bar
 from ..config.validation import setting
@@ -243,7 +244,7 @@ class RecurrentSNN(nn.Module):
         self.register_buffer("off_diagonal", 1.0 - torch.eye(n_hid, dtype=dtype))
         self.c = spec.constants
         self.dropout = spec.dropout
-        self._masks = np.random.default_rng([seed, 0x6D61736B])  # "mask"
+        self._masks = stream_generator(seed, "ceiling_dropout")
 
     def transmit(self, batch: int, steps: int) -> np.ndarray | None:
         """The dropout gains m of the next pass.
