@@ -31,13 +31,41 @@ def _host_tag() -> str:
 
 
 def temporary_name(path: Path) -> Path:
-    """A fresh temporary sibling of ``path``, recognisable by ``clean_debris``."""
+    """A fresh temporary sibling of ``path``, recognisable by ``clean_debris``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The final file or folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``.<name>.<host>.<pid>-<token>.tmp`` in the same folder.
+    """
     return path.with_name(f".{path.name}.{_host_tag()}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
 def atomic_write(path: str | Path, content: bytes | str | Callable[[IO[bytes]], None]) -> Path:
-    """Write ``content`` (bytes, text as UTF-8, or a function writing to a binary file) to
-    ``path`` atomically; the parent folder is created if needed."""
+    """Write ``content`` to ``path`` atomically; the parent folder is created if needed.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+    content : bytes or str or callable
+        Bytes, text (written as UTF-8), or a function writing to a binary file.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    OSError
+        Naming ``path`` and the reason (``write_error``); the temporary is removed.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)
@@ -61,9 +89,22 @@ def atomic_write(path: str | Path, content: bytes | str | Callable[[IO[bytes]], 
 
 
 def write_error(path: Path, err: OSError) -> OSError:
-    """An ``OSError`` that names the file being written (not its temporary) and the reason
-    in words: a full disk reports itself as ``no space left on the device``, including
-    numpy's short writes ("N requested and M written"), which carry no error number."""
+    """An ``OSError`` that names the file being written (not its temporary) and the reason in
+    words: a full disk reports itself as ``no space left on the device``, including numpy's
+    short writes ("N requested and M written"), which carry no error number.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file being written.
+    err : OSError
+        The error raised while writing.
+
+    Returns
+    -------
+    OSError
+        The error to raise instead.
+    """
     short = err.errno is None and "requested and" in str(err) and "written" in str(err)
     if err.errno == errno.ENOSPC or short:
         return OSError(errno.ENOSPC, f"{path}: no space left on the device (or quota exceeded)")
@@ -75,9 +116,25 @@ def write_error(path: Path, err: OSError) -> OSError:
 
 @contextlib.contextmanager
 def atomic_dir(final: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder to fill; on success it is renamed to ``final``. When
-    ``final`` appeared meanwhile (another process made the same folder first), theirs is
-    kept and ours discarded."""
+    """A temporary folder to fill; on success it is renamed to ``final``. When ``final``
+    appeared meanwhile (another process made the same folder first), theirs is kept and
+    ours discarded.
+
+    Parameters
+    ----------
+    final : str or pathlib.Path
+        The folder to create.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary folder.
+
+    Raises
+    ------
+    OSError
+        Naming ``final`` and the reason; the temporary is removed.
+    """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(final)
@@ -109,8 +166,18 @@ def _alive(pid: int) -> bool:
 
 
 def clean_debris(folder: str | Path) -> list[Path]:
-    """Remove the temporaries left in ``folder`` by writers of this host that are gone;
-    return what was removed."""
+    """Remove the temporaries left in ``folder`` by writers of this host that are gone.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder to clean (nothing happens if it does not exist).
+
+    Returns
+    -------
+    list of pathlib.Path
+        What was removed.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return []

@@ -33,7 +33,29 @@ class DigitalSNNChip:
 
     ``synapses`` weights of ``weight_bits`` packed into ``synapse_word_bits``-bit words (one
     word read per SOP); ``n_neurons`` state words of ``state_bits``; ``presynaptic``
-    neurons, of which SPIKING_FRACTION spike per time step; ``time_steps`` per sample."""
+    neurons, of which SPIKING_FRACTION spike per time step; ``time_steps`` per sample.
+
+    Attributes
+    ----------
+    reference : str
+        Key of the chip's published figure in ``SILICON_REFERENCES``.
+    profile : str
+        Name of the technology profile that prices it (``chip_profile``).
+    synapses : int
+        Number of synaptic weights.
+    weight_bits : int
+        Bits per weight.
+    synapse_word_bits : int
+        Width of the synapse SRAM word read per SOP, bits.
+    n_neurons : int
+        Neurons of the core (postsynaptic targets of every spike).
+    state_bits : int
+        Bits of one neuron's state word.
+    presynaptic : int
+        Presynaptic neurons whose spikes reach the core.
+    time_steps : int
+        Time steps per sample (default ``TIME_STEPS``).
+    """
 
     reference: str
     profile: str
@@ -51,7 +73,22 @@ class DigitalSNNChip:
         return round(SPIKING_FRACTION * self.presynaptic) * self.n_neurons
 
     def ledger(self, samples: int = 1) -> Ledger:
-        """The ledger of ``samples`` samples on this chip."""
+        """The ledger of ``samples`` samples on this chip.
+
+        Every SOP reads a synapse word and reads and writes a neuron state word; every neuron is
+        also updated once per time step.
+
+        Parameters
+        ----------
+        samples : int
+            Number of samples (clips) processed, >= 1.
+
+        Returns
+        -------
+        Ledger
+            An inference ledger with the synapse and neuron-state memories declared and the
+            SOPs, additions, neuron updates, time steps and clips counted.
+        """
         led = Ledger("inference")
         words = self.synapses * self.weight_bits // self.synapse_word_bits
         led.declare_memory("synapses", words, self.synapse_word_bits, retained=True)
@@ -104,7 +141,24 @@ CALIBRATED = {"reckon": RECKON, "odin": ODIN}
 
 
 def calibration_report(device_energy, t_read_s: float, clip_period_s: float = 1.0) -> list:
-    """For each calibrated chip: the ledger's pJ/SOP, the published one and their ratio."""
+    """For each calibrated chip: the ledger's pJ/SOP, the published one and their ratio.
+
+    Parameters
+    ----------
+    device_energy : devices.pcm.EnergyParams
+        Device energies passed through to ``Ledger.summary`` (unused by the digital chips'
+        own events, required by the summary).
+    t_read_s : float
+        Read (integration) time of a cell, s.
+    clip_period_s : float
+        Time between samples, s (default 1 s), for the summary's static energy.
+
+    Returns
+    -------
+    list of dict
+        One row per chip of ``CALIBRATED``: ``chip``, ``profile``, ``ledger_pJ_per_sop``,
+        ``silicon_pJ_per_sop``, ``ratio`` (ledger / silicon) and ``source``.
+    """
     rows = []
     for name, chip in CALIBRATED.items():
         s = chip.ledger().summary(
@@ -191,9 +245,18 @@ def pcm_macro_check(
 
 
 def calibration_correction(rows: list[dict]) -> float | None:
-    """The factor that maps the ledger's pJ/SOP onto silicon for the calibrated digital
-    chips: the geometric mean of published / ledger over ``rows`` (``calibration_report``);
-    None without rows."""
+    """The factor that maps the ledger's pJ/SOP onto silicon for the calibrated digital chips.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of ``calibration_report``; rows without a (non-zero) ``ratio`` are ignored.
+
+    Returns
+    -------
+    float or None
+        The geometric mean of published / ledger over the rows; None without rows.
+    """
     ratios = [r["ratio"] for r in rows if r.get("ratio")]
     if not ratios:
         return None
@@ -201,9 +264,27 @@ def calibration_correction(rows: list[dict]) -> float | None:
 
 
 def calibrated_figures(summary: dict, rows: list[dict]) -> dict:
-    """A summary's pJ per synaptic operation and network energy per clip as priced, and
-    corrected by ``calibration_correction`` (shown beside, not applied to the comparison:
-    the correction is measured on digital chips, so it is applied to both sides or neither).
+    """A summary's pJ per synaptic operation and network energy per clip, as priced and
+    corrected by ``calibration_correction``.
+
+    The corrected figures are shown beside, not applied to the comparison: the correction is
+    measured on digital chips, so it is applied to both sides or neither.
+
+    Parameters
+    ----------
+    summary : dict
+        A ``Ledger.summary`` (its ``profile``, ``pJ_per_sop`` and
+        ``network_dynamic_energy_per_clip_J`` are read).
+    rows : list of dict
+        Rows of ``calibration_report``.
+
+    Returns
+    -------
+    dict
+        ``profile`` (name), ``correction`` (factor or None), ``pJ_per_sop``,
+        ``pJ_per_sop_corrected``, ``network_dynamic_energy_per_clip_J`` and
+        ``network_dynamic_energy_per_clip_J_corrected`` (None where a figure or the factor
+        is missing).
     """
     factor = calibration_correction(rows)
     pj = summary.get("pJ_per_sop")

@@ -124,8 +124,28 @@ SILICON_REFERENCES = {
 
 
 def dynamic_scale(node_nm: float, vdd_V: float) -> float:
-    """Factor from Horowitz's 45 nm / 0.9 V energies to ``node_nm`` at ``vdd_V`` (C V^2,
-    capacitance proportional to the feature size; an estimate)."""
+    """Factor from Horowitz's 45 nm / 0.9 V energies to ``node_nm`` at ``vdd_V``.
+
+    Dynamic energy goes as C V^2, the capacitance taken proportional to the feature size
+    (an estimate).
+
+    Parameters
+    ----------
+    node_nm : float
+        Technology node, nm (> 0).
+    vdd_V : float
+        Supply voltage, V (> 0).
+
+    Returns
+    -------
+    float
+        ``(node_nm / 45) * (vdd_V / 0.9) ** 2``.
+
+    Raises
+    ------
+    ValueError
+        If ``node_nm`` or ``vdd_V`` is not > 0.
+    """
     if not node_nm > 0:
         raise ValueError(f"node_nm={node_nm!r}: expected a technology node > 0 nm")
     if not vdd_V > 0:
@@ -134,9 +154,26 @@ def dynamic_scale(node_nm: float, vdd_V: float) -> float:
 
 
 def sram_64bit_access_J(capacity_bytes: float) -> float:
-    """Energy of a 64-bit access to an SRAM of ``capacity_bytes`` at 45 nm / 0.9 V:
-    log-log interpolation between Horowitz's three points (ISSCC 2014), extended beyond
-    them with the slope of the nearest segment (an estimate outside 8 KB - 1 MB)."""
+    """Energy of a 64-bit access to an SRAM of ``capacity_bytes`` at 45 nm / 0.9 V.
+
+    Log-log interpolation between Horowitz's three points (ISSCC 2014), extended beyond
+    them with the slope of the nearest segment (an estimate outside 8 KB - 1 MB).
+
+    Parameters
+    ----------
+    capacity_bytes : float
+        Capacity of the SRAM, bytes (> 0).
+
+    Returns
+    -------
+    float
+        Energy of one 64-bit access, J.
+
+    Raises
+    ------
+    ValueError
+        If ``capacity_bytes`` is not > 0.
+    """
     if not capacity_bytes > 0:
         raise ValueError(f"capacity_bytes={capacity_bytes!r}: expected a capacity > 0 bytes")
     pts = [(math.log(c), math.log(e)) for c, e in SRAM_64BIT_POINTS]
@@ -149,7 +186,23 @@ def sram_64bit_access_J(capacity_bytes: float) -> float:
 
 
 def adc_conversion_J(bits: int) -> float:
-    """One conversion of a ``bits``-bit ADC: ISAAC's 8-bit 1.67 pJ times 2^(bits - 8)."""
+    """Energy of one conversion of a ``bits``-bit ADC: ISAAC's 8-bit 1.67 pJ times 2^(bits - 8).
+
+    Parameters
+    ----------
+    bits : int
+        ADC resolution, an integer in [1, 16].
+
+    Returns
+    -------
+    float
+        Energy of one conversion, J.
+
+    Raises
+    ------
+    ValueError
+        If ``bits`` is not an integer in [1, 16].
+    """
     if not (isinstance(bits, int) and 1 <= bits <= 16):
         raise ValueError(f"adc_bits={bits!r}: expected an integer in [1, 16]")
     return ADC_8BIT_J * 2.0 ** (bits - 8)
@@ -258,16 +311,41 @@ class ChipProfile:
 
     @property
     def scale(self) -> float:
+        """The factor ``dynamic_scale(node_nm, vdd_V)`` applied to the arithmetic prices."""
         return dynamic_scale(self.node_nm, self.vdd_V)
 
     def memory_access_J(self, capacity_bytes: float, word_bits: int) -> float:
-        """One word access to an SRAM of ``capacity_bytes``: Horowitz's size-dependent
-        64-bit energy, proportional to the word width (bit-line energy; an estimate),
-        scaled to the node."""
+        """Energy of one word access to an SRAM of ``capacity_bytes``.
+
+        Horowitz's size-dependent 64-bit energy, proportional to the word width (bit-line
+        energy; an estimate), scaled to the node.
+
+        Parameters
+        ----------
+        capacity_bytes : float
+            Capacity of the SRAM, bytes (> 0).
+        word_bits : int
+            Width of the accessed word, bits.
+
+        Returns
+        -------
+        float
+            Energy of one access, J.
+        """
         return sram_64bit_access_J(capacity_bytes) * (word_bits / 64) * self.scale
 
     def event_prices_J(self) -> dict[str, float]:
-        """Energy of one event of each periphery kind at this profile's node."""
+        """Energy of one event of each periphery kind at this profile's node.
+
+        Arithmetic and digital events are scaled by ``scale``; the converters, drivers, sense
+        and integrators are used as they are.
+
+        Returns
+        -------
+        dict of str to float
+            Price of one event, J, by the ledger's event name (``row_activations``,
+            ``adc_conversions``, ``neuron_updates``, ...).
+        """
         s = self.scale
         return {
             "row_activations": self.row_driver_J,
@@ -292,11 +370,23 @@ class ChipProfile:
         }
 
     def wake_up_J(self) -> float:
-        """Energy of one wake-up of the power-gated domain: the periphery's leakage over
-        ``POWER_GATING_BREAK_EVEN_S`` (an estimate)."""
+        """Energy of one wake-up of the power-gated domain.
+
+        Returns
+        -------
+        float
+            The periphery's leakage over ``POWER_GATING_BREAK_EVEN_S``, J (an estimate).
+        """
         return self.periphery_leakage_W * POWER_GATING_BREAK_EVEN_S
 
     def as_dict(self) -> dict:
+        """The profile's fields as a dictionary, with its ``dynamic_scale``.
+
+        Returns
+        -------
+        dict
+            Every field by name, plus ``dynamic_scale``; ``profile_from_dict`` reads it back.
+        """
         return asdict(self) | {"dynamic_scale": self.scale}
 
 
@@ -313,8 +403,20 @@ PROFILES = {
 
 
 def profile_from_dict(d: dict) -> ChipProfile:
-    """The ``ChipProfile`` a ``ChipProfile.as_dict`` (a ledger summary's "profile") was
-    made from; fields it lacks (a summary from before they existed) take their defaults."""
+    """The ``ChipProfile`` a ``ChipProfile.as_dict`` (a ledger summary's "profile") was made
+    from.
+
+    Parameters
+    ----------
+    d : dict
+        The profile's dictionary; keys that are not fields (``dynamic_scale``) are ignored,
+        and fields it lacks (a summary from before they existed) take their defaults.
+
+    Returns
+    -------
+    ChipProfile
+        The rebuilt profile.
+    """
     names = {f for f in ChipProfile.__dataclass_fields__}
     return ChipProfile(**{k: v for k, v in d.items() if k in names})
 

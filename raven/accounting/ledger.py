@@ -140,8 +140,18 @@ _MEM = "memory:"  # counts of memory accesses are kept as "memory:<name>:reads|w
 
 @dataclass(frozen=True, slots=True)
 class Memory:
-    """An on-chip digital array: ``words`` words of ``word_bits`` bits. ``retained``: its
-    content must survive between clips (it keeps leaking when the chip is power-gated)."""
+    """An on-chip digital array: ``words`` words of ``word_bits`` bits.
+
+    Attributes
+    ----------
+    words : int
+        Number of words, >= 1.
+    word_bits : int
+        Bits per word, >= 1.
+    retained : bool
+        Its content must survive between clips (it keeps leaking when the chip is
+        power-gated).
+    """
 
     words: int
     word_bits: int
@@ -149,6 +159,7 @@ class Memory:
 
     @property
     def size_bytes(self) -> float:
+        """Capacity of the array, bytes (``words * word_bits / 8``)."""
         return self.words * self.word_bits / 8
 
 
@@ -184,6 +195,19 @@ class Ledger:
 
     # -- booking ---------------------------------------------------------------------------
     def add(self, **events: float) -> None:
+        """Book counts of named events.
+
+        Parameters
+        ----------
+        **events : float
+            Count to add, >= 0, by ledger event name (the vocabulary of the module docstring).
+
+        Raises
+        ------
+        ValueError
+            An unknown event name (memory accesses go through ``add_memory``), or a negative
+            count.
+        """
         for name, value in events.items():
             if name not in _KNOWN:
                 raise ValueError(
@@ -221,8 +245,25 @@ class Ledger:
         self.add(**counts)
 
     def declare_memory(self, name: str, words: int, word_bits: int, retained: bool = False) -> None:
-        """Declare an on-chip SRAM. Declaring it again with the same shape is a no-op;
-        with another shape, an error."""
+        """Declare an on-chip SRAM. Declaring it again with the same shape is a no-op; with
+        another shape, an error.
+
+        Parameters
+        ----------
+        name : str
+            Name of the memory, non-empty, without ':'.
+        words : int
+            Number of words, >= 1.
+        word_bits : int
+            Bits per word, >= 1.
+        retained : bool
+            The content must survive between clips (leaks even when power-gated).
+
+        Raises
+        ------
+        ValueError
+            An invalid name or shape, or a shape other than the one declared before.
+        """
         if not (isinstance(name, str) and name and ":" not in name):
             raise ValueError(f"memory name={name!r}: expected a non-empty name without ':'")
         for key, value in (("words", words), ("word_bits", word_bits)):
@@ -235,7 +276,20 @@ class Ledger:
         self.memories[name] = mem
 
     def add_memory(self, name: str, reads: int = 0, writes: int = 0) -> None:
-        """Book word accesses of a declared memory."""
+        """Book word accesses of a declared memory.
+
+        Parameters
+        ----------
+        name : str
+            Name of a memory declared with ``declare_memory``.
+        reads, writes : int
+            Word reads and writes to add, >= 0.
+
+        Raises
+        ------
+        ValueError
+            The memory is not declared, or a count is negative.
+        """
         if name not in self.memories:
             raise ValueError(
                 f"memory {name!r} is not declared; declared: {sorted(self.memories)}"
@@ -247,11 +301,31 @@ class Ledger:
         self.counts[f"{_MEM}{name}:writes"] += writes
 
     def merge(self, other: Ledger) -> None:
+        """Add another ledger's counts and memory declarations to this one.
+
+        Parameters
+        ----------
+        other : Ledger
+            The ledger to fold in; its memories are declared here (the same name must have the
+            same shape).
+        """
         for name, mem in other.memories.items():
             self.declare_memory(name, mem.words, mem.word_bits, mem.retained)
         self.counts.update(other.counts)
 
     def memory_accesses(self, name: str) -> int:
+        """Word accesses (reads and writes) booked on a memory.
+
+        Parameters
+        ----------
+        name : str
+            Name of the memory.
+
+        Returns
+        -------
+        int
+            Reads plus writes booked with ``add_memory``.
+        """
         c = self.counts
         return c[f"{_MEM}{name}:reads"] + c[f"{_MEM}{name}:writes"]
 
@@ -265,9 +339,30 @@ class Ledger:
     ) -> dict[str, float]:
         """Dynamic energy of every priced kind, in J (totals over the ledger).
 
-        ``device`` None: a ledger without device events (a digital chip). ``legacy``: leave
-        out ``ADDED_COSTS`` (the column integrators and random draws), as priced before
-        they were added."""
+        Parameters
+        ----------
+        profile : ChipProfile
+            Periphery prices.
+        device : devices.pcm.EnergyParams or None
+            The preset's device energies; None for a ledger without device events (a digital
+            chip).
+        t_read_s : float
+            Read (integration) time of a cell, s.
+        legacy : bool
+            Leave out ``ADDED_COSTS`` (the column integrators and random draws), as priced
+            before they were added.
+
+        Returns
+        -------
+        dict of str to float
+            Energy, J, by event kind, device kind and ``memory:<name>``.
+
+        Raises
+        ------
+        ValueError
+            Memory accesses without a declaration, accumulator updates without an
+            "accumulators" memory, or device events without ``device``.
+        """
         c = self.counts
         undeclared = {k.split(":")[1] for k in c if k.startswith(_MEM)} - set(self.memories)
         if undeclared:
@@ -321,9 +416,24 @@ class Ledger:
     def static_power_W(
         self, profile: ChipProfile, clip_period_s: float, power_gated: bool = True
     ) -> dict[str, float]:
-        """Leakage averaged over a clip period. ``power_gated``: between clips the periphery
-        and every non-retained array are switched off, so they leak only during the active
-        time (``time_steps`` per clip x ``t_step_s``); retained arrays leak all the time."""
+        """Leakage averaged over a clip period.
+
+        Parameters
+        ----------
+        profile : ChipProfile
+            Leakage of the periphery and of SRAM per bit.
+        clip_period_s : float
+            Time between clips, s (> 0).
+        power_gated : bool
+            Between clips the periphery and every non-retained array are switched off, so they
+            leak only during the active time (``time_steps`` per clip x ``t_step_s``); retained
+            arrays leak all the time. False: everything leaks all the time.
+
+        Returns
+        -------
+        dict of str to float
+            Mean leakage power, W, of the ``periphery`` and of each ``memory:<name>``.
+        """
         clips = max(1, self.counts["clips"])
         active_s = self.counts["time_steps"] / clips * profile.t_step_s
         duty = min(1.0, active_s / clip_period_s) if power_gated else 1.0
@@ -343,8 +453,37 @@ class Ledger:
         power_gated: bool = True,
         legacy: bool = False,
     ) -> dict:
-        """Per-clip energy and breakdown, power at one clip per ``clip_period_s`` with
-        static power, energy per synaptic operation beside silicon, NeuroBench metrics."""
+        """Per-clip energy and breakdown, power at one clip per ``clip_period_s`` with static
+        power, energy per synaptic operation beside silicon, NeuroBench metrics.
+
+        Parameters
+        ----------
+        profile : ChipProfile or str
+            Periphery prices, or the name of one of ``PROFILES``.
+        device : devices.pcm.EnergyParams or None
+            The preset's device energies; None for a ledger without device events.
+        t_read_s : float
+            Read (integration) time of a cell, s.
+        clip_period_s : float
+            Time between clips, s (> 0).
+        power_gated : bool
+            Whether the chip is power-gated between clips (see ``static_power_W``).
+        legacy : bool
+            Price as before ``ADDED_COSTS`` were added (see ``energy_breakdown_J``).
+
+        Returns
+        -------
+        dict
+            JSON-ready summary: per-clip energies (total, dynamic, static, front end, network),
+            powers in uW, the breakdowns, ``pJ_per_sop`` (without the front end) beside the
+            silicon references, sparsity, NeuroBench metrics, memories and per-clip counts
+            (``ledger_from_summary`` reads it back).
+
+        Raises
+        ------
+        ValueError
+            ``clip_period_s`` not > 0, or an error of ``energy_breakdown_J``.
+        """
         if isinstance(profile, str):
             profile = chip_profile(profile)
         if not clip_period_s > 0:
@@ -418,8 +557,20 @@ def _per_sop(energy_J: float, sops: float) -> float | None:
 
 
 def ledger_from_summary(summary: dict) -> Ledger:
-    """The ledger a ``Ledger.summary`` was made from (counts and declared memories), to
-    price it again with another profile or duty-cycling assumption."""
+    """The ledger a ``Ledger.summary`` was made from (counts and declared memories), to price
+    it again with another profile or duty-cycling assumption.
+
+    Parameters
+    ----------
+    summary : dict
+        A ``Ledger.summary`` (its ``phase``, ``clips``, ``counts_per_clip`` and
+        ``memories``).
+
+    Returns
+    -------
+    Ledger
+        A ledger with the total counts (per-clip counts times the clips) and the memories.
+    """
     clips = max(1, summary["clips"])
     counts = Counter({k: v * clips for k, v in summary["counts_per_clip"].items()})
     ledger = Ledger(summary["phase"], counts=counts)

@@ -25,7 +25,14 @@ _SOURCES = ("cache.py", "counting.py", "models.py", "rsnn.py", "sweep.py", "trai
 
 def source_files() -> list[Path]:
     """The files whose source a cached result's key covers: the baseline modules and the
-    kernels the software ceiling trains through (its BPTT passes and neuron constants)."""
+    kernels the software ceiling trains through (its BPTT passes and neuron constants).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The baseline modules of ``_SOURCES``, then ``kernels/alif_bptt.py`` and
+        ``kernels/recurrent.py``.
+    """
     from kernels import alif_bptt, recurrent
 
     here = Path(__file__).parent
@@ -40,7 +47,18 @@ class CacheWarning(RuntimeWarning):
 
 
 def array_fingerprint(arrays: dict[str, np.ndarray]) -> str:
-    """sha256 over each array's name, dtype, shape and bytes (C order)."""
+    """sha256 over each array's name, dtype, shape and bytes (C order), in name order.
+
+    Parameters
+    ----------
+    arrays : dict of str to numpy.ndarray
+        The arrays a result depends on.
+
+    Returns
+    -------
+    str
+        Hexadecimal digest.
+    """
     h = hashlib.sha256()
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
@@ -64,7 +82,13 @@ _CODE_VERSION = _hash_sources()
 
 def code_version() -> str:
     """sha256 of the source of ``source_files()`` as imported: an edit to the models, the
-    counting, the training loops or the ceiling's kernels invalidates every cached result."""
+    counting, the training loops or the ceiling's kernels invalidates every cached result.
+
+    Returns
+    -------
+    str
+        Hexadecimal digest, computed once when the module is imported.
+    """
     return _CODE_VERSION
 
 
@@ -73,17 +97,54 @@ def _digest(key: dict) -> str:
 
 
 class ResultCache:
-    """JSON results in ``directory``, one file per key, named ``<label>-<digest>.json``."""
+    """JSON results in ``directory``, one file per key, named ``<label>-<digest>.json``.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        Folder of the cache (created on the first store).
+    """
 
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
 
     def path(self, label: str, key: dict) -> Path:
+        """The file of a result.
+
+        Parameters
+        ----------
+        label : str
+            Start of the file name (``dnn-36``).
+        key : dict
+            Everything the result depends on (JSON-serialisable).
+
+        Returns
+        -------
+        pathlib.Path
+            ``<directory>/<label>-<first 24 hex digits of the key's sha256>.json``.
+        """
         return self.directory / f"{label}-{_digest(key)[:24]}.json"
 
     def load(self, label: str, key: dict, required: tuple[str, ...] = ()) -> dict | None:
-        """The cached result, or None when there is none; a file that is unreadable, holds
-        another key or lacks a ``required`` field is reported (CacheWarning) and ignored."""
+        """The cached result, or None when there is none.
+
+        A file that is unreadable, holds another key or lacks a ``required`` field is reported
+        (CacheWarning) and ignored.
+
+        Parameters
+        ----------
+        label : str
+            Start of the file name.
+        key : dict
+            The result's key; must equal the stored one.
+        required : tuple of str
+            Fields the stored result must have.
+
+        Returns
+        -------
+        dict or None
+            The stored result, or None.
+        """
         path = self.path(label, key)
         if not path.is_file():
             return None
@@ -104,6 +165,22 @@ class ResultCache:
         return stored["result"]
 
     def store(self, label: str, key: dict, result: dict) -> Path:
+        """Write a result under its key, atomically.
+
+        Parameters
+        ----------
+        label : str
+            Start of the file name.
+        key : dict
+            The result's key, stored beside it.
+        result : dict
+            The JSON-serialisable result.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(label, key)
         atomic_write(path, json.dumps({"key": key, "result": result}, indent=1))
@@ -112,7 +189,24 @@ class ResultCache:
     def get_or_compute(
         self, label: str, key: dict, compute: Callable[[], dict], required: tuple[str, ...] = ()
     ) -> tuple[dict, bool]:
-        """(result, True if it came from the cache)."""
+        """The cached result, or ``compute()`` stored under the key.
+
+        Parameters
+        ----------
+        label : str
+            Start of the file name.
+        key : dict
+            The result's key.
+        compute : callable
+            Gives the result when it is not in the cache.
+        required : tuple of str
+            Fields a cached result must have to be used.
+
+        Returns
+        -------
+        tuple of (dict, bool)
+            The result, and True if it came from the cache.
+        """
         cached = self.load(label, key, required)
         if cached is not None:
             return cached, True

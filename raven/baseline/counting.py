@@ -42,7 +42,27 @@ FP32_BYTES = 4
 def recurrent_macs_per_step(cell: str, n_in: int, width: int) -> int:
     """MACs of one time step of a single-layer GRU or LSTM with ``width`` hidden units:
     gates x (n_in x width + width x width), i.e. GRU 3 (n_in h + h^2), LSTM 4 (n_in h + h^2)
-    (input and recurrent weight matrices of every gate; biases are additions)."""
+    (input and recurrent weight matrices of every gate; biases are additions).
+
+    Parameters
+    ----------
+    cell : str
+        "gru" or "lstm".
+    n_in : int
+        Inputs per time step.
+    width : int
+        Hidden units.
+
+    Returns
+    -------
+    int
+        Multiply-accumulates per time step.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``cell``.
+    """
     if cell not in GATES:
         raise ValueError(f"cell={cell!r}: expected one of {sorted(GATES)}")
     return GATES[cell] * (n_in * width + width * width)
@@ -50,13 +70,41 @@ def recurrent_macs_per_step(cell: str, n_in: int, width: int) -> int:
 
 def recurrent_parameters(cell: str, n_in: int, width: int) -> int:
     """Parameters of a single-layer torch GRU or LSTM: gates x (n_in h + h^2 + 2 h) (torch
-    keeps an input bias and a recurrent bias per gate)."""
+    keeps an input bias and a recurrent bias per gate).
+
+    Parameters
+    ----------
+    cell : str
+        "gru" or "lstm".
+    n_in : int
+        Inputs per time step.
+    width : int
+        Hidden units.
+
+    Returns
+    -------
+    int
+        Number of parameters of the cell (without the classifier).
+    """
     return GATES[cell] * (n_in * width + width * width + 2 * width)
 
 
 def gate_multiplies_per_inference(model: nn.Module, frames: int) -> int:
-    """Element-wise gate products of a recurrent model over one clip (0 for other models):
-    GATE_MULTIPLIES x width x frames. Not MACs; reported, not priced."""
+    """Element-wise gate products of a recurrent model over one clip:
+    GATE_MULTIPLIES x width x frames. Not MACs; reported, not priced.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A baseline model.
+    frames : int
+        Time steps (feature frames) per clip.
+
+    Returns
+    -------
+    int
+        The products; 0 for a model that is not ``Recurrent``.
+    """
     if not isinstance(model, Recurrent):
         return 0
     return GATE_MULTIPLIES[model.cell] * model.rnn.hidden_size * frames
@@ -68,7 +116,25 @@ def inference_macs(model: nn.Module, frames: int, coeffs: int) -> int:
     Recurrent models by formula: frames x recurrent_macs_per_step + width x classes for the
     classifier on the readout (torch's FLOP counter sees through a GRU but not through the
     fused LSTM kernel, so it cannot count them alike). Other models by torch's FLOP counter
-    (2 FLOPs per MAC for matmul and convolution)."""
+    (2 FLOPs per MAC for matmul and convolution).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A baseline model (put in eval mode by the count).
+    frames, coeffs : int
+        The clip's shape: feature frames and coefficients per frame.
+
+    Returns
+    -------
+    int
+        MACs per clip.
+
+    Raises
+    ------
+    ValueError
+        A recurrent model whose input size is not ``coeffs``.
+    """
     if isinstance(model, Recurrent):
         rnn = model.rnn
         if rnn.input_size != coeffs:
@@ -82,37 +148,113 @@ def inference_macs(model: nn.Module, frames: int, coeffs: int) -> int:
 
 
 def dense_macs_closed_form(model: nn.Module) -> int:
-    """sum of in x out over the Linear layers (the closed form of a fully connected net)."""
+    """Sum of in x out over the Linear layers (the closed form of a fully connected net).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+
+    Returns
+    -------
+    int
+        MACs of its ``Linear`` layers applied once.
+    """
     return sum(m.in_features * m.out_features for m in model.modules() if isinstance(m, nn.Linear))
 
 
 def parameter_count(model: nn.Module) -> int:
+    """Number of parameters of a model.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+
+    Returns
+    -------
+    int
+        Elements of all its parameters.
+    """
     return sum(p.numel() for p in model.parameters())
 
 
 def weights_bytes_fp32(params: int) -> int:
-    """Footprint of the weights stored as fp32 (as trained)."""
+    """Footprint of the weights stored as fp32 (as trained).
+
+    Parameters
+    ----------
+    params : int
+        Number of parameters.
+
+    Returns
+    -------
+    int
+        Bytes (4 per parameter).
+    """
     return FP32_BYTES * params
 
 
 def energy_per_inference_J(macs: int, params: int) -> float:
-    """int8 inference: one int8 multiply and add per MAC plus reading every weight once
-    from SRAM (8 weights per 64-bit read); activations and control are not counted.
+    """Energy of one int8 inference by the flat formula: one int8 multiply and add per MAC plus
+    reading every weight once from SRAM (8 weights per 64-bit read); activations and control
+    are not counted.
+
     A recurrent model reads its weights once per clip too: they are assumed to stay in
     registers or a local buffer across the time steps, as the other families' convolution
-    kernels are across output positions."""
+    kernels are across output positions.
+
+    Parameters
+    ----------
+    macs : int
+        MACs per inference.
+    params : int
+        Number of parameters.
+
+    Returns
+    -------
+    float
+        Energy per inference, J.
+    """
     return macs * (INT8_MULT_J + INT8_ADD_J) + params / 8 * SRAM_8KB_READ_64BIT_J
 
 
 def training_macs_per_sample(macs: int, params: int) -> int:
-    """forward + backward (~2x forward: gradients of activations and of weights) + an SGD
-    weight update (one multiply-add per parameter)."""
+    """MACs of training on one sample: forward + backward (~2x forward: gradients of
+    activations and of weights) + an SGD weight update (one multiply-add per parameter).
+
+    Parameters
+    ----------
+    macs : int
+        MACs of one forward pass.
+    params : int
+        Number of parameters.
+
+    Returns
+    -------
+    int
+        ``3 * macs + params``.
+    """
     return 3 * macs + params
 
 
 def energy_per_training_sample_J(macs: int, params: int) -> float:
-    """fp32 training: a multiply and an add per MAC of forward, backward and update, plus
-    the weights read three times and written once in fp32 (2 weights per 64-bit access)."""
+    """Energy of fp32 training on one sample by the flat formula: a multiply and an add per
+    MAC of forward, backward and update, plus the weights read three times and written once
+    in fp32 (2 weights per 64-bit access).
+
+    Parameters
+    ----------
+    macs : int
+        MACs of one forward pass.
+    params : int
+        Number of parameters.
+
+    Returns
+    -------
+    float
+        Energy per training sample, J.
+    """
     return (
         training_macs_per_sample(macs, params) * (FP32_MULT_J + FP32_ADD_J)
         + 4 * params / 2 * SRAM_8KB_READ_64BIT_J
@@ -120,8 +262,14 @@ def energy_per_training_sample_J(macs: int, params: int) -> float:
 
 
 def price_table() -> dict[str, float]:
-    """The energy prices the figures above use (part of a cached result's key: a change of
-    price invalidates cached energies)."""
+    """The energy prices the flat formulas use (part of a cached result's key: a change of
+    price invalidates cached energies).
+
+    Returns
+    -------
+    dict of str to float
+        Price, J, by the constant's name.
+    """
     return {
         "FP32_ADD_J": FP32_ADD_J,
         "FP32_MULT_J": FP32_MULT_J,

@@ -37,6 +37,19 @@ READOUTS = ("last", "mean")
 
 
 class DNN(nn.Module):
+    """Fully connected network (Hello Edge DNN): the flattened clip through three hidden
+    layers of ``width`` ReLU units, then a linear classifier.
+
+    Parameters
+    ----------
+    n_in : int
+        Inputs: frames x coefficients of a clip.
+    width : int
+        Units of each hidden layer.
+    n_classes : int
+        Output classes.
+    """
+
     def __init__(self, n_in: int, width: int, n_classes: int):
         super().__init__()
         self.net = nn.Sequential(
@@ -51,10 +64,36 @@ class DNN(nn.Module):
         )
 
     def forward(self, x):
+        """Class scores of a batch of clips.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Features, shape (batch, frames, coefficients).
+
+        Returns
+        -------
+        torch.Tensor
+            Unnormalised class scores (logits), shape (batch, n_classes).
+        """
         return self.net(x)
 
 
 class CNN(nn.Module):
+    """Small convolutional network (Hello Edge CNN): two convolutions of ``width`` channels
+    (10 x 4 and 5 x 3 kernels, stride 2 in time, batch norm, ReLU), 2 x 2 max pooling, a
+    64-unit hidden layer and a linear classifier.
+
+    Parameters
+    ----------
+    frames, coeffs : int
+        The clip's shape (fixes the size of the flattened features).
+    width : int
+        Channels of both convolutions.
+    n_classes : int
+        Output classes.
+    """
+
     def __init__(self, frames: int, coeffs: int, width: int, n_classes: int):
         super().__init__()
         self.features = nn.Sequential(
@@ -73,10 +112,36 @@ class CNN(nn.Module):
         )
 
     def forward(self, x):
+        """Class scores of a batch of clips.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Features, shape (batch, frames, coefficients).
+
+        Returns
+        -------
+        torch.Tensor
+            Unnormalised class scores (logits), shape (batch, n_classes).
+        """
         return self.head(self.features(x.unsqueeze(1)))
 
 
 class DSCNN(nn.Module):
+    """Depthwise-separable CNN (Hello Edge DS-CNN): a 10 x 4 convolution, ``blocks``
+    depthwise 3 x 3 + pointwise 1 x 1 blocks (batch norm and ReLU after each), global
+    average pooling and a linear classifier; weights kept channels-last.
+
+    Parameters
+    ----------
+    width : int
+        Channels of every layer.
+    n_classes : int
+        Output classes.
+    blocks : int
+        Depthwise-separable blocks (default 4).
+    """
+
     def __init__(self, width: int, n_classes: int, blocks: int = 4):
         super().__init__()
         layers = [
@@ -103,13 +168,44 @@ class DSCNN(nn.Module):
         self.to(memory_format=torch.channels_last)
 
     def forward(self, x):
+        """Class scores of a batch of clips.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Features, shape (batch, frames, coefficients).
+
+        Returns
+        -------
+        torch.Tensor
+            Unnormalised class scores (logits), shape (batch, n_classes).
+        """
         return self.head(self.features(x.unsqueeze(1)))
 
 
 class Recurrent(nn.Module):
     """One GRU or LSTM layer fed the MFCC frames in order (one frame of ``n_in`` coefficients
     per time step), then a linear classifier on the readout: the hidden state after the
-    last frame (``"last"``) or the mean hidden state over all frames (``"mean"``)."""
+    last frame (``"last"``) or the mean hidden state over all frames (``"mean"``).
+
+    Parameters
+    ----------
+    cell : str
+        "gru" or "lstm".
+    n_in : int
+        Coefficients per frame.
+    width : int
+        Hidden units.
+    n_classes : int
+        Output classes.
+    readout : str
+        "mean" (default) or "last".
+
+    Raises
+    ------
+    ValueError
+        An unknown ``cell`` or ``readout``.
+    """
 
     def __init__(self, cell: str, n_in: int, width: int, n_classes: int, readout: str = "mean"):
         super().__init__()
@@ -123,6 +219,18 @@ class Recurrent(nn.Module):
         self.head = nn.Linear(width, n_classes)
 
     def forward(self, x):
+        """Class scores of a batch of clips.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Features, shape (batch, frames, coefficients).
+
+        Returns
+        -------
+        torch.Tensor
+            Unnormalised class scores (logits), shape (batch, n_classes).
+        """
         states, _ = self.rnn(x)  # (batch, frames, width)
         h = states[:, -1] if self.readout == "last" else states.mean(dim=1)
         return self.head(h)
@@ -131,7 +239,17 @@ class Recurrent(nn.Module):
 class RateSNN(nn.Module):
     """Raven's network with float weights and expected spike rates in place of spikes
     (inputs: ON/OFF rates; hidden: a sigmoid firing-rate curve; output: linear scores),
-    trained by backpropagation: the software ceiling of the on-chip architecture."""
+    trained by backpropagation: the software ceiling of the on-chip architecture.
+
+    Parameters
+    ----------
+    n_in : int
+        Inputs: values per clip (frames x coefficients).
+    width : int
+        Hidden neurons.
+    n_classes : int
+        Output classes.
+    """
 
     def __init__(self, n_in: int, width: int, n_classes: int):
         super().__init__()
@@ -140,13 +258,49 @@ class RateSNN(nn.Module):
         )
 
     def forward(self, x):
+        """Class scores of a batch of clips.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Features, shape (batch, frames, coefficients).
+
+        Returns
+        -------
+        torch.Tensor
+            Unnormalised class scores (logits), shape (batch, n_classes).
+        """
         return self.net(x)
 
 
 def make_model(
     family: str, width: int, frames: int, coeffs: int, n_classes: int, readout: str = "mean"
 ) -> nn.Module:
-    """``readout`` applies to the recurrent families only."""
+    """A baseline model of a family at a width.
+
+    Parameters
+    ----------
+    family : str
+        One of ``FAMILIES`` ("dnn", "cnn", "ds_cnn", "gru", "lstm") or "snn_rate".
+    width : int
+        The family's width (units, channels or hidden units).
+    frames, coeffs : int
+        The clip's shape.
+    n_classes : int
+        Output classes.
+    readout : str
+        "mean" or "last"; applies to the recurrent families only.
+
+    Returns
+    -------
+    torch.nn.Module
+        The untrained model.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``family`` (or cell / readout of a recurrent one).
+    """
     if family == "dnn":
         return DNN(frames * coeffs, width, n_classes)
     if family == "cnn":

@@ -37,7 +37,20 @@ _ARRAYS = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")
 
 
 def save_data(data: BaselineData, folder: Path) -> Path:
-    """Write ``data`` as one ``.npy`` file per array (and the class count) in ``folder``."""
+    """Write ``data`` as one ``.npy`` file per array (and the class count) in ``folder``.
+
+    Parameters
+    ----------
+    data : BaselineData
+        The features and labels to hand to worker processes.
+    folder : pathlib.Path
+        Destination folder (created if needed).
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for name in _ARRAYS:
         np.save(folder / f"{name}.npy", np.asarray(getattr(data, name)))
@@ -47,7 +60,18 @@ def save_data(data: BaselineData, folder: Path) -> Path:
 
 def load_data(folder: str | Path) -> BaselineData:
     """The BaselineData written by ``save_data``, memory-mapped copy-on-write (torch wants
-    writable arrays; nothing is written to them)."""
+    writable arrays; nothing is written to them).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder ``save_data`` wrote.
+
+    Returns
+    -------
+    BaselineData
+        The arrays (memory-mapped) and the class count.
+    """
     folder = Path(folder)
     arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="c") for name in _ARRAYS}
     return BaselineData(**arrays, n_classes=int((folder / "n_classes.txt").read_text()))
@@ -103,10 +127,41 @@ def train_in_processes(
     pool: ProcessPoolExecutor | None = None,
 ) -> list[dict]:
     """``cached_train_baseline`` of every (family, width) in ``models``, in their order,
-    trained ``workers`` at a time with one torch thread each (``cfg.threads`` is ignored),
-    in ``pool`` (``worker_pool``; it then keeps running what else was submitted to it) or
-    in a pool of their own. Results already in the cache are read here, without starting a
-    worker."""
+    trained ``workers`` at a time with one torch thread each (``cfg.threads`` is ignored).
+
+    The models run in ``pool`` (``worker_pool``; it then keeps running what else was
+    submitted to it) or in a pool of their own. Results already in the cache are read here,
+    without starting a worker. A failed model (or Ctrl-C) cancels the jobs not started and
+    waits for the running ones before the error propagates.
+
+    Parameters
+    ----------
+    data : BaselineData
+        Training, validation and test features and labels.
+    models : list of (str, int)
+        (family, width) of each model to train.
+    cfg : BaselineConfig
+        Training configuration.
+    cache_dir : str or pathlib.Path or None
+        Folder of the result cache; None: no cache.
+    workers : int
+        Number of processes, >= 1.
+    progress : bool
+        Show a progress bar over the models.
+    pool : concurrent.futures.ProcessPoolExecutor or None
+        A shared pool to submit to; None: a pool of ``min(workers, models to train)``
+        processes, shut down on return.
+
+    Returns
+    -------
+    list of dict
+        The result of each model, in the order of ``models``, with ``from_cache``.
+
+    Raises
+    ------
+    ValueError
+        ``workers`` is not an integer >= 1.
+    """
     _check_workers(workers)
     cfg = dataclasses.replace(cfg, threads=1)
     results: dict[tuple[str, int], dict] = {}

@@ -70,20 +70,41 @@ LR_SCHEDULES = ("constant", "cosine")
 
 @dataclass(frozen=True, slots=True)
 class RsnnConfig(BaselineConfig):
-    """``BaselineConfig`` plus the learning-rate schedule of the ceiling: ``"constant"``
-    (``lr`` throughout) or ``"cosine"``: lr (1 + cos(pi k / K)) / 2 at optimiser step k of
-    the K = max_epochs x batches per epoch of the whole budget (an early stop cuts it
-    short)."""
+    """``BaselineConfig`` plus the learning-rate schedule of the ceiling.
+
+    Attributes
+    ----------
+    lr_schedule : str
+        ``"constant"`` (``lr`` throughout, the default) or ``"cosine"``: lr (1 + cos(pi k /
+        K)) / 2 at optimiser step k of the K = max_epochs x batches per epoch of the whole
+        budget (an early stop cuts it short).
+    """
 
     lr_schedule: str = setting("constant", choices=LR_SCHEDULES)
 
 
 @dataclass(frozen=True)
 class RsnnSpec:
-    """The network: sizes, per-step constants (alpha, rho and beta scalars or one value per
-    hidden neuron; the ADC fields are not used: conversion is ideal), initial weights
-    (w_hidden rows: inputs then hidden neurons) and the dropout probability p of the hidden
-    spikes (module docstring)."""
+    """The network: sizes, per-step constants, initial weights and dropout.
+
+    Attributes
+    ----------
+    constants : kernels.AlifConstants
+        Per-step constants (alpha, rho and beta scalars or one value per hidden neuron; the
+        ADC fields are not used: conversion is ideal).
+    w_hidden : numpy.ndarray
+        Initial hidden weights, shape (n_in + n_hidden, n_hidden): rows are the inputs, then
+        the hidden neurons.
+    w_output : numpy.ndarray
+        Initial output weights, shape (n_hidden, n_classes).
+    dropout : float
+        Probability p in [0, 1) of dropping a hidden spike (module docstring).
+
+    Raises
+    ------
+    ValueError
+        Misshapen weights, an out-of-range constant or ``dropout`` outside [0, 1).
+    """
 
     constants: AlifConstants
     w_hidden: np.ndarray  # (n_in + n_hidden, n_hidden)
@@ -104,19 +125,28 @@ class RsnnSpec:
 
     @property
     def n_hidden(self) -> int:
+        """Number of hidden neurons."""
         return np.shape(self.w_hidden)[1]
 
     @property
     def n_in(self) -> int:
+        """Number of input channels."""
         return np.shape(self.w_hidden)[0] - self.n_hidden
 
     @property
     def n_classes(self) -> int:
+        """Number of output classes."""
         return np.shape(self.w_output)[1]
 
     def key(self) -> dict:
-        """What a result depends on: constants (per-neuron ones as lists), dropout and a
-        digest of the initial weights."""
+        """What a result depends on: constants (per-neuron ones as lists), dropout and a digest of
+        the initial weights.
+
+        Returns
+        -------
+        dict
+            JSON-serialisable key.
+        """
         constants = {
             name: np.asarray(value).tolist() if name in ("alpha", "rho", "beta") else value
             for name, value in self.constants._asdict().items()
@@ -189,9 +219,20 @@ class _AlifLayer(torch.autograd.Function):
 
 
 class RecurrentSNN(nn.Module):
-    """The temporal chip's network with float weights; see the module docstring. Dropout
-    masks (training mode, ``spec.dropout`` > 0) are drawn from a generator seeded with
-    ``seed``."""
+    """The temporal chip's network with float weights; see the module docstring.
+
+    Dropout masks (training mode, ``spec.dropout`` > 0) are drawn from a generator seeded
+    with ``seed``.
+
+    Parameters
+    ----------
+    spec : RsnnSpec
+        Constants, initial weights and dropout.
+    dtype : torch.dtype
+        Dtype of the weights (default float32).
+    seed : int
+        Seed of the dropout masks' generator.
+    """
 
     def __init__(self, spec: RsnnSpec, dtype: torch.dtype = torch.float32, seed: int = 0):
         super().__init__()
@@ -206,8 +247,21 @@ class RecurrentSNN(nn.Module):
         self._masks = stream_generator(seed, "ceiling_dropout")
 
     def transmit(self, batch: int, steps: int) -> np.ndarray | None:
-        """The gains m (batch, steps, H) of the next pass: a 0/1 mask in training mode, the
-        keep probability in evaluation mode, None (1) without dropout."""
+        """The dropout gains m of the next pass.
+
+        Parameters
+        ----------
+        batch : int
+            Clips in the pass.
+        steps : int
+            Time steps per clip.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            Shape (batch, steps, n_hidden): a 0/1 mask in training mode, the keep probability
+            in evaluation mode; None (a gain of 1) without dropout.
+        """
         if self.dropout == 0.0:
             return None
         dtype = _as_numpy(self.w_input).dtype
@@ -217,8 +271,20 @@ class RecurrentSNN(nn.Module):
         return np.full(shape, 1.0 - self.dropout, dtype)
 
     def forward(self, spikes: torch.Tensor, with_counts: bool = False):
-        """inputs (B, T, n_in) -> scores (B, n_classes); with ``with_counts`` also the
-        hidden spikes of each clip (B,)."""
+        """Class scores of a batch of input spike trains.
+
+        Parameters
+        ----------
+        spikes : torch.Tensor
+            Inputs, shape (B, T, n_in).
+        with_counts : bool
+            Also return the hidden spikes of each clip.
+
+        Returns
+        -------
+        torch.Tensor or tuple of torch.Tensor
+            Scores (B, n_classes); with ``with_counts``, (scores, hidden spikes per clip (B,)).
+        """
         batch, steps = spikes.shape[:2]
         transmit = self.transmit(batch, steps)
         # c_t / T, the weight of step t's spikes in the clip-mean output
@@ -245,9 +311,21 @@ class RecurrentSNN(nn.Module):
 
 
 def synapse_counts(spec: RsnnSpec) -> tuple[int, int]:
-    """(dense synaptic reads per time step, trainable synapses): the hidden tile's
-    (n_in + n_hidden) x n_hidden plus the output tile's n_hidden x n_classes are read every
-    step; the n_hidden self-connections are absent."""
+    """Dense synaptic reads per time step and trainable synapses of the network.
+
+    The hidden tile's (n_in + n_hidden) x n_hidden plus the output tile's n_hidden x
+    n_classes are read every step; the n_hidden self-connections are absent.
+
+    Parameters
+    ----------
+    spec : RsnnSpec
+        The network.
+
+    Returns
+    -------
+    tuple of (int, int)
+        (reads per time step, trainable synapses).
+    """
     n_in, n_hid, n_cls = spec.n_in, spec.n_hidden, spec.n_classes
     per_step = (n_in + n_hid) * n_hid + n_hid * n_cls
     return per_step, per_step - n_hid
@@ -269,12 +347,37 @@ def _evaluate(model: RecurrentSNN, spikes: np.ndarray, labels: np.ndarray, batch
 def train_rsnn(
     spec: RsnnSpec, data: BaselineData, cfg: BaselineConfig, progress: bool = True
 ) -> dict:
-    """Train by BPTT with Adam (``cfg.weight_decay``; with an ``RsnnConfig``, its learning-rate
-    schedule, else a constant ``cfg.lr``); epoch e trains on ``data.train_x[e %
-    len(train_x)]`` (spike trains or graded inputs (n, T, n_in)); the weights of the epoch
-    with the best validation accuracy are kept (early stopping after ``cfg.patience`` epochs
-    without a new best) and measured on the test split. The result has the keys of
-    ``train.RESULT_KEYS`` plus spike counts."""
+    """Train the recurrent SNN by BPTT with Adam and measure it.
+
+    Adam with ``cfg.weight_decay``; with an ``RsnnConfig``, its learning-rate schedule, else
+    a constant ``cfg.lr``. Epoch e trains on ``data.train_x[e % len(train_x)]`` (spike
+    trains or graded inputs (n, T, n_in)); the weights of the epoch with the best validation
+    accuracy are kept (early stopping after ``cfg.patience`` epochs without a new best) and
+    measured on the test split.
+
+    Parameters
+    ----------
+    spec : RsnnSpec
+        The network.
+    data : BaselineData
+        Training (one array per epoch copy), validation and test inputs and labels.
+    cfg : BaselineConfig
+        Training settings; ``check_every_clips`` and ``max_training_clips`` must be None.
+    progress : bool
+        Show a progress bar over the epochs.
+
+    Returns
+    -------
+    dict
+        The keys of ``train.RESULT_KEYS`` plus spike counts, the largest weight magnitudes
+        and synaptic operations per clip.
+
+    Raises
+    ------
+    ValueError
+        Data whose channels or classes do not match ``spec``, or a clip-based check or
+        budget in ``cfg``.
+    """
     if data.train_x.shape[-1] != spec.n_in or data.n_classes != spec.n_classes:
         raise ValueError(
             f"data: {data.train_x.shape[-1]} input channels, {data.n_classes} classes:"
@@ -373,7 +476,22 @@ def train_rsnn(
 
 
 def rsnn_result_key(spec: RsnnSpec, data: BaselineData, cfg: BaselineConfig) -> dict:
-    """Everything a result depends on: network, data, training settings, code, prices."""
+    """Everything a result depends on: network, data, training settings, code, prices.
+
+    Parameters
+    ----------
+    spec : RsnnSpec
+        The network.
+    data : BaselineData
+        Training (one array per epoch copy), validation and test inputs and labels.
+    cfg : BaselineConfig
+        Training settings.
+
+    Returns
+    -------
+    dict
+        The cache key.
+    """
     return {
         "schema": SCHEMA,
         "family": FAMILY,
@@ -393,7 +511,26 @@ def cached_train_rsnn(
     cfg: BaselineConfig,
     progress: bool = True,
 ) -> dict:
-    """train_rsnn through the result cache, as ``train.cached_train_baseline``."""
+    """``train_rsnn`` through the result cache, as ``train.cached_train_baseline``.
+
+    Parameters
+    ----------
+    cache_dir : str or pathlib.Path or None
+        Folder of the result cache; None: no cache.
+    spec : RsnnSpec
+        The network.
+    data : BaselineData
+        Training (one array per epoch copy), validation and test inputs and labels.
+    cfg : BaselineConfig
+        Training settings.
+    progress : bool
+        Show a progress bar over the epochs.
+
+    Returns
+    -------
+    dict
+        The result of ``train_rsnn`` with ``from_cache``.
+    """
     return cached_result(
         cache_dir,
         f"{FAMILY}-{spec.n_hidden}",

@@ -20,10 +20,32 @@ def sweep(
     workers: int = 1,
     pool=None,
 ) -> list[dict]:
-    """Every (family, width) of ``families`` (default: DEFAULT_SWEEP); models.FAMILIES is
-    the full sweep. ``workers`` > 1: that many models at a time, each in a process of its
-    own on one torch thread (``raven.baseline.parallel``), in ``pool`` if given (a
-    ``raven.baseline.parallel.worker_pool`` shared with other jobs)."""
+    """Train (or read from the cache) every (family, width) of ``families``.
+
+    Parameters
+    ----------
+    data : BaselineData
+        Training, validation and test features and labels.
+    families : dict of str to tuple of int or None
+        Widths by family; None: ``DEFAULT_SWEEP`` (``models.FAMILIES`` is the full sweep).
+    cfg : BaselineConfig or None
+        Training settings; None: the defaults.
+    progress : bool
+        Show progress bars.
+    cache_dir : str or pathlib.Path or None
+        Folder of the result cache; None: no cache.
+    workers : int
+        > 1: that many models at a time, each in a process of its own on one torch thread
+        (``raven.baseline.parallel``).
+    pool : concurrent.futures.ProcessPoolExecutor or None
+        A ``raven.baseline.parallel.worker_pool`` shared with other jobs, used when
+        ``workers`` > 1.
+
+    Returns
+    -------
+    list of dict
+        One result per model, families in order, widths in order.
+    """
     families = families or DEFAULT_SWEEP
     cfg = cfg or BaselineConfig()
     models = [(f, w) for f, widths in families.items() for w in widths]

@@ -65,12 +65,43 @@ RESULT_KEYS = (
 
 @dataclass(frozen=True, slots=True)
 class BaselineConfig:
-    """Training settings of a baseline. Validation is checked at the end of every pass over
-    the training clips and, with ``check_every_clips``, also every that many training clips
-    within a pass (on a large training set a pass is too coarse a unit to notice a plateau).
-    Training stops after ``patience`` checks without a new best validation accuracy, after
-    ``max_epochs`` passes, or once ``max_training_clips`` clips have been seen (None: no
-    such budget), whichever comes first; the weights of the best check are kept."""
+    """Training settings of a baseline.
+
+    Validation is checked at the end of every pass over the training clips and, with
+    ``check_every_clips``, also every that many training clips within a pass (on a large
+    training set a pass is too coarse a unit to notice a plateau). Training stops after
+    ``patience`` checks without a new best validation accuracy, after ``max_epochs``
+    passes, or once ``max_training_clips`` clips have been seen (None: no such budget),
+    whichever comes first; the weights of the best check are kept.
+
+    Attributes
+    ----------
+    max_epochs : int
+        Most passes over the training clips, >= 1.
+    patience : int
+        Checks without a new best validation accuracy before stopping, >= 1.
+    batch_size : int
+        Clips per Adam step, >= 1.
+    lr : float
+        Adam learning rate, >= 0.
+    weight_decay : float
+        Adam weight decay, >= 0.
+    seed : int
+        Seed of the initial weights and the batch order, >= 0.
+    recurrent_readout : str
+        Readout of the recurrent families: "mean" or "last".
+    check_every_clips : int or None
+        Also check validation every that many training clips within a pass, >= 1.
+    max_training_clips : int or None
+        Budget of training clips, >= 1; None: no budget.
+    threads : int
+        Torch threads of the training, >= 1 (execution only: not part of the cache key).
+
+    Raises
+    ------
+    ValueError
+        A setting out of its range.
+    """
 
     max_epochs: int = setting(40, ge=1)
     # Checks without a new best validation accuracy before stopping: one validation clip
@@ -91,7 +122,13 @@ class BaselineConfig:
         validate(self)
 
     def key(self) -> dict:
-        """The settings a result depends on."""
+        """The settings a result depends on.
+
+        Returns
+        -------
+        dict
+            Every field but ``threads``.
+        """
         out = dataclasses.asdict(self)
         del out["threads"]
         return out
@@ -99,7 +136,25 @@ class BaselineConfig:
 
 def training_clip_budget(n_train: int, cfg: BaselineConfig) -> int:
     """Most training clips a run may see: ``max_epochs`` passes over ``n_train`` clips,
-    capped by ``cfg.max_training_clips``."""
+    capped by ``cfg.max_training_clips``.
+
+    Parameters
+    ----------
+    n_train : int
+        Training clips, an integer >= 1.
+    cfg : BaselineConfig
+        Training settings.
+
+    Returns
+    -------
+    int
+        The budget, in clips.
+
+    Raises
+    ------
+    ValueError
+        ``n_train`` is not an integer >= 1.
+    """
     if not (isinstance(n_train, int) and n_train >= 1):
         raise ValueError(f"n_train={n_train!r}: expected an integer >= 1")
     passes = cfg.max_epochs * n_train
@@ -109,7 +164,20 @@ def training_clip_budget(n_train: int, cfg: BaselineConfig) -> int:
 def check_points(n_train: int, cfg: BaselineConfig) -> list[int]:
     """Training clips seen at each validation check of a run that uses its whole budget
     (``training_clip_budget``): every ``check_every_clips`` clips (rounded up to whole
-    batches) within a pass, at the end of every pass and at the end of the budget."""
+    batches) within a pass, at the end of every pass and at the end of the budget.
+
+    Parameters
+    ----------
+    n_train : int
+        Training clips, an integer >= 1.
+    cfg : BaselineConfig
+        Training settings.
+
+    Returns
+    -------
+    list of int
+        Cumulative clips seen at each check, increasing.
+    """
     budget = training_clip_budget(n_train, cfg)
     points, seen = [], 0
     while seen < budget:
@@ -128,9 +196,27 @@ def check_points(n_train: int, cfg: BaselineConfig) -> list[int]:
 
 @dataclass(frozen=True)
 class BaselineData:
-    """Features and labels a baseline is trained and measured on. train_x: (copies, n,
-    frames, coeffs), copy e % copies is used in epoch e (the same augmented copies Raven
-    trains on); val_x, test_x: (n, frames, coeffs); labels: class indices < n_classes."""
+    """Features and labels a baseline is trained and measured on.
+
+    Attributes
+    ----------
+    train_x : numpy.ndarray
+        Training features, shape (copies, n, frames, coeffs); copy e % copies is used in
+        epoch e (the same augmented copies Raven trains on).
+    train_y : numpy.ndarray
+        Training labels, shape (n,).
+    val_x, test_x : numpy.ndarray
+        Validation and test features, shape (n, frames, coeffs).
+    val_y, test_y : numpy.ndarray
+        Their labels, shape (n,).
+    n_classes : int
+        Number of classes, >= 2; labels are class indices in [0, n_classes).
+
+    Raises
+    ------
+    ValueError
+        Misshapen arrays, an empty split or a label out of range.
+    """
 
     train_x: np.ndarray
     train_y: np.ndarray
@@ -170,6 +256,13 @@ class BaselineData:
 
     @cached_property
     def fingerprint(self) -> str:
+        """sha256 over every array and the class count (``array_fingerprint``), computed once.
+
+        Returns
+        -------
+        str
+            Hexadecimal digest.
+        """
         return array_fingerprint(
             {f.name: np.asarray(getattr(self, f.name)) for f in dataclasses.fields(self)}
         )
@@ -182,7 +275,27 @@ def curve_entry(
     macs_energy_J_per_clip: tuple[float, float],
     train_eval_wall_s: tuple[float, float],
 ) -> dict:
-    """One learning-curve entry (keys CURVE_KEYS) at a validation check."""
+    """One learning-curve entry (keys CURVE_KEYS) at a validation check.
+
+    Parameters
+    ----------
+    epoch : int or float
+        Epochs trained at the check (fractional for a check within a pass).
+    val_test_accuracy : tuple of (float, float)
+        Validation and test accuracy, in [0, 1].
+    clips_seen : int
+        Training clips seen so far.
+    macs_energy_J_per_clip : tuple of (float, float)
+        Training MACs and energy (J) per training clip.
+    train_eval_wall_s : tuple of (float, float)
+        Wall time, s, of the training since the previous check and of this check's
+        evaluation.
+
+    Returns
+    -------
+    dict
+        The entry, with cumulative training MACs and energy.
+    """
     macs, energy_J = macs_energy_J_per_clip
     return {
         "epoch": epoch,
@@ -255,12 +368,34 @@ def train_baseline(
     cfg: BaselineConfig | None = None,
     progress: bool = True,
 ) -> dict:
-    """Train one model and measure it (stopping rule: ``BaselineConfig``). The returned
-    ``curve`` has one entry per validation check (keys CURVE_KEYS): accuracies at that
-    check, the training cost up to it, and the wall time of the training since the previous
-    check and of the check's own evaluation. ``stopped_by`` says what ended the run:
-    ``"plateau"`` (``patience`` checks without a new best) or ``"budget"`` (every pass or
-    clip allowed was used; the model may still have been improving)."""
+    """Train one model and measure it (stopping rule: ``BaselineConfig``).
+
+    The returned ``curve`` has one entry per validation check (keys CURVE_KEYS): accuracies
+    at that check, the training cost up to it, and the wall time of the training since the
+    previous check and of the check's own evaluation. ``stopped_by`` says what ended the
+    run: ``"plateau"`` (``patience`` checks without a new best) or ``"budget"`` (every pass
+    or clip allowed was used; the model may still have been improving).
+
+    Parameters
+    ----------
+    family : str
+        A family of ``models.FAMILIES`` (or "snn_rate").
+    width : int
+        The family's width.
+    data : BaselineData
+        Training, validation and test features and labels.
+    cfg : BaselineConfig or None
+        Training settings; None: the defaults.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    dict
+        The keys of ``RESULT_KEYS`` (accuracies of the best check, costs, ``curve``,
+        ``stopped_by``, wall time), plus ``gate_multiplies_per_inference`` for a recurrent
+        model.
+    """
     cfg = cfg or BaselineConfig()
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
@@ -347,7 +482,24 @@ def train_baseline(
 
 
 def result_key(family: str, width: int, data: BaselineData, cfg: BaselineConfig) -> dict:
-    """Everything a baseline result depends on."""
+    """Everything a baseline result depends on.
+
+    Parameters
+    ----------
+    family : str
+        The model family.
+    width : int
+        The family's width.
+    data : BaselineData
+        Training, validation and test features and labels.
+    cfg : BaselineConfig
+        Training settings.
+
+    Returns
+    -------
+    dict
+        Schema, family, width, settings, data fingerprint, code version and prices.
+    """
     return {
         "schema": SCHEMA,
         "family": family,
@@ -367,8 +519,28 @@ def cached_train_baseline(
     cfg: BaselineConfig,
     progress: bool = True,
 ) -> dict:
-    """train_baseline, through the on-disk cache in ``cache_dir`` (None: no cache). The
-    result says whether it came from the cache (``from_cache``)."""
+    """``train_baseline``, through the on-disk cache in ``cache_dir``.
+
+    Parameters
+    ----------
+    cache_dir : str or pathlib.Path or None
+        Folder of the result cache; None: no cache.
+    family : str
+        The model family.
+    width : int
+        The family's width.
+    data : BaselineData
+        Training, validation and test features and labels.
+    cfg : BaselineConfig
+        Training settings.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    dict
+        The result of ``train_baseline`` and ``from_cache``: whether it came from the cache.
+    """
     return cached_result(
         cache_dir,
         f"{family}-{width}",

@@ -76,7 +76,15 @@ def device_params(cfg: RavenConfig) -> PCMParams:
 
 def quantize_accumulator(chi_uS: np.ndarray, epsilon_uS: float) -> None:
     """Round accumulators in place to the signed 16-bit grid of LSB epsilon / 2^8, saturating
-    at the grid's ends (two's complement range)."""
+    at the grid's ends (two's complement range).
+
+    Parameters
+    ----------
+    chi_uS : numpy.ndarray
+        Accumulators, uS (float; modified in place).
+    epsilon_uS : float
+        Nominal conductance step of one pulse, uS (> 0).
+    """
     lsb = epsilon_uS / 2**ACCUMULATOR_FRACTION_BITS
     top = 2 ** (ACCUMULATOR_BITS - 1)
     np.multiply(np.clip(np.round(chi_uS / lsb), -top, top - 1), lsb, out=chi_uS)
@@ -87,7 +95,26 @@ def _splits(n: int, size: int) -> list[tuple[int, int]]:
 
 
 class CrossbarLayer:
-    """n_in x n_out synapses on a grid of tiles of at most tile_rows x tile_cols."""
+    """n_in x n_out synapses on a grid of tiles of at most tile_rows x tile_cols.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Rows (inputs) and columns (outputs) of the layer.
+    params : devices.pcm.PCMParams
+        The device preset of every tile.
+    tile_rows, tile_cols : int
+        Largest tile; the grid must fit the random keys' tile fields.
+    rng : numpy.random.Generator
+        Spawns each tile's device-variability generator.
+    layer_index : int
+        Keeps the layers' pulse and refresh streams apart, in [0, the key's layer limit).
+
+    Raises
+    ------
+    ValueError
+        ``layer_index`` out of range, or a grid with more tiles than the keys tell apart.
+    """
 
     def __init__(
         self,
@@ -132,20 +159,65 @@ class CrossbarLayer:
         self.scale_uS = 1.0  # conductance per unit of W
 
     def all_tiles(self):
+        """Iterate over the grid.
+
+        Yields
+        ------
+        tuple of (int, int, DifferentialTile)
+            Row-tile index, column-tile index and the tile, row by row.
+        """
         for r, row in enumerate(self.tiles):
             for c, tile in enumerate(row):
                 yield r, c, tile
 
     def program(self, w: np.ndarray, t_s: float, w_max: float) -> None:
+        """Program weights ``w`` (n_in, n_out) by one-shot programming, ``w_max`` mapped onto the
+        preset's g_max; sets ``scale_uS``.
+
+        Parameters
+        ----------
+        w : numpy.ndarray
+            Weights, in units of W.
+        t_s : float
+            Time of programming, s.
+        w_max : float
+            Weight mapped onto the full conductance range (> 0).
+        """
         self.scale_uS = self.tiles[0][0].params.g_max_uS / w_max
         for r, c, tile in self.all_tiles():
             (r0, r1), (c0, c1) = self.row_splits[r], self.col_splits[c]
             tile.program_weights(w[r0:r1, c0:c1], t_s, w_max=w_max)
 
     def snapshot(self, t_s: float, drift: bool) -> list[list[Snapshot]]:
+        """Each tile's read snapshot at ``t_s``.
+
+        Parameters
+        ----------
+        t_s : float
+            Time of reading, s.
+        drift : bool
+            Apply conductance drift.
+
+        Returns
+        -------
+        list of list of Snapshot
+            Indexed [row tile][column tile].
+        """
         return [[tile.snapshot(t_s, drift=drift) for tile in row] for row in self.tiles]
 
     def weights_uS(self, t_s: float) -> np.ndarray:
+        """The layer's differential conductances G+ - G- at ``t_s``.
+
+        Parameters
+        ----------
+        t_s : float
+            Time of reading, s.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_in, n_out), uS.
+        """
         w = np.zeros((self.n_in, self.n_out))
         for r, c, tile in self.all_tiles():
             (r0, r1), (c0, c1) = self.row_splits[r], self.col_splits[c]
@@ -163,7 +235,33 @@ class CrossbarLayer:
         readout: str = "adc",
     ) -> np.ndarray:
         """Currents (N, n_out) in uS for binary inputs (N, n_in). A tile whose rows are all
-        silent for a sample is not read (event-driven periphery)."""
+        silent for a sample is not read (event-driven periphery).
+
+        Parameters
+        ----------
+        spikes : numpy.ndarray
+            Binary inputs, shape (N, n_in).
+        snaps : list of list of Snapshot
+            The layer's snapshot (``snapshot``).
+        noise : bool
+            Add read noise.
+        seed, step : int
+            Seed word of the pass and index of this MAC call (keys of the noise streams).
+        ledger : Ledger
+            Where the events are booked.
+        readout : str
+            "adc" (columns converted, partial sums added) or "analog".
+
+        Returns
+        -------
+        numpy.ndarray
+            Column currents, shape (N, n_out), uS.
+
+        Raises
+        ------
+        ValueError
+            An unknown ``readout``.
+        """
         if readout not in READOUTS:
             raise ValueError(f"readout={readout!r}: expected one of {READOUTS}")
         out = np.zeros((spikes.shape[0], self.n_out))
@@ -201,7 +299,23 @@ class CrossbarLayer:
     ) -> None:
         """Accumulate a desired change (uS) and fire pulses (mixed precision). The change is
         rounded to the accumulators' 16-bit grid and the accumulators saturate on it, as the
-        declared int16 words would."""
+        declared int16 words would.
+
+        Parameters
+        ----------
+        delta_uS : numpy.ndarray
+            Desired conductance change, shape (n_in, n_out), uS.
+        t_s : float
+            Time of the update, s.
+        epsilon_uS : float
+            Accumulator threshold of one pulse, uS.
+        max_pulses : int
+            Most pulses per synapse and update.
+        seed, step : int
+            Seed and update step (keys of the pulse streams, ``update_key``).
+        ledger : Ledger
+            Where the events are booked.
+        """
         lsb = epsilon_uS / 2**ACCUMULATOR_FRACTION_BITS
         for r, c, tile in self.all_tiles():
             (r0, r1), (c0, c1) = self.row_splits[r], self.col_splits[c]
@@ -219,8 +333,19 @@ class CrossbarLayer:
             ledger.add_events(ev)
 
     def update_key(self, step: int, row_tile: int, col_tile: int) -> int:
-        """Key of the random streams of one update or refresh of one tile: distinct for
-        every layer, update step and tile (``kernels.rng.UPDATE_TILE_KEY``)."""
+        """Key of the random streams of one update or refresh of one tile: distinct for every
+        layer, update step and tile (``kernels.rng.UPDATE_TILE_KEY``).
+
+        Parameters
+        ----------
+        step, row_tile, col_tile : int
+            Update step and the tile's grid position.
+
+        Returns
+        -------
+        int
+            The packed key.
+        """
         return UPDATE_TILE_KEY.pack(
             update_step=step, layer=self.layer_index, row_tile=row_tile, col_tile=col_tile
         )
@@ -228,9 +353,26 @@ class CrossbarLayer:
     def refresh(
         self, t_s: float, upper: float, lower: float, seed: int, step: int, ledger: Ledger
     ) -> int:
-        """Refresh saturated pairs. Each refreshed pair: two reads, one RESET of the device
-        that ends at zero and one program (RESET + SET ramp, ``EnergyParams.e_program_J``)
-        of the other: the programmed device's RESET is in its program, booked once."""
+        """Refresh saturated pairs. Each refreshed pair: two reads, one RESET of the device that
+        ends at zero and one program (RESET + SET ramp, ``EnergyParams.e_program_J``) of the
+        other: the programmed device's RESET is in its program, booked once.
+
+        Parameters
+        ----------
+        t_s : float
+            Time of the refresh, s.
+        upper, lower : float
+            Fractions of g_max above / below which a pair counts as saturated.
+        seed, step : int
+            Seed and step (keys of the refresh streams).
+        ledger : Ledger
+            Where the events are booked.
+
+        Returns
+        -------
+        int
+            Pairs refreshed.
+        """
         total = 0
         for r, c, tile in self.all_tiles():
             ev = tile.refresh(
@@ -243,6 +385,20 @@ class CrossbarLayer:
 
 @dataclass
 class ForwardResult:
+    """What the static chip's forward pass returns.
+
+    Attributes
+    ----------
+    scores : numpy.ndarray
+        (B, n_classes) mean output current, uS.
+    input_rates : numpy.ndarray
+        (B, n_in) spikes per step.
+    hidden_rates : numpy.ndarray
+        (B, n_hidden) spikes per step.
+    hidden_spikes : numpy.ndarray
+        (T, B, n_hidden) uint8.
+    """
+
     scores: np.ndarray  # (B, n_classes) mean output current, uS
     input_rates: np.ndarray  # (B, n_in) spikes per step
     hidden_rates: np.ndarray  # (B, n_hidden) spikes per step
@@ -266,17 +422,49 @@ class CrossbarChip:
     """
 
     def layers(self) -> tuple[CrossbarLayer, CrossbarLayer]:
+        """The hidden and output layers.
+
+        Returns
+        -------
+        tuple of CrossbarLayer
+            (hidden, output).
+        """
         return self.hidden, self.output
 
     def snapshots(self, t_s: float):
+        """Both layers' read snapshots at ``t_s`` (drift as configured).
+
+        Parameters
+        ----------
+        t_s : float
+            Time of reading, s.
+
+        Returns
+        -------
+        list
+            One ``CrossbarLayer.snapshot`` per layer.
+        """
         return [layer.snapshot(t_s, self.cfg.device.drift) for layer in self.layers()]
 
     def n_synapses(self) -> int:
+        """Synapses (differential pairs) of both layers.
+
+        Returns
+        -------
+        int
+            Sum of n_in x n_out over the layers.
+        """
         return sum(layer.n_in * layer.n_out for layer in self.layers())
 
     def footprint_bytes(self) -> dict[str, float]:
-        """Memory footprint: digital arrays at their declared widths, and PCM synapses at
-        one byte per differential pair (the int8 weight they stand for)."""
+        """Memory footprint: digital arrays at their declared widths, and PCM synapses at one
+        byte per differential pair (the int8 weight they stand for).
+
+        Returns
+        -------
+        dict of str to float
+            Bytes, ``pcm_synapses`` and each declared memory by name.
+        """
         ledger = Ledger("footprint")
         self.declare_memories(ledger, training=True)
         digital = {k: m.size_bytes for k, m in ledger.memories.items()}
@@ -324,7 +512,20 @@ class CrossbarChip:
     # -- drift compensation -------------------------------------------------------------
     def reference_columns(self, t_s: float, ledger: Ledger) -> list[np.ndarray]:
         """Per layer and column: the summed |G+ - G-| read by driving every row once with a
-        reference input (the periphery reads G+ and G- separately). One read per cell."""
+        reference input (the periphery reads G+ and G- separately). One read per cell.
+
+        Parameters
+        ----------
+        t_s : float
+            Time of reading, s.
+        ledger : Ledger
+            Where the reads are booked.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            Per layer, shape (n_out,), uS.
+        """
         sums = []
         for layer in self.layers():
             total = np.zeros(layer.n_out)
@@ -350,8 +551,23 @@ class CrossbarChip:
     def compensation_gains(
         self, reference_then: list[np.ndarray], t_s: float, ledger: Ledger
     ) -> list[np.ndarray]:
-        """Global drift compensation: a digital gain per column, reference at training end
-        over reference now (docs/design.md section 5; Joshi 2020's global drift compensation)."""
+        """Global drift compensation: a digital gain per column, reference at training end over
+        reference now (docs/design.md section 5; Joshi 2020's global drift compensation).
+
+        Parameters
+        ----------
+        reference_then : list of numpy.ndarray
+            ``reference_columns`` at the end of training.
+        t_s : float
+            Time now, s.
+        ledger : Ledger
+            Where the reads and gains are booked.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            Per layer, the gain of each column (1 where the column now reads 0).
+        """
         now = self.reference_columns(t_s, ledger)
         gains = [
             np.where(n > 0, then / np.maximum(n, 1e-12), 1.0)
@@ -412,8 +628,16 @@ class Chip(CrossbarChip):
 
     def declare_memories(self, ledger: Ledger, training: bool) -> None:
         """Declare the chip's digital arrays in ``ledger``: the 16-bit accumulators (retained
-        between clips while training), the routing table and, with digital neurons, their
-        state words. PCM conductances are not SRAM and are not declared."""
+        between clips while training), the routing table and, with digital neurons, their state
+        words. PCM conductances are not SRAM and are not declared.
+
+        Parameters
+        ----------
+        ledger : Ledger
+            Where the memories are declared.
+        training : bool
+            Whether the accumulators are retained between clips.
+        """
         net = self.cfg.network
         ledger.declare_memory(
             "accumulators", self.n_synapses(), ACCUMULATOR_BITS, retained=training
@@ -423,8 +647,16 @@ class Chip(CrossbarChip):
             ledger.declare_memory("neuron_state", net.n_hidden + self.n_classes, STATE_BITS)
 
     def initialise(self, t_s: float, ledger: Ledger | None = None) -> None:
-        """Program random initial weights (W ~ N(0, s^2), mapped with w_max = k s); every
-        device gets one one-shot program, booked in ``ledger``."""
+        """Program random initial weights (W ~ N(0, s^2), mapped with w_max = k s); every device
+        gets one one-shot program, booked in ``ledger``.
+
+        Parameters
+        ----------
+        t_s : float
+            Time of programming, s.
+        ledger : Ledger or None
+            Where the programs are booked; None: not booked.
+        """
         net = self.cfg.network
         rng = stream_generator(self.cfg.seed, "initial_weights")
         std = net.init_weight_std

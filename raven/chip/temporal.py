@@ -59,7 +59,20 @@ RECURSION_OPS_PER_STEP = 5
 
 
 def decay_per_step(tau_ms: float, dt_ms: float) -> float:
-    """exp(-dt / tau): the per-step decay of a first-order low-pass filter."""
+    """exp(-dt / tau): the per-step decay of a first-order low-pass filter.
+
+    Parameters
+    ----------
+    tau_ms : float
+        Time constant, ms (> 0).
+    dt_ms : float
+        Time step, ms.
+
+    Returns
+    -------
+    float
+        Decay factor per step, in (0, 1] for dt >= 0.
+    """
     return math.exp(-dt_ms / tau_ms)
 
 
@@ -96,7 +109,19 @@ def neuron_time_constants_ms(cfg: RavenConfig) -> tuple[np.ndarray, np.ndarray, 
 def alif_constants(cfg: RavenConfig) -> AlifConstants:
     """The per-step constants of the configured network: a time step is one frame stride
     divided by ``steps_per_frame``; weights are in units of the base threshold (b0 = 1);
-    alpha, rho and beta are per-neuron arrays (``neuron_time_constants_ms``)."""
+    alpha, rho and beta are per-neuron arrays (``neuron_time_constants_ms``).
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (``cfg.temporal``, ``cfg.features.stride_ms``, the seed).
+
+    Returns
+    -------
+    kernels.AlifConstants
+        Membrane and adaptation decays, adaptation strengths, output decay kappa,
+        pseudo-derivative shape and ADC settings.
+    """
     tc = cfg.temporal
     dt_ms = cfg.features.stride_ms / tc.steps_per_frame
     tau_m, tau_a, beta = neuron_time_constants_ms(cfg)
@@ -114,10 +139,26 @@ def alif_constants(cfg: RavenConfig) -> AlifConstants:
 
 
 def initial_weights(cfg: RavenConfig, n_in: int, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random initial weights (weight units), drawn from the seed: hidden layer
-    (n_in + n_hidden, n_hidden) with input rows N(0, (g_in / sqrt(n_in))^2), recurrent rows
-    N(0, (g_rec / sqrt(n_hidden))^2) and no self-connections (zero); output
-    (n_hidden, n_classes) N(0, (g_out / sqrt(n_hidden))^2)."""
+    """Random initial weights (weight units), drawn from the seed.
+
+    Hidden layer (n_in + n_hidden, n_hidden) with input rows N(0, (g_in / sqrt(n_in))^2),
+    recurrent rows N(0, (g_rec / sqrt(n_hidden))^2) and no self-connections (zero); output
+    (n_hidden, n_classes) N(0, (g_out / sqrt(n_hidden))^2).
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (``cfg.temporal``, the seed).
+    n_in : int
+        Input channels.
+    n_classes : int
+        Output classes.
+
+    Returns
+    -------
+    w_hidden, w_output : numpy.ndarray
+        Shapes (n_in + n_hidden, n_hidden) and (n_hidden, n_classes).
+    """
     tc = cfg.temporal
     rng = stream_generator(cfg.seed, "initial_weights")
     n_hid = tc.n_hidden
@@ -135,7 +176,21 @@ def initial_weights(cfg: RavenConfig, n_in: int, n_classes: int) -> tuple[np.nda
 
 @dataclass
 class TemporalResult:
-    """What one forward pass of a batch gives to evaluation and learning."""
+    """What one forward pass of a batch gives to evaluation and learning.
+
+    Attributes
+    ----------
+    scores : numpy.ndarray
+        (B, n_classes) class scores, weight units.
+    outputs : kernels.RecurrentOutputs
+        The recurrent kernel's outputs (spikes, traces when asked for).
+    synapses : kernels.RecurrentSynapses
+        The effective weights this pass read.
+    steps : int
+        Time steps per clip.
+    events : kernels.events.Events
+        What the recurrent kernel did (booked in the ledger by the chip).
+    """
 
     scores: np.ndarray  # (B, n_classes), weight units
     outputs: RecurrentOutputs
@@ -201,6 +256,7 @@ class TemporalChip(CrossbarChip):
 
     @property
     def n_hidden(self) -> int:
+        """Hidden neurons (``cfg.temporal.n_hidden``)."""
         return self.cfg.temporal.n_hidden
 
     @property
@@ -236,16 +292,32 @@ class TemporalChip(CrossbarChip):
         return out
 
     def steps_per_clip(self) -> int:
-        """Time steps of one clip (frames x steps per frame)."""
+        """Time steps of one clip (frames x steps per frame).
+
+        Returns
+        -------
+        int
+            Steps per clip.
+        """
         return self.cfg.features.n_frames * self.cfg.temporal.steps_per_frame
 
     def declare_memories(self, ledger: Ledger, training: bool) -> None:
-        """The chip's digital arrays: 16-bit accumulators (retained between clips while
-        training), the routing table, the neuron state (membrane of each hidden neuron, the
-        adaptation of each adaptive one, each output integrator; training adds each hidden
-        neuron's filtered output trace), each neuron's time constants (one 16-bit word per
-        decay and per adaptation strength), and, while training, the clip's stored
-        pseudo-derivatives (``eligibility_store``) and row drives (``activity_history``)."""
+        """Declare the chip's digital arrays in ``ledger``.
+
+        16-bit accumulators (retained between clips while training), the routing table, the
+        neuron state (membrane of each hidden neuron, the adaptation of each adaptive one, each
+        output integrator; training adds each hidden neuron's filtered output trace), each
+        neuron's time constants (one 16-bit word per decay and per adaptation strength), and,
+        while training, the clip's stored pseudo-derivatives (``eligibility_store``) and row
+        drives (``activity_history``).
+
+        Parameters
+        ----------
+        ledger : Ledger
+            Where the memories are declared.
+        training : bool
+            Declare the training-only arrays and retain the accumulators.
+        """
         n_hid, n_pre = self.n_hidden, self.n_pre
         ledger.declare_memory(
             "accumulators", self.n_synapses(), ACCUMULATOR_BITS, retained=training
@@ -260,12 +332,26 @@ class TemporalChip(CrossbarChip):
             ledger.declare_memory("activity_history", n_pre * steps, ACTIVITY_BITS)
 
     def n_adaptive(self) -> int:
-        """Hidden neurons with adaptation (ALIF)."""
+        """Hidden neurons with adaptation (ALIF).
+
+        Returns
+        -------
+        int
+            Neurons whose adaptation strength beta is > 0.
+        """
         return int(np.count_nonzero(np.asarray(self.constants.beta) > 0))
 
     def initialise(self, t_s: float, ledger: Ledger | None = None) -> None:
         """Program the initial weights of ``initial_weights`` (self-connection pairs stay at
-        G_min and are never updated)."""
+        G_min and are never updated); each of a synapse's pairs holds 1/pairs of its weight.
+
+        Parameters
+        ----------
+        t_s : float
+            Time of programming, s.
+        ledger : Ledger or None
+            Where the one-shot programs are booked; None: not booked.
+        """
         tc = self.cfg.temporal
         w_hidden, w_out = initial_weights(self.cfg, self.n_in, self.n_classes)
         # Each of a synapse's pairs holds 1/pairs of its weight, over 1/pairs of its range.
@@ -281,7 +367,13 @@ class TemporalChip(CrossbarChip):
             ledger.add(program_pulses=cells, programmed_cells=cells)
 
     def self_connections(self) -> tuple[np.ndarray, np.ndarray]:
-        """Indices of the hidden layer's self-connection pairs (row n_in + j, column j)."""
+        """Indices of the hidden layer's self-connection synapses (row n_in + j, column j).
+
+        Returns
+        -------
+        rows, columns : numpy.ndarray
+            Synapse rows and columns (the pairs of a synapse share its row).
+        """
         j = np.arange(self.n_hidden)
         return self.n_in + j, j  # (synapse rows: the pairs of a synapse share its row)
 
@@ -313,8 +405,23 @@ class TemporalChip(CrossbarChip):
         return w, var, row_g
 
     def synapses(self, snaps, column_gain=None, training: bool = False) -> RecurrentSynapses:
-        """The effective weights of both layers; outside training, the rows driven by
-        hidden spikes (recurrent rows, output layer) are read at the gain 1 - dropout."""
+        """The effective weights of both layers; outside training, the rows driven by hidden
+        spikes (recurrent rows, output layer) are read at the gain 1 - dropout.
+
+        Parameters
+        ----------
+        snaps : list
+            Both layers' snapshots (``snapshots``).
+        column_gain : list of numpy.ndarray or None
+            Per layer, the drift compensation gain of each column.
+        training : bool
+            A training pass (dropout masks the spikes instead of scaling the rows).
+
+        Returns
+        -------
+        kernels.RecurrentSynapses
+            Weights (weight units), read-noise variances and row conductance sums per synapse.
+        """
         gains = column_gain or (None, None)
         row_gain = self.row_gain
         keep = 1.0 if training else 1.0 - self.cfg.temporal.dropout
@@ -328,8 +435,21 @@ class TemporalChip(CrossbarChip):
         return RecurrentSynapses(wh, vh, gh, wo, vo, go)
 
     def dropout_mask(self, batch: int, steps: int) -> np.ndarray | None:
-        """The transmission mask of a training pass (None without dropout): each hidden
-        spike is kept with probability 1 - dropout, drawn from the seed and the pass."""
+        """The transmission mask of a training pass: each hidden spike is kept with probability
+        1 - dropout, drawn from the seed and the pass.
+
+        Parameters
+        ----------
+        batch : int
+            Clips in the pass.
+        steps : int
+            Time steps per clip.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            uint8 mask (batch, steps, n_hidden); None without dropout.
+        """
         p = self.cfg.temporal.dropout
         if p == 0.0:
             return None

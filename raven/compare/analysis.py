@@ -16,7 +16,19 @@ if TYPE_CHECKING:
 
 
 def load_table(path: str | Path) -> list[dict]:
-    """A sweep's results.csv with numbers converted (strings left as they are)."""
+    """A sweep's results.csv with numbers converted (strings left as they are).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The table (``raven.runs.sweep.write_table``).
+
+    Returns
+    -------
+    list of dict
+        One row per point; numeric cells as float, empty cells as None, other cells as
+        strings.
+    """
     from ..runs.sweep import read_table
 
     rows = []
@@ -32,7 +44,22 @@ def load_table(path: str | Path) -> list[dict]:
 
 
 def pareto_front(rows: list[dict], cost: str, accuracy: str) -> list[dict]:
-    """Rows no other row beats on both lower cost and higher accuracy, by rising cost."""
+    """Rows no other row beats on both lower cost and higher accuracy, by rising cost.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Candidate rows; rows lacking either column are ignored.
+    cost : str
+        Column of the cost (lower is better).
+    accuracy : str
+        Column of the accuracy (higher is better).
+
+    Returns
+    -------
+    list of dict
+        The front, by rising cost and rising accuracy.
+    """
     valid = [r for r in rows if r.get(cost) is not None and r.get(accuracy) is not None]
     front, best = [], -np.inf
     for r in sorted(valid, key=lambda r: (r[cost], -r[accuracy])):
@@ -45,8 +72,27 @@ def pareto_front(rows: list[dict], cost: str, accuracy: str) -> list[dict]:
 def conductance_distributions(
     preset: str, g_target_uS: float, times_s: list[float], n: int = 20_000, seed: int = 0
 ) -> dict[float, np.ndarray]:
-    """Read conductances (uS) of n devices programmed to g_target_uS at t = 0, read at each
-    of ``times_s`` (drift + read noise)."""
+    """Read conductances of n devices programmed to ``g_target_uS`` at t = 0, read at each of
+    ``times_s`` (drift + read noise).
+
+    Parameters
+    ----------
+    preset : str
+        Name of a ``devices.pcm`` preset.
+    g_target_uS : float
+        Programmed conductance, uS.
+    times_s : list of float
+        Times of reading after programming, s.
+    n : int
+        Number of devices.
+    seed : int
+        Seed of the devices' generator.
+
+    Returns
+    -------
+    dict of float to numpy.ndarray
+        Read conductances (n,), uS, by time of reading (in rising order).
+    """
     arr = pcm.PCMArray(n, pcm.preset(preset), rng=np.random.default_rng(seed))
     arr.program(np.full(n, g_target_uS), t_s=0.0)
     return {t: arr.read(t) for t in sorted(times_s)}
@@ -55,7 +101,24 @@ def conductance_distributions(
 def pulse_response(
     preset: str, n_pulses: int = 30, n_devices: int = 2000, seed: int = 0
 ) -> np.ndarray:
-    """(n_pulses + 1, n_devices) conductance after 0..n_pulses nominal pulses from RESET."""
+    """Conductance of devices after 0..n_pulses nominal SET pulses from RESET.
+
+    Parameters
+    ----------
+    preset : str
+        Name of a ``devices.pcm`` preset.
+    n_pulses : int
+        Pulses applied, one per second.
+    n_devices : int
+        Number of devices.
+    seed : int
+        Seed of the devices' generator.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_pulses + 1, n_devices), uS.
+    """
     arr = pcm.PCMArray(n_devices, pcm.preset(preset), rng=np.random.default_rng(seed))
     out = [arr.conductance_uS(0.0)]
     for k in range(n_pulses):

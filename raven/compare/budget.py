@@ -90,7 +90,18 @@ def memory_table(summary: dict) -> list[dict]:
 
 def grouped(summary: dict) -> dict[str, float]:
     """The summary's dynamic energy per clip by group (``GROUPS``, each memory apart, the
-    front end apart), in J."""
+    front end apart), in J.
+
+    Parameters
+    ----------
+    summary : dict
+        A ``Ledger.summary``.
+
+    Returns
+    -------
+    dict of str to float
+        Energy per clip, J, by group; groups of zero energy are left out.
+    """
     breakdown = summary["energy_breakdown_per_clip_J"]
     out = {group: sum(breakdown.get(k, 0.0) for k in kinds) for group, kinds in GROUPS.items()}
     for k, v in breakdown.items():
@@ -102,7 +113,18 @@ def grouped(summary: dict) -> dict[str, float]:
 
 def legacy_dnn_groups(b: dict) -> dict[str, float]:
     """A DNN run's inference energy as the flat pricing had it: arithmetic and one read of
-    every weight per clip."""
+    every weight per clip.
+
+    Parameters
+    ----------
+    b : dict
+        A baseline result with ``pricing_before``.
+
+    Returns
+    -------
+    dict of str to float
+        Energy per clip, J: ``arithmetic`` and ``memory:weights``.
+    """
     before = b["pricing_before"]
     return {
         "arithmetic": before["inference_arithmetic_J"],

@@ -26,8 +26,25 @@ def _frontier(points: list[dict], cost: str) -> list[dict]:
 
 
 def cost_at_accuracy(points: list[dict], accuracy: float, cost: str) -> tuple[float | None, str]:
-    """(cost, status): status "interpolated", "below_all" (the cheapest point already beats
-    the accuracy: its cost is an upper bound) or "above_all" (no point reaches it)."""
+    """The cost at which a family's accuracy-cost frontier reaches ``accuracy``, interpolated
+    log-linearly in cost between the frontier's points.
+
+    Parameters
+    ----------
+    points : list of dict
+        Runs of one family, each with ``test_accuracy`` and the ``cost`` column.
+    accuracy : float
+        Accuracy to reach, in [0, 1].
+    cost : str
+        Cost column (> 0 values).
+
+    Returns
+    -------
+    tuple of (float or None, str)
+        (cost, status): status "interpolated", "below_all" (the cheapest point already beats
+        the accuracy: its cost is an upper bound), "above_all" (no point reaches it; cost
+        None) or "no_points".
+    """
     front = _frontier(points, cost)
     if not front:
         return None, "no_points"
@@ -43,8 +60,24 @@ def cost_at_accuracy(points: list[dict], accuracy: float, cost: str) -> tuple[fl
 
 
 def iso_accuracy(baselines: list[dict], raven: dict) -> dict:
-    """raven: accuracy, inference_ops, training_ops_total, inference_energy_J,
-    training_energy_total_J. Returns ratios DNN / Raven at Raven's accuracy."""
+    """Ratios DNN / Raven of each cost at Raven's accuracy, the DNN side the cheapest family
+    there (``cost_at_accuracy``).
+
+    Parameters
+    ----------
+    baselines : list of dict
+        DNN baseline results (``raven.baseline.train.train_baseline``).
+    raven : dict
+        Raven's ``accuracy``, ``inference_ops``, ``training_ops_total``,
+        ``inference_energy_J`` and ``training_energy_total_J``.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, a ratio per cost (``inference_ops_ratio``, ``training_ops_ratio``,
+        ``inference_energy_ratio``, ``training_energy_ratio``; None when no baseline reaches
+        the accuracy), ``per_cost`` details and ``best_dnn``.
+    """
     acc = raven["accuracy"]
     raven_cost = {
         "inference_macs": raven["inference_ops"],
@@ -114,9 +147,27 @@ STATE_RULE = "last"
 
 
 def with_state(baselines: list[dict], rule: str = STATE_RULE) -> list[dict]:
-    """Copies of ``baselines`` whose ``test_accuracy`` is that of the state ``rule`` names
-    ("last": the last check of the curve; "best": the best validation check, as trained),
-    with both kept as ``best_state_test_accuracy`` and ``last_state_test_accuracy``."""
+    """Copies of ``baselines`` whose ``test_accuracy`` is that of the state ``rule`` names.
+
+    Parameters
+    ----------
+    baselines : list of dict
+        DNN baseline results (``raven.baseline.train.train_baseline``).
+    rule : str
+        "last": the last check of the curve (as the chip is evaluated); "best": the best
+        validation check, as trained.
+
+    Returns
+    -------
+    list of dict
+        The results with ``test_accuracy`` replaced, both kept as
+        ``best_state_test_accuracy`` and ``last_state_test_accuracy``, and ``state_rule``.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``rule``.
+    """
     if rule not in STATE_RULES:
         raise ValueError(f"state rule {rule!r}: expected one of {STATE_RULES}")
     out = []
@@ -150,11 +201,29 @@ CURVE_COSTS = {
 def charged_until(
     curve: list[dict], accuracy: float, cost: str, accuracy_key: str = "test_accuracy"
 ) -> tuple[float | None, str, float | None]:
-    """(cost, status, epoch) to first reach ``accuracy`` on ``curve``: linear in the
-    cumulative cost between the last epoch below it and the first at or above it (cost
-    grows linearly with the samples seen within an epoch). Status "interpolated"; "bound"
-    when the first epoch already reaches it (its whole cost, an upper bound); "not_reached"
-    (the whole run's cost, a lower bound on what reaching it would take)."""
+    """Cost, status and epoch to first reach ``accuracy`` on ``curve``.
+
+    Linear in the cumulative cost between the last epoch below it and the first at or above
+    it (cost grows linearly with the samples seen within an epoch).
+
+    Parameters
+    ----------
+    curve : list of dict
+        Per-epoch entries in order, with ``epoch``, ``accuracy_key`` and ``cost``.
+    accuracy : float
+        Accuracy to reach.
+    cost : str
+        Cumulative cost column.
+    accuracy_key : str
+        Accuracy column of the curve.
+
+    Returns
+    -------
+    tuple of (float or None, str, float or None)
+        (cost, status, epoch). Status "interpolated"; "bound" when the first epoch already
+        reaches it (its whole cost, an upper bound); "not_reached" (the whole run's cost, a
+        lower bound on what reaching it would take; epoch None); "no_curve".
+    """
     if not curve:
         return None, "no_curve", None
     prev_acc, prev_cost, prev_epoch = None, 0.0, 0.0
@@ -176,10 +245,29 @@ def charged_until(
 def training_at_accuracy(
     baselines: list[dict], accuracy: float, cost: str, accuracy_key: str = "validation_accuracy"
 ) -> dict:
-    """The cheapest baseline training run to reach ``accuracy``, each run charged only up
-    to the point where its ``accuracy_key`` curve first reaches it: by default its
-    validation curve, as Raven's training is charged (the test split is never used to
-    decide how much training is paid for)."""
+    """The cheapest baseline training run to reach ``accuracy``, each run charged only up to
+    the point where its ``accuracy_key`` curve first reaches it: by default its validation
+    curve, as Raven's training is charged (the test split is never used to decide how much
+    training is paid for).
+
+    Parameters
+    ----------
+    baselines : list of dict
+        DNN baseline results (``raven.baseline.train.train_baseline``).
+    accuracy : float
+        Accuracy to reach.
+    cost : str
+        A key of ``CURVE_COSTS``.
+    accuracy_key : str
+        Accuracy column of the curves.
+
+    Returns
+    -------
+    dict
+        ``dnn_cost``, ``family``, ``width``, ``status``, ``epoch`` and
+        ``dnn_cost_per_sample``; or ``status`` "above_all_baselines" and a note when no
+        curve reaches it.
+    """
     best = None
     for b in baselines:
         curve = b.get("curve")
@@ -205,7 +293,21 @@ def training_at_accuracy(
 
 def raven_curve(curve: list[dict], price) -> list[dict]:
     """Raven's training curve (``raven.runs.train``: per-epoch "ledger_counts", cumulative) in
-    the curve shape, with ``price(counts) -> (ops, energy_J)``."""
+    the curve shape.
+
+    Parameters
+    ----------
+    curve : list of dict
+        Raven's per-epoch entries; entries without ``ledger_counts`` are skipped.
+    price : callable
+        ``price(counts) -> (ops, energy_J)``.
+
+    Returns
+    -------
+    list of dict
+        ``epoch``, ``validation_accuracy``, ``training_macs_cumulative`` and
+        ``training_energy_cumulative_J`` per epoch.
+    """
     out = []
     for entry in curve:
         if "ledger_counts" not in entry:  # a run from before curves carried counts
@@ -223,10 +325,26 @@ def raven_curve(curve: list[dict], price) -> list[dict]:
 
 
 def fair_training(baselines: list[dict], raven: dict, curve: list[dict]) -> dict:
-    """Training ratios DNN / Raven at equal accuracy, both sides charged on their
-    validation curves: Raven up to the epoch where its validation curve first reaches the
-    validation accuracy of its final epoch (the chip evaluated), each baseline up to where
-    its validation curve first reaches that same accuracy."""
+    """Training ratios DNN / Raven at equal accuracy, both sides charged on their validation
+    curves: Raven up to the epoch where its validation curve first reaches the validation
+    accuracy of its final epoch (the chip evaluated), each baseline up to where its
+    validation curve first reaches that same accuracy.
+
+    Parameters
+    ----------
+    baselines : list of dict
+        DNN baseline results (``raven.baseline.train.train_baseline``).
+    raven : dict
+        Raven's ``accuracy``, whole-run training costs and ``training_clips_per_epoch``.
+    curve : list of dict
+        Raven's priced curve (``raven_curve``).
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``validation_accuracy`` and, per cost of ``CURVE_COSTS``, both costs,
+        their statuses, the ``ratio`` and its ``ratio_status``.
+    """
     usable = [c for c in curve if c.get("validation_accuracy") is not None]
     target = usable[-1]["validation_accuracy"] if usable else raven["accuracy"]
     out = {"accuracy": raven["accuracy"], "validation_accuracy": target, "per_cost": {}}
@@ -295,7 +413,24 @@ NEUROBENCH_GSC_CONTEXT = (
 
 
 def neurobench_raven(summary: dict, footprint_bytes: float, accuracy: float) -> dict:
-    """Raven's row from an inference ledger summary (every synaptic input is a spike)."""
+    """Raven's NeuroBench row from an inference ledger summary (every synaptic input is a
+    spike).
+
+    Parameters
+    ----------
+    summary : dict
+        An inference ``Ledger.summary``.
+    footprint_bytes : float
+        Memory footprint, bytes.
+    accuracy : float
+        Test accuracy.
+
+    Returns
+    -------
+    dict
+        ``model``, ``accuracy``, ``footprint_bytes``, sparsities, dense and effective
+        operations per sample.
+    """
     per = summary["counts_per_clip"]
     acs = per.get("synaptic_ops", 0.0)
     macs = per.get("synaptic_macs", 0.0)
@@ -313,8 +448,21 @@ def neurobench_raven(summary: dict, footprint_bytes: float, accuracy: float) -> 
 
 
 def neurobench_baseline(b: dict, weight_bytes: int = 1) -> dict:
-    """A DNN baseline's row: int8 weights, dense connections; every MAC counted as
-    effective (zero activations are not skipped: an upper bound on effective MACs)."""
+    """A DNN baseline's NeuroBench row: int8 weights, dense connections; every MAC counted as
+    effective (zero activations are not skipped: an upper bound on effective MACs).
+
+    Parameters
+    ----------
+    b : dict
+        A baseline result.
+    weight_bytes : int
+        Bytes per weight (1: int8).
+
+    Returns
+    -------
+    dict
+        The row, in the keys of ``neurobench_raven``.
+    """
     return {
         "model": f"{b['family']}-{b['width']}",
         "accuracy": b["test_accuracy"],
@@ -354,11 +502,32 @@ _RAVEN_UPPER = {"bound", "whole_run"}  # the whole first epoch, or the whole run
 def raven_point(
     n_hidden: int, accuracy: float, inference: dict, curve: list[dict], clips_per_s: float
 ) -> dict:
-    """One point of Raven's curve. ``inference``: a priced inference ledger summary (its
-    dynamic energy is used: the DNN energy model has no leakage); ``curve``: the training
-    curve priced by ``raven_curve``. Training is charged, as in ``fair_training``, up to the
-    epoch where the validation curve first reaches its final value; without a validation
-    curve the whole run is charged (an upper bound)."""
+    """One point of Raven's accuracy-cost curve.
+
+    Training is charged, as in ``fair_training``, up to the epoch where the validation
+    curve first reaches its final value; without a validation curve the whole run is charged
+    (an upper bound).
+
+    Parameters
+    ----------
+    n_hidden : int
+        Hidden neurons of the trained chip.
+    accuracy : float
+        Test accuracy.
+    inference : dict
+        A priced inference ledger summary (its dynamic energy is used: the DNN energy model
+        has no leakage).
+    curve : list of dict
+        The training curve priced by ``raven_curve``.
+    clips_per_s : float
+        Training throughput, clips per second (reported).
+
+    Returns
+    -------
+    dict
+        ``n_hidden``, ``accuracy``, ``validation_accuracy``, each ``FRONTIER_COSTS`` cost
+        with its ``<cost>_status``, ``training_epoch`` and ``training_clips_per_s``.
+    """
     front = inference["energy_breakdown_per_clip_J"]["frontend_ops"]
     point = {
         "n_hidden": n_hidden,
@@ -390,11 +559,27 @@ def raven_point(
 def cheapest_dnn(
     baselines: list[dict], accuracy: float, cost: str, validation_accuracy: float | None = None
 ) -> dict:
-    """The cheapest DNN at ``accuracy`` for a FRONTIER_COSTS key: dnn_cost, family (width
-    for training, charged run by run up to ``validation_accuracy`` on its validation
-    curve; ``accuracy`` when None), and status "interpolated", "below_all" (every DNN
-    already beats the accuracy at its cheapest: the cost is an upper bound) or
-    "above_all" (no DNN reaches it)."""
+    """The cheapest DNN at ``accuracy`` for a FRONTIER_COSTS key.
+
+    Parameters
+    ----------
+    baselines : list of dict
+        DNN baseline results (``raven.baseline.train.train_baseline``).
+    accuracy : float
+        Raven's test accuracy.
+    cost : str
+        A key of ``FRONTIER_COSTS``.
+    validation_accuracy : float or None
+        For training costs, the accuracy each run is charged up to on its validation curve;
+        None: ``accuracy``.
+
+    Returns
+    -------
+    dict
+        ``dnn_cost``, ``family`` (and ``width`` for training), and status "interpolated",
+        "below_all" (every DNN already beats the accuracy at its cheapest: the cost is an
+        upper bound) or "above_all" (no DNN reaches it; ``dnn_cost`` None).
+    """
     dnn_key = FRONTIER_COSTS[cost][0]
     if dnn_key in CURVE_COSTS:
         target = accuracy if validation_accuracy is None else validation_accuracy
@@ -418,9 +603,22 @@ def cheapest_dnn(
 
 
 def ratio_status(dnn_status: str, raven_status: str) -> str:
-    """How to read DNN / Raven: "exact" (both costs interpolated or measured);
-    "upper_bound" (the DNN cost is an upper bound); "lower_bound" (Raven's is);
-    "indeterminate" (both are); "no_dnn" (no DNN reaches the accuracy); "no_raven"."""
+    """How to read a ratio DNN / Raven.
+
+    Parameters
+    ----------
+    dnn_status : str
+        Status of the DNN cost (``cheapest_dnn``).
+    raven_status : str
+        Status of Raven's cost (``raven_point``).
+
+    Returns
+    -------
+    str
+        "exact" (both costs interpolated or measured); "upper_bound" (the DNN cost is an
+        upper bound); "lower_bound" (Raven's is); "indeterminate" (both are); "no_dnn" (no
+        DNN reaches the accuracy); "no_raven".
+    """
     if dnn_status == "above_all":
         return "no_dnn"
     dnn_upper = dnn_status == "below_all"
@@ -432,8 +630,21 @@ def ratio_status(dnn_status: str, raven_status: str) -> str:
 
 
 def verdict(ratio: float | None, status: str) -> str:
-    """ "win" (Raven is cheaper), "loss" (the DNN is), "unmatched" (no DNN reaches Raven's
-    accuracy) or "undecided" (a bound that does not settle it, or a tie)."""
+    """The verdict of a ratio DNN / Raven read by its status.
+
+    Parameters
+    ----------
+    ratio : float or None
+        DNN cost / Raven cost.
+    status : str
+        Its ``ratio_status``.
+
+    Returns
+    -------
+    str
+        "win" (Raven is cheaper), "loss" (the DNN is), "unmatched" (no DNN reaches Raven's
+        accuracy) or "undecided" (a bound that does not settle it, or a tie).
+    """
     if status == "no_dnn":
         return "unmatched"
     if ratio is None or status in ("indeterminate", "no_raven"):
@@ -450,8 +661,19 @@ def _span(values: list[float]) -> list[float] | None:
 
 
 def dnn_frontier_points(baselines: list[dict]) -> list[dict]:
-    """Every DNN run as a point in FRONTIER_COSTS terms, its training charged up to where
-    its validation curve first reaches its final validation accuracy (as Raven's points)."""
+    """Every DNN run as a point in FRONTIER_COSTS terms, its training charged up to where its
+    validation curve first reaches its final validation accuracy (as Raven's points).
+
+    Parameters
+    ----------
+    baselines : list of dict
+        DNN baseline results (``raven.baseline.train.train_baseline``).
+
+    Returns
+    -------
+    list of dict
+        ``family``, ``width``, ``accuracy`` and each ``FRONTIER_COSTS`` cost.
+    """
     out = []
     for b in baselines:
         point = {"family": b["family"], "width": b["width"], "accuracy": b["test_accuracy"]}
@@ -469,9 +691,24 @@ def dnn_frontier_points(baselines: list[dict]) -> list[dict]:
 
 
 def frontier_comparison(baselines: list[dict], raven: list[dict]) -> dict:
-    """Raven's accuracy-cost curve against the DNN families': for every Raven point (from
-    ``raven_point``) and cost, the cheapest DNN at that accuracy, the ratio DNN / Raven, how
-    to read it and a verdict; and the accuracies each side and both cover."""
+    """Raven's accuracy-cost curve against the DNN families': for every Raven point and cost,
+    the cheapest DNN at that accuracy, the ratio DNN / Raven, how to read it and a verdict;
+    and the accuracies each side and both cover.
+
+    Parameters
+    ----------
+    baselines : list of dict
+        DNN baseline results (``raven.baseline.train.train_baseline``).
+    raven : list of dict
+        Raven's points (``raven_point``).
+
+    Returns
+    -------
+    dict
+        ``costs``, ``raven`` (by size), ``rows`` (per point and cost), ``dnn``
+        (``dnn_frontier_points``) and ``coverage`` (accuracy spans of each side and of
+        both).
+    """
     raven = sorted(raven, key=lambda p: p["n_hidden"])
     rows = []
     for p in raven:

@@ -158,7 +158,20 @@ def _period_words(period_s: float) -> str:
 
 
 def crossover_sentence(result: dict) -> str:
-    """Where Raven's energy per clip crosses the cheapest DNN's, in words."""
+    """Where Raven's energy per clip crosses the cheapest DNN's, in words.
+
+    Parameters
+    ----------
+    result : dict
+        A duty-cycle result: ``phase``, ``accuracy``, ``curve`` (``period_s`` and DNN /
+        Raven ``ratio`` at each clip period) and ``crossovers_s``.
+
+    Returns
+    -------
+    str
+        One sentence: the crossover periods and who needs less beyond each, the winner over
+        the whole range, or that no DNN reaches Raven's accuracy.
+    """
     curve = [c for c in result["curve"] if c["ratio"] is not None]
     what = f"{result['phase']} energy per clip at accuracy {result['accuracy']:.3f}"
     if not curve:
@@ -183,5 +196,16 @@ def crossover_sentence(result: dict) -> str:
 
 
 def finite(value: float | None) -> bool:
-    """A ratio that can be plotted."""
+    """Whether a ratio can be plotted.
+
+    Parameters
+    ----------
+    value : float or None
+        The ratio.
+
+    Returns
+    -------
+    bool
+        True for a finite value > 0.
+    """
     return value is not None and math.isfinite(value) and value > 0

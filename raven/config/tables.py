@@ -43,19 +43,43 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class FeatureConfig:
+    """The ``[features]`` table: the audio front end (sample rate, clip length, frames and
+    coefficients of the MFCC or log-mel feature map).
+
+    Each field is documented where it is declared (attribute docstrings). A window no
+    longer than the clip, a stride of at least one sample, an FFT at least as long as the
+    window, f_min_hz < f_max_hz <= Nyquist and n_mfcc <= n_mels are checked across fields.
+    """
+
     TABLE: ClassVar[str] = "features"
     kind: str = setting("mfcc", choices=("mfcc", "logmel"))
-    # audio is read (resampled when needed) at this rate and cut to clip_samples
+    """Front end: "mfcc" (log mel energies, then a DCT, first ``n_mfcc`` coefficients) or "logmel"
+    (the ``n_mels`` log mel energies).
+    """
     sample_rate_hz: int = setting(16_000, gt=0)
+    """Sample rate, Hz: audio is read (resampled when needed) at this rate."""
     clip_samples: int = setting(16_000, ge=1)
+    """Samples per clip: every clip is cut (or padded) to this length (16,000: 1 s at 16 kHz)."""
     window_ms: float = setting(40.0, gt=0)
+    """Analysis window of one frame, ms; at most the clip's length."""
     stride_ms: float = setting(20.0, gt=0)
+    """Hop between frames, ms (at least one sample); with ``stride_ms / steps_per_frame``, the
+    temporal network's time step.
+    """
     n_fft: int = setting(1024, ge=1)
+    """FFT length, samples; at least the window length."""
     n_mels: int = setting(40, ge=1)
+    """Triangular mel filters."""
     n_mfcc: int = setting(10, ge=1)
+    """Cepstral coefficients kept per frame (mfcc: between 1 and ``n_mels``)."""
     f_min_hz: float = setting(20.0, ge=0)
+    """Lowest frequency of the mel filterbank, Hz."""
     f_max_hz: float = setting(4000.0, gt=0)
+    """Highest frequency of the mel filterbank, Hz: above ``f_min_hz``, at most the Nyquist
+    frequency.
+    """
     log_floor: float = setting(1e-6, gt=0)
+    """Added to the mel energies before the logarithm (log(mel + log_floor))."""
 
     def __post_init__(self) -> None:
         validate(self)
@@ -92,51 +116,97 @@ class FeatureConfig:
 
     @property
     def window_samples(self) -> int:
+        """Analysis window of one frame, samples."""
         return round(self.window_ms * self.sample_rate_hz / 1000)
 
     @property
     def stride_samples(self) -> int:
+        """Hop between frames, samples."""
         return round(self.stride_ms * self.sample_rate_hz / 1000)
 
     @property
     def n_frames(self) -> int:
+        """Frames per clip: 1 + (clip_samples - window_samples) // stride_samples."""
         return 1 + (self.clip_samples - self.window_samples) // self.stride_samples
 
     @property
     def n_coefficients(self) -> int:
+        """Coefficients per frame: ``n_mfcc`` (mfcc) or ``n_mels`` (logmel)."""
         return self.n_mfcc if self.kind == "mfcc" else self.n_mels
 
     @property
     def shape(self) -> tuple[int, int]:
+        """Shape of a clip's feature map: (n_frames, n_coefficients)."""
         return (self.n_frames, self.n_coefficients)
 
     def as_dict(self) -> dict:
+        """The table's fields as a dictionary.
+
+        Returns
+        -------
+        dict
+            Field values by name.
+        """
         return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
 class AugmentConfig:
+    """The ``[augment]`` table: time shift and background noise of training clips, and the
+    noise silence clips are made of (``raven.data.augment``).
+
+    Each field is documented where it is declared (attribute docstrings).
+    """
+
     TABLE: ClassVar[str] = "augment"
     background_frequency: float = setting(0.8, ge=0, le=1)
+    """Probability that a training clip is mixed with background noise, in [0, 1]."""
     background_volume_max: float = setting(0.1, ge=0, le=1)
+    """Volume of the mixed background noise: uniform in [0, this], in [0, 1]."""
     time_shift_ms: float = setting(100.0, ge=0, le=500)
+    """Training clips are shifted in time by up to +- this, ms (zero fill), in [0, 500]."""
     silence_volume_max: float = setting(1.0, ge=0, le=1)
+    """Volume of the background noise a silence clip is made of: uniform in [0, this], in [0, 1]."""
 
     def __post_init__(self) -> None:
         validate(self)
 
     def as_dict(self) -> dict:
+        """The table's fields as a dictionary.
+
+        Returns
+        -------
+        dict
+            Field values by name.
+        """
         return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
 class DataConfig:
+    """The ``[data]`` table: the task (classes), how clips are split, the shares of silence and
+    unknown clips, and whether training clips are augmented.
+
+    Each field is documented where it is declared (attribute docstrings).
+    """
+
     TABLE: ClassVar[str] = "data"
     task: str = setting("12", choices=("12", "35", "folder"))
+    """Classes: "12" (10 keywords + silence + unknown), "35" (every word of the full dataset) or
+    "folder" (the folder names, whatever they are).
+    """
     split_source: str = setting("auto", choices=("auto", "lists", "hash", "all"))
+    """How clips are split: "auto" (the official lists when present, else the hash rule), "lists",
+    "hash" or "all" (every clip is test data).
+    """
     silence_percentage: float = setting(10.0, ge=0, le=100)
+    """Silence clips added to each split, percent of its keyword clips, in [0, 100]."""
     unknown_percentage: float = setting(10.0, ge=0, le=100)
+    """Clips of non-keyword words kept as "unknown", percent of the split's keyword clips, in [0,
+    100].
+    """
     augment: bool = True
+    """Augment training clips (time shift and background noise, ``AugmentConfig``)."""
 
     def __post_init__(self) -> None:
         validate(self)
@@ -154,20 +224,35 @@ class NetworkConfig:
 
     TABLE: ClassVar[str] = "network"
     time_steps: int = setting(16, ge=1)
+    """Time steps over which every input channel is rate-coded (static network)."""
     max_rate: float = setting(0.5, gt=0, le=1)
-    # "on_off": 2 channels per feature (above / below mean)
+    """Spike probability per step of a channel at the largest scaled feature, in (0, 1]."""
     input_encoding: str = setting("on_off", choices=("rate", "on_off"))
-    # output weights start at this fraction of the hidden's
+    """"on_off": 2 channels per feature (above / below its training mean); "rate": one channel per
+    feature.
+    """
     output_init_scale: float = setting(0.1, ge=0)
+    """Output weights start at this fraction of the hidden's."""
     n_hidden: int = setting(256, ge=1)
+    """Hidden stochastic LIF neurons."""
     tile_rows: int = setting(256, ge=1)
+    """Rows (inputs) of one crossbar tile: a layer with more is split over a grid of tiles; also
+    read by the temporal network.
+    """
     tile_cols: int = setting(256, ge=1)
+    """Columns (outputs) of one crossbar tile; also read by the temporal network."""
     hidden_theta_uS: float = setting(30.0, gt=0)
+    """Firing threshold of the hidden neurons, uS x spikes (the currents' unit)."""
     hidden_v_decay: float = setting(0.7, ge=0, le=1)
-    hidden_threshold_noise: float = setting(0.2, ge=0)  # std of the threshold / theta
+    """Membrane decay of the hidden neurons per step, in [0, 1]."""
+    hidden_threshold_noise: float = setting(0.2, ge=0)
+    """Standard deviation of the hidden neurons' threshold, as a fraction of theta."""
     hidden_refractory_steps: int = setting(0, ge=0)
-    init_weight_std: float = setting(1.0, gt=0)  # of W before mapping, in units of w_max / 3
-    w_max_std: float = setting(3.0, gt=0)  # weights are mapped so that w_max = w_max_std x std
+    """Steps a hidden neuron stays silent after a spike."""
+    init_weight_std: float = setting(1.0, gt=0)
+    """Standard deviation of the initial weights W before mapping, in units of w_max / 3."""
+    w_max_std: float = setting(3.0, gt=0)
+    """Weights are mapped so that w_max = w_max_std x std (w_max at G_max)."""
 
     def __post_init__(self) -> None:
         validate(self)
@@ -185,57 +270,94 @@ class TemporalConfig:
 
     TABLE: ClassVar[str] = "temporal"
     steps_per_frame: int = setting(1, ge=1)
-    # "graded": one channel per coefficient, its standardised value driven through a DAC on
-    # the input word line; "rate": ON/OFF rate per coefficient; "send_on_delta": level
-    # crossings
+    """Time steps of the recurrent network per feature frame."""
     input_encoding: str = setting("graded", choices=("graded", "rate", "send_on_delta"))
-    dac_bits: int = setting(4, ge=0, le=16)  # graded input DAC resolution; 0: ideal
-    max_rate: float = setting(0.6, gt=0, le=1)  # spike probability per step at the clip
-    input_clip_sigma: float = setting(3.0, gt=0, le=100)  # standardised features clipped here
-    delta_threshold: float = setting(0.1, gt=0, le=1)  # send_on_delta level step
+    """"graded": one channel per coefficient, its standardised value driven through a DAC on the
+    input word line; "rate": ON/OFF rate per coefficient; "send_on_delta": level crossings.
+    """
+    dac_bits: int = setting(4, ge=0, le=16)
+    """Graded input DAC resolution, bits, in [0, 16]; 0: ideal."""
+    max_rate: float = setting(0.6, gt=0, le=1)
+    """Rate input: spike probability per step at the clip (``input_clip_sigma``), in (0, 1]."""
+    input_clip_sigma: float = setting(3.0, gt=0, le=100)
+    """Standardised features are clipped at +- this many standard deviations, in (0, 100]."""
+    delta_threshold: float = setting(0.1, gt=0, le=1)
+    """send_on_delta input: level step, standardised units, in (0, 1]."""
     n_hidden: int = setting(128, ge=1)
-    # Per-neuron time constants are log-uniform in [tau / spread, tau x spread] (spread 1:
-    # every neuron alike), drawn from the seed; each is a digital neuron parameter.
+    """Recurrent hidden neurons."""
     tau_membrane_ms: float = setting(40.0, gt=0, le=1e6)
+    """Membrane time constant, ms, in (0, 1e6]. Per-neuron time constants are log-uniform in [tau /
+    spread, tau x spread], drawn from the seed; each is a digital neuron parameter.
+    """
     tau_membrane_spread: float = setting(2.5, ge=1, le=100)
+    """Spread of the membrane time constants, in [1, 100] (1: every neuron alike)."""
     tau_adaptation_ms: float = setting(400.0, gt=0, le=1e6)
+    """Adaptation time constant of the ALIF neurons, ms, in (0, 1e6]; log-uniform over its spread as
+    the membrane's.
+    """
     tau_adaptation_spread: float = setting(2.5, ge=1, le=100)
-    # threshold rise per unit of adaptation of the adaptive (ALIF) neurons
+    """Spread of the adaptation time constants, in [1, 100] (1: every neuron alike)."""
     adaptation_beta: float = setting(1.0, ge=0, le=100)
-    # fraction of hidden neurons that adapt (ALIF); the others are plain LIF
+    """Threshold rise per unit of adaptation of the adaptive (ALIF) neurons, in [0, 100]."""
     alif_fraction: float = setting(0.5, ge=0, le=1)
+    """Fraction of hidden neurons that adapt (ALIF), in [0, 1]; the others are plain LIF."""
     tau_output_ms: float = setting(100.0, gt=0, le=1e6)
+    """Time constant of the leaky output integrators, ms, in (0, 1e6]."""
     pseudo_derivative_gamma: float = setting(0.3, ge=0)
-    pseudo_derivative_width: float = setting(1.0, gt=0)  # half width, units of the threshold
+    """Height of the spike pseudo-derivative used by e-prop."""
+    pseudo_derivative_width: float = setting(1.0, gt=0)
+    """Half width of the spike pseudo-derivative, units of the threshold."""
     input_init_gain: float = setting(2.0, ge=0, le=1e3)
+    """Initial input weights: N(0, (gain / sqrt(n_in))^2), gain in [0, 1e3]."""
     recurrent_init_gain: float = setting(0.5, ge=0, le=1e3)
+    """Initial recurrent weights: N(0, (gain / sqrt(n_hidden))^2), gain in [0, 1e3]; no
+    self-connections.
+    """
     output_init_gain: float = setting(1.0, ge=0, le=1e3)
-    w_max_hidden: float = setting(1.5, ge=1e-6, le=1e6)  # input weight at G_max of one device
+    """Initial output weights: N(0, (gain / sqrt(n_hidden))^2), gain in [0, 1e3]."""
+    w_max_hidden: float = setting(1.5, ge=1e-6, le=1e6)
+    """Input weight at G_max of one device (weight units), in [1e-6, 1e6]."""
     w_max_recurrent: float = setting(0.5, ge=1e-6, le=1e6)
+    """Recurrent weight at G_max of one device (weight units), in [1e-6, 1e6]: recurrent rows are
+    read at the row gain w_max_recurrent / w_max_hidden.
+    """
     w_max_output: float = setting(1.5, ge=1e-6, le=1e6)
-    adc_bits: int = setting(8, ge=0, le=16)  # 0: ideal conversion
-    adc_range: float = setting(4.0, gt=0)  # ADC full scale, +- weight units
-    # Differential pairs per synapse (multi-memristive synapse, Boybat et al., Nat. Commun.
-    # 9, 2514, 2018): the synapse's weight is the sum of its pairs, read together; each
-    # update goes to one pair, chosen by a global round-robin counter (arbitration)
+    """Output weight at G_max of one device (weight units), in [1e-6, 1e6]."""
+    adc_bits: int = setting(8, ge=0, le=16)
+    """Column ADC resolution, bits, in [0, 16]; 0: ideal conversion."""
+    adc_range: float = setting(4.0, gt=0)
+    """ADC full scale, +- weight units."""
     pairs_per_synapse: int = setting(1, ge=1, le=8)
-    # learning signal through the output weights ("symmetric") or fixed random weights
+    """Differential pairs per synapse, in [1, 8] (multi-memristive synapse, Boybat et al., Nat.
+    Commun. 9, 2514, 2018): the synapse's weight is the sum of its pairs, read together; each update
+    goes to one pair, chosen by a global round-robin counter (arbitration).
+    """
     feedback: str = setting("symmetric", choices=("symmetric", "random"))
+    """Learning signal through the output weights ("symmetric") or fixed random weights ("random").
+    """
     # e-prop learning rates (weight units per unit gradient), chosen on the validation
     # split of gsc12-dev at 20 epochs (seeds 0 and 1): 0.33 gave 0.65 / 0.64, 0.5 gave
     # 0.71 / 0.71, 0.75 gave 0.71 / 0.72; 0.5 fires fewer pulses for the same accuracy
     lr: float = setting(0.5, ge=0)
+    """e-prop learning rate of the hidden layer, weight units per unit gradient."""
     lr_output: float = setting(0.5, ge=0)
-    # "cosine": lr x (final + (1 - final) (1 + cos(pi e / E)) / 2) at epoch e of E;
-    # "exponential": lr x lr_decay_per_epoch^e; "constant": lr
+    """e-prop learning rate of the output layer, weight units per unit gradient."""
     lr_schedule: str = setting("cosine", choices=("cosine", "exponential", "constant"))
+    """"cosine": lr x (final + (1 - final) (1 + cos(pi e / E)) / 2) at epoch e of E; "exponential":
+    lr x lr_decay_per_epoch^e; "constant": lr.
+    """
     lr_decay_per_epoch: float = setting(0.8, gt=0, le=1)
-    lr_final_fraction: float = setting(0.1, ge=0, le=1)  # cosine schedule's last level
-    # hidden spikes dropped (not transmitted) with this probability while training; at
-    # inference the hidden rows are read at the gain 1 - dropout
+    """Exponential schedule's factor per epoch, in (0, 1]."""
+    lr_final_fraction: float = setting(0.1, ge=0, le=1)
+    """Cosine schedule's last level, a fraction of lr, in [0, 1]."""
     dropout: float = setting(0.0, ge=0, lt=1)
-    # weight decay, applied through the accumulators as pulses (per unit weight and update)
+    """Hidden spikes dropped (not transmitted) with this probability while training, in [0, 1); at
+    inference the hidden rows are read at the gain 1 - dropout.
+    """
     weight_decay: float = setting(0.0, ge=0, le=1)
+    """Weight decay, applied through the accumulators as pulses (per unit weight and update), in [0,
+    1].
+    """
 
     def __post_init__(self) -> None:
         validate(self)
@@ -260,22 +382,40 @@ def _readable_record(path: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class DeviceConfig:
+    """The ``[device]`` table: the PCM preset, which of its non-idealities are on, and the
+    device time per clip.
+
+    Each field is documented where it is declared (attribute docstrings).
+    ``step_fraction`` other than 1 requires ``state_dependent_step = false``.
+    """
+
     TABLE: ClassVar[str] = "device"
-    # a key of devices.pcm.PRESETS, or the path of a JSON parameter record (.json; for
-    # example a device fitted from measurements, devices.pcm.fit and save_params)
     preset: str = setting("nandakumar2018")
+    """PCM device preset: a key of ``devices.pcm.PRESETS``, or the path of a JSON parameter
+    record (``.json``; for example a device fitted from measurements with ``devices.pcm.fit``
+    and written by ``devices.pcm.save_params``)."""
     read_noise: bool = True
+    """Read noise (1/f) on every read (false: every path reads exactly, refresh included)."""
     drift: bool = True
-    # The device's other non-idealities (devices.pcm.idealised): switched off only to
-    # measure what each one costs (the accuracy-loss budget)
+    """Conductance drift with time since programming (false: every drift exponent is 0, so no
+    path drifts: reads, pulses and refreshes)."""
     programming_noise: bool = True
+    """Programming noise of one-shot programs. This and the next two are the device's other
+    non-idealities (``devices.pcm.idealised``): switched off only to measure what each one costs
+    (the accuracy-loss budget).
+    """
     pulse_noise: bool = True
+    """Stochasticity of each partial-SET pulse's conductance step."""
     state_dependent_step: bool = True
-    # without state_dependent_step: the constant step as a fraction of the preset's mean step
+    """A pulse's step depends on the device's conductance (false: a constant step)."""
     step_fraction: float = setting(1.0, gt=0, le=1)
-    # device time per clip, training and inference; bounded so that a run's device time
-    # stays within the range the drift and read-noise models are evaluated in
+    """Without state_dependent_step: the constant step as a fraction of the preset's mean step, in
+    (0, 1]; must be 1 with state_dependent_step.
+    """
     clip_period_s: float = setting(1.0, gt=0, le=3600.0)
+    """Device time per clip, s, training and inference, in (0, 3600]: bounded so that a run's device
+    time stays within the range the drift and read-noise models are evaluated in.
+    """
 
     def __post_init__(self) -> None:
         validate(self)
@@ -304,14 +444,21 @@ class LearningConfig:
 
     TABLE: ClassVar[str] = "learning"
     rule: str = setting("three_factor", choices=("three_factor", "stdp_wta"))
+    """Learning rule of the static network: "three_factor" or "stdp_wta" (class docstring)."""
     lr_out_uS: float = setting(0.25, ge=0)
+    """Output layer's delta-rule learning rate, uS per unit of presynaptic rate x error."""
     lr_hidden_uS: float = setting(0.1, ge=0)
+    """Hidden layer's learning rate (random feedback of the output error), uS."""
     softmax_beta_per_uS: float = setting(0.1, ge=0)
-    # accumulate-and-fire threshold; None: the preset's step
+    """Inverse temperature of the output softmax, per uS of score."""
     epsilon_uS: float | None = setting(None, gt=0)
+    """Accumulate-and-fire threshold of the mixed-precision updates, uS; None: the preset's step."""
     max_pulses: int = setting(8, ge=1)
+    """Most pulses per synapse and update."""
     update_every_clips: int = setting(16, ge=1)
+    """Clips per weight update (the accumulators are applied once per that many clips)."""
     refresh_every_updates: int = setting(32, ge=1)
+    """Updates between refreshes of saturated pairs."""
     # A pair is refreshed (RESET both, reprogram the difference) when its larger device is
     # above refresh_upper_frac G_max and its smaller one above refresh_lower_frac G_max.
     # Kept low because a partial-SET step's signal-to-noise ratio falls with conductance
@@ -320,11 +467,21 @@ class LearningConfig:
     # 0.68-0.69 and its validation accuracy from 0.62-0.65 to 0.64-0.65 (seeds 0 and 1),
     # for a few thousand refreshed pairs per run.
     refresh_upper_frac: float = setting(0.25, ge=0, le=1)
+    """A pair is refreshed (RESET both, reprogram the difference) when its larger device is above
+    refresh_upper_frac G_max and its smaller one above refresh_lower_frac G_max; in [0, 1].
+    """
     refresh_lower_frac: float = setting(0.1, ge=0, le=1)
+    """Refresh threshold of the smaller device, fraction of G_max, in [0, refresh_upper_frac]."""
     stdp_a_plus_uS: float = setting(0.05, ge=0)
+    """STDP potentiation per pre-before-post pair, uS."""
     stdp_a_minus_uS: float = setting(0.06, ge=0)
+    """STDP depression per post-before-pre pair, uS."""
     stdp_trace_decay: float = setting(0.8, ge=0, le=1)
+    """Decay per step of the STDP traces, in [0, 1]."""
     wta_k: int = setting(16, ge=1)
+    """STDP: only the k most active hidden neurons of each clip count as postsynaptic
+    (k-winner-take-all).
+    """
 
     def __post_init__(self) -> None:
         validate(self)
@@ -339,14 +496,26 @@ class LearningConfig:
 
 @dataclass(frozen=True, slots=True)
 class TrainingConfig:
+    """The ``[training]`` table: epochs, checkpoint period, the device times after training at
+    which the chip is evaluated, and drift compensation.
+
+    Each field is documented where it is declared (attribute docstrings).
+    """
+
     TABLE: ClassVar[str] = "training"
     # 20: on gsc12-dev's validation split, 40 epochs gave no more (0.70 against 0.71)
     epochs: int = setting(20, ge=1)
+    """Passes over the training clips."""
     checkpoint_every_updates: int = setting(25, ge=1)
+    """A checkpoint is written every this many weight updates and at every epoch end."""
     eval_times_s: tuple[float, ...] = setting(
         (1.0, 3600.0, 86400.0, 2_592_000.0, 31_536_000.0), gt=0, le=MAX_T_AFTER_S, min_len=1
     )
+    """Device times after training at which the chip is evaluated, s, each in (0, 1e9]
+    (``MAX_T_AFTER_S``); at least one.
+    """
     drift_compensation: bool = True
+    """Evaluate with global drift compensation (a digital gain per column, from reference reads)."""
 
     def __post_init__(self) -> None:
         validate(self)
@@ -384,28 +553,54 @@ class RavenConfig:
     """
 
     TABLE: ClassVar[str] = "config"
-    # At most 2^51 - 1: the seed field of a pass's seed word (kernels.rng.PASS_SEED_KEY).
     seed: int = setting(0, ge=0, le=2**51 - 1)
-    # "temporal": recurrent ALIF network fed frame by frame, e-prop (raven.chip.temporal);
-    # "static": the flattened feature map into a feed-forward layer (raven.chip.crossbar)
+    """Seed of every random stream of the run, in [0, 2^51 - 1] (the seed field of a pass's seed
+    word, ``kernels.rng.PASS_SEED_KEY``).
+    """
     architecture: str = setting(next(iter(SETTINGS_READ)), choices=tuple(SETTINGS_READ))
+    """"temporal": recurrent ALIF network fed frame by frame, e-prop (``raven.chip.temporal``);
+    "static": the flattened feature map into a feed-forward layer (``raven.chip.crossbar``). A
+    setting the architecture does not read is refused.
+    """
     data: DataConfig = field(default_factory=DataConfig)
+    """Task, split rule, silence and unknown shares, augmentation on or off."""
     features: FeatureConfig = field(default_factory=FeatureConfig)
+    """MFCC front end (window, stride, coefficients)."""
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    """Background noise and time shift of training clips."""
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    """Static network and tile sizes."""
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
+    """Temporal network and e-prop."""
     device: DeviceConfig = field(default_factory=DeviceConfig)
+    """PCM preset, read noise, drift, device time per clip (s)."""
     learning: LearningConfig = field(default_factory=LearningConfig)
+    """Pulse scheme, update and refresh periods."""
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    """Epochs, checkpoint period, evaluation times (s), drift compensation."""
 
     def __post_init__(self) -> None:
         validate(self)
         check_settings_read(self)
 
     def as_dict(self) -> dict:
+        """The configuration as nested dictionaries, one per table.
+
+        Returns
+        -------
+        dict
+            Fields by name, tables as dicts (``config_from_dict`` reads it back).
+        """
         return dataclasses.asdict(self)
 
     def to_json(self) -> str:
+        """The configuration as JSON (the ``config.json`` saved with every run).
+
+        Returns
+        -------
+        str
+            ``as_dict`` indented by 2, keys sorted.
+        """
         return json.dumps(self.as_dict(), indent=2, sort_keys=True)
 
 

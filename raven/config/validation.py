@@ -56,14 +56,43 @@ class ConfigError(ValueError):
 
 
 def check(table: str, name: str, ok: bool, value: Any, expected: str) -> None:
-    """A cross-field rule (or any rule a declaration cannot express)."""
+    """A cross-field rule (or any rule a declaration cannot express).
+
+    Parameters
+    ----------
+    table : str
+        The TOML table ("" for the top level).
+    name : str
+        The field the error names.
+    ok : bool
+        Whether the rule holds.
+    value : Any
+        The value the error reports.
+    expected : str
+        What the field accepts, in words.
+
+    Raises
+    ------
+    ConfigError
+        When ``ok`` is false.
+    """
     if not ok:
         raise ConfigError(table, name, value, expected)
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """Constraints on a field's value (on every element for tuples)."""
+    """Constraints on a field's value (on every element for tuples).
+
+    Attributes
+    ----------
+    ge, gt, le, lt : float or None
+        Bounds: value >= ge, > gt, <= le, < lt (None: no bound).
+    choices : tuple or None
+        The allowed values; when given, the bounds are not checked.
+    min_len : int or None
+        Least length of a tuple field.
+    """
 
     ge: float | None = None
     gt: float | None = None
@@ -73,6 +102,18 @@ class Rule:
     min_len: int | None = None
 
     def ok(self, v) -> bool:
+        """Whether one value satisfies the choices or the bounds (not ``min_len``).
+
+        Parameters
+        ----------
+        v : Any
+            The value (one element of a tuple field).
+
+        Returns
+        -------
+        bool
+            True when it is among the choices, or within every bound.
+        """
         if self.choices is not None:
             return v in self.choices
         return not (
@@ -83,6 +124,13 @@ class Rule:
         )
 
     def describe(self) -> str:
+        """The constraint in words: "one of 'a', 'b'", "in [0, 1)", ">= 1"; "" without one.
+
+        Returns
+        -------
+        str
+            The description used in error messages.
+        """
         if self.choices is not None:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         lower = [(op, b) for op, b in ((">=", self.ge), (">", self.gt)) if b is not None]
@@ -105,7 +153,26 @@ def setting(
     min_len: int | None = None,
     default_factory: Any = dataclasses.MISSING,
 ) -> Any:
-    """A dataclass field with declared constraints, checked by ``validate``."""
+    """A dataclass field with declared constraints, checked by ``validate``.
+
+    Parameters
+    ----------
+    default : Any
+        The field's default (omit for a required field).
+    ge, gt, le, lt : float or None
+        Bounds on the value (on every element of a tuple).
+    choices : tuple or None
+        The allowed values.
+    min_len : int or None
+        Least length of a tuple field.
+    default_factory : callable
+        Makes the default (instead of ``default``).
+
+    Returns
+    -------
+    dataclasses.Field
+        A field whose metadata holds its ``Rule`` under "rule".
+    """
     rule = Rule(ge, gt, le, lt, tuple(choices) if choices is not None else None, min_len)
     return dataclasses.field(
         default=default, default_factory=default_factory, metadata={"rule": rule}
@@ -165,7 +232,20 @@ _NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a s
 
 
 def describe(tp: Any, rule: Rule | None = None) -> str:
-    """What a field accepts, in words: 'an integer >= 1', 'None or a number > 0'."""
+    """What a field accepts, in words: 'an integer >= 1', 'None or a number > 0'.
+
+    Parameters
+    ----------
+    tp : Any
+        The field's annotation (resolved type).
+    rule : Rule or None
+        Its declared constraints.
+
+    Returns
+    -------
+    str
+        The description used in error messages.
+    """
     cond = rule.describe() if rule is not None else ""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -187,8 +267,20 @@ def describe(tp: Any, rule: Rule | None = None) -> str:
 
 def validate(obj: Any, table: str | None = None) -> None:
     """Check every field of the dataclass ``obj`` against its annotation and declared rule,
-    storing normalised values (int -> float for float fields, lists -> tuples). ``table``
-    defaults to the class's ``TABLE`` attribute (or its name)."""
+    storing normalised values (int -> float for float fields, lists -> tuples).
+
+    Parameters
+    ----------
+    obj : Any
+        A configuration dataclass instance (frozen ones are updated in place).
+    table : str or None
+        The table named in errors; None: the class's ``TABLE`` attribute (or its name).
+
+    Raises
+    ------
+    ConfigError
+        The first field whose value does not conform to its type or rule.
+    """
     cls = type(obj)
     table = table or getattr(cls, "TABLE", cls.__name__)
     hints = _hints(cls)

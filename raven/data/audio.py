@@ -34,7 +34,21 @@ class AudioError(ValueError):
 
 @dataclass
 class AudioReport:
-    """What happened to the clips of a run: counts per case and the skipped files."""
+    """What happened to the clips of a run: counts per case and the skipped files.
+
+    Attributes
+    ----------
+    read : int
+        Clips read successfully.
+    resampled : int
+        Clips resampled to the configured rate.
+    mixed_down : int
+        Multi-channel clips averaged to mono.
+    padded, trimmed : int
+        Clips zero-padded or cut to the clip length.
+    skipped : list of (str, str)
+        (file, reason) of every clip that could not be used.
+    """
 
     read: int = 0
     resampled: int = 0
@@ -44,6 +58,13 @@ class AudioReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def merge(self, other: AudioReport) -> None:
+        """Add another report's counts and skipped files to this one.
+
+        Parameters
+        ----------
+        other : AudioReport
+            The report to fold in.
+        """
         self.read += other.read
         self.resampled += other.resampled
         self.mixed_down += other.mixed_down
@@ -52,6 +73,13 @@ class AudioReport:
         self.skipped.extend(other.skipped)
 
     def as_dict(self) -> dict:
+        """The report as JSON-ready data.
+
+        Returns
+        -------
+        dict
+            The counts, ``skipped`` (how many) and ``skipped_files`` (file and reason of each).
+        """
         return {
             "read": self.read,
             "resampled": self.resampled,
@@ -85,7 +113,33 @@ def read_wav(
     n_samples: int | None = CLIP_SAMPLES,
 ) -> np.ndarray:
     """Mono float32 samples in [-1, 1] at ``sample_rate_hz``, padded or trimmed to
-    ``n_samples`` (``None`` keeps the length). Raises ``AudioError`` for unusable files."""
+    ``n_samples``.
+
+    Multi-channel audio is averaged to mono and other rates are resampled (polyphase); each
+    case is counted in ``report``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The WAV file.
+    report : AudioReport or None
+        Where the read, resampling, mix-down, padding and trimming are counted.
+    sample_rate_hz : int
+        Rate of the returned samples, Hz.
+    n_samples : int or None
+        Length of the returned clip, samples; None keeps the length.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 samples, shape (n_samples,).
+
+    Raises
+    ------
+    AudioError
+        An unusable file: missing, empty, not a readable WAV, a rate below
+        ``MIN_SAMPLE_RATE_HZ``, no samples, or NaN / infinite samples.
+    """
     path = Path(path)
     report = report if report is not None else AudioReport()
     try:
@@ -135,6 +189,16 @@ def read_wav(
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate_hz: int = SAMPLE_RATE_HZ) -> None:
-    """16-bit PCM WAV (used by tests and tools to make small datasets)."""
+    """Write a 16-bit PCM WAV (used by tests and tools to make small datasets).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Destination file.
+    audio : numpy.ndarray
+        Mono samples in [-1, 1] (clipped to the 16-bit range).
+    sample_rate_hz : int
+        Sample rate, Hz.
+    """
     pcm16 = np.clip(np.round(np.asarray(audio) * 32767.0), -32768, 32767).astype(np.int16)
     wavfile.write(str(path), sample_rate_hz, pcm16)

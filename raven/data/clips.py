@@ -84,7 +84,31 @@ def index_clips(
     labels: tuple[str, ...] | None = None,
     progress: bool = False,
 ) -> Clips:
-    """The clips of ``split`` of an opened dataset (possibly none: callers decide)."""
+    """The clips of ``split`` of an opened dataset (possibly none: callers decide).
+
+    Training clips come as the configured number of augmented copies (one per epoch).
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (features, augmentation, seed).
+    index : DatasetIndex
+        The opened dataset.
+    split : str
+        "training", "validation", "test" (or "testing"), or "all".
+    cache_dir : pathlib.Path
+        Folder of the feature cache.
+    labels : tuple of str or None
+        Class names to label the clips with (a fitted spotter's classes); None: the
+        dataset's.
+    progress : bool
+        Show a progress bar while features are extracted.
+
+    Returns
+    -------
+    Clips
+        The split's features and labels.
+    """
     name = _split_name(split)
     copies = training_copies(cfg) if name == "training" else 1
     data = load_split(cfg, index, name, cache_dir, labels=labels, copies=copies, progress=progress)

@@ -23,6 +23,20 @@ from .._util.progress import progress_bar
 
 @dataclass(frozen=True, slots=True)
 class DatasetSource:
+    """Where a dataset version is downloaded from.
+
+    Attributes
+    ----------
+    name : str
+        Name of the version.
+    url : str
+        URL of the archive (HTTPS).
+    folder : str
+        Folder it is unpacked into under the data directory.
+    sha256 : str or None
+        Expected SHA-256 of the archive, verified when known.
+    """
+
     name: str
     url: str
     folder: str
@@ -62,7 +76,33 @@ def _offline_help(source: DatasetSource, data_dir: Path, reason: str) -> str:
 def download(
     source: DatasetSource, data_dir: str | Path, progress: bool = True, timeout_s: float = 30.0
 ) -> Path:
-    """Fetch the archive into ``data_dir`` (resuming a ``.part``) and return its path."""
+    """Fetch the archive into ``data_dir`` (resuming a ``.part``) and return its path.
+
+    An archive already present is verified and reused. The download is checked against the
+    announced length and the known SHA-256, and its digest is written beside it.
+
+    Parameters
+    ----------
+    source : DatasetSource
+        The dataset version.
+    data_dir : str or pathlib.Path
+        Destination folder (created if needed).
+    progress : bool
+        Show a progress bar.
+    timeout_s : float
+        Connection timeout, s.
+
+    Returns
+    -------
+    pathlib.Path
+        The archive.
+
+    Raises
+    ------
+    DownloadError
+        The server cannot be reached (the message says how to use a local copy), the
+        transfer was interrupted or is incomplete, or the digest does not match.
+    """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     archive = data_dir / Path(source.url).name
@@ -146,6 +186,18 @@ def _verified(archive: Path, source: DatasetSource) -> Path:
 
 
 def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in blocks.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    str
+        Hexadecimal digest.
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(_BLOCK):
@@ -154,7 +206,28 @@ def sha256_of(path: Path) -> str:
 
 
 def unpack(archive: Path, target: Path) -> Path:
-    """Extract ``archive`` into ``target`` atomically (temporary folder, then rename)."""
+    """Extract ``archive`` into ``target`` atomically (temporary folder, then rename).
+
+    Temporaries left by an unpacking killed earlier are removed first; members that would
+    escape the folder are refused.
+
+    Parameters
+    ----------
+    archive : pathlib.Path
+        A tar archive.
+    target : pathlib.Path
+        The folder to create.
+
+    Returns
+    -------
+    pathlib.Path
+        ``target``.
+
+    Raises
+    ------
+    DownloadError
+        The archive cannot be unpacked.
+    """
     clean_debris(target.parent)  # an unpacking killed earlier
     try:
         with atomic_dir(target) as tmp, tarfile.open(archive) as tar:
@@ -169,7 +242,29 @@ def unpack(archive: Path, target: Path) -> Path:
 def ensure_speech_commands(
     version: str = "v0.02", data_dir: str | Path = "data", progress: bool = True
 ) -> Path:
-    """The folder of the dataset under ``data_dir``, downloaded and unpacked if absent."""
+    """The folder of the dataset under ``data_dir``, downloaded and unpacked if absent.
+
+    Parameters
+    ----------
+    version : str
+        Dataset version, a key of ``SOURCES`` (default "v0.02").
+    data_dir : str or pathlib.Path
+        Folder holding the archive and the unpacked dataset.
+    progress : bool
+        Show a progress bar while downloading.
+
+    Returns
+    -------
+    pathlib.Path
+        The dataset's folder.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``version``.
+    DownloadError
+        As ``download`` and ``unpack``.
+    """
     if version not in SOURCES:
         raise ValueError(f"version={version!r}: expected one of {sorted(SOURCES)}")
     source = SOURCES[version]

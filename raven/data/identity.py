@@ -16,6 +16,19 @@ from pathlib import Path
 
 
 def file_list(root: Path) -> list[tuple[str, int]]:
+    """Every file under ``root`` with its size, hidden files and folders left out, links
+    followed.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The dataset folder.
+
+    Returns
+    -------
+    list of (str, int)
+        (path relative to ``root``, size in bytes; -1 for a dangling link), sorted.
+    """
     rows = []
     for folder, dirs, files in os.walk(root, followlinks=True):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -32,7 +45,25 @@ def file_list(root: Path) -> list[tuple[str, int]]:
 
 
 def dataset_identity(root: str | Path) -> dict:
-    """{"path", "n_files", "fingerprint"} of a dataset folder."""
+    """What identifies a dataset folder: its path, file count and a fingerprint of its file
+    names and sizes.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        The dataset folder.
+
+    Returns
+    -------
+    dict
+        ``path`` (resolved), ``n_files`` and ``fingerprint`` (24 hex digits of the SHA-256
+        of ``file_list``).
+
+    Raises
+    ------
+    ValueError
+        ``root`` is not a folder.
+    """
     root = Path(root)
     if not root.is_dir():
         raise ValueError(

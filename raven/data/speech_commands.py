@@ -59,7 +59,18 @@ _NOHASH = re.compile(r"_nohash_.*$")
 
 
 def speaker_of(filename: str) -> str:
-    """The speaker hash: the file name before ``_nohash_`` (the whole stem otherwise)."""
+    """The speaker hash: the file name before ``_nohash_`` (the whole stem otherwise).
+
+    Parameters
+    ----------
+    filename : str
+        A clip's file name or path.
+
+    Returns
+    -------
+    str
+        The speaker's identifier.
+    """
     return _NOHASH.sub("", Path(filename).name)
 
 
@@ -67,7 +78,20 @@ def which_set(
     filename: str, validation_percentage: float = 10.0, testing_percentage: float = 10.0
 ) -> str:
     """'training', 'validation' or 'testing' for a clip, from the SHA-1 of its speaker, so
-    that all clips of a speaker land in the same split (the dataset's own rule)."""
+    that all clips of a speaker land in the same split (the dataset's own rule).
+
+    Parameters
+    ----------
+    filename : str
+        The clip's file name or path.
+    validation_percentage, testing_percentage : float
+        Shares of the validation and test splits, percent.
+
+    Returns
+    -------
+    str
+        The split's name.
+    """
     hashed = hashlib.sha1(speaker_of(filename).encode("utf-8")).hexdigest()
     percentage = (int(hashed, 16) % (MAX_NUM_WAVS_PER_CLASS + 1)) * (100.0 / MAX_NUM_WAVS_PER_CLASS)
     if percentage < validation_percentage:
@@ -79,8 +103,19 @@ def which_set(
 
 @dataclass(frozen=True, slots=True)
 class Clip:
-    """One example. ``path`` is relative to the dataset root; a generated silence clip has
-    ``path == ""`` and a ``silence_index`` that seeds its noise."""
+    """One example.
+
+    Attributes
+    ----------
+    path : str
+        Path relative to the dataset root; "" for a generated silence clip.
+    label : str
+        The clip's label.
+    split : str
+        "training", "validation" or "testing".
+    silence_index : int
+        Index of a silence clip, which seeds its noise; -1 for a real clip.
+    """
 
     path: str
     label: str
@@ -90,6 +125,28 @@ class Clip:
 
 @dataclass
 class DatasetIndex:
+    """An indexed dataset folder: its layout, labels, every clip with its label and split, and
+    the background recordings.
+
+    Attributes
+    ----------
+    root : pathlib.Path
+        The dataset folder.
+    layout : str
+        "full" (word folders of the full dataset), "testset" (folders with silence and
+        unknown) or "folder" (any folder of ``<label>/<clip>.wav``).
+    task : str
+        "12", "35" or "folder".
+    labels : tuple of str
+        Class names, in class-index order.
+    clips : list of Clip
+        Every clip.
+    background_files : list of str
+        Background noise recordings, relative to ``root``.
+    notes : dict
+        How the index was made (split source, scan counts, listed but missing files).
+    """
+
     root: Path
     layout: str
     task: str
@@ -99,11 +156,35 @@ class DatasetIndex:
     notes: dict = field(default_factory=dict)
 
     def split(self, name: str) -> list[Clip]:
+        """The clips of one split.
+
+        Parameters
+        ----------
+        name : str
+            "training", "validation", "testing", or "all".
+
+        Returns
+        -------
+        list of Clip
+            The split's clips, in index order.
+
+        Raises
+        ------
+        ValueError
+            An unknown split.
+        """
         if name not in (*SPLITS, "all"):
             raise ValueError(f"split={name!r}: expected one of {(*SPLITS, 'all')}")
         return list(self.clips) if name == "all" else [c for c in self.clips if c.split == name]
 
     def counts(self) -> dict[str, dict[str, int]]:
+        """Clips per split and label.
+
+        Returns
+        -------
+        dict of str to dict of str to int
+            ``counts()[split][label]``.
+        """
         out: dict[str, dict[str, int]] = {}
         for c in self.clips:
             out.setdefault(c.split, {}).setdefault(c.label, 0)
@@ -111,6 +192,23 @@ class DatasetIndex:
         return out
 
     def label_index(self, label: str) -> int:
+        """Class index of a label.
+
+        Parameters
+        ----------
+        label : str
+            One of ``labels``.
+
+        Returns
+        -------
+        int
+            Its position in ``labels``.
+
+        Raises
+        ------
+        ValueError
+            A label not in ``labels``.
+        """
         return self.labels.index(label)
 
 
@@ -146,6 +244,19 @@ def _audio_folders(root: Path, notes: dict | None = None) -> dict[str, list[str]
 
 
 def detect_layout(folders: dict[str, list[str]]) -> str:
+    """Which layout a dataset folder has, from its label folders.
+
+    Parameters
+    ----------
+    folders : dict of str to list of str
+        Clip file names by label folder.
+
+    Returns
+    -------
+    str
+        "testset" (silence and unknown folders), "full" (the 12-task keywords among only
+        words of the full dataset, more than 12 of them) or "folder".
+    """
     names = set(folders)
     if {SILENCE, UNKNOWN} <= names:
         return "testset"
@@ -166,9 +277,34 @@ def index_dataset(
 ) -> DatasetIndex:
     """Index a dataset folder: every clip with its label and split.
 
-    task: "12" (10 keywords + silence + unknown), "35" (every word of the full dataset) or
-    "folder" (the folder names, whatever they are). split_source: "auto" (the official lists
-    when present, else the hash rule), "lists", "hash" or "all" (every clip is test data).
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        The dataset folder.
+    task : str
+        "12" (10 keywords + silence + unknown), "35" (every word of the full dataset) or
+        "folder" (the folder names, whatever they are).
+    split_source : str
+        "auto" (the official lists when present, else the hash rule), "lists", "hash" or
+        "all" (every clip is test data).
+    silence_percentage, unknown_percentage : float
+        Silence clips added and unknown clips kept per split (task "12" on the full
+        dataset), percent of its keyword clips, in [0, 100].
+    validation_percentage, testing_percentage : float
+        Split shares of the hash rule, percent, in [0, 100].
+    seed : int
+        Seed of the choice of unknown clips.
+
+    Returns
+    -------
+    DatasetIndex
+        The index.
+
+    Raises
+    ------
+    ValueError
+        A missing folder, no audio clips, an invalid argument, missing lists with
+        ``split_source="lists"``, or folders that are not labels of the task.
     """
     root = Path(root)
     if not root.is_dir():

@@ -11,6 +11,22 @@ from .audio import SAMPLE_RATE_HZ, write_wav
 
 
 def tone(freq_hz: float, seconds: float = 1.0, amp: float = 0.3) -> np.ndarray:
+    """A sine tone at 16 kHz.
+
+    Parameters
+    ----------
+    freq_hz : float
+        Frequency, Hz.
+    seconds : float
+        Duration, s.
+    amp : float
+        Amplitude, in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 samples, shape (seconds x 16,000,).
+    """
     t = np.arange(int(seconds * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
     return amp * np.sin(2 * np.pi * freq_hz * t)
 
@@ -18,8 +34,26 @@ def tone(freq_hz: float, seconds: float = 1.0, amp: float = 0.3) -> np.ndarray:
 def make_tone_dataset(
     root: str | Path, labels=("low", "mid", "high"), per_label: int = 12, seed: int = 0
 ) -> Path:
-    """``<label>/s<n>_nohash_0.wav`` tones (a frequency band per label, light noise), with
-    validation_list.txt (2 clips per label) and testing_list.txt (3 per label)."""
+    """Write a small dataset of tones: ``<label>/s<n>_nohash_0.wav`` (a frequency band per
+    label, light noise), with validation_list.txt (2 clips per label) and testing_list.txt
+    (3 per label).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        Destination folder.
+    labels : sequence of str
+        Label folders, in rising frequency.
+    per_label : int
+        Clips per label (at least 5 for every split to be filled).
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    pathlib.Path
+        ``root``.
+    """
     root = Path(root)
     rng = np.random.default_rng(seed)
     validation, testing = [], []

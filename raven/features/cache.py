@@ -38,8 +38,26 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 @dataclass
 class FeatureSet:
-    """Features (n, frames, coeffs) float32, labels (n,) int16 and the clips they came from.
-    ``features`` is memory-mapped when loaded from the cache."""
+    """Features and labels of a split, and the clips they came from.
+
+    Attributes
+    ----------
+    features : numpy.ndarray
+        float32 features, shape (n, frames, coeffs); memory-mapped when loaded from the
+        cache.
+    labels : numpy.ndarray
+        int16 class indices, shape (n,).
+    files : list of str
+        The clip of each row (relative path; silence clips have none).
+    label_names : tuple of str
+        Class names, in class-index order.
+    report : dict
+        The ``AudioReport`` of the extraction (``AudioReport.as_dict``).
+    path : pathlib.Path or None
+        The cache folder it is stored in; None when not cached.
+    extraction_clips_per_s : float or None
+        Throughput of the extraction, clips per second; None when read from the cache.
+    """
 
     features: np.ndarray
     labels: np.ndarray
@@ -81,6 +99,28 @@ def cache_key(
     copies: int,
     seed: int,
 ) -> str:
+    """The cache key of a split's features: everything they depend on.
+
+    Parameters
+    ----------
+    index : DatasetIndex
+        The dataset (its labels).
+    clips : list of Clip
+        The split's clips (their files' fingerprint).
+    cfg : FeatureConfig
+        Front-end settings.
+    augment : AugmentConfig or None
+        Augmentation settings; None: no augmentation.
+    copies : int
+        Augmented copies per clip.
+    seed : int
+        Seed of the augmentation.
+
+    Returns
+    -------
+    str
+        24 hex digits of the SHA-256 of the cache version, settings, labels and files.
+    """
     spec = {
         "version": CACHE_VERSION,
         "features": cfg.as_dict(),
@@ -172,8 +212,42 @@ def extract_features(
     progress: bool = True,
 ) -> FeatureSet:
     """Features of ``index.split(split)``: from the cache when present and valid, else
-    computed (``workers`` processes) and cached. With ``augment``, ``copies`` augmented
-    versions of every clip (copy k of a clip always gets the same augmentation)."""
+    computed (``workers`` processes) and cached.
+
+    With ``augment``, ``copies`` augmented versions of every clip (copy k of a clip always
+    gets the same augmentation).
+
+    Parameters
+    ----------
+    index : DatasetIndex
+        The dataset.
+    split : str
+        Split name (``DatasetIndex.split``).
+    cfg : FeatureConfig or None
+        Front-end settings; None: the defaults.
+    cache_dir : str or pathlib.Path or None
+        Folder of the feature cache; None: not cached.
+    augment : AugmentConfig or None
+        Augmentation settings; None: no augmentation.
+    copies : int
+        Versions of every clip, >= 1.
+    seed : int
+        Seed of the augmentation.
+    workers : int
+        Extraction processes (one when running inside a daemonic worker).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    FeatureSet
+        The split's features.
+
+    Raises
+    ------
+    ValueError
+        ``copies`` is not an integer >= 1, or the split has no clips.
+    """
     cfg = cfg or FeatureConfig()
     if not (isinstance(copies, int) and copies >= 1):
         raise ValueError(f"copies={copies!r}: expected an integer >= 1")

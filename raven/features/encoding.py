@@ -24,6 +24,27 @@ from ..config.validation import setting, validate
 
 @dataclass(frozen=True, slots=True)
 class EncoderConfig:
+    """Settings of the spike encoders (module docstring).
+
+    Attributes
+    ----------
+    kind : str
+        "rate", "send_on_delta" or "latency".
+    steps_per_frame : int
+        Time steps per feature frame, >= 1.
+    max_rate : float
+        Rate code: spike probability per step at the value 1, in (0, 1].
+    threshold : float
+        send_on_delta: level change that fires a spike, in (0, 1].
+    min_value : float
+        latency: values below it fire no spike, in [0, 1].
+
+    Raises
+    ------
+    ConfigError
+        A setting out of its range.
+    """
+
     TABLE: ClassVar[str] = "encoder"
     kind: str = setting("rate", choices=("rate", "send_on_delta", "latency"))
     steps_per_frame: int = setting(2, ge=1)
@@ -35,13 +56,34 @@ class EncoderConfig:
         validate(self)
 
     def n_channels(self, n_coefficients: int) -> int:
+        """Channels of the encoded spike trains.
+
+        Parameters
+        ----------
+        n_coefficients : int
+            Coefficients per feature frame.
+
+        Returns
+        -------
+        int
+            Two per coefficient for send_on_delta (ON and OFF), one otherwise.
+        """
         return 2 * n_coefficients if self.kind == "send_on_delta" else n_coefficients
 
 
 @dataclass
 class FeatureScaler:
     """Per-coefficient standardisation fitted on training features, then a linear map of
-    [-clip_sigma, +clip_sigma] standard deviations onto [0, 1] (clipped)."""
+    [-clip_sigma, +clip_sigma] standard deviations onto [0, 1] (clipped). Calling it on
+    features (..., coefficients) returns float32 values in [0, 1].
+
+    Attributes
+    ----------
+    mean, std : numpy.ndarray
+        Per-coefficient mean and standard deviation (1 where the training std is 0).
+    clip_sigma : float
+        Standard deviations mapped onto each end of [0, 1].
+    """
 
     mean: np.ndarray
     std: np.ndarray
@@ -49,6 +91,20 @@ class FeatureScaler:
 
     @classmethod
     def fit(cls, features: np.ndarray, clip_sigma: float = 2.5) -> FeatureScaler:
+        """Fit the scaler on training features.
+
+        Parameters
+        ----------
+        features : numpy.ndarray
+            Training features, last axis the coefficients.
+        clip_sigma : float
+            Standard deviations mapped onto each end of [0, 1].
+
+        Returns
+        -------
+        FeatureScaler
+            The fitted scaler.
+        """
         flat = np.asarray(features, dtype=np.float64).reshape(-1, features.shape[-1])
         std = flat.std(axis=0)
         return cls(flat.mean(axis=0), np.where(std > 0, std, 1.0), clip_sigma)
@@ -60,12 +116,36 @@ class FeatureScaler:
 
 @dataclass
 class SpikeTrains:
+    """Encoded spike trains and their spike count.
+
+    Attributes
+    ----------
+    spikes : numpy.ndarray
+        uint8 spikes, shape (batch, steps, channels).
+    n_spikes : int
+        Total spikes.
+    sparsity : float
+        Fraction of (step, channel) slots without a spike.
+    """
+
     spikes: np.ndarray  # (batch, steps, channels) uint8
     n_spikes: int
     sparsity: float  # fraction of (step, channel) slots without a spike
 
     @classmethod
     def of(cls, spikes: np.ndarray) -> SpikeTrains:
+        """Spike trains with their count and sparsity.
+
+        Parameters
+        ----------
+        spikes : numpy.ndarray
+            uint8 spikes, shape (batch, steps, channels).
+
+        Returns
+        -------
+        SpikeTrains
+            The trains (sparsity 1 for an empty array).
+        """
         n = int(spikes.sum())
         return cls(spikes, n, 1.0 - n / spikes.size if spikes.size else 1.0)
 
@@ -73,9 +153,33 @@ class SpikeTrains:
 def encode(
     values: np.ndarray, cfg: EncoderConfig, clip_keys: np.ndarray | None = None, seed: int = 0
 ) -> SpikeTrains:
-    """values (batch, frames, coefficients) in [0, 1] -> spike trains. The rate code draws
-    clip b from the generator of (seed, clip_keys[b]); the other codes are deterministic and
-    take no keys."""
+    """Encode scaled features as spike trains.
+
+    The rate code draws clip b from the generator of (seed, clip_keys[b]); the other codes
+    are deterministic and take no keys.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Features scaled to [0, 1] (``FeatureScaler``), shape (batch, frames, coefficients).
+    cfg : EncoderConfig
+        The encoder.
+    clip_keys : numpy.ndarray or None
+        One integer key per clip, shape (batch,); required by the rate code.
+    seed : int
+        Seed of the rate code.
+
+    Returns
+    -------
+    SpikeTrains
+        Shape (batch, frames x steps_per_frame, channels).
+
+    Raises
+    ------
+    ValueError
+        Values not of shape (batch, frames, coefficients) or not in [0, 1], or missing or
+        misshapen keys for the rate code.
+    """
     values = np.asarray(values, dtype=np.float32)
     if values.ndim != 3:
         raise ValueError(f"values: shape {values.shape}: expected (batch, frames, coefficients)")

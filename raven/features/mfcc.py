@@ -19,16 +19,51 @@ from ..config.tables import FeatureConfig
 
 
 def hz_to_mel(f_hz):
-    """HTK mel scale: 2595 log10(1 + f / 700)."""
+    """HTK mel scale: 2595 log10(1 + f / 700).
+
+    Parameters
+    ----------
+    f_hz : float or array_like
+        Frequencies, Hz.
+
+    Returns
+    -------
+    numpy.ndarray
+        Mels.
+    """
     return 2595.0 * np.log10(1.0 + np.asarray(f_hz) / 700.0)
 
 
 def mel_to_hz(mel):
+    """Inverse of ``hz_to_mel``: 700 (10^(mel / 2595) - 1).
+
+    Parameters
+    ----------
+    mel : float or array_like
+        Mels.
+
+    Returns
+    -------
+    numpy.ndarray
+        Frequencies, Hz.
+    """
     return 700.0 * (10.0 ** (np.asarray(mel) / 2595.0) - 1.0)
 
 
 def mel_filterbank(cfg: FeatureConfig) -> np.ndarray:
-    """(n_fft // 2 + 1, n_mels) triangular filters on the HTK mel scale, peak 1."""
+    """Triangular filters on the HTK mel scale, peak 1, evenly spaced in mels between
+    ``f_min_hz`` and ``f_max_hz``.
+
+    Parameters
+    ----------
+    cfg : FeatureConfig
+        Sample rate, FFT length, band edges and number of filters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Filter weights, shape (n_fft // 2 + 1, n_mels).
+    """
     fft_hz = np.arange(cfg.n_fft // 2 + 1) * cfg.sample_rate_hz / cfg.n_fft
     edges_hz = mel_to_hz(
         np.linspace(hz_to_mel(cfg.f_min_hz), hz_to_mel(cfg.f_max_hz), cfg.n_mels + 2)
@@ -40,7 +75,16 @@ def mel_filterbank(cfg: FeatureConfig) -> np.ndarray:
 
 
 class FeatureExtractor:
-    """Computes features for batches of clips; precomputes window, filters and DCT once."""
+    """Computes features for batches of clips; precomputes window, filters and DCT once.
+
+    Calling it on audio (batch, clip_samples) or (clip_samples,) returns float32 features
+    (batch, frames, coeffs) (or (frames, coeffs)), computed a chunk of clips at a time.
+
+    Parameters
+    ----------
+    cfg : FeatureConfig or None
+        Front-end settings; None: the defaults.
+    """
 
     def __init__(self, cfg: FeatureConfig | None = None):
         self.cfg = cfg or FeatureConfig()
@@ -85,10 +129,16 @@ class FeatureExtractor:
         return dct(logmel, type=2, norm="ortho", axis=-1)[..., : c.n_mfcc]
 
     def operation_count(self) -> dict[str, int]:
-        """Arithmetic operations per clip by stage (a multiply-add counts as 2):
-        window multiplies; real FFT ~ 2.5 N log2 N per frame (half a complex split-radix
-        FFT, 5 N log2 N); power 3 per bin; mel filterbank 2 per non-zero weight; one log per
-        band; DCT 2 per (coefficient, band)."""
+        """Arithmetic operations per clip by stage (a multiply-add counts as 2): window
+        multiplies; real FFT ~ 2.5 N log2 N per frame (half a complex split-radix FFT,
+        5 N log2 N); power 3 per bin; mel filterbank 2 per non-zero weight; one log per band;
+        DCT 2 per (coefficient, band).
+
+        Returns
+        -------
+        dict of str to int
+            Operations by stage and their ``total``.
+        """
         c = self.cfg
         frames = c.n_frames
         bins = c.n_fft // 2 + 1

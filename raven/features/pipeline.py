@@ -19,6 +19,22 @@ from .mfcc import FeatureExtractor
 
 @dataclass
 class SplitData:
+    """A split's features ready for the chip, labelled in the run's classes.
+
+    Attributes
+    ----------
+    features : numpy.ndarray
+        Shape (copies, n, frames, coeffs); copies is 1 outside augmented training.
+    labels : numpy.ndarray
+        (n,) indices into the run's labels.
+    files : list of str
+        The clip of each row.
+    keys : numpy.ndarray
+        (n,) stable clip keys (``raven.data.augment.clip_key``).
+    report : dict
+        The extraction's audio report.
+    """
+
     features: np.ndarray  # (copies, n, frames, coeffs) or (1, n, ...)
     labels: np.ndarray  # (n,) indices into the run's labels
     files: list[str]
@@ -29,6 +45,22 @@ class SplitData:
 def open_index(
     cfg: RavenConfig, data_dir: str | Path, split_source: str | None = None
 ) -> DatasetIndex:
+    """Index the dataset folder as the configuration's ``[data]`` table says.
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (task, split source, silence and unknown shares, seed).
+    data_dir : str or pathlib.Path
+        The dataset folder.
+    split_source : str or None
+        Overrides ``cfg.data.split_source`` when given.
+
+    Returns
+    -------
+    DatasetIndex
+        The index.
+    """
     d = cfg.data
     return index_dataset(
         data_dir,
@@ -66,7 +98,38 @@ def load_split(
     copies: int = 1,
     progress: bool = True,
 ) -> SplitData:
-    """Features of a split; ``copies`` > 1 gives that many augmented versions (training)."""
+    """Features of a split; ``copies`` > 1 gives that many augmented versions (training).
+
+    Training clips are augmented when ``cfg.data.augment`` is on, or whenever ``copies``
+    > 1.
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (features, augmentation, seed).
+    index : DatasetIndex
+        The dataset.
+    split : str
+        Split name.
+    cache_dir : pathlib.Path
+        Folder of the feature cache.
+    labels : tuple of str or None
+        The run's class names; None: the dataset's.
+    copies : int
+        Versions of every clip.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    SplitData
+        The split's features (copies, n, frames, coeffs), labels, files and keys.
+
+    Raises
+    ------
+    ValueError
+        The split holds labels that are not among the run's.
+    """
     augment = cfg.augment if copies > 1 or (split == "training" and cfg.data.augment) else None
     fs: FeatureSet = extract_features(
         index,
@@ -94,12 +157,39 @@ def load_split(
 
 
 def frontend_ops_per_clip(cfg: RavenConfig) -> int:
+    """Arithmetic operations of the front end per clip (``FeatureExtractor.operation_count``).
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (``cfg.features``).
+
+    Returns
+    -------
+    int
+        Total operations per clip.
+    """
     return FeatureExtractor(cfg.features).operation_count()["total"]
 
 
 def input_values(cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray) -> np.ndarray:
-    """(..., frames, coeffs) features -> (..., 1, n_inputs) values in [0, 1]: the scaled
-    feature map, flattened, split into ON / OFF channels with ``input_encoding="on_off"``."""
+    """Values in [0, 1] of the static network's inputs: the scaled feature map, flattened,
+    split into ON / OFF channels with ``input_encoding="on_off"``.
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (``cfg.network.input_encoding``).
+    scaler : FeatureScaler
+        The fitted scaler.
+    features : numpy.ndarray
+        Features (..., frames, coeffs).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., 1, n_inputs).
+    """
     flat = scaler(features).reshape(*np.shape(features)[:-2], 1, -1)
     if cfg.network.input_encoding == "on_off":
         centred = 2.0 * flat - 1.0
@@ -110,11 +200,34 @@ def input_values(cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray) 
 def temporal_spikes(
     cfg: RavenConfig, scaler: FeatureScaler, features: np.ndarray, keys: np.ndarray, stream: int
 ) -> np.ndarray:
-    """(B, frames, coeffs) features -> (B, frames x steps_per_frame, 2 coeffs) spikes, fed
-    frame by frame. "rate": the ON (OFF) channel of a coefficient fires with probability
+    """Inputs of the temporal network, fed frame by frame, by its ``input_encoding``.
+
+    "graded": DAC levels of the standardised values (``graded_levels``), one channel per
+    coefficient; "rate": the ON (OFF) channel of a coefficient fires with probability
     max_rate x how far the standardised value lies above (below) its mean, relative to the
     clip; "send_on_delta": ON (OFF) spikes each time the scaled value rises (falls) by
-    delta_threshold."""
+    delta_threshold.
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration (``cfg.temporal``, the seed).
+    scaler : FeatureScaler
+        The fitted scaler.
+    features : numpy.ndarray
+        Features (B, frames, coeffs).
+    keys : numpy.ndarray
+        (B,) clip keys (the rate code's streams).
+    stream : int
+        The pass over the data (``kernels.rng.data_pass``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (B, frames x steps_per_frame, channels): float64 levels in [-1, 1]
+        (graded, one channel per coefficient) or uint8 spikes (two channels per
+        coefficient).
+    """
     tc = cfg.temporal
     scaled = scaler(features)
     if tc.input_encoding == "graded":
@@ -300,5 +413,18 @@ class MapEncoder:
 
 def clip_pass_keys(keys: np.ndarray, stream: int) -> np.ndarray:
     """The encoder's key of each clip in one pass over the data (``kernels.rng.data_pass``):
-    clip key and pass packed by ``kernels.rng.CLIP_PASS_KEY``."""
+    clip key and pass packed by ``kernels.rng.CLIP_PASS_KEY``.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        Clip keys.
+    stream : int
+        The pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        Packed keys, the shape of ``keys``.
+    """
     return CLIP_PASS_KEY.pack(clip=np.asarray(keys), data_pass=stream)

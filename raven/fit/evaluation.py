@@ -28,8 +28,36 @@ def evaluate_chip(
     t_after_s: float,
     compensation: bool,
 ) -> EvaluationResult:
-    """Accuracy, confusion and inference ledger of checked clips read ``t_after_s`` after
-    the end of training. Reads change the chip's noise streams: callers pass a copy."""
+    """Accuracy, confusion and inference ledger of checked clips read ``t_after_s`` after the
+    end of training. Reads change the chip's noise streams: callers pass a copy.
+
+    Parameters
+    ----------
+    chip : raven.chip.crossbar.Chip or raven.chip.temporal.TemporalChip
+        The trained chip (a copy: its noise streams advance).
+    scaler : FeatureScaler
+        The scaler fitted on the training features.
+    features : numpy.ndarray
+        Features (n, frames, coefficients).
+    labels : numpy.ndarray
+        (n,) class indices.
+    keys : numpy.ndarray
+        (n,) clip keys.
+    label_names : tuple of str
+        Class names, in class-index order.
+    t_train_end_s : float
+        Device time at the end of training, s.
+    t_after_s : float
+        Time after the end of training at which the chip is read, s.
+    compensation : bool
+        Apply global drift compensation (its reference reads are booked once).
+
+    Returns
+    -------
+    EvaluationResult
+        Accuracy, confusion matrix, predictions, the inference ledger's summary and
+    throughput (clips per second).
+    """
     ledger = Ledger("inference")
     gains = None
     if compensation:

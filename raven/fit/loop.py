@@ -29,14 +29,30 @@ CHECKPOINT = "checkpoint.npz"
 
 @dataclass(frozen=True)
 class ClipArrays:
-    """Checked clips for the loop: features always (copies, n, frames, coefficients)."""
+    """Checked clips for the loop.
+
+    Attributes
+    ----------
+    features : numpy.ndarray
+        Always (copies, n, frames, coefficients).
+    labels : numpy.ndarray
+        (n,) class indices.
+    keys : numpy.ndarray
+        (n,) clip keys.
+    """
 
     features: np.ndarray
     labels: np.ndarray
     keys: np.ndarray
 
     def digest(self, sha) -> None:
-        """Feed the clips into a hash (one copy at a time: bounded memory)."""
+        """Feed the clips into a hash (one copy at a time: bounded memory).
+
+        Parameters
+        ----------
+        sha : hashlib hash object
+            Updated with the dtype, every copy's bytes, the labels and the keys.
+        """
         sha.update(str(self.features.dtype).encode())
         for copy in self.features:
             sha.update(np.ascontiguousarray(copy).tobytes())
@@ -46,8 +62,19 @@ class ClipArrays:
 
 @dataclass
 class Fitted:
-    """What the loop leaves: the chip, the scaler, and the training state (the dict stored
-    in every checkpoint). ``stopped``: ``stop_after_updates`` ended it early."""
+    """What the loop leaves.
+
+    Attributes
+    ----------
+    chip : object
+        The trained chip.
+    scaler : FeatureScaler
+        The scaler fitted on the training features.
+    state : dict
+        The training state (the dict stored in every checkpoint).
+    stopped : bool
+        ``stop_after_updates`` ended it early.
+    """
 
     chip: object
     scaler: FeatureScaler
@@ -76,8 +103,33 @@ def predictions(
     stream: int,
     gains=None,
 ) -> np.ndarray:
-    """Predicted class of every clip of ``features`` (n, frames, coefficients) read at
-    device time ``t_s``; the spikes of a clip depend on (seed, stream, key)."""
+    """Predicted class of every clip of ``features`` read at device time ``t_s``; the spikes of
+    a clip depend on (seed, stream, key).
+
+    Parameters
+    ----------
+    chip : raven.chip.crossbar.Chip or raven.chip.temporal.TemporalChip
+        The chip.
+    scaler : FeatureScaler
+        The fitted scaler.
+    features : numpy.ndarray
+        Features (n, frames, coefficients).
+    keys : numpy.ndarray
+        (n,) clip keys.
+    t_s : float
+        Device time of the reads, s.
+    ledger : Ledger
+        Where the inference events are booked.
+    stream : int
+        The pass over the data (``kernels.rng.data_pass``).
+    gains : list of numpy.ndarray or None
+        Drift compensation gains per layer and column.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) int64 predicted class indices.
+    """
     cfg, batch = chip.cfg, 64
     snaps = chip.snapshots(t_s)
     preds = np.empty(keys.size, np.int64)
@@ -140,7 +192,32 @@ def fit_on_chip(
     """Train a chip on checked clips; checkpoints into ``ckpt`` (if given) every
     ``training.checkpoint_every_updates`` updates and at every epoch end.
     ``stop_after_updates`` checkpoints and returns early (``stopped``); the training
-    continues with ``resume=True``."""
+    continues with ``resume=True``.
+
+    Parameters
+    ----------
+    cfg : RavenConfig
+        Configuration.
+    train : ClipArrays
+        Training clips (one copy per epoch, cycled).
+    validation : ClipArrays or None
+        Validation clips, measured at every epoch end; None: none.
+    labels : tuple of str
+        Class names.
+    ckpt : pathlib.Path or None
+        Checkpoint file; None: no checkpoints.
+    resume : bool
+        Continue from ``ckpt``.
+    stop_after_updates : int or None
+        Return after this many updates (checkpointed).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    Fitted
+        The chip, scaler, training state and whether it stopped early.
+    """
     scaler = fit_scaler(cfg, train.features[0])
     period = cfg.device.clip_period_s
     lc, tc = cfg.learning, cfg.training

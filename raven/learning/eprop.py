@@ -57,8 +57,17 @@ def learning_rate_factor(schedule: str, epoch: int, epochs: int, decay: float, f
 
 
 class EpropRule(LearningRule):
-    """e-prop on the temporal chip (module docstring): per batch, the e-prop gradients
-    (plus weight decay) become accumulator changes and, through them, pulses."""
+    """e-prop on the temporal chip (module docstring): per batch, the e-prop gradients (plus
+    weight decay) become accumulator changes and, through them, pulses.
+
+    Parameters
+    ----------
+    cfg : LearningConfig
+        The pulse scheme (threshold, pulses per update); the learning rates and schedule
+        are read from the chip's ``cfg.temporal``.
+    chip : TemporalChip
+        The chip trained.
+    """
 
     chip: TemporalChip
 
@@ -67,6 +76,14 @@ class EpropRule(LearningRule):
         self.lr_factor = 1.0
 
     def start_epoch(self, epoch: int) -> None:
+        """Set the learning-rate factor of the epoch from the configured schedule
+        (``learning_rate_factor``).
+
+        Parameters
+        ----------
+        epoch : int
+            Index of the epoch starting (0-based).
+        """
         tc = self.chip.cfg.temporal
         self.lr_factor = learning_rate_factor(
             tc.lr_schedule,
@@ -77,13 +94,47 @@ class EpropRule(LearningRule):
         )
 
     def forward(self, spikes: np.ndarray, snaps, ledger: Ledger) -> TemporalResult:
+        """The training forward pass, with the eligibility traces e-prop needs.
+
+        Parameters
+        ----------
+        spikes : numpy.ndarray
+            Inputs (B, T, n_in).
+        snaps : list
+            The layers' snapshots.
+        ledger : Ledger
+            Where the events are booked.
+
+        Returns
+        -------
+        TemporalResult
+            Scores, outputs with traces, the synapses read and the kernel's events.
+        """
         return self.chip.forward(spikes, snaps, ledger, with_traces=True)
 
     def gradients(
         self, result: TemporalResult, labels: np.ndarray, ledger: Ledger
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Summed over the batch: (dL/dW_hidden (n_in + n_hidden, n_hidden), dL/dW_output
-        (n_hidden, n_classes)) in weight units, e-prop for the hidden layer."""
+        """The e-prop gradients, summed over the batch, in weight units.
+
+        The learning signal of each hidden neuron is the output error through the output
+        weights (read from the output tile, booked as cell reads) or through the fixed random
+        feedback.
+
+        Parameters
+        ----------
+        result : TemporalResult
+            The batch's forward pass with traces.
+        labels : numpy.ndarray
+            (B,) class indices.
+        ledger : Ledger
+            Where the arithmetic and feedback reads are booked.
+
+        Returns
+        -------
+        grad_hidden, grad_output : numpy.ndarray
+            dL/dW_hidden (n_in + n_hidden, n_hidden) and dL/dW_output (n_hidden, n_classes).
+        """
         chip, out = self.chip, result.outputs
         err = softmax(result.scores)
         err[np.arange(labels.size), labels] -= 1.0
@@ -107,6 +158,25 @@ class EpropRule(LearningRule):
         return grad_hidden, grad_output
 
     def update(self, result, spikes, labels, t_s, step, ledger):
+        """Turn one batch into pulses: the gradients (plus weight decay) scaled by the learning
+        rates and the epoch's factor, mapped to conductance, self-connections left out, spread
+        over the synapse's pairs and applied through the accumulators.
+
+        Parameters
+        ----------
+        result : TemporalResult
+            The batch's forward pass with traces.
+        spikes : numpy.ndarray
+            The batch's inputs (B, T, n_in).
+        labels : numpy.ndarray
+            (B,) class indices.
+        t_s : float
+            Device time of the update, s.
+        step : int
+            Index of the update (its pulse streams; the pair it goes to).
+        ledger : Ledger
+            Where the arithmetic and pulses are booked.
+        """
         chip, tc = self.chip, self.chip.cfg.temporal
         batch = labels.size
         grad_hidden, grad_output = self.gradients(result, labels, ledger)

@@ -18,7 +18,18 @@ from ..config.tables import LearningConfig
 
 def nominal_step_uS(chip: Chip) -> float:
     """Mean conductance step of one nominal pulse at a quarter of G_max, without history:
-    the default accumulate-and-fire threshold."""
+    the default accumulate-and-fire threshold.
+
+    Parameters
+    ----------
+    chip : Chip
+        The chip (its device preset).
+
+    Returns
+    -------
+    float
+        The step, uS.
+    """
     a = kernel_args(chip.params)
     g = 0.25 * a.g_max_uS
     return float(
@@ -29,13 +40,34 @@ def nominal_step_uS(chip: Chip) -> float:
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax over the classes of each row.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Scores (B, n_classes).
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities (B, n_classes), each row summing to 1.
+    """
     z = x - x.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
 
 
 class LearningRule:
-    """Interface: ``update`` turns one batch's activity into pulses on the chip."""
+    """Interface: ``update`` turns one batch's activity into pulses on the chip.
+
+    Parameters
+    ----------
+    cfg : LearningConfig
+        Learning settings; its ``epsilon_uS`` (None: ``nominal_step_uS``) is the
+        accumulate-and-fire threshold.
+    chip : Chip
+        The chip trained.
+    """
 
     def __init__(self, cfg: LearningConfig, chip: Chip):
         self.cfg = cfg
@@ -43,14 +75,50 @@ class LearningRule:
         self.epsilon_uS = cfg.epsilon_uS or nominal_step_uS(chip)
 
     def start_epoch(self, epoch: int) -> None:
-        """Called before each epoch (rules with a learning-rate schedule override it)."""
+        """Called before each epoch (rules with a learning-rate schedule override it).
+
+        Parameters
+        ----------
+        epoch : int
+            Index of the epoch starting.
+        """
 
     def forward(self, spikes: np.ndarray, snaps, ledger: Ledger) -> ForwardResult:
-        """The training forward pass this rule needs."""
+        """The training forward pass this rule needs.
+
+        Parameters
+        ----------
+        spikes : numpy.ndarray
+            Input spikes (B, T, n_in).
+        snaps : list
+            The layers' snapshots.
+        ledger : Ledger
+            Where the events are booked.
+
+        Returns
+        -------
+        ForwardResult
+            The chip's forward pass.
+        """
         return self.chip.forward(spikes, snaps, ledger)
 
     def output_error(self, result: ForwardResult, labels: np.ndarray, ledger: Ledger) -> np.ndarray:
-        """e = softmax(beta scores) - onehot: the broadcast error signal."""
+        """e = softmax(beta scores) - onehot: the broadcast error signal.
+
+        Parameters
+        ----------
+        result : ForwardResult
+            The forward pass (its scores, uS).
+        labels : numpy.ndarray
+            (B,) class indices.
+        ledger : Ledger
+            Where its arithmetic is booked (3 operations per output).
+
+        Returns
+        -------
+        numpy.ndarray
+            Error (B, n_classes).
+        """
         p = softmax(self.cfg.softmax_beta_per_uS * result.scores)
         e = p.copy()
         e[np.arange(labels.size), labels] -= 1.0
@@ -67,10 +135,26 @@ class LearningRule:
         ledger: Ledger,
         extra_updates: tuple[int, int] | None = None,
     ) -> None:
-        """Add the changes to the layers' accumulators and fire their pulses. The tile
-        kernel books one accumulator update per synapse and batch (the firing check);
-        ``extra_updates`` are the further accumulator updates of each layer (default: one
-        per synapse and further clip of the batch)."""
+        """Add the changes to the layers' accumulators and fire their pulses. The tile kernel
+        books one accumulator update per synapse and batch (the firing check);
+        ``extra_updates`` are the further accumulator updates of each layer (default: one per
+        synapse and further clip of the batch).
+
+        Parameters
+        ----------
+        delta_hidden_uS, delta_out_uS : numpy.ndarray
+            Desired conductance changes of the hidden and output layers, uS.
+        batch : int
+            Clips in the batch.
+        t_s : float
+            Device time of the update, s.
+        step : int
+            Index of the update.
+        ledger : Ledger
+            Where the updates and pulses are booked.
+        extra_updates : tuple of (int, int) or None
+            Further accumulator updates of each layer.
+        """
         c = self.cfg
         seed = self.chip.cfg.seed
         pairs = ((self.chip.hidden, delta_hidden_uS), (self.chip.output, delta_out_uS))
@@ -89,6 +173,28 @@ class LearningRule:
         step: int,
         ledger: Ledger,
     ) -> None:
+        """Turn one batch's activity into pulses on the chip: implemented by each rule.
+
+        Parameters
+        ----------
+        result : ForwardResult
+            The batch's training forward pass.
+        spikes : numpy.ndarray
+            The batch's input spikes (B, T, n_in).
+        labels : numpy.ndarray
+            (B,) class indices.
+        t_s : float
+            Device time of the update, s.
+        step : int
+            Index of the update (key of its pulse streams).
+        ledger : Ledger
+            Where the arithmetic and pulses are booked.
+
+        Raises
+        ------
+        NotImplementedError
+            On the interface itself.
+        """
         raise NotImplementedError
 
 
@@ -97,6 +203,24 @@ class ThreeFactorRule(LearningRule):
     feedback, dW1 = -lr_hidden x^T ((e B) * [r_hidden > 0]), B fixed and random."""
 
     def update(self, result, spikes, labels, t_s, step, ledger):
+        """Turn one batch's activity into pulses on the chip: the delta rule on the output
+        layer and direct random feedback of the output error on the hidden layer.
+
+        Parameters
+        ----------
+        result : ForwardResult
+            The batch's training forward pass.
+        spikes : numpy.ndarray
+            The batch's input spikes (B, T, n_in).
+        labels : numpy.ndarray
+            (B,) class indices.
+        t_s : float
+            Device time of the update, s.
+        step : int
+            Index of the update (key of its pulse streams).
+        ledger : Ledger
+            Where the arithmetic and pulses are booked.
+        """
         c = self.cfg
         e = self.output_error(result, labels, ledger)
         batch = labels.size
@@ -113,6 +237,24 @@ class StdpWtaRule(LearningRule):
     output layer: the delta rule of ``ThreeFactorRule``."""
 
     def update(self, result, spikes, labels, t_s, step, ledger):
+        """Turn one batch's activity into pulses on the chip: STDP of the k winners on the
+        hidden layer and the delta rule on the output layer.
+
+        Parameters
+        ----------
+        result : ForwardResult
+            The batch's training forward pass.
+        spikes : numpy.ndarray
+            The batch's input spikes (B, T, n_in).
+        labels : numpy.ndarray
+            (B,) class indices.
+        t_s : float
+            Device time of the update, s.
+        step : int
+            Index of the update (key of its pulse streams).
+        ledger : Ledger
+            Where the arithmetic and pulses are booked.
+        """
         c = self.cfg
         e = self.output_error(result, labels, ledger)
         batch = labels.size

@@ -34,7 +34,19 @@ def _memory_rows(side: str, phase: str, rows: list[dict]) -> list[tuple]:
 
 
 def memory_lines(model: dict) -> list[str]:
-    """The one table of every memory of each side."""
+    """The one table of every memory of each side: per phase, words, width, size, retention,
+    accesses and energy per clip.
+
+    Parameters
+    ----------
+    model : dict
+        The one memory model's record (``experiments.baselines.energy_model``).
+
+    Returns
+    -------
+    list of str
+        Markdown lines of the report.
+    """
     mem = model["memories"]
     rows = []
     for phase, r in mem["raven"].items():
@@ -68,7 +80,20 @@ def memory_lines(model: dict) -> list[str]:
 
 
 def duty_lines(model: dict, plot: str | None) -> list[str]:
-    """Energy per clip at the operating points for both phases, with the crossover."""
+    """Energy per clip at the operating points for both phases, with the crossover sentence.
+
+    Parameters
+    ----------
+    model : dict
+        The one memory model's record (``experiments.baselines.energy_model``).
+    plot : str or None
+        File name of the duty-cycle plot in the run folder; None: no plot.
+
+    Returns
+    -------
+    list of str
+        Markdown lines of the report.
+    """
     lines = [
         *section("Energy per clip against duty cycle"),
         "Both sides with static power: leakage while active, one wake-up, and the retention"
@@ -116,7 +141,18 @@ def duty_lines(model: dict, plot: str | None) -> list[str]:
 
 
 def assumption_lines(model: dict) -> list[str]:
-    """Where the energy goes before and after, and which assumption moves the verdict."""
+    """Where the energy goes before and after, and which assumption moves the verdict.
+
+    Parameters
+    ----------
+    model : dict
+        The one memory model's record (``experiments.baselines.energy_model``).
+
+    Returns
+    -------
+    list of str
+        Markdown lines of the report.
+    """
     where = model["where"]
     lines = [*section("Accuracy-and-energy budget: before and after the one memory model")]
     sides = [("Raven", where["raven"])]
@@ -169,7 +205,20 @@ def assumption_lines(model: dict) -> list[str]:
 
 
 def calibration_lines(model: dict, check: dict | None) -> list[str]:
-    """Raven's figures beside the calibration correction, and the PCM macro check."""
+    """Raven's figures beside the calibration correction, and the PCM macro check.
+
+    Parameters
+    ----------
+    model : dict
+        The one memory model's record (``experiments.baselines.energy_model``).
+    check : dict or None
+        The ledger's ``pcm_macro_check``; None: left out.
+
+    Returns
+    -------
+    list of str
+        Markdown lines of the report.
+    """
     cal = model["calibration"]
     lines = [*section("Calibration beside the figures")]
     if cal["correction"] is not None:
@@ -195,7 +244,21 @@ def calibration_lines(model: dict, check: dict | None) -> list[str]:
 
 
 def duty_cycle_plot(run: Path, model: dict) -> str | None:
-    """Energy per clip of Raven and the cheapest DNN against the clip period."""
+    """Plot the energy per clip of Raven and the cheapest DNN against the clip period, one
+    panel per phase, with the crossovers.
+
+    Parameters
+    ----------
+    run : pathlib.Path
+        The run folder the figure is written into.
+    model : dict
+        The one memory model's record (``experiments.baselines.energy_model``).
+
+    Returns
+    -------
+    str or None
+        File name of the figure; None when no DNN reaches Raven's accuracy.
+    """
     duty = model["duty_cycle"]
     if not any(c["dnn_J"] for d in duty.values() for c in d["curve"]):
         return None
@@ -216,7 +279,20 @@ def duty_cycle_plot(run: Path, model: dict) -> str | None:
 
 
 def energy_model_lines(report: dict, plot: str | None) -> list[str]:
-    """Every section of the one memory model (nothing without its record)."""
+    """Every section of the one memory model (nothing without its record).
+
+    Parameters
+    ----------
+    report : dict
+        The run's report record (its ``energy_model`` and ``pcm_macro_check``).
+    plot : str or None
+        File name of the duty-cycle plot; None: no plot.
+
+    Returns
+    -------
+    list of str
+        Markdown lines of the report.
+    """
     model = report.get("energy_model")
     if not model:
         return []

@@ -25,7 +25,20 @@ _PREFIXES = ((1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "u"), (1e-3, "m"), 
 
 
 def eng(value: float | None, unit: str = "") -> str:
-    """3 significant figures; joules with an SI prefix (``2.5e-9, "J"`` -> ``2.5 nJ``)."""
+    """3 significant figures; joules with an SI prefix (``2.5e-9, "J"`` -> ``2.5 nJ``).
+
+    Parameters
+    ----------
+    value : float or None
+        The value; None gives "n/a".
+    unit : str
+        Unit appended; only "J" gets a prefix.
+
+    Returns
+    -------
+    str
+        The formatted value.
+    """
     if value is None:
         return "n/a"
     if unit != "J" or value == 0:
@@ -44,7 +57,18 @@ _UNITS_OF_TIME = (
 
 
 def duration(seconds: float) -> str:
-    """A time after training in words: 1 s, 1 hour, 1 day, 1 month (30 days), 1 year."""
+    """A time after training in words: 1 s, 1 hour, 1 day, 1 month (30 days), 1 year.
+
+    Parameters
+    ----------
+    seconds : float
+        The time, s.
+
+    Returns
+    -------
+    str
+        The time in the largest unit it reaches.
+    """
     for size, name in _UNITS_OF_TIME:
         if seconds >= size:
             n = seconds / size
@@ -95,7 +119,20 @@ def _where(entries: list[tuple[dict, dict]], training: bool) -> str:
 
 
 def cost_summary(frontier: dict, cost: str) -> str:
-    """Where Raven wins, loses or cannot be judged on one cost, and by how much."""
+    """Where Raven wins, loses or cannot be judged on one cost, and by how much.
+
+    Parameters
+    ----------
+    frontier : dict
+        The accuracy-cost frontier (``raven.compare.comparison.frontier_comparison``).
+    cost : str
+        A key of ``FRONTIER_COSTS``.
+
+    Returns
+    -------
+    str
+        One markdown list item.
+    """
     groups = {"win": [], "loss": [], "undecided": [], "unmatched": []}
     for row in frontier["rows"]:
         pc = row["per_cost"][cost]
@@ -119,6 +156,18 @@ def cost_summary(frontier: dict, cost: str) -> str:
 
 
 def coverage_sentence(frontier: dict) -> str:
+    """The accuracies Raven's sizes and the DNN runs reach, and where both overlap.
+
+    Parameters
+    ----------
+    frontier : dict
+        The accuracy-cost frontier (``raven.compare.comparison.frontier_comparison``).
+
+    Returns
+    -------
+    str
+        One or two sentences.
+    """
     cov = frontier["coverage"]
     if not cov["dnn"]:
         return "No DNN baselines: Raven's curve is reported alone."
@@ -142,6 +191,20 @@ def coverage_sentence(frontier: dict) -> str:
 
 
 def frontier_lines(report: dict) -> list[str]:
+    """The report's accuracy-cost frontier section: coverage, Raven's points, the ratio per
+    point and cost with how to read it, and where Raven wins and loses.
+
+    Parameters
+    ----------
+    report : dict
+        The run's report record.
+
+    Returns
+    -------
+    list of str
+        Markdown lines of the report.
+        Empty without a frontier.
+    """
     frontier = report.get("frontier")
     if not frontier:
         return []
@@ -229,8 +292,19 @@ def frontier_lines(report: dict) -> list[str]:
 
 
 def frontier_table(frontier: dict | None) -> dict | None:
-    """The frontier for results.json: coverage and, per Raven point and cost, the costs,
-    the cheapest DNN, the ratio and how to read it."""
+    """The frontier for results.json: coverage and, per Raven point and cost, the costs, the
+    cheapest DNN, the ratio and how to read it.
+
+    Parameters
+    ----------
+    frontier : dict or None
+        The accuracy-cost frontier.
+
+    Returns
+    -------
+    dict or None
+        ``coverage`` and ``rows``; None without a frontier.
+    """
     if not frontier:
         return None
     return {
@@ -261,7 +335,20 @@ def frontier_table(frontier: dict | None) -> dict | None:
 
 
 def frontier_plot(run: Path, frontier: dict) -> str:
-    """Accuracy against each cost: every DNN family's runs and Raven's sizes."""
+    """Plot accuracy against each cost: every DNN family's runs and Raven's sizes.
+
+    Parameters
+    ----------
+    run : pathlib.Path
+        The run folder the figure is written into.
+    frontier : dict
+        The accuracy-cost frontier (``raven.compare.comparison.frontier_comparison``).
+
+    Returns
+    -------
+    str
+        File name of the figure (``frontier.png``).
+    """
     fig, axes = plt.subplots(2, 2, figsize=(9, 7))
     families = sorted({p["family"] for p in frontier["dnn"]})
     markers = "os^vDP<>"
@@ -299,7 +386,19 @@ def frontier_plot(run: Path, frontier: dict) -> str:
 
 
 def retention(evaluations: list[dict]) -> list[dict]:
-    """Test accuracy at every evaluation time, with and without drift compensation."""
+    """Test accuracy at every evaluation time, with and without drift compensation.
+
+    Parameters
+    ----------
+    evaluations : list of dict
+        The run's evaluations (``t_after_s``, ``drift_compensation``, ``accuracy``).
+
+    Returns
+    -------
+    list of dict
+        Per time, rising: ``t_after_s``, ``after`` (in words), ``compensated`` and
+        ``uncompensated`` accuracies (where evaluated).
+    """
     times = sorted({e["t_after_s"] for e in evaluations})
     out = []
     for t in times:
@@ -313,6 +412,19 @@ def retention(evaluations: list[dict]) -> list[dict]:
 
 
 def retention_lines(report: dict) -> list[str]:
+    """The report's retention section: test accuracy after training at each time, with and
+    without drift compensation, and how much it changed.
+
+    Parameters
+    ----------
+    report : dict
+        The run's report record.
+
+    Returns
+    -------
+    list of str
+        Markdown lines of the report.
+    """
     rows = retention(report["evaluations"])
     lines = [
         *section("Retention: test accuracy after training"),
@@ -368,7 +480,19 @@ _STEPS = {
 
 
 def throughput(report: dict) -> dict:
-    """On-chip training and inference throughput of every size (clips/s)."""
+    """On-chip training and inference throughput of every size (clips/s).
+
+    Parameters
+    ----------
+    report : dict
+        The run's report record.
+
+    Returns
+    -------
+    dict
+        ``sizes`` (the main size first: training and inference clips per second, training
+        wall time) and the run's ``wall_time_s``.
+    """
     tr, first = report["training"], report["evaluations"][0]
     sizes = [
         {
@@ -393,6 +517,18 @@ def throughput(report: dict) -> dict:
 
 
 def throughput_lines(report: dict) -> list[str]:
+    """The report's throughput and wall-time section.
+
+    Parameters
+    ----------
+    report : dict
+        The run's report record.
+
+    Returns
+    -------
+    list of str
+        Markdown lines of the report.
+    """
     t = throughput(report)
     lines = [
         *section("Throughput and wall time"),

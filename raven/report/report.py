@@ -35,7 +35,24 @@ def training_ledger_summary(
     power_gated: bool = True,
 ) -> dict:
     """Summary of the training ledger (counts saved by ``raven.runs.train``) priced with the
-    chip's declared arrays and the named chip profile."""
+    chip's declared arrays and the named chip profile.
+
+    Parameters
+    ----------
+    training : dict
+        The run's training record (its ``ledger_counts``).
+    chip : raven.chip.crossbar.Chip or raven.chip.temporal.TemporalChip
+        The trained chip (memories, device energies, read time, clip period).
+    profile : str
+        A ``raven.accounting.energy`` profile name.
+    power_gated : bool
+        Whether the chip is power-gated between clips.
+
+    Returns
+    -------
+    dict
+        A ``Ledger.summary``.
+    """
     ledger = Ledger("training", counts=Counter(training["ledger_counts"]))
     chip.declare_memories(ledger, training=True)
     return ledger.summary(
@@ -51,9 +68,24 @@ TRAINING_OPS = ("synaptic_ops", "accumulator_updates", "set_pulses", "digital_ma
 
 
 def training_price(chip, profile: str = "pcm45", power_gated: bool = True):
-    """``price(counts) -> (operations, energy_J)`` of cumulative training counts, without
-    the MFCC front end (shared by Raven and the DNNs) and without static power (the DNN
-    energy model has none: like for like): for ``comparison.raven_curve``."""
+    """``price(counts) -> (operations, energy_J)`` of cumulative training counts, without the
+    MFCC front end (shared by Raven and the DNNs) and without static power (the DNN energy
+    model has none: like for like): for ``comparison.raven_curve``.
+
+    Parameters
+    ----------
+    chip : raven.chip.crossbar.Chip or raven.chip.temporal.TemporalChip
+        The trained chip.
+    profile : str
+        A ``raven.accounting.energy`` profile name.
+    power_gated : bool
+        Whether the chip is power-gated between clips.
+
+    Returns
+    -------
+    callable
+        The pricing function.
+    """
 
     def price(counts: dict) -> tuple[float, float]:
         s = training_ledger_summary({"ledger_counts": counts}, chip, profile, power_gated)
@@ -67,7 +99,21 @@ def training_price(chip, profile: str = "pcm45", power_gated: bool = True):
 
 def headline(report: dict) -> dict:
     """The compact machine-readable results: headline figures and every ratio with its
-    status (written as results.json next to report.json)."""
+    status (written as results.json next to report.json).
+
+    Parameters
+    ----------
+    report : dict
+        The run's report record.
+
+    Returns
+    -------
+    dict
+        Accuracies (after each evaluation time, validation, software ceiling), inference
+        and training figures, calibration, NeuroBench rows, retention, throughput, the
+        frontier, the energy model, the budget, seeds and the iso-accuracy and
+        equal-accuracy training ratios.
+    """
     first = report["evaluations"][0]
     inf, tr = first["ledger"], report["training"]["ledger"]
     out = {
@@ -176,6 +222,22 @@ def _write(path: Path, text: str) -> None:
 
 
 def plots(run: Path, report: dict) -> dict[str, str]:
+    """Draw the report's figures into the run folder: learning curve, accuracy against time
+    after training, confusion, energy breakdown, and, when recorded, energy against
+    accuracy, the frontier and the duty cycle.
+
+    Parameters
+    ----------
+    run : pathlib.Path
+        The run folder.
+    report : dict
+        The run's report record.
+
+    Returns
+    -------
+    dict of str to str
+        File name of each figure, by name.
+    """
     files = {}
     curve = report["training"]["curve"]
     if curve:
@@ -349,6 +411,16 @@ def _iso_lines(report: dict) -> list[str]:
 
 
 def write_report(run: Path, report: dict) -> None:
+    """Write the run's report: the figures, report.json (the whole record), results.json
+    (``headline``) and report.md.
+
+    Parameters
+    ----------
+    run : pathlib.Path
+        The run folder.
+    report : dict
+        The run's report record; its ``plots`` and ``throughput`` are filled in.
+    """
     report["plots"] = plots(run, report)
     report["throughput"] = throughput(report)
     _write(run / "report.json", json.dumps(report, indent=2, default=float))

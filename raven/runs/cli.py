@@ -118,6 +118,19 @@ def _add_shared_options(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``raven`` command: ``train``, ``evaluate`` and ``sweep``.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Arguments; None: the process's.
+
+    Returns
+    -------
+    int
+        Exit status: the subcommand's (0 on success), 2 on an error (printed), 130 when
+        interrupted.
+    """
     parser = argparse.ArgumentParser(prog="raven", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     tr = sub.add_parser("train", help="train a chip on chip, with checkpoints")

@@ -57,6 +57,21 @@ ORPHANS = "orphaned.csv"
 
 @dataclass(frozen=True)
 class Point:
+    """One point of a sweep: a parameter combination with one seed.
+
+    Attributes
+    ----------
+    key : str
+        Digest of the point's full resolved configuration, evaluation times and dataset
+        fingerprint.
+    params : dict
+        The swept values, by dotted key.
+    seed : int
+        The point's seed.
+    config : dict
+        Its full resolved configuration.
+    """
+
     key: str
     params: dict
     seed: int
@@ -65,7 +80,29 @@ class Point:
 
 @dataclass(frozen=True)
 class Sweep:
-    """A validated sweep declaration (the same validation path as the configuration)."""
+    """A validated sweep declaration (the same validation path as the configuration).
+
+    Attributes
+    ----------
+    name : str
+        Name of the sweep; it names a folder, so it may not leave ``runs/``.
+    data : pathlib.Path
+        The dataset folder.
+    seeds : tuple of int
+        Seeds of every parameter combination, each >= 0, at least one.
+    eval_times_s : tuple of float
+        Device times after training at which each point is evaluated, s, each > 0.
+    base : dict
+        Configuration tables every point starts from.
+    parameters : dict
+        Non-empty lists of values by dotted configuration key (``"temporal.n_hidden"``);
+        a ``"seed"`` list must hold integers.
+
+    Raises
+    ------
+    ConfigError
+        A field out of its range, a bad name or bad parameters.
+    """
 
     TABLE: ClassVar[str] = "sweep"
     name: str
@@ -96,9 +133,20 @@ class Sweep:
             )
 
     def points(self, data_fingerprint: str | None = None) -> list[Point]:
-        """Every (parameter combination, seed), keyed by the point's full resolved
-        configuration, evaluation times and dataset fingerprint (computed from ``data``
-        when not given): a point whose any of these changed is a new point."""
+        """Every (parameter combination, seed), keyed by the point's full resolved configuration,
+        evaluation times and dataset fingerprint: a point whose any of these changed is a new
+        point.
+
+        Parameters
+        ----------
+        data_fingerprint : str or None
+            The dataset's fingerprint; None: computed from ``data``.
+
+        Returns
+        -------
+        list of Point
+            The points, combinations in declaration order.
+        """
         names = list(self.parameters)
         seeds = (None,) if "seed" in self.parameters else self.seeds
         resolved = []
@@ -160,7 +208,25 @@ def _set_dotted(tree: dict, dotted: str, value) -> None:
 
 def load_sweep(path: str | Path) -> Sweep:
     """The sweep declared in a TOML file. Seeds come from ``seeds``, or from a ``"seed"``
-    parameter, or from ``base.seed`` (one of the three; default 0)."""
+    parameter, or from ``base.seed`` (one of the three; default 0). A relative ``data`` is
+    resolved against the file's folder.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The TOML file.
+
+    Returns
+    -------
+    Sweep
+        The validated declaration.
+
+    Raises
+    ------
+    ValueError
+        Naming the file: unreadable, unknown or missing keys, more than one source of
+        seeds, or an invalid value.
+    """
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -257,6 +323,23 @@ def run_point(
 
 
 def read_table(path: Path) -> list[dict]:
+    """The rows of a sweep's results table.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The CSV table.
+
+    Returns
+    -------
+    list of dict
+        Rows as strings by column; empty when the file does not exist.
+
+    Raises
+    ------
+    ValueError
+        An unreadable table, or a row without a key.
+    """
     if not path.is_file():
         return []
     try:
@@ -272,7 +355,16 @@ def read_table(path: Path) -> list[dict]:
 
 
 def write_table(path: Path, rows: list[dict]) -> None:
-    """Rewrite the whole table atomically; columns in the order the rows name them."""
+    """Rewrite the whole table atomically, rows sorted by key; columns in the order the rows
+    name them.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The CSV table.
+    rows : list of dict
+        Every row, each with a ``key``.
+    """
     columns: list[str] = []
     for row in rows:
         columns += [c for c in row if c not in columns]
@@ -303,7 +395,34 @@ def run_sweep(
     retry_failed: bool = False,
     progress: bool = True,
 ) -> list[dict]:
-    """Run every point not yet in the table (failed points too with ``retry_failed``)."""
+    """Run every point not yet in the table (failed points too with ``retry_failed``), in
+    parallel through Dask, each point's row written to ``results.csv`` as it ends.
+
+    Rows of points the declaration no longer has are moved to the orphans table, never
+    mixed with current results.
+
+    Parameters
+    ----------
+    sweep : Sweep
+        The declaration.
+    out_dir : str or pathlib.Path
+        The sweep's folder (created if needed).
+    workers : int
+        Local Dask workers (one numba thread each when they share the cores).
+    scheduler : str or None
+        Address of an existing Dask scheduler; None: a local cluster.
+    cache_dir : str or pathlib.Path
+        Folder of the feature cache.
+    retry_failed : bool
+        Run failed points again.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    list of dict
+        Every current row of the table.
+    """
     from dask.distributed import Client, LocalCluster, as_completed
 
     identity = dataset_identity(sweep.data)  # a missing folder fails before Dask starts
