@@ -11,7 +11,7 @@ import pytest
 
 import experiments.sizes as sizes_module
 from experiments.budget import FINE_STEP_FRACTION, LINKS, link_config, run_budget
-from raven.chip.crossbar import device_params
+from raven.chip.layer import device_params
 from raven.config.tables import RavenConfig, config_from_dict
 from raven.data.synthetic import make_tone_dataset
 
