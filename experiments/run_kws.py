@@ -17,14 +17,9 @@ from raven._util.files import check_name, read_json
 from raven.accounting.calibration import calibration_report, pcm_macro_check
 from raven.accounting.energy import PROFILES
 from raven.chip.architecture import architecture_of
-from raven.compare.comparison import (
-    NEUROBENCH_GSC_CONTEXT,
-    fair_training,
-    frontier_comparison,
-    neurobench_baseline,
-    neurobench_raven,
-    raven_curve,
-)
+from raven.compare.comparison import fair_training, raven_curve
+from raven.compare.frontier import frontier_comparison
+from raven.compare.neurobench import NEUROBENCH_GSC_CONTEXT, neurobench_baseline, neurobench_raven
 from raven.config.tables import load_config
 from raven.data.clips import load_clips
 from raven.data.download import DownloadError, ensure_speech_commands

@@ -17,7 +17,8 @@ from raven.accounting.energy import chip_profile
 from raven.accounting.ledger import ledger_from_summary
 from raven.chip.architecture import architecture_of
 from raven.chip.store import load_chip
-from raven.compare.comparison import raven_curve, raven_point
+from raven.compare.comparison import raven_curve
+from raven.compare.frontier import raven_point
 from raven.config.tables import RavenConfig
 from raven.fit.loop import CHECKPOINT
 from raven.report.report import training_price

@@ -10,8 +10,9 @@ import itertools
 import pytest
 
 import experiments.sizes as sizes_module
+from devices.pcm import idealised
 from experiments.budget import FINE_STEP_FRACTION, LINKS, link_config, run_budget
-from raven.chip.crossbar import device_params
+from raven.chip.layer import device_params
 from raven.config.tables import RavenConfig, config_from_dict
 from raven.data.synthetic import make_tone_dataset
 
@@ -58,7 +59,13 @@ def test_each_link_adds_the_non_ideality_it_names():
     assert fine_params.pulse.mean_offset_uS == pytest.approx(
         FINE_STEP_FRACTION * pulse_params.pulse.mean_offset_uS
     )
-    assert device_params(link_config(cfg, LINKS[3])) == device_params(cfg)
+    # the full device but drift and read noise, then but drift; the chip has everything
+    preset = device_params(cfg)
+    assert device_params(link_config(cfg, LINKS[3])) == idealised(
+        preset, drift=False, read_noise=False
+    )
+    assert device_params(link_config(cfg, LINKS[4])) == idealised(preset, drift=False)
+    assert preset.drift.nu_mean_offset > 0 and preset.read_noise.rel_std > 0
 
 
 def test_budget_trains_every_link_and_reuses_finished_ones(tmp_path, monkeypatch):

@@ -63,14 +63,8 @@ def test_iso_accuracy_ratios_take_the_cheapest_family():
 
 
 # -- training charged up to equal accuracy -----------------------------------------------------
-from raven.compare.comparison import (  # noqa: E402
-    NEUROBENCH_GSC_CONTEXT,
-    charged_until,
-    fair_training,
-    neurobench_baseline,
-    raven_curve,
-    training_at_accuracy,
-)
+from raven.compare.comparison import charged_until, fair_training, raven_curve, training_at_accuracy  # noqa: E402
+from raven.compare.neurobench import NEUROBENCH_GSC_CONTEXT, neurobench_baseline  # noqa: E402
 
 
 def curve(accs, macs_per_epoch=10.0, joules_per_epoch=1.0):

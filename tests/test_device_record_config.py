@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from devices import pcm
-from raven.chip.crossbar import device_params
+from raven.chip.layer import device_params
 from raven.config.tables import DeviceConfig, RavenConfig
 
 

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from raven.config.tables import AugmentConfig
+from raven.config.inputs import AugmentConfig
 from raven.data.augment import augment_clip, clip_key, clip_rng, silence_clip
 from raven.features.encoding import EncoderConfig, FeatureScaler, encode
 

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from raven.config.tables import FeatureConfig
+from raven.config.inputs import FeatureConfig
 from raven.data.speech_commands import index_dataset
 from raven.features.cache import extract_features, load_feature_set
 from raven.features.encoding import EncoderConfig

@@ -6,12 +6,7 @@ import math
 
 import pytest
 
-from raven.compare.comparison import (
-    frontier_comparison,
-    ratio_status,
-    raven_point,
-    verdict,
-)
+from raven.compare.frontier import frontier_comparison, ratio_status, raven_point, verdict
 from raven.report.frontier import (
     cost_summary,
     coverage_sentence,

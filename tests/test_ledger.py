@@ -17,7 +17,8 @@ from raven.accounting.energy import (
     sram_64bit_access_J,
 )
 from raven.accounting.ledger import Ledger, ledger_from_summary
-from raven.chip.crossbar import ACCUMULATOR_FRACTION_BITS, Chip
+from raven.chip.crossbar import Chip
+from raven.chip.layer import ACCUMULATOR_FRACTION_BITS
 from raven.config.tables import config_from_dict
 
 DEVICE = preset("nandakumar2018").energy

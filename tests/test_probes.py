@@ -16,7 +16,8 @@ import pytest
 from scipy.io import wavfile
 
 from raven.chip.store import load_chip, save_chip
-from raven.config.tables import FeatureConfig, config_from_dict, load_config, setting, validate
+from raven.config.inputs import FeatureConfig
+from raven.config.tables import config_from_dict, load_config, setting, validate
 from raven.data.audio import AudioError, AudioReport, read_wav, write_wav
 from raven.data.speech_commands import index_dataset
 from raven.data.synthetic import make_tone_dataset

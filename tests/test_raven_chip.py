@@ -223,7 +223,7 @@ def test_a_tile_grid_beyond_the_keys_is_refused_before_streams_collide():
     """A layer's tiles are keyed by grid position in 5-bit fields: tile row 32 would share
     the MAC stream of tile row 0 of the next call, so such a grid is an error."""
     from devices.pcm import preset
-    from raven.chip.crossbar import CrossbarLayer
+    from raven.chip.layer import CrossbarLayer
 
     rng = np.random.default_rng(0)
     params = preset("nandakumar2018")
@@ -241,7 +241,7 @@ def test_refresh_books_the_conductance_it_read_whatever_the_energy_booked_before
     recovered from the growth of the device arrays' read energy, which loses the bits of a
     small refresh next to a large energy already booked."""
     from devices.pcm import OpCounts, preset
-    from raven.chip.crossbar import CrossbarLayer
+    from raven.chip.layer import CrossbarLayer
 
     ledgers = []
     for booked_reads_uS in (0.0, 1e12):  # about 10 mJ of reads already booked

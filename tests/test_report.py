@@ -11,7 +11,7 @@ from raven.accounting.calibration import calibration_report
 from raven.accounting.energy import chip_profile
 from raven.accounting.ledger import Ledger
 from raven.chip.crossbar import Chip
-from raven.compare.comparison import NEUROBENCH_GSC_CONTEXT, neurobench_raven
+from raven.compare.neurobench import NEUROBENCH_GSC_CONTEXT, neurobench_raven
 from raven.config.tables import config_from_dict
 from raven.report.report import headline, training_ledger_summary, training_price, write_report
 

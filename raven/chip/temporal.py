@@ -38,14 +38,8 @@ from kernels.rng import stream_generator
 
 from ..accounting.ledger import Ledger
 from ..config.tables import RavenConfig
-from .crossbar import (
-    ACCUMULATOR_BITS,
-    ROUTING_BITS,
-    STATE_BITS,
-    CrossbarChip,
-    CrossbarLayer,
-    device_params,
-)
+from .crossbar import CrossbarChip
+from .layer import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, CrossbarLayer, device_params
 
 # e-prop state of the end-of-clip form: each hidden neuron's pseudo-derivative per step
 # (then its G_j(t), in place), billed as 32-bit words (the simulation keeps float64;

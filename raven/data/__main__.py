@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..config.tables import FeatureConfig
+from ..config.inputs import FeatureConfig
 from ..features.cache import extract_features
 from ..features.mfcc import FeatureExtractor
 from .download import DownloadError, ensure_speech_commands

@@ -9,7 +9,7 @@ import zlib
 
 import numpy as np
 
-from ..config.tables import AugmentConfig
+from ..config.inputs import AugmentConfig
 from .audio import CLIP_SAMPLES, SAMPLE_RATE_HZ
 
 

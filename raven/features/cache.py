@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from .._util.atomic import atomic_dir, clean_debris
 from .._util.files import check_array, file_error, read_json
 from .._util.progress import progress_bar
-from ..config.tables import AugmentConfig, FeatureConfig
+from ..config.inputs import AugmentConfig, FeatureConfig
 from ..data.audio import AudioError, AudioReport, read_wav
 from ..data.augment import augment_clip, clip_key, clip_rng, silence_clip
 from ..data.speech_commands import Clip, DatasetIndex

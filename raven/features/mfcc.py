@@ -15,7 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.fft import dct, rfft
 
-from ..config.tables import FeatureConfig
+from ..config.inputs import FeatureConfig
 
 
 def hz_to_mel(f_hz):

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import NullFormatter
 
-from ..compare.comparison import FRONTIER_COSTS
+from ..compare.frontier import FRONTIER_COSTS
 from .parts import caution_lines, cell, save_figure, section, table
 
 _UNITS = {
@@ -124,7 +124,7 @@ def cost_summary(frontier: dict, cost: str) -> str:
     Parameters
     ----------
     frontier : dict
-        The accuracy-cost frontier (``raven.compare.comparison.frontier_comparison``).
+        The accuracy-cost frontier (``raven.compare.frontier.frontier_comparison``).
     cost : str
         A key of ``FRONTIER_COSTS``.
 
@@ -161,7 +161,7 @@ def coverage_sentence(frontier: dict) -> str:
     Parameters
     ----------
     frontier : dict
-        The accuracy-cost frontier (``raven.compare.comparison.frontier_comparison``).
+        The accuracy-cost frontier (``raven.compare.frontier.frontier_comparison``).
 
     Returns
     -------
@@ -342,7 +342,7 @@ def frontier_plot(run: Path, frontier: dict) -> str:
     run : pathlib.Path
         The run folder the figure is written into.
     frontier : dict
-        The accuracy-cost frontier (``raven.compare.comparison.frontier_comparison``).
+        The accuracy-cost frontier (``raven.compare.frontier.frontier_comparison``).
 
     Returns
     -------
