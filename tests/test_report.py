@@ -193,3 +193,17 @@ def test_energy_model_sections_are_written_from_repriced_baselines(tmp_path):
     assert (tmp_path / "duty_cycle.png").is_file()
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["energy_model"]["duty_cycle"]["inference"]["points"][0]["period_s"] == 1.0
+
+
+def test_training_power_verdict_names_the_cost_above_the_papers_30_uw():
+    from raven.report.report import training_power_verdict
+
+    below = {"power_uW": 12.0, "static_power_breakdown_W": {}, "dynamic_energy_per_clip_J": 1e-6}
+    assert "within the paper's 30 uW" in training_power_verdict(below)
+    above = {
+        "power_uW": 33.0,
+        "static_power_breakdown_W": {"memory:accumulators": 28e-6, "periphery": 1e-9},
+        "dynamic_energy_per_clip_J": 5e-6,
+    }
+    text = training_power_verdict(above)
+    assert "above the paper's 30 uW" in text and "accumulators (28.0 uW" in text

@@ -527,19 +527,17 @@ class TemporalChip(CrossbarChip):
         if traces:
             # During the clip: every neuron's pseudo-derivative stored, every row's drive
             # recorded, each hidden neuron's filtered output trace kept. At its end: the
-            # backward recursion over the stored values (in place), then one read of G_j(t)
-            # per end-of-clip add (the adds themselves are accumulator updates, booked by
-            # the learning rule).
+            # backward recursion over the stored values (one read and one write of each, in
+            # place), then the adds step by step: step t's vector G(t) is read once and
+            # held in the adder's registers while every row driven at t adds it into its
+            # synapses' accumulators, as the forward pass holds its column currents (the
+            # adds themselves are accumulator updates, booked by the learning rule).
             neuron_steps = batch * steps * n_hid
             ledger.add(
                 eligibility_events=events.eligibility_events,
                 digital_macs=neuron_steps * RECURSION_OPS_PER_STEP,
             )
-            ledger.add_memory(
-                "eligibility_store",
-                reads=neuron_steps + events.eligibility_adds,
-                writes=2 * neuron_steps,
-            )
+            ledger.add_memory("eligibility_store", reads=2 * neuron_steps, writes=2 * neuron_steps)
             ledger.add_memory(
                 "activity_history", reads=batch * steps * n_pre, writes=batch * steps * n_pre
             )

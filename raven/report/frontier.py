@@ -213,10 +213,11 @@ def frontier_lines(report: dict) -> list[str]:
         "Each Raven size is trained on chip and tested 1 s after training (the first"
         " evaluation time). For every Raven point and cost, the DNN side is the cheapest DNN"
         " at Raven's accuracy: inference costs interpolated (log-linear) on each family's"
-        " frontier, training charged run by run up to where its test curve first reaches"
-        " that accuracy; Raven's training is charged up to where its validation curve first"
-        " reaches its final value. Energies exclude the shared MFCC front end and static"
-        " power (the DNN model has none).",
+        " frontier, training charged run by run up to where its validation curve first"
+        " reaches that accuracy; Raven's training is charged up to where its validation"
+        " curve first reaches its final value. Energies exclude the shared MFCC front end"
+        " and static power on both sides (static power, wake-up and retention are in the"
+        " duty-cycle tables).",
         "",
         coverage_sentence(frontier),
         "",

@@ -315,6 +315,7 @@ def write_report(run: Path, report: dict) -> None:
         f" {tr['ledger']['static_power_uW']:.3g} uW static"
         f" ({tr['ledger']['duty_cycling']['note']}); without the front end"
         f" {_network_uW(tr['ledger'])}",
+        f"- {training_power_verdict(tr['ledger'])}",
         "",
         *table(
             ("epoch", "training accuracy (online)", "validation accuracy"),
@@ -418,6 +419,40 @@ def write_report(run: Path, report: dict) -> None:
     lines += _neurobench_lines(report) + _calibration_lines(report)
     lines += section("Plots") + [f"![{k}]({v})" for k, v in report["plots"].items()]
     _write(run / "report.md", "\n".join(lines) + "\n")
+
+
+# The Raven paper's on-chip training power (Miriyala & Ishii, arXiv:2010.11741).
+PAPER_TRAINING_POWER_UW = 30.0
+
+
+def training_power_verdict(summary: dict) -> str:
+    """One sentence: the training power at one clip per second against the paper's 30 uW,
+    and, when above it, the cost that keeps it there (the largest static or dynamic share).
+
+    Parameters
+    ----------
+    summary : dict
+        The training ledger summary (``Ledger.summary``).
+
+    Returns
+    -------
+    str
+    """
+    power = summary["power_uW"]
+    if power <= PAPER_TRAINING_POWER_UW:
+        return (
+            f"training power {power:.1f} uW at one clip per second, every cost counted: within"
+            f" the paper's {PAPER_TRAINING_POWER_UW:g} uW"
+        )
+    static = summary.get("static_power_breakdown_W") or {}
+    name, watts = max(static.items(), key=lambda kv: kv[1], default=("none", 0.0))
+    return (
+        f"training power {power:.1f} uW at one clip per second, above the paper's"
+        f" {PAPER_TRAINING_POWER_UW:g} uW: the largest share is the leakage of"
+        f" {name.removeprefix('memory:')} ({watts * 1e6:.1f} uW, kept powered between clips"
+        f" while training), then {summary['dynamic_energy_per_clip_J'] * 1e6:.2f} uJ of"
+        " dynamic energy per clip"
+    )
 
 
 def _network_uW(summary: dict) -> str:
