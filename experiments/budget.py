@@ -8,7 +8,8 @@ read on the test split at the first evaluation time:
    ideal conversion): close to float e-prop, with the weights held in the conductance range;
 2. ideal pulses: the same at the device's own step (the accumulate-and-fire threshold);
 3. + cycle-to-cycle pulse noise;
-4. + the state-dependent step (and programming noise): the full pulse model;
+4. + the state-dependent step, programming noise and device-to-device spread: the full
+   pulse model;
 5. + read noise and the column ADCs;
 6. + drift: the chip itself (the main run), read at every evaluation time.
 
@@ -71,6 +72,7 @@ _IDEAL = {
     "programming_noise": False,
     "pulse_noise": False,
     "state_dependent_step": False,
+    "variability": False,
     "read_noise": False,
     "drift": False,
 }
@@ -85,8 +87,14 @@ LINKS = (
     BudgetLink("c2c", "+ cycle-to-cycle pulse noise", _IDEAL | {"pulse_noise": True}),
     BudgetLink(
         "step",
-        "+ state-dependent step and programming noise",
-        _IDEAL | {"pulse_noise": True, "state_dependent_step": True, "programming_noise": True},
+        "+ state-dependent step, programming noise, device-to-device spread",
+        _IDEAL
+        | {
+            "pulse_noise": True,
+            "state_dependent_step": True,
+            "programming_noise": True,
+            "variability": True,
+        },
     ),
     BudgetLink(
         "read",
@@ -111,14 +119,23 @@ def link_config(cfg: RavenConfig, link: BudgetLink) -> RavenConfig:
     -------
     RavenConfig
     """
-    device = dataclasses.replace(cfg.device, **({"step_fraction": 1.0} | link.device))
+    # A link switches a non-ideality on only where the configuration has it on, so that the
+    # chain stays nested for any configuration (a switch off in cfg stays off).
+    switches = {
+        k: (v and getattr(cfg.device, k)) if isinstance(v, bool) else v
+        for k, v in link.device.items()
+    }
+    device = dataclasses.replace(cfg.device, **({"step_fraction": 1.0} | switches))
     temporal = cfg.temporal
     if link.ideal_adc:
         temporal = dataclasses.replace(temporal, adc_bits=0)
     learning = cfg.learning
-    if link.fine_steps:
+    if link.fine_steps:  # the same change per update in steps 1/FINE_STEP_FRACTION as fine
+        epsilon = learning.epsilon_uS
         learning = dataclasses.replace(
-            learning, max_pulses=round(learning.max_pulses / FINE_STEP_FRACTION)
+            learning,
+            max_pulses=round(learning.max_pulses / FINE_STEP_FRACTION),
+            epsilon_uS=None if epsilon is None else epsilon * FINE_STEP_FRACTION,
         )
     return dataclasses.replace(cfg, device=device, temporal=temporal, learning=learning)
 

@@ -39,6 +39,17 @@ def _dynamic_only(summary: dict) -> dict:
     return summary | {"energy_per_clip_J": summary["dynamic_energy_per_clip_J"]}
 
 
+def _seed_count(text: str) -> int:
+    """``--seeds``: an integer >= 1 (checked before any training)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an integer >= 1")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, help="dataset folder (default: download GSC v0.02)")
@@ -80,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--seeds",
-        type=int,
+        type=_seed_count,
         default=3,
         help="seeds the chip is trained with (the configured one and the next ones); the"
         " report gives test and validation accuracy as mean and spread (default 3)",

@@ -5,6 +5,7 @@ and finished links are reused."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 
 import pytest
@@ -35,6 +36,7 @@ def _device_switches(cfg: RavenConfig) -> dict:
         "read_noise": d.read_noise,
         "drift": d.drift,
         "step_fraction": d.step_fraction,
+        "variability": d.variability,
         "adc_bits": cfg.temporal.adc_bits,
         "max_pulses": cfg.learning.max_pulses,
     }
@@ -46,10 +48,15 @@ def test_each_link_adds_the_non_ideality_it_names():
     fine, pulses, c2c, step, read = chain
     assert fine["step_fraction"] == FINE_STEP_FRACTION and fine["adc_bits"] == 0
     assert fine["max_pulses"] == round(cfg.learning.max_pulses / FINE_STEP_FRACTION)
-    assert not any(fine[k] for k in ("programming_noise", "pulse_noise", "read_noise", "drift"))
+    switches = ("programming_noise", "pulse_noise", "variability", "read_noise", "drift")
+    assert not any(fine[k] for k in switches)
     assert pulses == fine | {"step_fraction": 1.0, "max_pulses": cfg.learning.max_pulses}
     assert c2c == pulses | {"pulse_noise": True}
-    assert step == c2c | {"state_dependent_step": True, "programming_noise": True}
+    assert step == c2c | {
+        "state_dependent_step": True,
+        "programming_noise": True,
+        "variability": True,
+    }
     assert read == step | {"read_noise": True, "adc_bits": cfg.temporal.adc_bits}
     # the chip itself is the last link plus drift: the configuration as given
     assert _device_switches(cfg) == read | {"drift": True}
@@ -99,3 +106,13 @@ def test_budget_trains_every_link_and_reuses_finished_ones(tmp_path, monkeypatch
 def test_budget_needs_the_temporal_architecture(tmp_path):
     with pytest.raises(ValueError, match="temporal architecture"):
         run_budget(RavenConfig(architecture="static"), tmp_path, tmp_path, tmp_path, {}, None)
+
+
+def test_a_switch_off_in_the_configuration_stays_off_along_the_chain():
+    """A configuration without pulse noise gets a chain without it too (nested links)."""
+    base = RavenConfig()
+    cfg = dataclasses.replace(base, device=dataclasses.replace(base.device, pulse_noise=False))
+    assert not any(link_config(cfg, link).device.pulse_noise for link in LINKS)
+    eps = dataclasses.replace(cfg.learning, epsilon_uS=0.5)
+    fine = link_config(dataclasses.replace(cfg, learning=eps), LINKS[0])
+    assert fine.learning.epsilon_uS == pytest.approx(0.5 * FINE_STEP_FRACTION)

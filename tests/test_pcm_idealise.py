@@ -85,3 +85,12 @@ def test_drift_and_read_noise_switches_reach_every_path():
     drifting = pcm.init((500,), base, rng)
     drifting, _ = pcm.program(drifting, np.full(500, 6.0), 0.0, base, rng)
     assert np.mean(pcm.read(drifting, 1e7, base, rng)[0]) < 0.8 * 6.0  # the preset drifts
+
+
+def test_variability_switch_makes_every_device_alike_and_working():
+    base = preset("aihwkit-pcm")
+    assert base.variability.g_max_rel_std > 0
+    alike = idealised(base, variability=False)
+    assert alike.variability.g_max_rel_std == 0 and alike.variability.step_rel_std == 0
+    assert alike.faults.frac_stuck_g_min == alike.faults.frac_stuck_random == 0
+    assert alike.pulse == base.pulse and alike.drift == base.drift

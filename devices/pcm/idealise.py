@@ -16,7 +16,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .params import ExpStepPulseParams, NandakumarPulseParams, PCMParams
+from .params import (
+    ExpStepPulseParams,
+    FaultParams,
+    NandakumarPulseParams,
+    PCMParams,
+    VariabilityParams,
+)
 
 # The conductance, relative to G_max, at which the state-independent step is taken.
 REFERENCE_G_FRACTION = 0.25
@@ -51,6 +57,7 @@ def idealised(
     step_fraction: float = 1.0,
     drift: bool = True,
     read_noise: bool = True,
+    variability: bool = True,
 ) -> PCMParams:
     """``params`` with the chosen non-idealities switched off.
 
@@ -73,6 +80,8 @@ def idealised(
         False: every drift exponent is 0 (conductances keep their programmed value).
     read_noise : bool
         False: reads return the conductance without noise.
+    variability : bool
+        False: no device-to-device spread (of G_max and of the step) and no stuck devices.
 
     Returns
     -------
@@ -92,6 +101,7 @@ def idealised(
         "state_dependent_step": state_dependent_step,
         "drift": drift,
         "read_noise": read_noise,
+        "variability": variability,
     }
     for name, value in flags.items():
         if not isinstance(value, bool):
@@ -130,8 +140,12 @@ def idealised(
     read = params.read_noise
     if not read_noise:
         read = replace(read, flicker_coeff=0.0, flicker_max=0.0, rel_std=0.0, abs_std_uS=0.0)
+    spread = params.variability if variability else VariabilityParams()
+    faults = params.faults if variability else FaultParams()
     return replace(
         params,
+        variability=spread,
+        faults=faults,
         name=f"{params.name} without {', '.join(off)}"
         + (f", step x {step_fraction:g}" if step_fraction != 1.0 else ""),
         pulse=pulse,

@@ -50,6 +50,7 @@ def device_params(cfg: RavenConfig) -> PCMParams:
         step_fraction=d.step_fraction,
         drift=d.drift,
         read_noise=d.read_noise,
+        variability=d.variability,
     )
 
 

@@ -48,8 +48,9 @@ from .layer import ACCUMULATOR_BITS, ROUTING_BITS, STATE_BITS, CrossbarLayer, de
 ELIGIBILITY_BITS = 32
 ACTIVITY_BITS = 8
 # Arithmetic per neuron and step of the backward recursion: c_t psi (mult), the adaptation
-# sum K (mult-add, mult-add) and G (mult-add); then L_j G_j(t) (mult).
-RECURSION_OPS_PER_STEP = 5
+# sum K (mult-add, mult-add), H = h - beta psi K (mult-add), G (mult-add); then L_j G_j(t)
+# (mult), the factor every row driven at that step adds.
+RECURSION_OPS_PER_STEP = 6
 
 
 def decay_per_step(tau_ms: float, dt_ms: float) -> float:
@@ -319,7 +320,8 @@ class TemporalChip(CrossbarChip):
         ledger.declare_memory("routing", n_hid, ROUTING_BITS)
         state_words = n_hid + self.n_adaptive() + self.n_classes + (n_hid if training else 0)
         ledger.declare_memory("neuron_state", state_words, STATE_BITS)
-        ledger.declare_memory("neuron_constants", 2 * n_hid + self.n_adaptive(), STATE_BITS)
+        # alpha for every neuron; rho and beta for the adaptive ones only
+        ledger.declare_memory("neuron_constants", n_hid + 2 * self.n_adaptive(), STATE_BITS)
         if training:
             steps = self.steps_per_clip()
             ledger.declare_memory("eligibility_store", n_hid * steps, ELIGIBILITY_BITS)
@@ -426,7 +428,9 @@ class TemporalChip(CrossbarChip):
         wh, vh, gh = self._assemble(self.hidden, snaps[0], gains[0], row_gain, self.pairs)
         out_gain = None if keep == 1.0 else np.full(self.n_hidden, keep)
         wo, vo, go = self._assemble(self.output, snaps[1], gains[1], out_gain, self.pairs)
-        return RecurrentSynapses(wh, vh, gh, wo, vo, go)
+        # A row read at a lower amplitude takes that amplitude squared of the read energy
+        # (V^2 G t): the row-conductance sums the kernel prices carry the square.
+        return RecurrentSynapses(wh, vh, gh * row_gain**2, wo, vo, go * keep**2)
 
     def dropout_mask(self, batch: int, steps: int) -> np.ndarray | None:
         """The transmission mask of a training pass: each hidden spike is kept with probability
@@ -512,7 +516,7 @@ class TemporalChip(CrossbarChip):
         # spike reads its routing entry.
         state_accesses = batch * steps * (n_hid + self.n_adaptive() + n_cls)
         ledger.add_memory("neuron_state", reads=state_accesses, writes=state_accesses)
-        ledger.add_memory("neuron_constants", reads=batch * steps * (2 * n_hid + self.n_adaptive()))
+        ledger.add_memory("neuron_constants", reads=batch * steps * (n_hid + 2 * self.n_adaptive()))
         ledger.add_memory("routing", reads=events.hidden_spikes)
         if events.adc_saturations:
             ledger.add(adc_saturations=events.adc_saturations)
@@ -538,6 +542,8 @@ class TemporalChip(CrossbarChip):
                 digital_macs=neuron_steps * RECURSION_OPS_PER_STEP,
             )
             ledger.add_memory("eligibility_store", reads=2 * neuron_steps, writes=2 * neuron_steps)
+            # the recursion reads each neuron's decays once per clip
+            ledger.add_memory("neuron_constants", reads=batch * (n_hid + 2 * self.n_adaptive()))
             ledger.add_memory(
                 "activity_history", reads=batch * steps * n_pre, writes=batch * steps * n_pre
             )

@@ -238,6 +238,9 @@ class DeviceConfig:
     """Stochasticity of each partial-SET pulse's conductance step."""
     state_dependent_step: bool = True
     """A pulse's step depends on the device's conductance (false: a constant step)."""
+    variability: bool = True
+    """Device-to-device spread (of G_max and of the step) and stuck devices, as the preset
+    has them (false: every device alike and working)."""
     step_fraction: float = setting(1.0, gt=0, le=1)
     """Without state_dependent_step: the constant step as a fraction of the preset's mean step, in
     (0, 1]; must be 1 with state_dependent_step.
@@ -294,8 +297,8 @@ class LearningConfig:
     # Kept low because a partial-SET step's signal-to-noise ratio falls with conductance
     # (nandakumar2018: about 3 at G_min, 0.2 at 8 uS): refreshing at a quarter of G_max
     # raised the temporal chip's training accuracy after 20 epochs from 0.63-0.65 to
-    # 0.68-0.69 and its validation accuracy from 0.62-0.65 to 0.64-0.65 (seeds 0 and 1),
-    # for a few thousand refreshed pairs per run.
+    # 0.68-0.69 and its validation accuracy from 0.62-0.65 to 0.64-0.65 (seeds 0 and 1, at
+    # the earlier learning rate 0.33), for a few thousand refreshed pairs per run.
     refresh_upper_frac: float = setting(0.25, ge=0, le=1)
     """A pair is refreshed (RESET both, reprogram the difference) when its larger device is above
     refresh_upper_frac G_max and its smaller one above refresh_lower_frac G_max; in [0, 1].

@@ -18,6 +18,13 @@ same accumulators and pulses as learning) and lr scheduled over the epochs
 (Bellec et al., Nat. Commun. 11, 3625, 2020). The accumulators fire device pulses when
 they reach the accumulate-and-fire threshold (mixed precision; Nandakumar et al., Front.
 Neurosci. 2020): no weight is ever written as a float.
+
+Precision of the adds. On chip every end-of-clip add (x_i L_j G_j(t), times the learning
+rate) goes into a 16-bit accumulator whose LSB is epsilon / 2^8, and a single add is often
+smaller than that LSB: the adder rounds it stochastically onto the grid (unbiased; one
+random draw per add, booked). The simulation adds the exact sum of an update's adds and
+rounds once; the two differ only by the rounding noise, a few LSB per update (each add
+contributes at most one LSB of variance), against a firing threshold of 2^8 LSB.
 """
 
 from __future__ import annotations
@@ -141,7 +148,7 @@ class EpropRule(LearningRule):
         if chip.cfg.temporal.feedback == "symmetric":
             feedback = result.synapses.w_output.T  # read from the output tile, transposed
             ledger.add(
-                cell_reads=2 * feedback.size,
+                cell_reads=2 * feedback.size * chip.pairs,  # both devices of every pair
                 read_g_sum_uS=float(result.synapses.row_g_output_uS.sum()),
             )
         else:
@@ -149,10 +156,11 @@ class EpropRule(LearningRule):
         signal = err @ feedback  # (B, n_hidden): L_j per clip
         grad_hidden = np.einsum("bj,bij->ij", signal, out.trace_sums) / result.steps
         grad_output = out.zbar_out_mean.T @ err
+        # (L_j times each step's G_j(t) is booked with the end-of-clip recursion by the chip:
+        # no multiply per synapse)
         ledger.add(
             digital_macs=3 * err.size  # softmax: exp, sum, divide
             + signal.size * chip.n_classes  # learning signals
-            + out.trace_sums.size  # L_j F_ji per synapse and clip
             + grad_output.size * labels.size,
         )
         return grad_hidden, grad_output
@@ -181,11 +189,10 @@ class EpropRule(LearningRule):
         batch = labels.size
         grad_hidden, grad_output = self.gradients(result, labels, ledger)
         if tc.weight_decay > 0:
-            # the weights this pass read (row gains removed: the stored weight), per clip
+            # lambda W on the effective weights this pass read (row gains included: the
+            # conversion to uS below divides them out once), per clip of the batch
             syn = result.synapses
-            grad_hidden = (
-                grad_hidden + tc.weight_decay * batch * syn.w_hidden / chip.row_gain[:, None]
-            )
+            grad_hidden = grad_hidden + tc.weight_decay * batch * syn.w_hidden
             grad_output = grad_output + tc.weight_decay * batch * syn.w_output
             ledger.add(digital_macs=grad_hidden.size + grad_output.size)
         rate = self.lr_factor / batch
@@ -205,3 +212,5 @@ class EpropRule(LearningRule):
             ledger,
             extra_updates=(result.events.eligibility_adds, (batch - 1) * delta_output_uS.size),
         )
+        # stochastic rounding of each end-of-clip add onto the accumulator grid (docstring)
+        ledger.add(random_draws=result.events.eligibility_adds)
