@@ -64,3 +64,44 @@ def test_devices_and_kernels_run_without_any_extra():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "(4, 3) (2, 3) []"
+
+
+SYSTEM_CHILD = """
+import sys
+
+BLOCKED = {blocked!r}
+
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"{{name}} is not part of the core install")
+        return None
+
+
+sys.meta_path.insert(0, Block())
+import raven
+try:
+    raven.KeywordSpotter
+except ImportError as err:
+    print("import:", err)
+from raven.runs.entry import main
+sys.exit(main(["train", "--help"]))
+"""
+
+
+def test_the_system_says_which_extra_it_needs_on_a_core_install():
+    """``import raven`` and the ``raven`` command on numpy and numba alone: one line that
+    names the kws extra, no traceback."""
+    blocked = _extras_packages()
+    done = subprocess.run(
+        [sys.executable, "-c", SYSTEM_CHILD.format(blocked=sorted(blocked))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "import: the keyword-spotting system (raven) needs the 'kws' extra" in done.stdout
+    assert done.stderr.startswith("error: the keyword-spotting system (raven) needs the 'kws'")
+    assert "Traceback" not in done.stderr and "raven-pcm[kws]" in done.stderr
