@@ -177,11 +177,13 @@ def render(results: dict, source: str) -> str:
     return "\n".join(lines)
 
 
-def replace_block(readme: str, block: str) -> str:
-    if START not in readme or END not in readme:
-        raise ValueError(f"README: the markers {START!r} and {END!r} are missing")
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
+def replace_block(readme: str, block: str, start: str = START, end: str = END) -> str:
+    """``readme`` with the text between the markers ``start`` and ``end`` (included)
+    replaced by ``block`` (which carries the markers)."""
+    if start not in readme or end not in readme:
+        raise ValueError(f"README: the markers {start!r} and {end!r} are missing")
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
     return head + block + tail
 
 
