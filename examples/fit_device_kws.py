@@ -87,19 +87,9 @@ def true_values(truth: pcm.PCMParams, fitted: pcm.PCMParams) -> dict:
     the fitted record's g_ref (c_k times (g_ref fitted / g_ref true)^k, scale folded in)."""
     p, prog = truth.pulse, truth.programming
     ratio = fitted.programming.g_ref_uS / prog.g_ref_uS
+    fitted_pulse = dataclasses.asdict(fitted.pulse)
     return {
-        **{
-            name: getattr(p, name)
-            for name in (
-                "mean_g_coeff",
-                "mean_offset_uS",
-                "mean_history_uS",
-                "std_g_coeff",
-                "std_offset_uS",
-                "std_history_uS",
-                "history_decay_pulses",
-            )
-        },
+        **{name: getattr(p, name) for name in fitted_pulse if name != "g_ref_uS"},
         **{f"c{k}_uS": prog.scale * getattr(prog, f"c{k}_uS") * ratio**k for k in range(3)},
     }
 

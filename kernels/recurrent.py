@@ -219,27 +219,10 @@ def _pseudo_derivative(gap, psi_scale, psi_half_width, one):
     return psi_scale * max(one - abs(gap) / psi_half_width, one - one)
 
 
-def _geometric_sums(decay: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """powers[n] = decay^n and sums[n] = sum_{m=1..n} decay^m for n = 0..steps."""
-    powers = decay ** np.arange(steps + 1, dtype=np.float64)
-    sums = np.concatenate([[0.0], np.cumsum(powers[1:])])
-    return powers, sums
-
-
-@array_jit
-def _sum_active_rows(rows, n_rows, weights, variances, with_noise, currents, current_vars):
-    """Column currents of a tile read with the rows ``rows[:n_rows]`` active, summed in row
-    order into ``currents`` (and, ``with_noise``, their read-noise variances into
-    ``current_vars``); both layers read their tile this way."""
-    currents[:] = 0.0
-    current_vars[:] = 0.0
-    for r in range(n_rows):
-        i = rows[r]
-        for j in range(currents.size):
-            currents[j] += weights[i, j]
-        if with_noise:
-            for j in range(currents.size):
-                current_vars[j] += variances[i, j]
+def _geometric_sums(decay: float, steps: int) -> np.ndarray:
+    """sums[n] = sum_{m=1..n} decay^m for n = 0..steps."""
+    powers = decay ** np.arange(1, steps + 1, dtype=np.float64)
+    return np.concatenate([[0.0], np.cumsum(powers)])
 
 
 @array_jit
@@ -265,10 +248,10 @@ def _column_noise_and_adc(currents, variances, with_noise, adc_bits, half, lsb, 
 def _drive_active_rows(
     rows, values, n_rows, weights, variances, with_noise, currents, current_vars
 ):
-    """Column currents of the hidden tile read with rows ``rows[:n_rows]`` driven at the
-    amplitudes ``values[:n_rows]`` (1 for a spike, the DAC level of a graded input): each
-    cell adds amplitude x weight to its column, and amplitude^2 x variance to the column's
-    read-noise variance (``with_noise``)."""
+    """Column currents of a tile read with rows ``rows[:n_rows]`` driven at the amplitudes
+    ``values[:n_rows]`` (1 for a spike, the DAC level of a graded input); both layers read
+    their tile this way. Each cell adds amplitude x weight to its column, and amplitude^2 x
+    variance to the column's read-noise variance (``with_noise``)."""
     currents[:] = 0.0
     current_vars[:] = 0.0
     for r in range(n_rows):
@@ -331,6 +314,7 @@ def _alif_eprop_kernel(inputs, transmit, syn, const, neurons, tables, flags, key
         current = np.zeros(n_hid)
         current_var = np.zeros(n_hid)
         out_rows = np.empty(n_hid, np.int64)
+        out_amplitudes = np.ones(n_hid)  # hidden spikes drive the output rows at amplitude 1
         out_current = np.zeros(n_out)
         out_var = np.zeros(n_out)
         score = np.zeros(n_out)
@@ -394,8 +378,15 @@ def _alif_eprop_kernel(inputs, transmit, syn, const, neurons, tables, flags, key
                     read_g_out[b] += syn.row_g_output_uS[j]
                 if with_eligibility:
                     sent_hist[t, j] = sent
-            _sum_active_rows(
-                out_rows, n_out_rows, syn.w_output, syn.var_output, with_noise, out_current, out_var
+            _drive_active_rows(
+                out_rows,
+                out_amplitudes,
+                n_out_rows,
+                syn.w_output,
+                syn.var_output,
+                with_noise,
+                out_current,
+                out_var,
             )
             if n_out_rows > 0:
                 counts[_COUNT_OUTPUT_READ_STEPS] += 1
@@ -537,7 +528,7 @@ def run_alif(
         int(constants.adc_bits),
         float(constants.adc_range),
     )
-    _, kappa_sum = _geometric_sums(const.kappa, steps)
+    kappa_sum = _geometric_sums(const.kappa, steps)
     out = _KernelOutputs.empty(batch, n_pre, n_hidden, n_out, with_traces)
     _alif_eprop_kernel(
         inputs,

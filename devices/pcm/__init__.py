@@ -24,7 +24,7 @@ from . import elementwise, fit, mapping
 from .array import PCMArray
 from .core import conductance_uS, init, program, program_and_verify, pulse, read, reset
 from .events import EnergyTotals, OpCounts, device_energy, price_events
-from .idealise import idealised
+from .idealise import idealised, reference_step_uS
 from .kernel_args import KernelArgs, kernel_args
 from .params import (
     DriftParams,
@@ -88,6 +88,7 @@ __all__ = [
     "program_and_verify",
     "pulse",
     "read",
+    "reference_step_uS",
     "reset",
     "save_params",
 ]

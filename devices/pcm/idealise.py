@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .kernel_args import kernel_args
 from .params import (
     ExpStepPulseParams,
     FaultParams,
@@ -23,14 +24,40 @@ from .params import (
     PCMParams,
     VariabilityParams,
 )
+from .physics import partial_set_increment_uS
 
-# The conductance, relative to G_max, at which the state-independent step is taken.
+# The conductance, relative to G_max, at which the reference step is taken.
 REFERENCE_G_FRACTION = 0.25
 
 
-def _constant_step_pulse(pulse, g_max_uS: float, fraction: float):
+def reference_step_uS(params: PCMParams) -> float:
+    """Mean conductance step of one nominal pulse at a quarter of G_max, without pulse
+    history: the learning rules' default accumulate-and-fire threshold, and the step of a
+    state-independent device (``idealised``).
+
+    Parameters
+    ----------
+    params : PCMParams
+        The device population.
+
+    Returns
+    -------
+    float
+        The step, uS.
+    """
+    a = kernel_args(params)
+    g = REFERENCE_G_FRACTION * a.g_max_uS
+    return float(
+        partial_set_increment_uS(
+            a.pulse_model, a.pulse, g, a.g_max_uS, a.g_max_uS, 0.0, 1.0, 1.0, 0.0
+        )
+    )
+
+
+def _constant_step_pulse(params: PCMParams, fraction: float):
+    pulse = params.pulse
     if isinstance(pulse, NandakumarPulseParams):
-        mean_uS = pulse.mean_offset_uS + pulse.mean_g_coeff * REFERENCE_G_FRACTION * g_max_uS
+        mean_uS = reference_step_uS(params)
         return replace(
             pulse, mean_offset_uS=fraction * mean_uS, mean_g_coeff=0.0, mean_history_uS=0.0
         )
@@ -118,7 +145,7 @@ def idealised(
         return params
     pulse = params.pulse
     if not state_dependent_step:
-        pulse = _constant_step_pulse(pulse, params.g_max_uS, step_fraction)
+        pulse = _constant_step_pulse(params, step_fraction)
     if not pulse_noise:
         pulse = _noise_free_pulse(pulse)
     programming = params.programming

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from devices.pcm import kernel_args
-from devices.pcm.physics import partial_set_increment_uS
+from devices.pcm import reference_step_uS
 from kernels.update import stdp_delta
 
 from ..accounting.ledger import Ledger
@@ -30,13 +29,7 @@ def nominal_step_uS(chip: Chip) -> float:
     float
         The step, uS.
     """
-    a = kernel_args(chip.params)
-    g = 0.25 * a.g_max_uS
-    return float(
-        partial_set_increment_uS(
-            a.pulse_model, a.pulse, g, a.g_max_uS, a.g_max_uS, 0.0, 1.0, 1.0, 0.0
-        )
-    )
+    return reference_step_uS(chip.params)
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

@@ -47,7 +47,7 @@ def budget_lines(budget: dict | None) -> list[str]:
     """
     if not budget:
         return []
-    lines = ["| link | test accuracy | loss against the row before |", "|---|---|---|"]
+    lines = ["| link | test accuracy | loss |", "|---|---|---|"]
     for row in budget["rows"]:
         loss = row.get("loss")
         loss_text = "" if loss is None else f"{loss:+.3f}"

@@ -335,7 +335,9 @@ def write_report(run: Path, report: dict) -> None:
         lines += section("Accuracy-loss budget: what each device non-ideality costs")
         lines += [
             "The same network, data and seed trained on chip along a chain of devices, each"
-            " link adding one non-ideality of the preset (`python -m experiments.budget`):",
+            " link adding one non-ideality of the preset (`python -m experiments.budget`);"
+            " the loss is against the row before, the drift rows' against the read-noise"
+            " row:",
             "",
         ]
         lines += budget_lines(report["budget"])
