@@ -213,7 +213,7 @@ def _naive_update_rate(preset: str, x, d, lr: float, dw: float, rows: int, batch
     dm = np.empty(ds.shape, np.uint64)
     update.pulse_masks(xs, row_scale, bls, 1, 1, update.STREAM_ROW_BITS, xm)
     update.pulse_masks(ds, col_scale, bls, 1, 1, update.STREAM_COL_BITS, dm)
-    from tests.kernel_cases import device_dicts
+    from tests.support.kernel_cases import device_dicts
 
     states = device_dicts(tile)
     args = pcm.kernel_args(tile.params)

@@ -5,7 +5,7 @@ per element, which stops a loop from being vectorised. The functions here use on
 additions, multiplications, fused multiply-adds, comparisons and bit operations on float64,
 which the compiler turns into AVX2 instructions when they sit in a loop. Each is the same
 function wherever it is called, so a scalar reference and a vectorised kernel that both
-call it agree bit for bit. Accuracy against libm is tested in ``tests/test_vecmath.py``.
+call it agree bit for bit. Accuracy against libm is tested in ``tests/devices/test_vecmath.py``.
 
 With ``NUMBA_DISABLE_JIT=1`` the pure-Python fallbacks of the three primitives below give
 the same bits as the compiled versions.

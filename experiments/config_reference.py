@@ -6,7 +6,7 @@
 One markdown table per TOML table: each field's name, default, type, constraint (from its
 ``setting(...)``), the architectures that read it and its description (the attribute
 docstring under the field). The block sits between two marker lines;
-``tests/test_config_reference.py`` checks that the README holds the rendering of the
+``tests/config/test_config_reference.py`` checks that the README holds the rendering of the
 tables as they are, so no setting in the README is typed in."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 
     python -m experiments.readme_results results/gsc12-dev.json   # rewrites README.md
 
-The block sits between two marker lines; ``tests/test_readme_results.py`` checks that the
+The block sits between two marker lines; ``tests/report/test_readme_results.py`` checks that the
 README and the committed results file agree, so no figure in the README is typed in."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ counter-based random streams (``kernels.rng``) as the kernels, so in noise-free 
 for the pulse updates, even with noise) a kernel must reproduce them exactly: what is
 tested is the kernels' indexing, ordering, sign conventions and bookkeeping, not the
 physics. The physics itself is checked against independent plain-numpy oracles in
-``tests/test_pcm_oracles.py``.
+``tests/devices/test_pcm_oracles.py``.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Operations without a transcendental function (clips, sums, products) give the sa
 the compiled physics. ``exp`` and ``log`` are the library's own here and ``devices.vecmath``
 there, both within about one unit in the last place of the exact value, so the drift factor
 and the read-noise amplitude agree to a few units in the last place (tested in
-``tests/test_pcm_elementwise.py``).
+``tests/devices/test_pcm_torch.py``).
 
 Every function takes the coefficient vectors of ``pcm.kernel_args`` (numpy arrays; their
 entries are read as Python floats) and arrays of one library, all broadcastable together.

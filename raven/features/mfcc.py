@@ -90,7 +90,7 @@ class FeatureExtractor:
         self.cfg = cfg or FeatureConfig()
         c = self.cfg
         # float32 throughout: five times faster than float64 here, and the features agree
-        # with a float64 reference to ~1e-5 relative (tests/test_features.py).
+        # with a float64 reference to ~1e-5 relative (tests/features/test_features.py).
         self.window = np.hanning(c.window_samples + 1)[:-1].astype(np.float32)  # periodic Hann
         self.filters = mel_filterbank(c).astype(np.float32)
 

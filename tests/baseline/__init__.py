@@ -1,0 +1,1 @@
+"""Tests of raven.baseline: the DNN and recurrent baselines, counting, cache, sweep."""

@@ -1,0 +1,1 @@
+"""Tests of raven.chip: the static and temporal chips, their state and store."""

@@ -1,0 +1,1 @@
+"""Tests of raven.compare: iso-accuracy comparison and frontiers."""

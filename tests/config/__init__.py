@@ -1,0 +1,1 @@
+"""Tests of raven.config: the configuration tables, their validation and reference."""

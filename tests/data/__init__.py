@@ -1,0 +1,1 @@
+"""Tests of raven.data and data/: audio, Speech Commands indexing, download, the development set."""

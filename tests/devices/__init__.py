@@ -1,0 +1,1 @@
+"""Tests of the PCM device model (devices.pcm, devices.pcm_torch)."""

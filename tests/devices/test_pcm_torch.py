@@ -1,0 +1,329 @@
+"""The torch bridge against ``devices.pcm``: one set of equations.
+
+Noise-free paths: the array-API equations (``devices.pcm.elementwise``) on numpy and on
+torch against the compiled scalar physics, exactly where no exp or log is involved and to
+a few units in the last place where one is (the libraries' exp and log against
+``devices.vecmath``'s). Noisy paths: the torch bridge and ``devices.pcm`` on 1e5 devices
+agree in mean and spread within 3 standard errors of the difference.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from devices import pcm  # noqa: E402
+from devices.pcm import elementwise as ew  # noqa: E402
+from devices.pcm import physics  # noqa: E402
+from devices.pcm_torch import PCMLinear, pcm_linear  # noqa: E402
+from devices.pcm_torch import functional as pcmf  # noqa: E402
+from tests.support.tolerances import N_DEVICES_STATISTICS as N  # noqa: E402
+from tests.support.tolerances import N_STANDARD_ERRORS as K  # noqa: E402
+from tests.support.tolerances import std_error_of_std, std_of_std  # noqa: E402
+
+PRESETS = sorted(pcm.PRESETS)
+ULP_RTOL = 8 * np.finfo(np.float64).eps  # a few ulp: exp and log of two libraries
+
+
+def _scalar(func, *columns):
+    return np.array([func(*row) for row in zip(*columns, strict=True)])
+
+
+def _two_sample_ok(a, b):
+    a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
+    se_mean = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    se_std = math.hypot(std_error_of_std(a), std_error_of_std(b))
+    d_mean, d_std = abs(a.mean() - b.mean()), abs(a.std(ddof=1) - b.std(ddof=1))
+    assert d_mean <= K * se_mean, (d_mean, se_mean)
+    assert d_std <= K * se_std, (d_std, se_std)
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_elementwise_equals_compiled_physics(name):
+    a = pcm.kernel_args(pcm.preset(name))
+    rng = np.random.default_rng(0)
+    n = 2000
+    g = rng.uniform(a.g_min_uS, a.g_max_uS, n)
+    g_dev = a.g_max_uS * rng.uniform(0.8, 1.2, n)
+    z = rng.standard_normal(n)
+    t = np.concatenate([[0.0, 1e-3, 10.0], rng.uniform(0, 1e6, n - 3)])
+    nu = np.abs(rng.normal(0.05, 0.02, n))
+    h = rng.uniform(0, 1, n)
+    s = rng.uniform(0.5, 1.5, n)
+    # no exp or log: the same bits
+    exact = {
+        "programmed": (
+            ew.programmed_conductance_uS(g, a.g_min_uS, g_dev, a.g_max_uS, a.prog, z),
+            _scalar(
+                lambda gi, gd, zi: physics.programmed_conductance_uS(
+                    gi, a.g_min_uS, gd, a.g_max_uS, a.prog, zi
+                ),
+                g,
+                g_dev,
+                z,
+            ),
+        ),
+        "reset": (
+            ew.reset_conductance_uS(a.reset_mean_uS, a.reset_std_uS, a.g_min_uS, g_dev, z),
+            _scalar(
+                lambda gd, zi: physics.reset_conductance_uS(
+                    a.reset_mean_uS, a.reset_std_uS, a.g_min_uS, gd, zi
+                ),
+                g_dev,
+                z,
+            ),
+        ),
+    }
+    if a.pulse_model == physics.PULSE_MODEL_NANDAKUMAR:
+        exact["pulse"] = (
+            ew.one_pulse(a.pulse_model, a.pulse, g, a.g_min_uS, g_dev, a.g_max_uS, h, 0.5, s, z)[0],
+            _scalar(
+                lambda gi, gd, hi, si, zi: physics.one_pulse(
+                    a.pulse_model, a.pulse, gi, a.g_min_uS, gd, a.g_max_uS, hi, 0.5, si, zi
+                )[0],
+                g,
+                g_dev,
+                h,
+                s,
+                z,
+            ),
+        )
+    for key, (mine, ref) in exact.items():
+        np.testing.assert_array_equal(mine, ref, err_msg=key)
+    # exp or log inside: a few ulp
+    close = {
+        "drift_factor": (
+            ew.drift_factor(t, nu, a.drift),
+            _scalar(lambda ti, ni: physics.drift_factor(ti, ni, a.drift), t, nu),
+        ),
+        "drift_exponent": (
+            ew.drift_exponent(g / a.g_max_uS, a.drift, z),
+            _scalar(lambda gi, zi: physics.drift_exponent(gi / a.g_max_uS, a.drift, zi), g, z),
+        ),
+        "read_noise_std": (
+            ew.read_noise_std_uS(g, ew.flicker_factor(g, a.g_max_uS, a.read), t, a.drift, a.read),
+            _scalar(
+                lambda gi, ti: physics.read_noise_std_uS(gi, gi, a.g_max_uS, ti, a.drift, a.read),
+                g,
+                t,
+            ),
+        ),
+        "pulse_any_model": (
+            ew.one_pulse(a.pulse_model, a.pulse, g, a.g_min_uS, g_dev, a.g_max_uS, h, 0.5, s, z)[0],
+            _scalar(
+                lambda gi, gd, hi, si, zi: physics.one_pulse(
+                    a.pulse_model, a.pulse, gi, a.g_min_uS, gd, a.g_max_uS, hi, 0.5, si, zi
+                )[0],
+                g,
+                g_dev,
+                h,
+                s,
+                z,
+            ),
+        ),
+    }
+    for key, (mine, ref) in close.items():
+        np.testing.assert_allclose(mine, ref, rtol=ULP_RTOL, atol=1e-15, err_msg=key)
+    # and the drift factor is exactly 1 where the compiled physics returns 1 early
+    assert ew.drift_factor(np.zeros(3), np.array([0.0, 0.05, 1.0]), a.drift).tolist() == [1.0] * 3
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_torch_and_numpy_run_the_same_equations(name):
+    a = pcm.kernel_args(pcm.preset(name))
+    rng = np.random.default_rng(1)
+    g = rng.uniform(a.g_min_uS, a.g_max_uS, 5000)
+    z = rng.standard_normal(5000)
+    t = rng.uniform(0, 1e6, 5000)
+    g_dev = np.full(5000, a.g_max_uS)
+    as_t = torch.from_numpy
+    np.testing.assert_array_equal(
+        ew.programmed_conductance_uS(
+            as_t(g), a.g_min_uS, as_t(g_dev), a.g_max_uS, a.prog, as_t(z)
+        ).numpy(),
+        ew.programmed_conductance_uS(g, a.g_min_uS, g_dev, a.g_max_uS, a.prog, z),
+    )
+    nu = ew.drift_exponent(g / a.g_max_uS, a.drift, z)
+    np.testing.assert_allclose(
+        ew.drift_exponent(as_t(g) / a.g_max_uS, a.drift, as_t(z)).numpy(), nu, rtol=ULP_RTOL
+    )
+    np.testing.assert_allclose(
+        ew.drift_factor(as_t(t), as_t(nu), a.drift).numpy(),
+        ew.drift_factor(t, nu, a.drift),
+        rtol=ULP_RTOL,
+    )
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_noise_free_read_equals_devices_pcm(name):
+    """Pairs with the state of a ``devices.pcm`` population read the same drifted values."""
+    params = pcm.preset(name)
+    rng = np.random.default_rng(2)
+    state = pcm.init((2, 300), params, rng)
+    target = rng.uniform(params.g_min_uS, params.g_max_uS, (2, 300))
+    state, _ = pcm.program(state, target, 10.0, params, rng)
+    ref, _ = pcm.read(state, 5000.0, params, rng, noise=False)
+    pairs = pcmf.init_pairs((300,), params, torch.Generator().manual_seed(0))
+    as_t = lambda v: torch.from_numpy(np.asarray(v).reshape(2, 300).copy())  # noqa: E731
+    pairs = pairs._replace(
+        g_prog_uS=as_t(state.g_prog_uS),
+        t_prog_s=as_t(state.t_prog_s),
+        nu=as_t(state.nu),
+        t_last_write_s=10.0,
+    )
+    mine = pcmf.read_pairs(pairs, 5000.0, params, noise=False).numpy()
+    np.testing.assert_allclose(mine, ref, rtol=ULP_RTOL, atol=0)
+    # at the programming time itself no exp is left: the same bits
+    np.testing.assert_array_equal(
+        pcmf.read_pairs(pairs, 10.0, params, noise=False).numpy(),
+        pcm.read(state, 10.0, params, rng, noise=False)[0],
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PRESETS)
+def test_program_and_read_match_devices_pcm_in_distribution(name):
+    params = pcm.preset(name)
+    g_t = 0.4 * params.g_max_uS
+    state = pcm.init(N, params, np.random.default_rng(3))
+    rng = np.random.default_rng(4)
+    state, _ = pcm.program(state, np.full(N, g_t), 0.0, params, rng)
+    g_1h, _ = pcm.read(state, 3600.0, params, rng)
+    pairs = pcmf.init_pairs((N,), params, torch.Generator().manual_seed(5))
+    # G+ holds the target, G- holds G_min (a positive weight equal to g_t / G_max)
+    pairs, scale = pcmf.program_pairs(
+        pairs, torch.full((N,), g_t / params.g_max_uS), 0.0, params, torch.Generator(), w_max=1.0
+    )
+    assert scale == params.g_max_uS
+    _two_sample_ok(pairs.g_prog_uS[pcmf.PLUS].numpy(), state.g_prog_uS)
+    _two_sample_ok(pairs.nu[pcmf.PLUS].numpy(), state.nu)
+    reads = pcmf.read_pairs(pairs, 3600.0, params, torch.Generator().manual_seed(6))
+    _two_sample_ok(reads[pcmf.PLUS].numpy(), g_1h)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PRESETS)
+def test_pulses_match_devices_pcm_in_distribution(name):
+    params = pcm.preset(name)
+    n_pulses = 5
+    state = pcm.init(N, params, np.random.default_rng(7))
+    state, _ = pcm.pulse(state, np.full(N, n_pulses), 100.0, params, np.random.default_rng(8))
+    pairs = pcmf.init_pairs((N,), params, torch.Generator().manual_seed(9))
+    counts = torch.zeros((2, N), dtype=torch.int64)
+    counts[pcmf.PLUS] = n_pulses
+    pairs = pcmf.pulse_pairs(pairs, counts, 100.0, params, torch.Generator().manual_seed(10))
+    _two_sample_ok(pairs.g_prog_uS[pcmf.PLUS].numpy(), state.g_prog_uS)
+    _two_sample_ok(pairs.nu[pcmf.PLUS].numpy(), state.nu)
+    assert torch.equal(pairs.t_prog_s[pcmf.MINUS], torch.zeros(N, dtype=torch.float64))
+
+
+def test_mac_is_the_crossbar_rule():
+    """Noise-free, with DAC and ADC, the product is kernels.crossbar's on the same G."""
+    from kernels import crossbar
+
+    rng = np.random.default_rng(11)
+    g = rng.uniform(-10, 10, (64, 16))
+    x = rng.uniform(-1.2, 1.2, (32, 64))
+    snap_np = crossbar.Snapshot(g, np.zeros_like(g, np.float32), np.zeros(64), np.zeros(16), 0.0)
+    ref, _ = crossbar.mac_dense(x, snap_np, dac_bits=6, adc_bits=8, adc_range=200.0, noise=False)
+    snap = pcmf.PairSnapshot(torch.from_numpy(g.T.copy()), torch.zeros(16, 64), 0.0)
+    y = pcmf.mac(torch.from_numpy(x), snap, dac_bits=6, adc_bits=8, adc_range=200.0, noise=False)
+    lsb = 200.0 / 128
+    # the ADC codes agree except where a different summation order crosses a code edge
+    assert np.mean(np.abs(y.numpy() - ref) < 1e-9) > 0.999
+    assert np.max(np.abs(y.numpy() - ref)) <= lsb + 1e-9
+
+
+def test_mac_noise_has_the_column_variance():
+    rng = np.random.default_rng(12)
+    var = rng.uniform(0.1, 1.0, (4, 50)).astype(np.float32)
+    x = rng.uniform(-1, 1, (1, 50))
+    snap = pcmf.PairSnapshot(torch.zeros(4, 50, dtype=torch.float64), torch.from_numpy(var), 0.0)
+    xs = torch.from_numpy(np.repeat(x, 40000, axis=0))
+    y = pcmf.mac(xs, snap, torch.Generator().manual_seed(13)).numpy()
+    expected = (x**2) @ var.T.astype(np.float64)
+    sigma = np.sqrt(expected[0])
+    assert np.all(np.abs(y.mean(axis=0)) < K * sigma / math.sqrt(y.shape[0]))
+    assert np.all(np.abs(y.std(axis=0, ddof=1) - sigma) < K * std_of_std(sigma, y.shape[0]))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_layer_keeps_the_dtype_and_passes_gradients_straight_through(dtype):
+    layer = PCMLinear(12, 5, seed=1, dac_bits=8, adc_bits=10, adc_range=4.0)
+    x = torch.rand(7, 12, dtype=dtype) * 2 - 1
+    y = layer(x)
+    assert y.dtype == dtype and y.shape == (7, 5)
+    x.requires_grad_(True)
+    layer(x).sum().backward()
+    xq = pcmf.dac(x.detach(), 8)
+    ones = torch.ones(7, 5, dtype=dtype)
+    torch.testing.assert_close(x.grad, ones @ layer.weight.detach().to(dtype))
+    torch.testing.assert_close(layer.weight.grad, (ones.T @ xq).to(layer.weight.dtype))
+    layer.eval()
+    layer.program(0.0)
+    assert layer(x.detach()).dtype == dtype
+
+
+def test_layer_reads_kept_exponents_and_fresh_noise():
+    layer = PCMLinear(64, 8, seed=2, bias=False)
+    layer.eval()
+    layer.program(0.0)
+    nu_before = layer.state.nu.clone()
+    x = torch.rand(3, 64)
+    y1, y2 = layer(x), layer(x)
+    assert not torch.equal(y1, y2)  # read noise redrawn at each read
+    layer.drift_to(86400.0)
+    layer.device_weights()
+    assert torch.equal(layer.state.nu, nu_before)  # drift exponents kept from programming
+    # one trajectory: every device decays further, by its own kept exponent
+    day = pcmf.drifted_uS(layer.state, 86400.0, layer.params)
+    two_days = pcmf.drifted_uS(layer.state, 2 * 86400.0, layer.params)
+    expected = day * (((2 * 86400.0 + 20.0) / (86400.0 + 20.0)) ** -layer.state.nu)
+    torch.testing.assert_close(two_days, expected, rtol=1e-12, atol=0.0)
+
+
+def test_on_device_update_moves_weights_by_pulses():
+    torch.manual_seed(0)
+    layer = PCMLinear(32, 4, seed=3, bias=False)
+    layer.eval()
+    layer.program(0.0)
+    layer.drift_to(10.0)
+    before = layer.device_weights().clone()
+    delta = torch.zeros(4, 32)
+    delta[0] = 0.1
+    delta[1] = -0.1
+    counts = layer.apply_weight_change(delta, 5.0)
+    assert bool((counts[pcmf.PLUS, 0] > 0).all()) and bool((counts[pcmf.MINUS, 1] > 0).all())
+    assert int(counts[:, 2:].sum()) == 0
+    after = layer.device_weights()
+    assert float((after[0] - before[0]).mean()) > 0 > float((after[1] - before[1]).mean())
+
+
+def test_errors_name_the_argument():
+    params = pcm.preset("joshi2020")
+    pairs = pcmf.init_pairs((3,), params)
+    with pytest.raises(ValueError, match="t_s"):
+        pcmf.read_pairs(pairs, -1.0, params)
+    with pytest.raises(ValueError, match="dac_bits"):
+        pcmf.mac(torch.zeros(1, 3), pcmf.snapshot(pairs, 0.0, params), dac_bits=1)
+    with pytest.raises(ValueError, match="w_max"):
+        pcmf.program_pairs(pairs, torch.zeros(3), 0.0, params)
+    with pytest.raises(ValueError, match="adc_range"):
+        PCMLinear(3, 2, adc_bits=8)
+    with pytest.raises(ValueError, match="x: dtype"):
+        pcmf.mac(torch.zeros(1, 3, dtype=torch.int32), pcmf.snapshot(pairs, 0.0, params))
+    with pytest.raises(ValueError, match="program"):
+        PCMLinear(3, 2).eval()(torch.zeros(1, 3))
+
+
+def test_functional_product_of_the_layer():
+    params = pcm.preset("nandakumar2018")
+    w = torch.randn(5, 9, dtype=torch.float64)
+    pairs = pcmf.init_pairs((5, 9), params, torch.Generator().manual_seed(0))
+    pairs, scale = pcmf.program_pairs(pairs, w, 0.0, params, torch.Generator().manual_seed(1))
+    snap = pcmf.snapshot(pairs, 0.0, params)
+    x = torch.rand(4, 9, dtype=torch.float64)
+    y = pcm_linear(x, w, snap, scale, noise=False)
+    torch.testing.assert_close(y, x @ snap.g_eff_uS.T / scale)

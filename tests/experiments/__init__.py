@@ -1,0 +1,1 @@
+"""Tests of experiments/: run-kws sizes, seeds, the loss budget, projection, examples."""

@@ -1,0 +1,1 @@
+"""Tests of raven.features: MFCC, input encodings, augmentation, the feature cache."""

@@ -1,0 +1,1 @@
+"""Tests of the numba crossbar, neuron, update and recurrent kernels against tests/naive.py."""

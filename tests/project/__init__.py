@@ -1,0 +1,1 @@
+"""Tests of project-wide rules: layers, conventions, docs, packaging, light install."""

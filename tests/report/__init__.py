@@ -1,0 +1,1 @@
+"""Tests of raven.report: the run report and the README's generated results."""
