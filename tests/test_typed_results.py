@@ -1,0 +1,95 @@
+"""The typed results past the estimator: a baseline's result, the comparisons and the run
+report read back from their records, refusing a missing or unknown field by name, frozen,
+and writing the records the code wrote before them key for key."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from raven.baseline.results import RESULT_KEYS, BaselineResult
+from tests.baseline_cases import baseline_record
+
+CURVE = [
+    {
+        "epoch": 1,
+        "validation_accuracy": 0.5,
+        "test_accuracy": 0.45,
+        "training_macs_cumulative": 3000,
+        "training_energy_cumulative_J": 3e-9,
+        "clips_seen": 100,
+        "train_wall_s": 0.5,
+        "eval_wall_s": 0.1,
+    }
+]
+# A cached record as train_baseline wrote it (a recurrent DNN: with its gate multiplies).
+CACHED = {
+    "family": "gru",
+    "width": 8,
+    "parameters": 500,
+    "weights_bytes_fp32": 2000,
+    "validation_accuracy": 0.5,
+    "test_accuracy": 0.45,
+    "best_epoch": 1,
+    "epochs_run": 1,
+    "best_check": 1,
+    "checks_run": 1,
+    "stopped_by": "budget",
+    "samples_seen": 100,
+    "inference_macs": 1000,
+    "training_macs_per_sample": 3500,
+    "training_macs_total": 350000,
+    "inference_energy_J": 1.5e-9,
+    "training_energy_per_sample_J": 5e-9,
+    "training_energy_total_J": 5e-7,
+    "curve": CURVE,
+    "wall_time_s": 1.25,
+    "gate_multiplies_per_inference": 392,
+}
+
+
+def test_required_keys_are_the_fields_every_training_writes():
+    assert tuple(CACHED)[:-1] == RESULT_KEYS
+
+
+def test_a_cached_record_is_read_and_written_back_byte_for_byte():
+    result = BaselineResult.from_dict(json.loads(json.dumps(CACHED)))
+    assert result.gate_multiplies_per_inference == 392 and result.from_cache is None
+    assert json.dumps(result.to_dict(), indent=1) == json.dumps(CACHED, indent=1)
+    assert BaselineResult.from_dict(result.to_dict()) == result
+
+
+def test_the_later_fields_follow_in_the_order_the_run_added_them():
+    """The cache adds ``from_cache``, the re-pricing ``pricing_before`` and
+    ``memory_model``, the state rule the three state fields, each after the others."""
+    record = CACHED | {
+        "from_cache": True,
+        "pricing_before": {"inference_energy_J": 1e-9},
+        "memory_model": {"inference": {}, "training": {}},
+        "best_state_test_accuracy": 0.45,
+        "last_state_test_accuracy": 0.4,
+        "state_rule": "last",
+    }
+    result = BaselineResult.from_dict(record)
+    assert list(result.to_dict()) == list(record)
+    assert result.to_dict() == record and result.name == "gru-8"
+
+
+def test_a_missing_or_unknown_key_is_refused_by_name():
+    record = baseline_record(family="cnn", width=16, test_accuracy=0.7)
+    del record["samples_seen"]
+    with pytest.raises(ValueError, match=r"BaselineResult: missing field.*'samples_seen'"):
+        BaselineResult.from_dict(record)
+    with pytest.raises(ValueError, match=r"BaselineResult: unknown field.*'accuracy'"):
+        BaselineResult.from_dict(baseline_record() | {"accuracy": 0.5})
+    with pytest.raises(ValueError, match="expected a mapping"):
+        BaselineResult.from_dict([("family", "dnn")])
+
+
+def test_a_result_is_frozen():
+    result = BaselineResult.from_dict(CACHED)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.test_accuracy = 1.0
+    assert isinstance(result.curve, tuple)
