@@ -93,3 +93,57 @@ def test_a_result_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.test_accuracy = 1.0
     assert isinstance(result.curve, tuple)
+
+
+# -- the comparisons -------------------------------------------------------------------------------
+from raven.compare.results import ComparisonResult, FairTrainingResult  # noqa: E402
+
+# iso_accuracy's record, then the three keys experiments.baselines.compare adds.
+ISO = {
+    "accuracy": 0.6,
+    "per_cost": {
+        "inference_macs": {"status": "above_all_baselines", "note": "none reaches it"},
+        "training_macs_total": {
+            "dnn_cost": 1e6,
+            "raven_cost": 1e4,
+            "family": "cnn",
+            "status": "interpolated",
+            "note": "interpolated",
+        },
+    },
+    "inference_ops_ratio": None,
+    "training_ops_ratio": 100.0,
+    "inference_energy_ratio": 2.0,
+    "training_energy_ratio": 3.0,
+    "best_dnn": {"family": "cnn", "width": 16, "test_accuracy": 0.7},
+    "untrained_widths_above": {"accuracy": 0.6, "families": {"dnn": [72]}, "note": "n"},
+    "raven": {"accuracy": 0.6, "inference_ops": 10.0},
+    "definitions": {"energy": "without the front end"},
+}
+FAIR = {
+    "accuracy": 0.4,
+    "validation_accuracy": 0.38,
+    "per_cost": {"training_energy_total_J": {"raven_cost": 1.9, "ratio": None}},
+}
+
+
+@pytest.mark.parametrize(("cls", "record"), [(ComparisonResult, ISO), (FairTrainingResult, FAIR)])
+def test_comparisons_round_trip_in_their_key_order(cls, record):
+    result = cls.from_dict(record)
+    assert json.dumps(result.to_dict()) == json.dumps(record)
+    assert cls.from_dict(result.to_dict()) == result
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.accuracy = 1.0
+    missing = {k: v for k, v in record.items() if k != "per_cost"}
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: missing field.*'per_cost'"):
+        cls.from_dict(missing)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: unknown field.*'status'"):
+        cls.from_dict(record | {"status": "skipped"})
+
+
+def test_the_optional_parts_of_a_comparison_are_left_out_while_unset():
+    bare = {k: v for k, v in ISO.items() if k not in ("untrained_widths_above", "raven")}
+    result = ComparisonResult.from_dict(bare)
+    assert result.raven is None and list(result.to_dict()) == list(bare)
+    assert result.ratio("training_macs_total") == 100.0
+    assert result.ratio("inference_macs") is None
