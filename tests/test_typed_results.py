@@ -147,3 +147,88 @@ def test_the_optional_parts_of_a_comparison_are_left_out_while_unset():
     assert result.raven is None and list(result.to_dict()) == list(bare)
     assert result.ratio("training_macs_total") == 100.0
     assert result.ratio("inference_macs") is None
+
+
+# -- the run report --------------------------------------------------------------------------------
+from raven.report.results import RunReport  # noqa: E402
+
+
+def report_record(with_baselines: bool = True) -> dict:
+    """A report.json record in the order experiments.run_kws builds it."""
+    head = {
+        "data": "data/gsc12-dev",
+        "task": "12",
+        "device_preset": "nandakumar2018",
+        "architecture": "temporal",
+        "rule": "eprop",
+        "n_hidden": 128,
+        "config": {"seed": 0},
+        "training": {"curve": [], "training_clips": 2},
+        "evaluations": [{"accuracy": 0.6, "t_after_s": 1.0}],
+        "sizes": [],
+        "seeds": {"seeds": [], "test": None, "validation": None},
+        "footprint": {"synapses": 10, "pcm_devices": 20, "bytes": {}},
+        "calibration": [{"chip": "x"}],
+        "audio": {"read": 2, "skipped_files": []},
+    }
+    tail = {
+        "frontier": {"rows": []},
+        "pcm_macro_check": {"ratio": 1.0},
+        "neurobench": [{"model": "Raven"}],
+        "wall_time_s": {"training": 1.0, "total": 1.0},
+        "plots": {"confusion": "confusion.png"},
+        "throughput": {"sizes": [], "wall_time_s": None},
+    }
+    if not with_baselines:  # without the dnn extra: no ceiling, no baselines
+        return head | {"iso_accuracy": {"status": "skipped: torch"}, "budget": {"rows": []}} | tail
+    ceiling = baseline_record(family="rsnn", width=128, from_cache=True)
+    return (
+        head
+        | {
+            "software_ceiling": ceiling,
+            "baselines": [baseline_record(family="cnn", width=8, state_rule="last")],
+            "budget": {"rows": []},
+            "iso_accuracy": ISO,
+            "fair_training": FAIR,
+        }
+        | tail
+        | {"energy_model": {"budget": []}}
+    )
+
+
+@pytest.mark.parametrize("with_baselines", [True, False])
+def test_a_report_round_trips_in_its_key_order(with_baselines):
+    record = report_record(with_baselines)
+    if with_baselines:  # the energy model comes after the frontier
+        keys = list(record)
+        keys.insert(keys.index("frontier") + 1, keys.pop(keys.index("energy_model")))
+        record = {k: record[k] for k in keys}
+    report = RunReport.from_dict(json.loads(json.dumps(record)))
+    assert json.dumps(report.to_dict(), indent=2) == json.dumps(record, indent=2)
+    assert RunReport.from_dict(report.to_dict()) == report
+    if with_baselines:
+        assert isinstance(report.baselines[0], BaselineResult)
+        assert isinstance(report.iso_accuracy, ComparisonResult)
+        assert report.software_ceiling.family == "rsnn" and report.iso_accuracy_skipped is None
+    else:
+        assert report.iso_accuracy is None and report.iso_accuracy_skipped == "skipped: torch"
+    assert report.first_evaluation["accuracy"] == 0.6
+
+
+def test_a_report_refuses_a_missing_or_unknown_key_by_name():
+    record = report_record()
+    with pytest.raises(ValueError, match=r"RunReport: missing field.*'training'"):
+        RunReport.from_dict({k: v for k, v in record.items() if k != "training"})
+    with pytest.raises(ValueError, match=r"RunReport: unknown field.*'headline'"):
+        RunReport.from_dict(record | {"headline": {}})
+    record["baselines"][0]["accuracy"] = 0.5
+    with pytest.raises(ValueError, match=r"BaselineResult: unknown field.*'accuracy'"):
+        RunReport.from_dict(record)
+
+
+def test_a_report_is_frozen_and_a_skipped_comparison_has_no_result():
+    report = RunReport.from_dict(report_record())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.data = "elsewhere"
+    with pytest.raises(ValueError, match="both set"):
+        dataclasses.replace(report, iso_accuracy_skipped="skipped")
