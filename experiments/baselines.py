@@ -175,8 +175,9 @@ def baseline_results(
         workers=BASELINE_WORKERS,
         pool=pool,
     )
-    _record(run / "baselines.json", results)
-    return results
+    records = [r.to_dict() for r in results]  # records until the comparison is typed
+    _record(run / "baselines.json", records)
+    return records
 
 
 def ceiling_and_baselines(
@@ -213,8 +214,8 @@ def software_ceiling(
         result = temporal_ceiling(
             cfg, splits, len(index.labels), cache_dir / "baselines", progress=progress
         )
-        _record(run / "ceiling.json", result)
-        return result
+        _record(run / "ceiling.json", result.to_dict())
+        return result.to_dict()  # a record until the comparison is typed
     scaler = FeatureScaler.fit(train.features[0])
 
     def rates(x):
@@ -229,8 +230,8 @@ def software_ceiling(
         BaselineConfig(seed=cfg.seed, threads=1),
         progress=progress,
     )
-    _record(run / "ceiling.json", result)
-    return result
+    _record(run / "ceiling.json", result.to_dict())
+    return result.to_dict()  # a record until the comparison is typed
 
 
 def temporal_spike_data(cfg: RavenConfig, splits, n_classes: int, epochs: int):
