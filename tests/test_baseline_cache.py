@@ -86,6 +86,10 @@ def test_changed_data_config_family_or_code_retrains(tmp_path, trainings, monkey
         lambda text: json.dumps([1, 2]),
         lambda text: json.dumps(json.loads(text) | {"key": {"family": "other"}}),
         lambda text: json.dumps({"key": json.loads(text)["key"], "result": {"family": "dnn"}}),
+        # a result with a field BaselineResult does not know
+        lambda text: json.dumps(
+            (lambda d: d | {"result": d["result"] | {"accuracy": 1.0}})(json.loads(text))
+        ),
     ],
 )
 def test_corrupt_file_is_reported_and_recomputed(tmp_path, trainings, damage):
