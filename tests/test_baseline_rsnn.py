@@ -336,12 +336,12 @@ def test_software_ceiling_of_the_temporal_architecture(tmp_path, monkeypatch):
     run = tmp_path / "run"
     run.mkdir()
     result = baselines.software_ceiling(run, cfg, root, tmp_path / "cache")
-    assert (result["family"], result["width"], result["from_cache"]) == ("rsnn", 8, False)
+    assert (result.family, result.width, result.from_cache) == ("rsnn", 8, False)
     recorded = json.loads((run / "ceiling.json").read_text())
-    assert recorded["test_accuracy"] == result["test_accuracy"]
+    assert recorded["test_accuracy"] == result.test_accuracy
     steps = cfg.features.n_frames * cfg.temporal.steps_per_frame
-    assert result["inference_macs"] == steps * ((n_inputs(cfg) + 8) * 8 + 8 * 12)
-    assert baselines.software_ceiling(run, cfg, root, tmp_path / "cache")["from_cache"]
+    assert result.inference_macs == steps * ((n_inputs(cfg) + 8) * 8 + 8 * 12)
+    assert baselines.software_ceiling(run, cfg, root, tmp_path / "cache").from_cache
 
 
 def test_ceiling_and_baselines_train_side_by_side_in_one_pool(tmp_path, monkeypatch):
@@ -361,16 +361,12 @@ def test_ceiling_and_baselines_train_side_by_side_in_one_pool(tmp_path, monkeypa
     run = tmp_path / "run"
     run.mkdir()
     ceiling, dnns = baselines.ceiling_and_baselines(run, cfg, root, tmp_path / "cache")
-    assert (ceiling["family"], ceiling["width"], ceiling["from_cache"]) == ("rsnn", 8, False)
-    assert [(d["family"], d["width"], d.get("from_cache", False)) for d in dnns] == [
-        ("dnn", 8, False)
-    ]
-    assert (
-        json.loads((run / "ceiling.json").read_text())["test_accuracy"] == ceiling["test_accuracy"]
-    )
+    assert (ceiling.family, ceiling.width, ceiling.from_cache) == ("rsnn", 8, False)
+    assert [(d.family, d.width, d.from_cache) for d in dnns] == [("dnn", 8, False)]
+    assert json.loads((run / "ceiling.json").read_text())["test_accuracy"] == ceiling.test_accuracy
     assert json.loads((run / "baselines.json").read_text())[0]["width"] == 8
     ceiling, dnns = baselines.ceiling_and_baselines(run, cfg, root, tmp_path / "cache")
-    assert ceiling["from_cache"] and dnns[0]["from_cache"]
+    assert ceiling.from_cache and dnns[0].from_cache
 
 
 def per_neuron(constants, n_hid, seed=0):
