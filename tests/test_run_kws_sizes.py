@@ -18,6 +18,7 @@ from experiments.sizes import (
 from raven.config.tables import RavenConfig, config_from_dict
 from raven.data.synthetic import make_tone_dataset
 from raven.fit.loop import CHECKPOINT
+from raven.report.results import RunReport
 from raven.runs.train import FINAL
 from tests.baseline_cases import baseline
 from tests.test_raven_chip import TINY as TINY_CHIP
@@ -160,6 +161,14 @@ def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, 
     assert run_kws.main(argv) == 0
     run = tmp_path / "runs" / "t"
     report = json.loads((run / "report.json").read_text())
+    # report.json is a RunReport's record, in the order the run has always written it
+    assert json.dumps(RunReport.from_dict(report).to_dict()) == json.dumps(report)
+    assert list(report) == [
+        *("data", "task", "device_preset", "architecture", "rule", "n_hidden", "config"),
+        *("training", "evaluations", "sizes", "seeds", "footprint", "calibration", "audio"),
+        *("software_ceiling", "baselines", "iso_accuracy", "fair_training", "frontier"),
+        *("energy_model", "pcm_macro_check", "neurobench", "wall_time_s", "plots", "throughput"),
+    ]
     assert [p["n_hidden"] for p in report["frontier"]["raven"]] == [12, 24]
     assert [s["n_hidden"] for s in report["sizes"]] == [12]
     main = report["frontier"]["raven"][1]
