@@ -200,7 +200,7 @@ def measure_ceiling(cfg: RavenConfig, data: Path, cache: Path) -> dict:
     )
     train_rsnn(spec, warm_data, one, progress=False)
     result = train_rsnn(spec, encoded, one, progress=False)
-    entry = result["curve"][0]
+    entry = result.curve[0]
     return {
         "encoding_clips_per_s": n_encoded / encode_s,
         "training_clips_per_s": entry["clips_seen"] / entry["train_wall_s"],
@@ -230,9 +230,9 @@ def measure_baselines(cfg: RavenConfig, data: Path, cache: Path) -> dict:
     results = sweep(bdata, FAMILIES, settings, progress=False, workers=BASELINE_WORKERS)
     models = {}
     for result in results:
-        kept = result["curve"][1:]
+        kept = result.curve[1:]
         n_eval = len(kept) * (bdata.val_y.size + bdata.test_y.size)
-        models[f"{result['family']}-{result['width']}"] = {
+        models[result.name] = {
             "training_clips_per_s": len(kept)
             * bdata.train_y.size
             / sum(e["train_wall_s"] for e in kept),
@@ -261,8 +261,8 @@ def baseline_parallelism(bdata, settings, workers: int) -> dict:
         lambda: sweep(bdata, families, settings, progress=False, workers=workers)
     )
 
-    def training_s(results: list[dict]) -> float:
-        return sum(e["train_wall_s"] for r in results for e in r["curve"])
+    def training_s(results: list) -> float:
+        return sum(e["train_wall_s"] for r in results for e in r.curve)
 
     # Training alone: the workers' training times, side by side, against the serial ones.
     serial_train_s = training_s(serial)

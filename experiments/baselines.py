@@ -5,16 +5,20 @@ same data does not retrain; run/baselines.json and run/ceiling.json record what 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from kernels.rng import data_pass
 from raven.accounting.energy import INT8_ADD_J, INT8_MULT_J
+from raven.baseline.results import BaselineResult
 from raven.chip.architecture import architecture_of, fit_scaler, n_inputs
 from raven.chip.temporal import alif_constants, initial_weights
 from raven.compare.comparison import iso_accuracy
+from raven.compare.results import ComparisonResult
 from raven.config.tables import RavenConfig
 from raven.features.pipeline import (
     input_values,
@@ -157,7 +161,7 @@ def baseline_results(
     cache_dir: Path,
     sweep_name: str = "default",
     pool=None,
-) -> list[dict]:
+) -> list[BaselineResult]:
     """The DNN sweep on standardised MFCC: ``"default"`` (the two smallest widths of each family) or
     ``"full"`` (every width of raven.baseline.models.FAMILIES), BASELINE_WORKERS at a time
     (in ``pool``, a ``raven.baseline.parallel.worker_pool``, if given)."""
@@ -175,13 +179,13 @@ def baseline_results(
         workers=BASELINE_WORKERS,
         pool=pool,
     )
-    _record(run / "baselines.json", results)
+    _record(run / "baselines.json", [r.to_dict() for r in results])
     return results
 
 
 def ceiling_and_baselines(
     run: Path, cfg: RavenConfig, data: Path, cache_dir: Path, sweep_name: str = "default"
-) -> tuple[dict, list[dict]]:
+) -> tuple[BaselineResult, list[BaselineResult]]:
     """The software ceiling and the DNN sweep, side by side: the ceiling is the first job of
     the baselines' pool (BASELINE_WORKERS processes, one torch thread a job), so that no
     core idles while it trains. Returns (``software_ceiling``, ``baseline_results``)."""
@@ -199,7 +203,7 @@ def ceiling_and_baselines(
 
 def software_ceiling(
     run: Path, cfg: RavenConfig, data: Path, cache_dir: Path, progress: bool = True
-) -> dict:
+) -> BaselineResult:
     """Raven's architecture (same inputs, sizes and output) with float weights, trained off
     chip by backpropagation (run/ceiling.json). Temporal: the recurrent ALIF network on the
     same spike trains, by BPTT with a surrogate gradient (``temporal_ceiling``); static:
@@ -213,7 +217,7 @@ def software_ceiling(
         result = temporal_ceiling(
             cfg, splits, len(index.labels), cache_dir / "baselines", progress=progress
         )
-        _record(run / "ceiling.json", result)
+        _record(run / "ceiling.json", result.to_dict())
         return result
     scaler = FeatureScaler.fit(train.features[0])
 
@@ -229,7 +233,7 @@ def software_ceiling(
         BaselineConfig(seed=cfg.seed, threads=1),
         progress=progress,
     )
-    _record(run / "ceiling.json", result)
+    _record(run / "ceiling.json", result.to_dict())
     return result
 
 
@@ -266,7 +270,7 @@ def temporal_spike_data(cfg: RavenConfig, splits, n_classes: int, epochs: int):
 
 def temporal_ceiling(
     cfg: RavenConfig, splits, n_classes: int, results_dir: Path | None, progress: bool = True
-) -> dict:
+) -> BaselineResult:
     """The temporal network's software ceiling (``raven.baseline.rsnn``): same spike
     trains, sizes, constants and initial weights as the chip, float weights, BPTT, Adam,
     CEILING_EPOCHS epochs at most, early stopping and model selection on the validation
@@ -279,13 +283,13 @@ def temporal_ceiling(
 
 
 def reprice(
-    baselines: list[dict],
+    baselines: Sequence[BaselineResult],
     frames: int,
     coeffs: int,
     n_classes: int,
     profile: str = "pcm45",
     clip_period_s: float = 1.0,
-) -> list[dict]:
+) -> list[BaselineResult]:
     """Every DNN run priced again under the one memory model (no retraining): its
     inference and training ledger summaries (``memory_model``, from
     ``raven.baseline.counting.ledger_summaries``), its energies and learning curve
@@ -298,21 +302,21 @@ def reprice(
 
     out = []
     for b in baselines:
-        model = make_model(b["family"], b["width"], frames, coeffs, n_classes)
+        model = make_model(b.family, b.width, frames, coeffs, n_classes)
         summaries = ledger_summaries(
             model, frames, coeffs, profile=profile, clip_period_s=clip_period_s
         )
         inf_J = summaries["inference"]["dynamic_energy_per_clip_J"]
         per_sample_J = summaries["training"]["dynamic_energy_per_clip_J"]
-        macs = b["inference_macs"]
-        old_per_sample = b.get("training_energy_per_sample_J") or b[
-            "training_energy_total_J"
-        ] / max(1, b["samples_seen"])
+        macs = b.inference_macs
+        old_per_sample = b.training_energy_per_sample_J or b.training_energy_total_J / max(
+            1, b.samples_seen
+        )
         before = {
-            "inference_energy_J": b["inference_energy_J"],
+            "inference_energy_J": b.inference_energy_J,
             "inference_arithmetic_J": macs * _INT8_MAC_J,
             "training_energy_per_sample_J": old_per_sample,
-            "training_energy_total_J": b["training_energy_total_J"],
+            "training_energy_total_J": b.training_energy_total_J,
         }
 
         def repriced(c: dict, new=per_sample_J, old=old_per_sample) -> dict:
@@ -323,17 +327,16 @@ def reprice(
                 "training_energy_cumulative_J": c["training_energy_cumulative_J"] * new / old
             }
 
-        curve = [repriced(c) for c in b.get("curve") or []]
         out.append(
-            b
-            | {
-                "pricing_before": b.get("pricing_before", before),
-                "memory_model": summaries,
-                "inference_energy_J": inf_J,
-                "training_energy_per_sample_J": per_sample_J,
-                "training_energy_total_J": per_sample_J * b["samples_seen"],
-                "curve": curve,
-            }
+            dataclasses.replace(
+                b,
+                pricing_before=before if b.pricing_before is None else b.pricing_before,
+                memory_model=summaries,
+                inference_energy_J=inf_J,
+                training_energy_per_sample_J=per_sample_J,
+                training_energy_total_J=per_sample_J * b.samples_seen,
+                curve=tuple(repriced(c) for c in b.curve),
+            )
         )
     return with_state(out)
 
@@ -362,7 +365,9 @@ def raven_costs(evaluation: dict, training: dict) -> dict:
     }
 
 
-def untrained_widths_above(baselines: list[dict], accuracy: float) -> dict[str, list[int]]:
+def untrained_widths_above(
+    baselines: Sequence[BaselineResult], accuracy: float
+) -> dict[str, list[int]]:
     """The families of raven.baseline.models.FAMILIES of which no trained width reaches
     ``accuracy`` and wider widths were left untrained: {family: those widths} (every width
     of a family with none trained). Such a family drops out of a comparison at that
@@ -372,16 +377,16 @@ def untrained_widths_above(baselines: list[dict], accuracy: float) -> dict[str, 
 
     out = {}
     for family, widths in FAMILIES.items():
-        trained = [b for b in baselines if b["family"] == family]
-        if any(b["test_accuracy"] >= accuracy for b in trained):
+        trained = [b for b in baselines if b.family == family]
+        if any(b.test_accuracy >= accuracy for b in trained):
             continue
-        widest = max((b["width"] for b in trained), default=0)
+        widest = max((b.width for b in trained), default=0)
         if wider := sorted(w for w in widths if w > widest):
             out[family] = wider
     return out
 
 
-def untrained_caution(baselines: list[dict], accuracy: float) -> dict | None:
+def untrained_caution(baselines: Sequence[BaselineResult], accuracy: float) -> dict | None:
     """``untrained_widths_above`` at ``accuracy`` as a record for the report (None when no
     family is concerned)."""
     families = untrained_widths_above(baselines, accuracy)
@@ -396,48 +401,65 @@ def untrained_caution(baselines: list[dict], accuracy: float) -> dict | None:
     }
 
 
-def compare(baselines: list[dict], evaluation: dict, training: dict) -> dict:
+def compare(
+    baselines: Sequence[BaselineResult], evaluation: dict, training: dict
+) -> ComparisonResult:
     """Raven against the DNN sweep at Raven's accuracy (``raven.compare.comparison.iso_accuracy``),
     with Raven's costs and the definitions of each cost; ``untrained_widths_above`` names
     the families a wider sweep (``BASELINE_SWEEP=full``) could change the result for."""
     raven = raven_costs(evaluation, training)
-    out = iso_accuracy(baselines, raven)
-    if caution := untrained_caution(baselines, raven["accuracy"]):
-        out["untrained_widths_above"] = caution
-    out["raven"] = raven
-    out["definitions"] = {
-        "inference_ops": "Raven: synaptic operations actually performed (spike x fan-out)"
-        " plus neuron updates per clip; DNN: MACs per inference",
-        "training_ops": "whole run. Raven: forward synaptic ops, accumulator updates, SET"
-        " pulses, controller MACs, neuron updates; DNN: (3 x forward MACs + parameters) per"
-        " sample x samples seen",
-        "energy": "without the MFCC front end, which both sides share",
-    }
-    return out
+    return dataclasses.replace(
+        iso_accuracy(baselines, raven),
+        untrained_widths_above=untrained_caution(baselines, raven["accuracy"]),
+        raven=raven,
+        definitions={
+            "inference_ops": "Raven: synaptic operations actually performed (spike x fan-out)"
+            " plus neuron updates per clip; DNN: MACs per inference",
+            "training_ops": "whole run. Raven: forward synaptic ops, accumulator updates, SET"
+            " pulses, controller MACs, neuron updates; DNN: (3 x forward MACs + parameters) per"
+            " sample x samples seen",
+            "energy": "without the MFCC front end, which both sides share",
+        },
+    )
 
 
-def _table_run(baselines: list[dict], family: str | None, accuracy: float) -> dict | None:
+def _table_run(
+    baselines: Sequence[BaselineResult], family: str | None, accuracy: float
+) -> BaselineResult | None:
     """The run whose memories the report lists for the DNN side: the cheapest run of
     ``family`` (by inference energy) reaching ``accuracy``, else its most accurate."""
-    runs = [b for b in baselines if b["family"] == family and b.get("memory_model")]
+    runs = [b for b in baselines if b.family == family and b.memory_model]
     if not runs:
         return None
-    reaching = [b for b in runs if b["test_accuracy"] >= accuracy]
+    reaching = [b for b in runs if b.test_accuracy >= accuracy]
     if reaching:
-        return min(reaching, key=lambda b: b["inference_energy_J"])
-    return max(runs, key=lambda b: b["test_accuracy"])
+        return min(reaching, key=lambda b: b.inference_energy_J)
+    return max(runs, key=lambda b: b.test_accuracy)
 
 
-def energy_model(report: dict, chip, profile: str = "pcm45", power_gated: bool = True) -> dict:
+def energy_model(
+    evaluation: dict,
+    training: dict,
+    baselines: Sequence[BaselineResult],
+    calibration: Sequence[dict],
+    chip,
+    profile: str = "pcm45",
+    power_gated: bool = True,
+) -> dict:
     """The one-memory-model sections of the report: every memory of each side, energy per
     clip against duty cycle with the crossover, the assumption budget (before and after)
     and the ledger's calibration beside its figures.
 
     Parameters
     ----------
-    report : dict
-        The run's report so far: ``evaluations`` (the first priced), ``training`` (its
-        ``ledger`` priced), ``baselines`` (re-priced by ``reprice``), ``calibration``.
+    evaluation : dict
+        The evaluation compared, its ``ledger`` priced.
+    training : dict
+        The training record, its ``ledger`` priced.
+    baselines : sequence of BaselineResult
+        The DNN runs, re-priced by ``reprice``.
+    calibration : sequence of dict
+        The ledger against silicon (``raven.accounting.calibration.calibration_report``).
     chip : raven chip
         The trained chip (device energies, read time, clip period).
     profile : str
@@ -457,9 +479,8 @@ def energy_model(report: dict, chip, profile: str = "pcm45", power_gated: bool =
     from raven.compare.budget import assumption_budget, grouped, legacy_dnn_groups, memory_table
     from raven.compare.duty_cycle import duty_cycle_comparison
 
-    first = report["evaluations"][0]
-    accuracy = first["accuracy"]
-    raven = {"inference": first["ledger"], "training": report["training"]["ledger"]}
+    accuracy = evaluation["accuracy"]
+    raven = {"inference": evaluation["ledger"], "training": training["ledger"]}
 
     def legacy(summary: dict) -> dict:
         return ledger_from_summary(summary).summary(
@@ -472,7 +493,6 @@ def energy_model(report: dict, chip, profile: str = "pcm45", power_gated: bool =
         )
 
     raven_legacy = {phase: legacy(s) for phase, s in raven.items()}
-    baselines = report.get("baselines") or []
     duty = {
         phase: duty_cycle_comparison(raven[phase], baselines, accuracy, phase)
         for phase in ("inference", "training")
@@ -484,8 +504,8 @@ def energy_model(report: dict, chip, profile: str = "pcm45", power_gated: bool =
         "dnn": None
         if run is None
         else {
-            "model": f"{run['family']}-{run['width']}",
-            **{phase: memory_table(s) for phase, s in run["memory_model"].items()},
+            "model": run.name,
+            **{phase: memory_table(s) for phase, s in run.memory_model.items()},
         },
     }
     where = {
@@ -496,17 +516,17 @@ def energy_model(report: dict, chip, profile: str = "pcm45", power_gated: bool =
         "dnn": None
         if run is None
         else {
-            "model": f"{run['family']}-{run['width']}",
+            "model": run.name,
             "before": legacy_dnn_groups(run),
-            "after": grouped(run["memory_model"]["inference"]),
+            "after": grouped(run.memory_model["inference"]),
         },
     }
     return {
         "accuracy": accuracy,
-        "state_rule": (baselines[0].get("state_rule") if baselines else None),
+        "state_rule": baselines[0].state_rule if baselines else None,
         "memories": memories,
         "duty_cycle": duty,
         "budget": assumption_budget(raven, raven_legacy, baselines, accuracy) if baselines else [],
         "where": where,
-        "calibration": calibrated_figures(first["ledger"], report.get("calibration") or []),
+        "calibration": calibrated_figures(evaluation["ledger"], list(calibration or [])),
     }

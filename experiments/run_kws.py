@@ -26,6 +26,7 @@ from raven.data.download import DownloadError, ensure_speech_commands
 from raven.data.identity import dataset_identity
 from raven.fit.estimator import KeywordSpotter
 from raven.report.report import training_ledger_summary, training_price, write_report
+from raven.report.results import RunReport
 from raven.runs.evaluate import evaluation_record
 from raven.runs.folder import CONFIG, DATASET, FINAL, SUMMARY, recorded, state_of
 from raven.runs.train import train_run
@@ -183,48 +184,25 @@ def main(argv: list[str] | None = None) -> int:
         ]
         n_syn = sum(layer.n_in * layer.n_out for layer in chip.layers())
         audio = evaluations[0]["audio_report"]
-        report = {
-            "data": str(data),
-            "task": cfg.data.task,
-            "device_preset": cfg.device.preset,
-            "architecture": cfg.architecture,
-            "rule": architecture_of(cfg).rule_name(cfg),
-            "n_hidden": hidden_size(cfg),
-            "config": cfg.as_dict(),
-            "training": training,
-            "evaluations": evaluations,
-            "sizes": extra,
-            "seeds": seeds,
-            "footprint": {
-                "synapses": n_syn,
-                "pcm_devices": 2 * n_syn,
-                "bytes": chip.footprint_bytes(),
-            },
-            "calibration": calibration_report(
-                chip.params.energy, chip.params.read_noise.t_read_s, cfg.device.clip_period_s
-            ),
-            "audio": {
-                k: audio[k] + training["audio_report"][k]
-                for k in ("read", "resampled", "mixed_down", "padded", "trimmed", "skipped")
-            }
-            | {"skipped_files": audio["skipped_files"] + training["audio_report"]["skipped_files"]},
-        }
+        footprint = {"synapses": n_syn, "pcm_devices": 2 * n_syn, "bytes": chip.footprint_bytes()}
+        calibration = calibration_report(
+            chip.params.energy, chip.params.read_noise.t_read_s, cfg.device.clip_period_s
+        )
+        skipped = ceiling = baselines = budget = iso = fair = energy = None
         try:
             import torch  # noqa: F401  (the dnn extra)
         except ImportError:
-            report["iso_accuracy"] = {"status": "skipped: torch (the dnn extra) not installed"}
+            skipped = "skipped: torch (the dnn extra) not installed"
         else:
-            from .baselines import ceiling_and_baselines, compare
+            from .baselines import ceiling_and_baselines, reprice
 
-            report["software_ceiling"], report["baselines"] = ceiling_and_baselines(
+            ceiling, baselines = ceiling_and_baselines(
                 run, cfg, Path(data), args.cache_dir, args.baseline_sweep
             )
             lap("ceiling_and_baselines")
-            from .baselines import reprice
-
             # One memory model on both sides; each DNN scored in the chip's state rule.
-            report["baselines"] = reprice(
-                report["baselines"],
+            baselines = reprice(
+                baselines,
                 *cfg.features.shape,
                 chip.n_classes,
                 args.chip_profile,
@@ -232,62 +210,100 @@ def main(argv: list[str] | None = None) -> int:
             )
         # the budget is defined for e-prop (experiments.budget)
         if not args.no_budget and architecture_of(cfg).rule_name(cfg) == "eprop":
-            report["budget"] = run_budget(
+            budget = run_budget(
                 cfg,
                 Path(data),
                 run,
                 args.cache_dir,
                 {e["t_after_s"]: e["accuracy"] for e in evaluations if e["drift_compensation"]},
-                (report.get("software_ceiling") or {}).get("test_accuracy"),
+                None if ceiling is None else ceiling.test_accuracy,
             )
             lap("budget")
-        if report.get("baselines"):
+        if baselines:
+            from .baselines import compare
+
             # Like for like in these tables: dynamic energy on both sides; static power,
             # wake-up and retention on both sides are in the energy model's duty-cycle
-            # tables (report["energy_model"]).
-            report["iso_accuracy"] = compare(
-                report["baselines"],
+            # tables (the report's energy_model).
+            iso = compare(
+                baselines,
                 evaluations[0] | {"ledger": _dynamic_only(evaluations[0]["ledger"])},
                 training | {"ledger": _dynamic_only(training["ledger"])},
             )
-            report["iso_accuracy"]["definitions"]["energy_basis"] = (
-                "dynamic energy on both sides, one memory model; static power, wake-up and"
-                " retention on both sides in the duty-cycle tables"
+            iso = dataclasses.replace(
+                iso,
+                definitions=iso.definitions
+                | {
+                    "energy_basis": "dynamic energy on both sides, one memory model; static"
+                    " power, wake-up and retention on both sides in the duty-cycle tables"
+                },
             )
             per_epoch = training["training_clips"] / max(1, len(training["curve"]))
-            report["fair_training"] = fair_training(
-                report["baselines"],
-                report["iso_accuracy"]["raven"] | {"training_clips_per_epoch": per_epoch},
+            fair = fair_training(
+                baselines,
+                iso.raven | {"training_clips_per_epoch": per_epoch},
                 raven_curve(training["curve"], training_price(chip, args.chip_profile, gated)),
             )
-        report["frontier"] = frontier_comparison(report.get("baselines", []), points)
-        if report.get("baselines"):
-            from .baselines import untrained_caution
+        frontier = frontier_comparison(baselines or [], points)
+        if baselines:
+            from .baselines import energy_model, untrained_caution
 
             # Raven's other sizes are compared with the same sweep: checked at the most
             # accurate point of the curve, where families drop out first.
             top = max(p["accuracy"] for p in points)
-            if caution := untrained_caution(report["baselines"], top):
-                report["frontier"]["untrained_widths_above"] = caution
+            if caution := untrained_caution(baselines, top):
+                frontier["untrained_widths_above"] = caution
                 print(
                     f"warning: at accuracy {top:.3f}, {caution['note']}: {caution['families']}",
                     file=sys.stderr,
                 )
-        if report.get("baselines"):
-            from .baselines import energy_model
-
-            report["energy_model"] = energy_model(report, chip, args.chip_profile, gated)
-        report["pcm_macro_check"] = pcm_macro_check(
-            chip.params.energy, chip.params.read_noise.t_read_s, args.chip_profile
-        )
-        footprint = sum(report["footprint"]["bytes"].values())
-        report["neurobench"] = [
-            neurobench_raven(evaluations[0]["ledger"], footprint, evaluations[0]["accuracy"]),
-            *(neurobench_baseline(b) for b in report.get("baselines", [])),
+            energy = energy_model(
+                evaluations[0], training, baselines, calibration, chip, args.chip_profile, gated
+            )
+        neurobench = [
+            neurobench_raven(
+                evaluations[0]["ledger"],
+                sum(footprint["bytes"].values()),
+                evaluations[0]["accuracy"],
+            ),
+            *(neurobench_baseline(b) for b in baselines or []),
             *NEUROBENCH_GSC_CONTEXT,
         ]
+        pcm_check = pcm_macro_check(
+            chip.params.energy, chip.params.read_noise.t_read_s, args.chip_profile
+        )
         lap("comparison")
-        report["wall_time_s"] = wall_s | {"total": sum(wall_s.values())}
+        report = RunReport(
+            data=str(data),
+            task=cfg.data.task,
+            device_preset=cfg.device.preset,
+            architecture=cfg.architecture,
+            rule=architecture_of(cfg).rule_name(cfg),
+            n_hidden=hidden_size(cfg),
+            config=cfg.as_dict(),
+            training=training,
+            evaluations=tuple(evaluations),
+            sizes=tuple(extra),
+            seeds=seeds,
+            footprint=footprint,
+            calibration=tuple(calibration),
+            audio={
+                k: audio[k] + training["audio_report"][k]
+                for k in ("read", "resampled", "mixed_down", "padded", "trimmed", "skipped")
+            }
+            | {"skipped_files": audio["skipped_files"] + training["audio_report"]["skipped_files"]},
+            iso_accuracy_skipped=skipped,
+            software_ceiling=ceiling,
+            baselines=None if baselines is None else tuple(baselines),
+            budget=budget,
+            iso_accuracy=iso,
+            fair_training=fair,
+            frontier=frontier,
+            energy_model=energy,
+            pcm_macro_check=pcm_check,
+            neurobench=tuple(neurobench),
+            wall_time_s=wall_s | {"total": sum(wall_s.values())},
+        )
         write_report(run, report)
         # The README's results block is generated from this copy (experiments.readme_results).
         headline = json.loads((run / "results.json").read_text())

@@ -8,6 +8,7 @@ cannot be read or does not match its key is reported and recomputed."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import warnings
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .._util.atomic import atomic_write
+from .results import RESULT_KEYS, BaselineResult
 
 # Bump when the layout of a cached file changes.
 SCHEMA = 1
@@ -164,6 +166,34 @@ class ResultCache:
             return None
         return stored["result"]
 
+    def load_result(self, label: str, key: dict) -> BaselineResult | None:
+        """The cached baseline result, or None when there is none.
+
+        A file that ``load`` refuses, or whose result is not a ``BaselineResult`` record, is
+        reported (CacheWarning) and ignored.
+
+        Parameters
+        ----------
+        label : str
+            Start of the file name.
+        key : dict
+            The result's key; must equal the stored one.
+
+        Returns
+        -------
+        BaselineResult or None
+            The stored result with ``from_cache`` True, or None.
+        """
+        stored = self.load(label, key, RESULT_KEYS)
+        if stored is None:
+            return None
+        try:
+            return dataclasses.replace(BaselineResult.from_dict(stored), from_cache=True)
+        except ValueError as err:
+            path = self.path(label, key)
+            warnings.warn(f"baseline cache {path}: {err}; recomputing", CacheWarning, 2)
+            return None
+
     def store(self, label: str, key: dict, result: dict) -> Path:
         """Write a result under its key, atomically.
 
@@ -186,43 +216,17 @@ class ResultCache:
         atomic_write(path, json.dumps({"key": key, "result": result}, indent=1))
         return path
 
-    def get_or_compute(
-        self, label: str, key: dict, compute: Callable[[], dict], required: tuple[str, ...] = ()
-    ) -> tuple[dict, bool]:
-        """The cached result, or ``compute()`` stored under the key.
 
-        Parameters
-        ----------
-        label : str
-            Start of the file name.
-        key : dict
-            The result's key.
-        compute : callable
-            Gives the result when it is not in the cache.
-        required : tuple of str
-            Fields a cached result must have to be used.
-
-        Returns
-        -------
-        tuple of (dict, bool)
-            The result, and True if it came from the cache.
-        """
-        cached = self.load(label, key, required)
-        if cached is not None:
-            return cached, True
-        result = compute()
-        self.store(label, key, result)
-        return result, False
-
-
-def cached_result(
+def cached_baseline(
     cache_dir: str | Path | None,
     label: str,
     key: Callable[[], dict],
-    compute: Callable[[], dict],
-    required: tuple[str, ...] = (),
-) -> dict:
+    compute: Callable[[], BaselineResult],
+) -> BaselineResult:
     """``compute()`` through the cache in ``cache_dir``, or computed when it is None.
+
+    The cache holds ``BaselineResult.to_dict`` records; one that lacks a field of
+    ``RESULT_KEYS`` or is not a result is reported (CacheWarning) and recomputed.
 
     Parameters
     ----------
@@ -234,15 +238,18 @@ def cached_result(
         Gives the key, everything the result depends on (called only with a cache).
     compute : callable
         Gives the result when it is not in the cache.
-    required : tuple of str
-        Fields a cached result must have to be used.
 
     Returns
     -------
-    dict
-        The result and ``from_cache``: whether it was read from the cache.
+    BaselineResult
+        The result, its ``from_cache`` saying whether it was read from the cache.
     """
     if cache_dir is None:
-        return compute() | {"from_cache": False}
-    result, hit = ResultCache(cache_dir).get_or_compute(label, key(), compute, required)
-    return result | {"from_cache": hit}
+        return dataclasses.replace(compute(), from_cache=False)
+    cache, stored_key = ResultCache(cache_dir), key()
+    found = cache.load_result(label, stored_key)
+    if found is not None:
+        return found
+    result = compute()
+    cache.store(label, stored_key, result.to_dict())
+    return dataclasses.replace(result, from_cache=False)

@@ -25,8 +25,8 @@ import numpy as np
 
 from .._util.progress import progress_bar
 from .cache import ResultCache
+from .results import BaselineResult
 from .train import (
-    RESULT_KEYS,
     BaselineConfig,
     BaselineData,
     cached_train_baseline,
@@ -79,7 +79,7 @@ def load_data(folder: str | Path) -> BaselineData:
 
 def _train_in_worker(
     folder: str, family: str, width: int, cfg: BaselineConfig, cache_dir: str | None
-) -> dict:
+) -> BaselineResult:
     return cached_train_baseline(cache_dir, family, width, load_data(folder), cfg, progress=False)
 
 
@@ -125,7 +125,7 @@ def train_in_processes(
     workers: int,
     progress: bool = True,
     pool: ProcessPoolExecutor | None = None,
-) -> list[dict]:
+) -> list[BaselineResult]:
     """``cached_train_baseline`` of every (family, width) in ``models``, in their order,
     trained ``workers`` at a time with one torch thread each (``cfg.threads`` is ignored).
 
@@ -154,7 +154,7 @@ def train_in_processes(
 
     Returns
     -------
-    list of dict
+    list of BaselineResult
         The result of each model, in the order of ``models``, with ``from_cache``.
 
     Raises
@@ -164,14 +164,14 @@ def train_in_processes(
     """
     _check_workers(workers)
     cfg = dataclasses.replace(cfg, threads=1)
-    results: dict[tuple[str, int], dict] = {}
+    results: dict[tuple[str, int], BaselineResult] = {}
     if cache_dir is not None:
         cache = ResultCache(cache_dir)
         for family, width in models:
             key = result_key(family, width, data, cfg)
-            found = cache.load(f"{family}-{width}", key, required=RESULT_KEYS)
+            found = cache.load_result(f"{family}-{width}", key)
             if found is not None:
-                results[(family, width)] = found | {"from_cache": True}
+                results[(family, width)] = found
     todo = [m for m in models if m not in results]
     if todo:
         with tempfile.TemporaryDirectory(prefix="raven-baselines-") as tmp:

@@ -55,14 +55,15 @@ from kernels.rng import stream_generator
 
 from .._util.progress import progress_bar
 from ..config.validation import setting
-from .cache import SCHEMA, array_fingerprint, cached_result, code_version
+from .cache import SCHEMA, array_fingerprint, cached_baseline, code_version
 from .counting import (
     energy_per_training_sample_J,
     price_table,
     training_macs_per_sample,
     weights_bytes_fp32,
 )
-from .train import RESULT_KEYS, BaselineConfig, BaselineData, cost_record, curve_entry
+from .results import BaselineResult
+from .train import BaselineConfig, BaselineData, cost_record, curve_entry
 
 FAMILY = "rsnn"
 LR_SCHEDULES = ("constant", "cosine")
@@ -346,7 +347,7 @@ def _evaluate(model: RecurrentSNN, spikes: np.ndarray, labels: np.ndarray, batch
 
 def train_rsnn(
     spec: RsnnSpec, data: BaselineData, cfg: BaselineConfig, progress: bool = True
-) -> dict:
+) -> BaselineResult:
     """Train the recurrent SNN by BPTT with Adam and measure it.
 
     Adam with ``cfg.weight_decay``; with an ``RsnnConfig``, its learning-rate schedule, else
@@ -368,9 +369,9 @@ def train_rsnn(
 
     Returns
     -------
-    dict
-        The keys of ``train.RESULT_KEYS`` plus spike counts, the largest weight magnitudes
-        and synaptic operations per clip.
+    BaselineResult
+        Accuracies, costs and curve, with spike counts, the largest weight magnitudes and
+        synaptic operations per clip.
 
     Raises
     ------
@@ -447,32 +448,31 @@ def train_rsnn(
         bar.close()
     model.load_state_dict(best[1])
     test, hidden_spikes = _evaluate(model, data.test_x, test_y, 256)
-    result = {
-        "family": FAMILY,
-        "width": spec.n_hidden,
-        "parameters": params,
-        "weights_bytes_fp32": weights_bytes_fp32(params),
-        "validation_accuracy": best[0],
-        "test_accuracy": test,
-        "best_epoch": best[2] + 1,
-        "epochs_run": len(curve),
-        "best_check": best[2] + 1,
-        "checks_run": len(curve),
-        "stopped_by": stopped_by,
+    return BaselineResult(
+        family=FAMILY,
+        width=spec.n_hidden,
+        parameters=params,
+        weights_bytes_fp32=weights_bytes_fp32(params),
+        validation_accuracy=best[0],
+        test_accuracy=test,
+        best_epoch=best[2] + 1,
+        epochs_run=len(curve),
+        best_check=best[2] + 1,
+        checks_run=len(curve),
+        stopped_by=stopped_by,
         **cost_record(macs, params, seen),
-        "curve": curve,
-        "wall_time_s": time.perf_counter() - start,
-        "hidden_spikes_per_clip": hidden_spikes,
+        curve=tuple(curve),
+        wall_time_s=time.perf_counter() - start,
+        hidden_spikes_per_clip=hidden_spikes,
         # what a mapping onto bounded conductance pairs would have to hold (weight units)
-        "weight_abs_max": {
+        weight_abs_max={
             name: float(getattr(model, f"w_{name}").detach().abs().max())
             for name in ("input", "recurrent", "output")
         },
         # rows read: the hidden neurons that spiked, the inputs that are not 0
-        "synaptic_ops_per_clip": hidden_spikes * (spec.n_hidden + spec.n_classes)
+        synaptic_ops_per_clip=hidden_spikes * (spec.n_hidden + spec.n_classes)
         + np.count_nonzero(data.test_x) / test_y.size * spec.n_hidden,
-    }
-    return result
+    )
 
 
 def rsnn_result_key(spec: RsnnSpec, data: BaselineData, cfg: BaselineConfig) -> dict:
@@ -510,7 +510,7 @@ def cached_train_rsnn(
     data: BaselineData,
     cfg: BaselineConfig,
     progress: bool = True,
-) -> dict:
+) -> BaselineResult:
     """``train_rsnn`` through the result cache, as ``train.cached_train_baseline``.
 
     Parameters
@@ -528,13 +528,12 @@ def cached_train_rsnn(
 
     Returns
     -------
-    dict
+    BaselineResult
         The result of ``train_rsnn`` with ``from_cache``.
     """
-    return cached_result(
+    return cached_baseline(
         cache_dir,
         f"{FAMILY}-{spec.n_hidden}",
         lambda: rsnn_result_key(spec, data, cfg),
         lambda: train_rsnn(spec, data, cfg, progress),
-        RESULT_KEYS,
     )

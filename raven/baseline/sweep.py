@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .models import DEFAULT_SWEEP
 from .parallel import train_in_processes
+from .results import BaselineResult
 from .train import BaselineConfig, BaselineData, cached_train_baseline
 
 
@@ -19,7 +20,7 @@ def sweep(
     cache_dir: str | Path | None = None,
     workers: int = 1,
     pool=None,
-) -> list[dict]:
+) -> list[BaselineResult]:
     """Train (or read from the cache) every (family, width) of ``families``.
 
     Parameters
@@ -43,7 +44,7 @@ def sweep(
 
     Returns
     -------
-    list of dict
+    list of BaselineResult
         One result per model, families in order, widths in order.
     """
     families = families or DEFAULT_SWEEP

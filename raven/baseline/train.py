@@ -15,7 +15,7 @@ from torch import nn
 
 from .._util.progress import progress_bar
 from ..config.validation import setting, validate
-from .cache import SCHEMA, array_fingerprint, cached_result, code_version
+from .cache import SCHEMA, array_fingerprint, cached_baseline, code_version
 from .counting import (
     energy_per_inference_J,
     energy_per_training_sample_J,
@@ -27,40 +27,7 @@ from .counting import (
     weights_bytes_fp32,
 )
 from .models import READOUTS, make_model
-
-# Keys of one learning-curve entry (consumed by the comparison).
-CURVE_KEYS = (
-    "epoch",
-    "validation_accuracy",
-    "test_accuracy",
-    "training_macs_cumulative",
-    "training_energy_cumulative_J",
-    "clips_seen",
-    "train_wall_s",
-    "eval_wall_s",
-)
-RESULT_KEYS = (
-    "family",
-    "width",
-    "parameters",
-    "weights_bytes_fp32",
-    "validation_accuracy",
-    "test_accuracy",
-    "best_epoch",
-    "epochs_run",
-    "best_check",
-    "checks_run",
-    "stopped_by",
-    "samples_seen",
-    "inference_macs",
-    "training_macs_per_sample",
-    "training_macs_total",
-    "inference_energy_J",
-    "training_energy_per_sample_J",
-    "training_energy_total_J",
-    "curve",
-    "wall_time_s",
-)
+from .results import CURVE_KEYS, RESULT_KEYS, BaselineResult  # noqa: F401 (importable here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +291,8 @@ def cost_record(macs: int, params: int, samples_seen: int) -> dict:
     Returns
     -------
     dict
-        ``samples_seen``, inference and training MACs, inference and training energy (J).
+        ``samples_seen``, inference and training MACs, inference and training energy (J):
+        keyword arguments of ``BaselineResult``.
     """
     macs_per_sample = training_macs_per_sample(macs, params)
     energy_per_sample_J = energy_per_training_sample_J(macs, params)
@@ -367,7 +335,7 @@ def train_baseline(
     data: BaselineData,
     cfg: BaselineConfig | None = None,
     progress: bool = True,
-) -> dict:
+) -> BaselineResult:
     """Train one model and measure it (stopping rule: ``BaselineConfig``).
 
     The returned ``curve`` has one entry per validation check (keys CURVE_KEYS): accuracies
@@ -391,10 +359,9 @@ def train_baseline(
 
     Returns
     -------
-    dict
-        The keys of ``RESULT_KEYS`` (accuracies of the best check, costs, ``curve``,
-        ``stopped_by``, wall time), plus ``gate_multiplies_per_inference`` for a recurrent
-        model.
+    BaselineResult
+        Accuracies of the best check, costs, ``curve``, ``stopped_by``, wall time, and
+        ``gate_multiplies_per_inference`` for a recurrent model.
     """
     cfg = cfg or BaselineConfig()
     torch.manual_seed(cfg.seed)
@@ -460,25 +427,24 @@ def train_baseline(
         epoch += 1
     bar.close()
     model.load_state_dict(best[1])
-    result = {
-        "family": family,
-        "width": width,
-        "parameters": params,
-        "weights_bytes_fp32": weights_bytes_fp32(params),
-        "validation_accuracy": best[0],
-        "test_accuracy": _accuracy(model, ex, ey),
-        "best_epoch": curve[best[2]]["epoch"],
-        "epochs_run": _epochs(seen, n_train),
-        "best_check": best[2] + 1,
-        "checks_run": len(curve),
-        "stopped_by": stopped_by,
+    return BaselineResult(
+        family=family,
+        width=width,
+        parameters=params,
+        weights_bytes_fp32=weights_bytes_fp32(params),
+        validation_accuracy=best[0],
+        test_accuracy=_accuracy(model, ex, ey),
+        best_epoch=curve[best[2]]["epoch"],
+        epochs_run=_epochs(seen, n_train),
+        best_check=best[2] + 1,
+        checks_run=len(curve),
+        stopped_by=stopped_by,
         **cost_record(macs, params, seen),
-        "curve": curve,
-        "wall_time_s": time.perf_counter() - start,
-    }
-    if gates := gate_multiplies_per_inference(model, frames):
-        result["gate_multiplies_per_inference"] = gates
-    return result
+        curve=tuple(curve),
+        wall_time_s=time.perf_counter() - start,
+        # a feed-forward model has none: left out of the record
+        gate_multiplies_per_inference=gate_multiplies_per_inference(model, frames) or None,
+    )
 
 
 def result_key(family: str, width: int, data: BaselineData, cfg: BaselineConfig) -> dict:
@@ -518,7 +484,7 @@ def cached_train_baseline(
     data: BaselineData,
     cfg: BaselineConfig,
     progress: bool = True,
-) -> dict:
+) -> BaselineResult:
     """``train_baseline``, through the on-disk cache in ``cache_dir``.
 
     Parameters
@@ -538,13 +504,13 @@ def cached_train_baseline(
 
     Returns
     -------
-    dict
-        The result of ``train_baseline`` and ``from_cache``: whether it came from the cache.
+    BaselineResult
+        The result of ``train_baseline``, its ``from_cache`` saying whether it came from the
+        cache.
     """
-    return cached_result(
+    return cached_baseline(
         cache_dir,
         f"{family}-{width}",
         lambda: result_key(family, width, data, cfg),
         lambda: train_baseline(family, width, data, cfg, progress),
-        RESULT_KEYS,
     )

@@ -11,8 +11,11 @@ activations, no control).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..accounting.duty import OPERATING_POINTS, energy_at_period
-from .comparison import cost_at_accuracy
+from ..baseline.results import BaselineResult
+from .comparison import interpolated_cost
 from .duty_cycle import PERSISTENT
 
 _MEM = "memory:"
@@ -111,13 +114,13 @@ def grouped(summary: dict) -> dict[str, float]:
     return {k: v for k, v in out.items() if v}
 
 
-def legacy_dnn_groups(b: dict) -> dict[str, float]:
+def legacy_dnn_groups(b: BaselineResult) -> dict[str, float]:
     """A DNN run's inference energy as the flat pricing had it: arithmetic and one read of
     every weight per clip.
 
     Parameters
     ----------
-    b : dict
+    b : BaselineResult
         A baseline result with ``pricing_before``.
 
     Returns
@@ -125,7 +128,7 @@ def legacy_dnn_groups(b: dict) -> dict[str, float]:
     dict of str to float
         Energy per clip, J: ``arithmetic`` and ``memory:weights``.
     """
-    before = b["pricing_before"]
+    before = b.pricing_before
     return {
         "arithmetic": before["inference_arithmetic_J"],
         "memory:weights": before["inference_energy_J"] - before["inference_arithmetic_J"],
@@ -137,22 +140,21 @@ def _network(summary: dict) -> float:
     return summary["dynamic_energy_per_clip_J"] - front
 
 
-def _cheapest(baselines: list[dict], accuracy: float, cost) -> dict | None:
+def _cheapest(baselines: list[BaselineResult], accuracy: float, cost) -> dict | None:
     best = None
-    for fam in sorted({b["family"] for b in baselines}):
-        pts = [
-            {"test_accuracy": b["test_accuracy"], "c": cost(b)}
-            for b in baselines
-            if b["family"] == fam
-        ]
-        value, status = cost_at_accuracy(pts, accuracy, "c")
+    for fam in sorted({b.family for b in baselines}):
+        pts = [(b.test_accuracy, cost(b)) for b in baselines if b.family == fam]
+        value, status = interpolated_cost(pts, accuracy)
         if value is not None and (best is None or value < best["dnn_J"]):
             best = {"dnn_J": value, "family": fam, "status": status}
     return best
 
 
 def assumption_budget(
-    raven: dict[str, dict], raven_legacy: dict[str, dict], baselines: list[dict], accuracy: float
+    raven: dict[str, dict],
+    raven_legacy: dict[str, dict],
+    baselines: Sequence[BaselineResult],
+    accuracy: float,
 ) -> list[dict]:
     """Energy per clip of Raven and of the cheapest DNN at ``accuracy``, and their ratio,
     as each pricing assumption of the comparison is changed in turn (cumulatively): the
@@ -165,7 +167,7 @@ def assumption_budget(
     raven, raven_legacy : dict
         ``{"inference": summary, "training": summary}``: Raven priced now and with
         ``legacy=True``.
-    baselines : list of dict
+    baselines : sequence of BaselineResult
         DNN runs with ``memory_model`` and ``pricing_before``.
     accuracy : float
         The accuracy compared (the DNN cost is interpolated there).
@@ -176,7 +178,7 @@ def assumption_budget(
         ``phase``, ``step``, ``raven_J``, ``dnn_J``, ``dnn_family``, ``dnn_status``,
         ``ratio`` (DNN / Raven).
     """
-    usable = [b for b in baselines if b.get("memory_model") and b.get("pricing_before")]
+    usable = [b for b in baselines if b.memory_model and b.pricing_before]
     rows = []
 
     def row(phase, step, raven_J, cost):
@@ -202,19 +204,19 @@ def assumption_budget(
             phase,
             "before: flat DNN pricing, dynamic only",
             _network(old),
-            lambda b, k=before_key: b["pricing_before"][k],
+            lambda b, k=before_key: b.pricing_before[k],
         )
         row(
             phase,
             "+ one memory model (DNN side)",
             _network(old),
-            lambda b, p=phase: _network(b["memory_model"][p]),
+            lambda b, p=phase: _network(b.memory_model[p]),
         )
         row(
             phase,
             "+ column integrators and random draws (Raven)",
             _network(new),
-            lambda b, p=phase: _network(b["memory_model"][p]),
+            lambda b, p=phase: _network(b.memory_model[p]),
         )
         mine, theirs = PERSISTENT[phase]
         for label, period in OPERATING_POINTS.items():
@@ -222,7 +224,7 @@ def assumption_budget(
                 phase,
                 f"+ static power, wake-up and retention, {label}",
                 energy_at_period(new, period, mine)["energy_J"],
-                lambda b, p=phase, t=period, s=theirs: energy_at_period(b["memory_model"][p], t, s)[
+                lambda b, p=phase, t=period, s=theirs: energy_at_period(b.memory_model[p], t, s)[
                     "energy_J"
                 ],
             )

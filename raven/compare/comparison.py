@@ -9,34 +9,40 @@ gives the bound it can (no silent extrapolation).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
+from collections.abc import Sequence
 
-COSTS = ("inference_macs", "training_macs_total", "inference_energy_J", "training_energy_total_J")
+from ..baseline.results import BaselineResult
+from .results import RATIO_NAMES, ComparisonResult, FairTrainingResult
+
+# The costs compared at equal accuracy: fields of a BaselineResult.
+COSTS = tuple(RATIO_NAMES)
 
 
-def _frontier(points: list[dict], cost: str) -> list[dict]:
+def _frontier(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """Points sorted by cost that are more accurate than every cheaper point."""
     out, best = [], -1.0
-    for p in sorted(points, key=lambda p: p[cost]):
-        if p["test_accuracy"] > best:
+    for p in sorted(points, key=lambda p: p[1]):
+        if p[0] > best:
             out.append(p)
-            best = p["test_accuracy"]
+            best = p[0]
     return out
 
 
-def cost_at_accuracy(points: list[dict], accuracy: float, cost: str) -> tuple[float | None, str]:
-    """The cost at which a family's accuracy-cost frontier reaches ``accuracy``, interpolated
+def interpolated_cost(
+    points: Sequence[tuple[float, float]], accuracy: float
+) -> tuple[float | None, str]:
+    """The cost at which an accuracy-cost frontier reaches ``accuracy``, interpolated
     log-linearly in cost between the frontier's points.
 
     Parameters
     ----------
-    points : list of dict
-        Runs of one family, each with ``test_accuracy`` and the ``cost`` column.
+    points : sequence of (float, float)
+        (accuracy, cost > 0) of each run of one family.
     accuracy : float
         Accuracy to reach, in [0, 1].
-    cost : str
-        Cost column (> 0 values).
 
     Returns
     -------
@@ -45,38 +51,58 @@ def cost_at_accuracy(points: list[dict], accuracy: float, cost: str) -> tuple[fl
         the accuracy: its cost is an upper bound), "above_all" (no point reaches it; cost
         None) or "no_points".
     """
-    front = _frontier(points, cost)
+    front = _frontier(points)
     if not front:
         return None, "no_points"
-    if accuracy <= front[0]["test_accuracy"]:
-        return front[0][cost], "below_all"
-    for lo, hi in itertools.pairwise(front):
-        if lo["test_accuracy"] <= accuracy <= hi["test_accuracy"]:
-            f = (accuracy - lo["test_accuracy"]) / (hi["test_accuracy"] - lo["test_accuracy"])
-            return math.exp(math.log(lo[cost]) + f * (math.log(hi[cost]) - math.log(lo[cost]))), (
-                "interpolated"
-            )
+    if accuracy <= front[0][0]:
+        return front[0][1], "below_all"
+    for (lo_acc, lo), (hi_acc, hi) in itertools.pairwise(front):
+        if lo_acc <= accuracy <= hi_acc:
+            f = (accuracy - lo_acc) / (hi_acc - lo_acc)
+            return math.exp(math.log(lo) + f * (math.log(hi) - math.log(lo))), "interpolated"
     return None, "above_all"
 
 
-def iso_accuracy(baselines: list[dict], raven: dict) -> dict:
+def cost_at_accuracy(
+    baselines: Sequence[BaselineResult], accuracy: float, cost: str
+) -> tuple[float | None, str]:
+    """The cost at which a family's accuracy-cost frontier reaches ``accuracy``
+    (``interpolated_cost`` of its runs' test accuracies and ``cost``).
+
+    Parameters
+    ----------
+    baselines : sequence of BaselineResult
+        Runs of one family.
+    accuracy : float
+        Accuracy to reach, in [0, 1].
+    cost : str
+        A cost of ``COSTS`` (> 0 values).
+
+    Returns
+    -------
+    tuple of (float or None, str)
+        (cost, status) of ``interpolated_cost``.
+    """
+    return interpolated_cost([(b.test_accuracy, getattr(b, cost)) for b in baselines], accuracy)
+
+
+def iso_accuracy(baselines: Sequence[BaselineResult], raven: dict) -> ComparisonResult:
     """Ratios DNN / Raven of each cost at Raven's accuracy, the DNN side the cheapest family
     there (``cost_at_accuracy``).
 
     Parameters
     ----------
-    baselines : list of dict
-        DNN baseline results (``raven.baseline.train.train_baseline``).
+    baselines : sequence of BaselineResult
+        DNN baseline results (``raven.baseline.train.train_baseline``), at least one.
     raven : dict
         Raven's ``accuracy``, ``inference_ops``, ``training_ops_total``,
         ``inference_energy_J`` and ``training_energy_total_J``.
 
     Returns
     -------
-    dict
-        ``accuracy``, a ratio per cost (``inference_ops_ratio``, ``training_ops_ratio``,
-        ``inference_energy_ratio``, ``training_energy_ratio``; None when no baseline reaches
-        the accuracy), ``per_cost`` details and ``best_dnn``.
+    ComparisonResult
+        ``accuracy``, a ratio per cost (None when no baseline reaches the accuracy),
+        ``per_cost`` details and ``best_dnn``.
     """
     acc = raven["accuracy"]
     raven_cost = {
@@ -85,32 +111,24 @@ def iso_accuracy(baselines: list[dict], raven: dict) -> dict:
         "inference_energy_J": raven["inference_energy_J"],
         "training_energy_total_J": raven["training_energy_total_J"],
     }
-    names = {
-        "inference_macs": "inference_ops_ratio",
-        "training_macs_total": "training_ops_ratio",
-        "inference_energy_J": "inference_energy_ratio",
-        "training_energy_total_J": "training_energy_ratio",
-    }
-    families = sorted({b["family"] for b in baselines})
-    out = {"accuracy": acc, "per_cost": {}}
+    families = sorted({b.family for b in baselines})
+    per_cost, ratios = {}, {}
     for cost in COSTS:
         best = None
         for fam in families:
-            value, status = cost_at_accuracy(
-                [b for b in baselines if b["family"] == fam], acc, cost
-            )
+            value, status = cost_at_accuracy([b for b in baselines if b.family == fam], acc, cost)
             if value is not None and (best is None or value < best[0]):
                 best = (value, status, fam)
         if best is None:
-            out[names[cost]] = None
-            out["per_cost"][cost] = {
+            ratios[RATIO_NAMES[cost]] = None
+            per_cost[cost] = {
                 "status": "above_all_baselines",
                 "note": "no baseline reaches Raven's accuracy",
             }
             continue
         value, status, fam = best
-        out[names[cost]] = value / raven_cost[cost]
-        out["per_cost"][cost] = {
+        ratios[RATIO_NAMES[cost]] = value / raven_cost[cost]
+        per_cost[cost] = {
             "dnn_cost": value,
             "raven_cost": raven_cost[cost],
             "family": fam,
@@ -122,19 +140,20 @@ def iso_accuracy(baselines: list[dict], raven: dict) -> dict:
                 " cheapest model's cost is used, so the ratio is an upper bound"
             ),
         }
-    best_dnn = max(baselines, key=lambda b: b["test_accuracy"])
-    out["best_dnn"] = {
-        k: best_dnn[k]
-        for k in (
-            "family",
-            "width",
-            "test_accuracy",
-            "inference_macs",
-            "parameters",
-            "inference_energy_J",
-        )
-    }
-    return out
+    best_dnn = max(baselines, key=lambda b: b.test_accuracy)
+    return ComparisonResult(
+        accuracy=acc,
+        per_cost=per_cost,
+        **ratios,
+        best_dnn={
+            "family": best_dnn.family,
+            "width": best_dnn.width,
+            "test_accuracy": best_dnn.test_accuracy,
+            "inference_macs": best_dnn.inference_macs,
+            "parameters": best_dnn.parameters,
+            "inference_energy_J": best_dnn.inference_energy_J,
+        },
+    )
 
 
 # -- which state is reported -------------------------------------------------------------------
@@ -146,12 +165,12 @@ STATE_RULES = ("last", "best")
 STATE_RULE = "last"
 
 
-def with_state(baselines: list[dict], rule: str = STATE_RULE) -> list[dict]:
+def with_state(baselines: Sequence[BaselineResult], rule: str = STATE_RULE) -> list[BaselineResult]:
     """Copies of ``baselines`` whose ``test_accuracy`` is that of the state ``rule`` names.
 
     Parameters
     ----------
-    baselines : list of dict
+    baselines : sequence of BaselineResult
         DNN baseline results (``raven.baseline.train.train_baseline``).
     rule : str
         "last": the last check of the curve (as the chip is evaluated); "best": the best
@@ -159,7 +178,7 @@ def with_state(baselines: list[dict], rule: str = STATE_RULE) -> list[dict]:
 
     Returns
     -------
-    list of dict
+    list of BaselineResult
         The results with ``test_accuracy`` replaced, both kept as
         ``best_state_test_accuracy`` and ``last_state_test_accuracy``, and ``state_rule``.
 
@@ -172,17 +191,16 @@ def with_state(baselines: list[dict], rule: str = STATE_RULE) -> list[dict]:
         raise ValueError(f"state rule {rule!r}: expected one of {STATE_RULES}")
     out = []
     for b in baselines:
-        best = b.get("best_state_test_accuracy", b["test_accuracy"])
-        curve = b.get("curve") or []
-        last = curve[-1]["test_accuracy"] if curve else best
+        best = b.test_accuracy if b.best_state_test_accuracy is None else b.best_state_test_accuracy
+        last = b.curve[-1]["test_accuracy"] if b.curve else best
         out.append(
-            b
-            | {
-                "test_accuracy": last if rule == "last" else best,
-                "best_state_test_accuracy": best,
-                "last_state_test_accuracy": last,
-                "state_rule": rule,
-            }
+            dataclasses.replace(
+                b,
+                test_accuracy=last if rule == "last" else best,
+                best_state_test_accuracy=best,
+                last_state_test_accuracy=last,
+                state_rule=rule,
+            )
         )
     return out
 
@@ -243,7 +261,10 @@ def charged_until(
 
 
 def training_at_accuracy(
-    baselines: list[dict], accuracy: float, cost: str, accuracy_key: str = "validation_accuracy"
+    baselines: Sequence[BaselineResult],
+    accuracy: float,
+    cost: str,
+    accuracy_key: str = "validation_accuracy",
 ) -> dict:
     """The cheapest baseline training run to reach ``accuracy``, each run charged only up to
     the point where its ``accuracy_key`` curve first reaches it: by default its validation
@@ -252,7 +273,7 @@ def training_at_accuracy(
 
     Parameters
     ----------
-    baselines : list of dict
+    baselines : sequence of BaselineResult
         DNN baseline results (``raven.baseline.train.train_baseline``).
     accuracy : float
         Accuracy to reach.
@@ -270,17 +291,17 @@ def training_at_accuracy(
     """
     best = None
     for b in baselines:
-        curve = b.get("curve")
+        curve = b.curve
         if not curve:
             continue
         value, status, epoch = charged_until(curve, accuracy, CURVE_COSTS[cost], accuracy_key)
         if status in ("interpolated", "bound") and (best is None or value < best["dnn_cost"]):
-            samples = b.get("samples_seen")
+            samples = b.samples_seen
             total = float(curve[-1][CURVE_COSTS[cost]])
             best = {
                 "dnn_cost": value,
-                "family": b["family"],
-                "width": b["width"],
+                "family": b.family,
+                "width": b.width,
                 "status": status,
                 "epoch": epoch,
                 # Cost per sample is constant over a run: total / samples seen.
@@ -324,7 +345,9 @@ def raven_curve(curve: list[dict], price) -> list[dict]:
     return out
 
 
-def fair_training(baselines: list[dict], raven: dict, curve: list[dict]) -> dict:
+def fair_training(
+    baselines: Sequence[BaselineResult], raven: dict, curve: list[dict]
+) -> FairTrainingResult:
     """Training ratios DNN / Raven at equal accuracy, both sides charged on their validation
     curves: Raven up to the epoch where its validation curve first reaches the validation
     accuracy of its final epoch (the chip evaluated), each baseline up to where its
@@ -332,7 +355,7 @@ def fair_training(baselines: list[dict], raven: dict, curve: list[dict]) -> dict
 
     Parameters
     ----------
-    baselines : list of dict
+    baselines : sequence of BaselineResult
         DNN baseline results (``raven.baseline.train.train_baseline``).
     raven : dict
         Raven's ``accuracy``, whole-run training costs and ``training_clips_per_epoch``.
@@ -341,13 +364,13 @@ def fair_training(baselines: list[dict], raven: dict, curve: list[dict]) -> dict
 
     Returns
     -------
-    dict
+    FairTrainingResult
         ``accuracy``, ``validation_accuracy`` and, per cost of ``CURVE_COSTS``, both costs,
         their statuses, the ``ratio`` and its ``ratio_status``.
     """
     usable = [c for c in curve if c.get("validation_accuracy") is not None]
     target = usable[-1]["validation_accuracy"] if usable else raven["accuracy"]
-    out = {"accuracy": raven["accuracy"], "validation_accuracy": target, "per_cost": {}}
+    per_cost = {}
     for cost, key in CURVE_COSTS.items():
         if usable:
             value, status, epoch = charged_until(
@@ -372,8 +395,10 @@ def fair_training(baselines: list[dict], raven: dict, curve: list[dict]) -> dict
             if entry["ratio"] is not None
             else "not_available"
         )
-        out["per_cost"][cost] = entry
-    return out
+        per_cost[cost] = entry
+    return FairTrainingResult(
+        accuracy=raven["accuracy"], validation_accuracy=target, per_cost=per_cost
+    )
 
 
 _RAVEN_COST = {

@@ -10,6 +10,7 @@ carries its ledger summaries under ``"memory_model"`` (``experiments.baselines.r
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from ..accounting.dnn import PERSISTENT_INFERENCE, PERSISTENT_TRAINING
 from ..accounting.duty import (
@@ -19,7 +20,8 @@ from ..accounting.duty import (
     crossovers,
     energy_at_period,
 )
-from .comparison import cost_at_accuracy
+from ..baseline.results import BaselineResult
+from .comparison import interpolated_cost
 
 # The periods the plot and the crossover search span: 10 ms to one day.
 PERIOD_RANGE_S = (1e-2, 86_400.0)
@@ -31,15 +33,15 @@ PERSISTENT = {
 
 
 def cheapest_dnn_at(
-    baselines: list[dict], accuracy: float, period_s: float, phase: str = "inference"
+    baselines: Sequence[BaselineResult], accuracy: float, period_s: float, phase: str = "inference"
 ) -> dict | None:
     """The cheapest DNN family at ``accuracy`` by energy per clip at ``period_s``
-    (interpolated on each family's frontier, ``comparison.cost_at_accuracy``).
+    (interpolated on each family's frontier, ``comparison.interpolated_cost``).
 
     Parameters
     ----------
-    baselines : list of dict
-        DNN runs with ``family``, ``width``, ``test_accuracy`` and ``memory_model``.
+    baselines : sequence of BaselineResult
+        DNN runs; those with ``memory_model`` summaries count.
     accuracy : float
         The accuracy compared.
     period_s : float
@@ -50,33 +52,29 @@ def cheapest_dnn_at(
     Returns
     -------
     dict or None
-        ``energy_J``, ``family``, ``status`` (``cost_at_accuracy``'s); None when no DNN
+        ``energy_J``, ``family``, ``status`` (``interpolated_cost``'s); None when no DNN
         reaches the accuracy.
     """
     persistent = PERSISTENT[phase][1]
-    points = [
-        {
-            "family": b["family"],
-            "test_accuracy": b["test_accuracy"],
-            "energy_J": energy_at_period(b["memory_model"][phase], period_s, persistent)[
-                "energy_J"
-            ],
-        }
-        for b in baselines
-        if b.get("memory_model")
-    ]
+    runs = [b for b in baselines if b.memory_model]
     best = None
-    for fam in sorted({p["family"] for p in points}):
-        value, status = cost_at_accuracy(
-            [p for p in points if p["family"] == fam], accuracy, "energy_J"
-        )
+    for fam in sorted({b.family for b in runs}):
+        points = [
+            (
+                b.test_accuracy,
+                energy_at_period(b.memory_model[phase], period_s, persistent)["energy_J"],
+            )
+            for b in runs
+            if b.family == fam
+        ]
+        value, status = interpolated_cost(points, accuracy)
         if value is not None and (best is None or value < best["energy_J"]):
             best = {"energy_J": value, "family": fam, "status": status}
     return best
 
 
 def duty_cycle_comparison(
-    raven: dict, baselines: list[dict], accuracy: float, phase: str = "inference"
+    raven: dict, baselines: Sequence[BaselineResult], accuracy: float, phase: str = "inference"
 ) -> dict:
     """Energy per clip of Raven and of the cheapest DNN of equal accuracy at the report's
     operating points, on a grid of clip periods (for the plot), and the periods where
@@ -86,7 +84,7 @@ def duty_cycle_comparison(
     ----------
     raven : dict
         Raven's ledger summary of ``phase``.
-    baselines : list of dict
+    baselines : sequence of BaselineResult
         DNN runs with ``memory_model`` summaries.
     accuracy : float
         Raven's accuracy (the DNN side is interpolated there).

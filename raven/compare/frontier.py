@@ -3,6 +3,9 @@ DNN at each of Raven's accuracies, and the verdict of each ratio with its status
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ..baseline.results import BaselineResult
 from .comparison import CURVE_COSTS, charged_until, cost_at_accuracy, training_at_accuracy
 
 # Raven point key -> (DNN baseline key, words for the report)
@@ -78,13 +81,16 @@ def raven_point(
 
 
 def cheapest_dnn(
-    baselines: list[dict], accuracy: float, cost: str, validation_accuracy: float | None = None
+    baselines: Sequence[BaselineResult],
+    accuracy: float,
+    cost: str,
+    validation_accuracy: float | None = None,
 ) -> dict:
     """The cheapest DNN at ``accuracy`` for a FRONTIER_COSTS key.
 
     Parameters
     ----------
-    baselines : list of dict
+    baselines : sequence of BaselineResult
         DNN baseline results (``raven.baseline.train.train_baseline``).
     accuracy : float
         Raven's test accuracy.
@@ -114,9 +120,9 @@ def cheapest_dnn(
             "status": _DNN_STATUS[best["status"]],
         }
     best = None
-    for fam in sorted({b["family"] for b in baselines}):
+    for fam in sorted({b.family for b in baselines}):
         value, status = cost_at_accuracy(
-            [b for b in baselines if b["family"] == fam], accuracy, dnn_key
+            [b for b in baselines if b.family == fam], accuracy, dnn_key
         )
         if value is not None and (best is None or value < best["dnn_cost"]):
             best = {"dnn_cost": value, "family": fam, "status": status}
@@ -181,13 +187,13 @@ def _span(values: list[float]) -> list[float] | None:
     return [min(values), max(values)] if values else None
 
 
-def dnn_frontier_points(baselines: list[dict]) -> list[dict]:
+def dnn_frontier_points(baselines: Sequence[BaselineResult]) -> list[dict]:
     """Every DNN run as a point in FRONTIER_COSTS terms, its training charged up to where its
     validation curve first reaches its final validation accuracy (as Raven's points).
 
     Parameters
     ----------
-    baselines : list of dict
+    baselines : sequence of BaselineResult
         DNN baseline results (``raven.baseline.train.train_baseline``).
 
     Returns
@@ -197,28 +203,28 @@ def dnn_frontier_points(baselines: list[dict]) -> list[dict]:
     """
     out = []
     for b in baselines:
-        point = {"family": b["family"], "width": b["width"], "accuracy": b["test_accuracy"]}
+        point = {"family": b.family, "width": b.width, "accuracy": b.test_accuracy}
         for cost, (dnn_key, _) in FRONTIER_COSTS.items():
-            if dnn_key in CURVE_COSTS and b.get("curve"):
-                target = b["curve"][-1]["validation_accuracy"]
+            if dnn_key in CURVE_COSTS and b.curve:
+                target = b.curve[-1]["validation_accuracy"]
                 value, _, _ = charged_until(
-                    b["curve"], target, CURVE_COSTS[dnn_key], "validation_accuracy"
+                    b.curve, target, CURVE_COSTS[dnn_key], "validation_accuracy"
                 )
             else:
-                value = b[dnn_key]
+                value = getattr(b, dnn_key)
             point[cost] = value
         out.append(point)
     return out
 
 
-def frontier_comparison(baselines: list[dict], raven: list[dict]) -> dict:
+def frontier_comparison(baselines: Sequence[BaselineResult], raven: list[dict]) -> dict:
     """Raven's accuracy-cost curve against the DNN families': for every Raven point and cost,
     the cheapest DNN at that accuracy, the ratio DNN / Raven, how to read it and a verdict;
     and the accuracies each side and both cover.
 
     Parameters
     ----------
-    baselines : list of dict
+    baselines : sequence of BaselineResult
         DNN baseline results (``raven.baseline.train.train_baseline``).
     raven : list of dict
         Raven's points (``raven_point``).
@@ -258,7 +264,7 @@ def frontier_comparison(baselines: list[dict], raven: list[dict]) -> dict:
             }
         rows.append(row)
     raven_span = _span([p["accuracy"] for p in raven])
-    dnn_span = _span([b["test_accuracy"] for b in baselines])
+    dnn_span = _span([b.test_accuracy for b in baselines])
     both = None
     if raven_span and dnn_span:
         lo, hi = max(raven_span[0], dnn_span[0]), min(raven_span[1], dnn_span[1])

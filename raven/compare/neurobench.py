@@ -3,6 +3,8 @@ baselines quoted beside them for context."""
 
 from __future__ import annotations
 
+from ..baseline.results import BaselineResult
+
 # -- NeuroBench-style metrics ----------------------------------------------------------------
 # Definitions (NeuroBench, Yik et al., 2023/2025): footprint = bytes of weights, parameters
 # and buffers; connection sparsity = share of zero weights; activation sparsity = share of
@@ -68,13 +70,13 @@ def neurobench_raven(summary: dict, footprint_bytes: float, accuracy: float) -> 
     }
 
 
-def neurobench_baseline(b: dict, weight_bytes: int = 1) -> dict:
+def neurobench_baseline(b: BaselineResult, weight_bytes: int = 1) -> dict:
     """A DNN baseline's NeuroBench row: int8 weights, dense connections; every MAC counted as
     effective (zero activations are not skipped: an upper bound on effective MACs).
 
     Parameters
     ----------
-    b : dict
+    b : BaselineResult
         A baseline result.
     weight_bytes : int
         Bytes per weight (1: int8).
@@ -85,15 +87,15 @@ def neurobench_baseline(b: dict, weight_bytes: int = 1) -> dict:
         The row, in the keys of ``neurobench_raven``.
     """
     return {
-        "model": f"{b['family']}-{b['width']}",
-        "accuracy": b["test_accuracy"],
-        "footprint_bytes": b["parameters"] * weight_bytes,
+        "model": b.name,
+        "accuracy": b.test_accuracy,
+        "footprint_bytes": b.parameters * weight_bytes,
         "connection_sparsity": 0.0,
-        "activation_sparsity": b.get("activation_sparsity"),
-        "dense_ops": b["inference_macs"],
-        "effective_macs": b["inference_macs"],
+        "activation_sparsity": None,  # not measured on the DNN side
+        "dense_ops": b.inference_macs,
+        "effective_macs": b.inference_macs,
         "effective_acs": 0,
-        "synaptic_ops_per_sample": b["inference_macs"],
+        "synaptic_ops_per_sample": b.inference_macs,
     }
 
 

@@ -278,13 +278,17 @@ def duty_cycle_plot(run: Path, model: dict) -> str | None:
     return save_figure(fig, run, "duty_cycle.png")
 
 
-def energy_model_lines(report: dict, plot: str | None) -> list[str]:
+def energy_model_lines(
+    model: dict | None, pcm_macro_check: dict | None, plot: str | None
+) -> list[str]:
     """Every section of the one memory model (nothing without its record).
 
     Parameters
     ----------
-    report : dict
-        The run's report record (its ``energy_model`` and ``pcm_macro_check``).
+    model : dict or None
+        The one memory model's record (``experiments.baselines.energy_model``).
+    pcm_macro_check : dict or None
+        The ledger's price of a published PCM macro's operation.
     plot : str or None
         File name of the duty-cycle plot; None: no plot.
 
@@ -293,12 +297,11 @@ def energy_model_lines(report: dict, plot: str | None) -> list[str]:
     list of str
         Markdown lines of the report.
     """
-    model = report.get("energy_model")
     if not model:
         return []
     return (
         memory_lines(model)
         + duty_lines(model, plot)
         + assumption_lines(model)
-        + calibration_lines(model, report.get("pcm_macro_check"))
+        + calibration_lines(model, pcm_macro_check)
     )

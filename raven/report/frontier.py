@@ -4,6 +4,7 @@ tables of results.json. Every sentence is generated from the numbers of the repo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -190,14 +191,14 @@ def coverage_sentence(frontier: dict) -> str:
     )
 
 
-def frontier_lines(report: dict) -> list[str]:
+def frontier_lines(frontier: dict | None) -> list[str]:
     """The report's accuracy-cost frontier section: coverage, Raven's points, the ratio per
     point and cost with how to read it, and where Raven wins and loses.
 
     Parameters
     ----------
-    report : dict
-        The run's report record.
+    frontier : dict or None
+        The accuracy-cost frontier (``raven.compare.frontier.frontier_comparison``).
 
     Returns
     -------
@@ -205,7 +206,6 @@ def frontier_lines(report: dict) -> list[str]:
         Markdown lines of the report.
         Empty without a frontier.
     """
-    frontier = report.get("frontier")
     if not frontier:
         return []
     lines = [
@@ -386,12 +386,12 @@ def frontier_plot(run: Path, frontier: dict) -> str:
 # -- retention ----------------------------------------------------------------------------------
 
 
-def retention(evaluations: list[dict]) -> list[dict]:
+def retention(evaluations: Sequence[dict]) -> list[dict]:
     """Test accuracy at every evaluation time, with and without drift compensation.
 
     Parameters
     ----------
-    evaluations : list of dict
+    evaluations : sequence of dict
         The run's evaluations (``t_after_s``, ``drift_compensation``, ``accuracy``).
 
     Returns
@@ -412,21 +412,21 @@ def retention(evaluations: list[dict]) -> list[dict]:
     return out
 
 
-def retention_lines(report: dict) -> list[str]:
+def retention_lines(evaluations: Sequence[dict]) -> list[str]:
     """The report's retention section: test accuracy after training at each time, with and
     without drift compensation, and how much it changed.
 
     Parameters
     ----------
-    report : dict
-        The run's report record.
+    evaluations : sequence of dict
+        The run's evaluations (``retention``).
 
     Returns
     -------
     list of str
         Markdown lines of the report.
     """
-    rows = retention(report["evaluations"])
+    rows = retention(evaluations)
     lines = [
         *section("Retention: test accuracy after training"),
         "The trained chip is left alone (its PCM conductances drift) and tested at each time"
@@ -480,13 +480,27 @@ _STEPS = {
 }
 
 
-def throughput(report: dict) -> dict:
+def throughput(
+    training: dict,
+    evaluations: Sequence[dict],
+    n_hidden: int | None = None,
+    sizes: Sequence[dict] = (),
+    wall_time_s: dict | None = None,
+) -> dict:
     """On-chip training and inference throughput of every size (clips/s).
 
     Parameters
     ----------
-    report : dict
-        The run's report record.
+    training : dict
+        The main run's training record (``clips_per_s``, ``wall_time_s``).
+    evaluations : sequence of dict
+        The main run's evaluations; the first's ``clips_per_s`` is read.
+    n_hidden : int or None
+        Hidden neurons of the main run.
+    sizes : sequence of dict
+        The other sizes (``n_hidden``, ``training``, ``evaluation``).
+    wall_time_s : dict or None
+        Wall time of each step of the run (s).
 
     Returns
     -------
@@ -494,18 +508,18 @@ def throughput(report: dict) -> dict:
         ``sizes`` (the main size first: training and inference clips per second, training
         wall time) and the run's ``wall_time_s``.
     """
-    tr, first = report["training"], report["evaluations"][0]
-    sizes = [
+    tr, first = training, evaluations[0]
+    rows = [
         {
-            "n_hidden": report.get("n_hidden"),
+            "n_hidden": n_hidden,
             "main": True,
             "training_clips_per_s": tr["clips_per_s"],
             "training_wall_time_s": tr["wall_time_s"],
             "inference_clips_per_s": first.get("clips_per_s"),
         }
     ]
-    for s in report.get("sizes", []):
-        sizes.append(
+    for s in sizes:
+        rows.append(
             {
                 "n_hidden": s["n_hidden"],
                 "main": False,
@@ -514,23 +528,22 @@ def throughput(report: dict) -> dict:
                 "inference_clips_per_s": s["evaluation"].get("clips_per_s"),
             }
         )
-    return {"sizes": sizes, "wall_time_s": report.get("wall_time_s")}
+    return {"sizes": rows, "wall_time_s": wall_time_s}
 
 
-def throughput_lines(report: dict) -> list[str]:
+def throughput_lines(t: dict) -> list[str]:
     """The report's throughput and wall-time section.
 
     Parameters
     ----------
-    report : dict
-        The run's report record.
+    t : dict
+        The throughput record (``throughput``).
 
     Returns
     -------
     list of str
         Markdown lines of the report.
     """
-    t = throughput(report)
     lines = [
         *section("Throughput and wall time"),
         *table(

@@ -14,9 +14,10 @@ import matplotlib.pyplot as plt
 from .energy_model import duty_cycle_plot
 from .frontier import frontier_plot
 from .parts import save_figure
+from .results import RunReport
 
 
-def plots(run: Path, report: dict) -> dict[str, str]:
+def plots(run: Path, report: RunReport) -> dict[str, str]:
     """Draw the report's figures into the run folder: learning curve, accuracy against time
     after training, confusion, energy breakdown, and, when recorded, energy against
     accuracy, the frontier and the duty cycle.
@@ -25,8 +26,8 @@ def plots(run: Path, report: dict) -> dict[str, str]:
     ----------
     run : pathlib.Path
         The run folder.
-    report : dict
-        The run's report record.
+    report : RunReport
+        The run's report.
 
     Returns
     -------
@@ -34,7 +35,7 @@ def plots(run: Path, report: dict) -> dict[str, str]:
         File name of each figure, by name.
     """
     files = {}
-    curve = report["training"]["curve"]
+    curve = report.training["curve"]
     if curve:
         fig, ax = plt.subplots(figsize=(5, 3.2))
         epochs = [c["epoch"] for c in curve]
@@ -47,7 +48,7 @@ def plots(run: Path, report: dict) -> dict[str, str]:
         ax.legend()
         files["learning_curve"] = save_figure(fig, run, "learning_curve.png")
 
-    evals = report["evaluations"]
+    evals = report.evaluations
     fig, ax = plt.subplots(figsize=(5, 3.2))
     for comp, style in ((True, "o-"), (False, "s--")):
         pts = sorted(
@@ -76,17 +77,17 @@ def plots(run: Path, report: dict) -> dict[str, str]:
     ax.set_title(f"Confusion, t = {first['t_after_s']:g} s after training")
     files["confusion"] = save_figure(fig, run, "confusion.png")
 
-    if report.get("baselines"):
+    if report.baselines:
         files["energy_vs_accuracy"] = _energy_vs_accuracy(run, report)
-    if report.get("frontier"):
-        files["frontier"] = frontier_plot(run, report["frontier"])
-    if report.get("energy_model") and (duty := duty_cycle_plot(run, report["energy_model"])):
+    if report.frontier:
+        files["frontier"] = frontier_plot(run, report.frontier)
+    if report.energy_model and (duty := duty_cycle_plot(run, report.energy_model)):
         files["duty_cycle"] = duty
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for ax, (name, summary) in zip(
         axes,
-        (("inference", first["ledger"]), ("training", report["training"]["ledger"])),
+        (("inference", first["ledger"]), ("training", report.training["ledger"])),
         strict=True,
     ):
         items = sorted(
@@ -102,14 +103,12 @@ def plots(run: Path, report: dict) -> dict[str, str]:
     return files
 
 
-def _energy_vs_accuracy(run: Path, report: dict) -> str:
+def _energy_vs_accuracy(run: Path, report: RunReport) -> str:
     fig, ax = plt.subplots(figsize=(6, 4))
-    families = sorted({b["family"] for b in report["baselines"]})
+    families = sorted({b.family for b in report.baselines})
     for family, marker in zip(families, "os^vD<>P" * len(families), strict=False):
         pts = sorted(
-            (b["inference_energy_J"], b["test_accuracy"])
-            for b in report["baselines"]
-            if b["family"] == family
+            (b.inference_energy_J, b.test_accuracy) for b in report.baselines if b.family == family
         )
         if pts:
             ax.semilogx(
@@ -118,17 +117,17 @@ def _energy_vs_accuracy(run: Path, report: dict) -> str:
                 marker + "-",
                 label=f"{family} (int8)",
             )
-    iso = report["iso_accuracy"]
-    cost = iso["per_cost"].get("inference_energy_J", {})
-    raven_e = iso["raven"]["inference_energy_J"]
-    for e in report["evaluations"]:
+    iso = report.iso_accuracy
+    cost = iso.per_cost.get("inference_energy_J", {})
+    raven_e = iso.raven["inference_energy_J"]
+    for e in report.evaluations:
         if e["drift_compensation"]:
             ax.semilogx(raven_e * 1e9, e["accuracy"], "k*", ms=8 + 2 * math.log10(e["t_after_s"]))
     ax.semilogx([], [], "k*", label="Raven (larger: later after training)")
     if cost.get("dnn_cost"):
         ax.semilogx(
             cost["dnn_cost"] * 1e9,
-            iso["accuracy"],
+            iso.accuracy,
             "rx",
             ms=10,
             label=f"DNN at Raven's accuracy ({cost['status']})",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +14,8 @@ matplotlib.use("Agg")
 
 from ..accounting.energy import chip_profile
 from ..accounting.ledger import Ledger
+from ..baseline.results import BaselineResult
+from ..compare.results import RATIO_NAMES, ComparisonResult, FairTrainingResult
 from .energy_model import energy_model_lines
 from .frontier import (
     eng,
@@ -24,6 +28,7 @@ from .frontier import (
 )
 from .parts import budget_lines, caution_lines, cell, section, seed_lines, table
 from .plots import plots
+from .results import RunReport
 
 
 def training_ledger_summary(
@@ -95,14 +100,14 @@ def training_price(chip, profile: str = "pcm45", power_gated: bool = True):
     return price
 
 
-def headline(report: dict) -> dict:
+def headline(report: RunReport) -> dict:
     """The compact machine-readable results: headline figures and every ratio with its
     status (written as results.json next to report.json).
 
     Parameters
     ----------
-    report : dict
-        The run's report record.
+    report : RunReport
+        The run's report.
 
     Returns
     -------
@@ -112,8 +117,9 @@ def headline(report: dict) -> dict:
         frontier, the energy model, the budget, seeds and the iso-accuracy and
         equal-accuracy training ratios.
     """
-    first = report["evaluations"][0]
-    inf, tr = first["ledger"], report["training"]["ledger"]
+    first = report.first_evaluation
+    inf, tr = first["ledger"], report.training["ledger"]
+    ceiling = report.software_ceiling
     out = {
         "test_accuracy": first["accuracy"],
         "t_after_s": first["t_after_s"],
@@ -121,43 +127,59 @@ def headline(report: dict) -> dict:
             f"{e['t_after_s']:g}s" + ("" if e["drift_compensation"] else "_uncompensated"): e[
                 "accuracy"
             ]
-            for e in report["evaluations"]
+            for e in report.evaluations
         },
-        "dataset": Path(report["data"]).name if report.get("data") else None,
-        "architecture": (report.get("config") or {}).get("architecture"),
-        "validation_accuracy": (report["training"]["curve"] or [{}])[-1].get("validation_accuracy"),
-        "software_ceiling_test_accuracy": (report.get("software_ceiling") or {}).get(
-            "test_accuracy"
-        ),
+        "dataset": Path(report.data).name if report.data else None,
+        "architecture": (report.config or {}).get("architecture"),
+        "validation_accuracy": (report.training["curve"] or [{}])[-1].get("validation_accuracy"),
+        "software_ceiling_test_accuracy": None if ceiling is None else ceiling.test_accuracy,
         "inference_synaptic_ops_per_clip": inf["effective_sops_per_clip"],
         "profile": inf["profile"]["name"],
         "inference": _phase_figures(inf),
         "training": _phase_figures(tr) | {"clips": tr["clips"]},
         "silicon_pJ_per_sop": inf["silicon_pJ_per_sop"],
-        "calibration": report.get("calibration"),
-        "neurobench": report.get("neurobench"),
-        "retention": retention(report["evaluations"]),
-        "throughput": throughput(report),
+        "calibration": _listed(report.calibration),
+        "neurobench": _listed(report.neurobench),
+        "retention": retention(report.evaluations),
+        "throughput": _throughput(report),
         # Raven's accuracy-cost curve against the DNN families, point by point.
-        "frontier": frontier_table(report.get("frontier")),
-        "energy_model": _energy_model_headline(report.get("energy_model")),
-        "budget": report.get("budget"),
-        "seeds": report.get("seeds"),
+        "frontier": frontier_table(report.frontier),
+        "energy_model": _energy_model_headline(report.energy_model),
+        "budget": report.budget,
+        "seeds": report.seeds,
     }
-    iso = report.get("iso_accuracy") or {}
+    iso = report.iso_accuracy
     out["iso_accuracy"] = {
-        key: {"ratio": iso.get(key), "status": iso.get("per_cost", {}).get(cost, {}).get("status")}
-        for cost, key in _ISO_NAMES.items()
+        key: {
+            "ratio": None if iso is None else iso.ratio(cost),
+            "status": None if iso is None else iso.per_cost.get(cost, {}).get("status"),
+        }
+        for cost, key in RATIO_NAMES.items()
     }
-    fair = report.get("fair_training")
+    fair = report.fair_training
     if fair:
         # The iso-accuracy training ratios above charge whole runs; these charge every run
         # only up to the accuracy compared, and are the ones to quote.
         out["training_at_equal_accuracy"] = {
             cost: {k: v.get(k) for k in ("ratio", "ratio_status", "status", "raven_status")}
-            for cost, v in fair["per_cost"].items()
+            for cost, v in fair.per_cost.items()
         }
     return out
+
+
+def _listed(rows: Sequence[dict] | None) -> list[dict] | None:
+    return None if rows is None else list(rows)
+
+
+def _throughput(report: RunReport) -> dict:
+    """The report's throughput record (``throughput`` of its sizes)."""
+    return throughput(
+        report.training,
+        report.evaluations,
+        report.n_hidden,
+        report.sizes or (),
+        report.wall_time_s,
+    )
 
 
 def _phase_figures(s: dict) -> dict:
@@ -205,31 +227,29 @@ def _energy_model_headline(model: dict | None) -> dict | None:
     }
 
 
-_ISO_NAMES = {
-    "inference_macs": "inference_ops_ratio",
-    "training_macs_total": "training_ops_ratio",
-    "inference_energy_J": "inference_energy_ratio",
-    "training_energy_total_J": "training_energy_ratio",
-}
-
-
 def _write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     tmp.replace(path)
 
 
-def _iso_lines(report: dict) -> list[str]:
-    iso = report.get("iso_accuracy")
-    if not iso or "per_cost" not in iso:
+def _iso_lines(
+    iso: ComparisonResult | None,
+    baselines: Sequence[BaselineResult],
+    fair_training: FairTrainingResult | None = None,
+    skipped: str | None = None,
+) -> list[str]:
+    """The iso-accuracy section: the ratios (training ones charged to equal accuracy when
+    ``fair_training`` is given), the best DNN and every baseline; or why it is missing."""
+    if iso is None:
         return [
             *section("Iso-accuracy comparison"),
-            f"Not computed: {iso.get('status') if iso else 'no baselines'}.",
+            f"Not computed: {skipped or 'no baselines'}.",
         ]
-    fair = (report.get("fair_training") or {}).get("per_cost", {})
+    fair = fair_training.per_cost if fair_training else {}
     ratios = []
-    for cost, key in _ISO_NAMES.items():
-        pc, ratio, how = iso["per_cost"][cost], iso[key], None
+    for cost, key in RATIO_NAMES.items():
+        pc, ratio, how = iso.per_cost[cost], iso.ratio(cost), None
         if cost in fair:
             # Training at equal accuracy: every run charged up to the accuracy compared.
             pc = fair[cost]
@@ -242,10 +262,10 @@ def _iso_lines(report: dict) -> list[str]:
                 how or pc.get("status"),
             )
         )
-    best = iso["best_dnn"]
+    best = iso.best_dnn
     lines = [
         *section("Iso-accuracy comparison with the DNN baselines"),
-        f"At Raven's test accuracy {iso['accuracy']:.3f} (t = 1 s after training):",
+        f"At Raven's test accuracy {iso.accuracy:.3f} (t = 1 s after training):",
         "",
         *table(("quantity", "DNN / Raven", "DNN family", "how"), ratios),
         "",
@@ -254,7 +274,7 @@ def _iso_lines(report: dict) -> list[str]:
         f" {best['parameters']} parameters. Paper's figures for comparison: 70.36x fewer"
         " computations for inference, 269.23x for training.",
         "",
-        *caution_lines(iso.get("untrained_widths_above")),
+        *caution_lines(iso.untrained_widths_above),
         *table(
             (
                 "family",
@@ -267,25 +287,25 @@ def _iso_lines(report: dict) -> list[str]:
             ),
             (
                 (
-                    b["family"],
-                    b["width"],
-                    f"{b['test_accuracy']:.3f}",
-                    b["inference_macs"],
-                    b["parameters"],
-                    f"{b['inference_energy_J'] * 1e9:.1f}",
-                    f"{b['training_macs_total']:.3g}",
+                    b.family,
+                    b.width,
+                    f"{b.test_accuracy:.3f}",
+                    b.inference_macs,
+                    b.parameters,
+                    f"{b.inference_energy_J * 1e9:.1f}",
+                    f"{b.training_macs_total:.3g}",
                 )
-                for b in report["baselines"]
+                for b in baselines
             ),
         ),
         "",
     ]
-    for k, v in iso["definitions"].items():
+    for k, v in (iso.definitions or {}).items():
         lines.append(f"- {k}: {v}")
     return lines
 
 
-def write_report(run: Path, report: dict) -> None:
+def write_report(run: Path, report: RunReport) -> RunReport:
     """Write the run's report: the figures, report.json (the whole record), results.json
     (``headline``) and report.md.
 
@@ -293,20 +313,31 @@ def write_report(run: Path, report: dict) -> None:
     ----------
     run : pathlib.Path
         The run folder.
-    report : dict
-        The run's report record; its ``plots`` and ``throughput`` are filled in.
+    report : RunReport
+        The run's report.
+
+    Returns
+    -------
+    RunReport
+        The report written: ``report`` with its ``plots`` and ``throughput`` filled in.
     """
-    report["plots"] = plots(run, report)
-    report["throughput"] = throughput(report)
-    _write(run / "report.json", json.dumps(report, indent=2, default=float))
+    report = dataclasses.replace(report, plots=plots(run, report))
+    report = dataclasses.replace(report, throughput=_throughput(report))
+    _write(run / "report.json", json.dumps(report.to_dict(), indent=2, default=float))
     _write(run / "results.json", json.dumps(headline(report), indent=2, default=float))
-    tr = report["training"]
+    _write(run / "report.md", "\n".join(_markdown(run, report)) + "\n")
+    return report
+
+
+def _markdown(run: Path, report: RunReport) -> list[str]:
+    """The lines of report.md."""
+    tr = report.training
     lines = [
         f"# Raven run `{run.name}`",
         "",
-        f"Data: `{report['data']}` ({report['task']}-class task), device preset"
-        f" `{report['device_preset']}`, architecture `{report.get('architecture', 'static')}`,"
-        f" learning rule `{report['rule']}`.",
+        f"Data: `{report.data}` ({report.task}-class task), device preset"
+        f" `{report.device_preset}`, architecture `{report.architecture or 'static'}`,"
+        f" learning rule `{report.rule}`.",
         *section("Training on chip"),
         f"- clips seen: {tr['training_clips']}, pulse updates: {tr['updates']},"
         f" wall time {tr['wall_time_s']:.1f} s ({tr['clips_per_s']:.0f} clips/s)",
@@ -329,9 +360,9 @@ def write_report(run: Path, report: dict) -> None:
             ),
         ),
     ]
-    lines += retention_lines(report)
-    lines += seed_lines(report.get("seeds"))
-    if report.get("budget"):
+    lines += retention_lines(report.evaluations)
+    lines += seed_lines(report.seeds)
+    if report.budget:
         lines += section("Accuracy-loss budget: what each device non-ideality costs")
         lines += [
             "The same network, data and seed trained on chip along a chain of devices, each"
@@ -340,7 +371,7 @@ def write_report(run: Path, report: dict) -> None:
             " row:",
             "",
         ]
-        lines += budget_lines(report["budget"])
+        lines += budget_lines(report.budget)
     lines += [
         "",
         "Energy and power of each evaluation:",
@@ -363,11 +394,11 @@ def write_report(run: Path, report: dict) -> None:
                     f"{e['power_uW']:.2f} uW",
                     _network_uW(e["ledger"]),
                 )
-                for e in report["evaluations"]
+                for e in report.evaluations
             ),
         ),
     ]
-    inf = report["evaluations"][0]["ledger"]
+    inf = report.first_evaluation["ledger"]
     lines += [
         *section("Inference ledger (per clip)"),
         f"- effective synaptic operations: {inf['effective_sops_per_clip']:.0f};"
@@ -378,8 +409,8 @@ def write_report(run: Path, report: dict) -> None:
         f" `{inf['profile']['name']}`, {inf['profile']['node_nm']:g} nm); silicon: "
         + ", ".join(f"{k} {v} pJ" for k, v in inf["silicon_pJ_per_sop"].items()),
         f"- static power {inf['static_power_uW']:.3g} uW ({inf['duty_cycling']['note']})",
-        f"- memory footprint: {report['footprint']['synapses']} synapses,"
-        f" {report['footprint']['pcm_devices']} PCM devices",
+        f"- memory footprint: {report.footprint['synapses']} synapses,"
+        f" {report.footprint['pcm_devices']} PCM devices",
         "",
         *table(
             ("component", "nJ per clip"),
@@ -391,36 +422,49 @@ def write_report(run: Path, report: dict) -> None:
             ),
         ),
     ]
-    skipped = report["audio"]["skipped"]
+    audio = report.audio
     lines += [
         *section("Data"),
-        f"- audio: {report['audio']['read']} clips read, {skipped} skipped,"
-        f" {report['audio']['resampled']} resampled, {report['audio']['mixed_down']}"
-        " mixed down",
+        f"- audio: {audio['read']} clips read, {audio['skipped']} skipped,"
+        f" {audio['resampled']} resampled, {audio['mixed_down']} mixed down",
     ]
-    for item in report["audio"]["skipped_files"]:
+    for item in audio["skipped_files"]:
         lines.append(f"  - skipped `{item['file']}`: {item['reason']}")
-    ceiling = report.get("software_ceiling")
-    if ceiling:
-        how = (
-            "weights on the same spike trains, trained off chip by backpropagation through"
-            " time with the chip's pseudo-derivative as surrogate gradient"
-            if ceiling.get("family") == "rsnn"
-            else "weights and expected spike rates, trained off chip by backpropagation"
-        )
-        lines += [
-            *section("Software ceiling"),
-            f"The same network (inputs, {ceiling['width']} hidden units, outputs) with float"
-            f" {how}: test accuracy {ceiling['test_accuracy']:.3f} (validation"
-            f" {ceiling['validation_accuracy']:.3f}); on chip, 1 s after training:"
-            f" {report['evaluations'][0]['accuracy']:.3f}.",
-        ]
-    lines += _iso_lines(report) + frontier_lines(report)
-    lines += energy_model_lines(report, report["plots"].get("duty_cycle"))
-    lines += _fair_lines(report) + throughput_lines(report)
-    lines += _neurobench_lines(report) + _calibration_lines(report)
-    lines += section("Plots") + [f"![{k}]({v})" for k, v in report["plots"].items()]
-    _write(run / "report.md", "\n".join(lines) + "\n")
+    lines += _ceiling_lines(report.software_ceiling, report.first_evaluation["accuracy"])
+    lines += _iso_lines(
+        report.iso_accuracy,
+        report.baselines or (),
+        report.fair_training,
+        report.iso_accuracy_skipped,
+    )
+    lines += frontier_lines(report.frontier)
+    plots_ = report.plots or {}
+    lines += energy_model_lines(
+        report.energy_model, report.pcm_macro_check, plots_.get("duty_cycle")
+    )
+    lines += _fair_lines(report.fair_training) + throughput_lines(_throughput(report))
+    lines += _neurobench_lines(report.neurobench) + _calibration_lines(report.calibration)
+    lines += section("Plots") + [f"![{k}]({v})" for k, v in plots_.items()]
+    return lines
+
+
+def _ceiling_lines(ceiling: BaselineResult | None, chip_accuracy: float) -> list[str]:
+    """The software ceiling's section, worded by its family; nothing without one."""
+    if ceiling is None:
+        return []
+    how = (
+        "weights on the same spike trains, trained off chip by backpropagation through"
+        " time with the chip's pseudo-derivative as surrogate gradient"
+        if ceiling.family == "rsnn"
+        else "weights and expected spike rates, trained off chip by backpropagation"
+    )
+    return [
+        *section("Software ceiling"),
+        f"The same network (inputs, {ceiling.width} hidden units, outputs) with float"
+        f" {how}: test accuracy {ceiling.test_accuracy:.3f} (validation"
+        f" {ceiling.validation_accuracy:.3f}); on chip, 1 s after training:"
+        f" {chip_accuracy:.3f}.",
+    ]
 
 
 # The Raven paper's on-chip training power (Miriyala & Ishii, arXiv:2010.11741).
@@ -467,12 +511,11 @@ def _network_uW(summary: dict) -> str:
     return f"{(summary['energy_per_clip_J'] - front) / period * 1e6:.3g} uW"
 
 
-def _fair_lines(report: dict) -> list[str]:
-    fair = report.get("fair_training")
+def _fair_lines(fair: FairTrainingResult | None) -> list[str]:
     if not fair:
         return []
     rows = []
-    for cost, v in fair["per_cost"].items():
+    for cost, v in fair.per_cost.items():
         rows.append(
             (
                 cost,
@@ -487,7 +530,7 @@ def _fair_lines(report: dict) -> list[str]:
         *section("Training at equal accuracy"),
         "Both sides are charged on their validation curves: Raven up to where its"
         " validation curve first reaches its final value"
-        f" ({cell(fair.get('validation_accuracy'), '.3f')}), each DNN run up to where its"
+        f" ({cell(fair.validation_accuracy, '.3f')}), each DNN run up to where its"
         " validation curve first reaches that same accuracy.",
         "",
         *table(
@@ -496,8 +539,7 @@ def _fair_lines(report: dict) -> list[str]:
     ]
 
 
-def _neurobench_lines(report: dict) -> list[str]:
-    rows = report.get("neurobench")
+def _neurobench_lines(rows: Sequence[dict] | None) -> list[str]:
     if not rows:
         return []
     keys = (
@@ -519,8 +561,7 @@ def _neurobench_lines(report: dict) -> list[str]:
     ]
 
 
-def _calibration_lines(report: dict) -> list[str]:
-    rows = report.get("calibration")
+def _calibration_lines(rows: Sequence[dict] | None) -> list[str]:
     if not rows:
         return []
     return [

@@ -19,6 +19,7 @@ from raven.accounting.energy import (
 )
 from raven.accounting.ledger import Ledger
 from raven.compare.comparison import training_at_accuracy, with_state
+from tests.support.baseline_records import baseline
 
 PROFILE = chip_profile("pcm45")
 
@@ -160,7 +161,7 @@ def test_training_is_charged_on_the_validation_curve():
         e | {"training_energy_cumulative_J": e["c"], "training_macs_cumulative": e["c"]}
         for e in curve
     ]
-    b = {"family": "dnn", "width": 8, "curve": curve, "samples_seen": 2}
+    b = baseline(family="dnn", width=8, curve=curve, samples_seen=2)
     got = training_at_accuracy([b], 0.5, "training_energy_total_J")
     assert got["dnn_cost"] == pytest.approx(15.0)  # halfway between 0.4 and 0.6
     by_test = training_at_accuracy([b], 0.5, "training_energy_total_J", "test_accuracy")
@@ -168,13 +169,13 @@ def test_training_is_charged_on_the_validation_curve():
 
 
 def test_state_rule_scores_the_dnn_in_its_last_state():
-    b = {"family": "dnn", "width": 8, "test_accuracy": 0.7, "curve": [{"test_accuracy": 0.65}]}
+    b = baseline(family="dnn", width=8, test_accuracy=0.7, curve=[{"test_accuracy": 0.65}])
     (last,) = with_state([b], "last")
     (best,) = with_state([b], "best")
-    assert last["test_accuracy"] == 0.65 and best["test_accuracy"] == 0.7
-    assert last["best_state_test_accuracy"] == 0.7 and last["last_state_test_accuracy"] == 0.65
+    assert last.test_accuracy == 0.65 and best.test_accuracy == 0.7
+    assert last.best_state_test_accuracy == 0.7 and last.last_state_test_accuracy == 0.65
     (again,) = with_state([last], "best")  # idempotent: the trained state is kept
-    assert again["test_accuracy"] == 0.7
+    assert again.test_accuracy == 0.7
 
 
 def test_calibration_correction_and_pcm_macro_check():

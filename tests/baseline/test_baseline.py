@@ -58,13 +58,11 @@ def test_tiny_baseline_training_learns_separable_data():
         )
 
     result = run()
-    assert result["test_accuracy"] > 0.9
-    assert result["samples_seen"] == 80 * result["epochs_run"]
-    assert result["training_macs_total"] == (
-        result["training_macs_per_sample"] * result["samples_seen"]
-    )
-    assert result["weights_bytes_fp32"] == 4 * result["parameters"]
-    assert run()["test_accuracy"] == result["test_accuracy"]  # fixed seeds
+    assert result.test_accuracy > 0.9
+    assert result.samples_seen == 80 * result.epochs_run
+    assert result.training_macs_total == (result.training_macs_per_sample * result.samples_seen)
+    assert result.weights_bytes_fp32 == 4 * result.parameters
+    assert run().test_accuracy == result.test_accuracy  # fixed seeds
 
 
 def test_learning_curve_has_the_agreed_keys_and_growing_costs():
@@ -72,22 +70,22 @@ def test_learning_curve_has_the_agreed_keys_and_growing_costs():
     result = train_baseline(
         "dnn", 36, data, BaselineConfig(max_epochs=6, patience=2, threads=1), progress=False
     )
-    curve = result["curve"]
-    assert len(curve) == result["epochs_run"] >= 3
+    curve = result.curve
+    assert len(curve) == result.epochs_run >= 3
     assert all(tuple(entry) == CURVE_KEYS for entry in curve)
     assert [e["epoch"] for e in curve] == list(range(1, len(curve) + 1))
     for key in ("training_macs_cumulative", "training_energy_cumulative_J"):
         values = [e[key] for e in curve]
         assert all(b > a > 0 for a, b in itertools.pairwise(values))
     # one epoch = one pass over the 80 training clips at the per-sample cost
-    assert curve[0]["training_macs_cumulative"] == 80 * result["training_macs_per_sample"]
-    assert curve[-1]["training_macs_cumulative"] == result["training_macs_total"]
+    assert curve[0]["training_macs_cumulative"] == 80 * result.training_macs_per_sample
+    assert curve[-1]["training_macs_cumulative"] == result.training_macs_total
     assert curve[-1]["training_energy_cumulative_J"] == pytest.approx(
-        result["training_energy_total_J"]
+        result.training_energy_total_J
     )
-    best = curve[result["best_epoch"] - 1]
-    assert best["validation_accuracy"] == result["validation_accuracy"]
-    assert best["test_accuracy"] == result["test_accuracy"]  # the best epoch's weights
+    best = curve[result.best_epoch - 1]
+    assert best["validation_accuracy"] == result.validation_accuracy
+    assert best["test_accuracy"] == result.test_accuracy  # the best epoch's weights
     assert all(0 <= e["test_accuracy"] <= 1 for e in curve)
 
 

@@ -51,18 +51,18 @@ def test_second_call_is_a_hit_and_does_not_train(tmp_path, trainings):
     first = _run(tmp_path, data)
     second = _run(tmp_path, data)
     assert trainings == [("dnn", 36)]
-    assert (first["from_cache"], second["from_cache"]) == (False, True)
-    assert {k: v for k, v in first.items() if k != "from_cache"} == {
-        k: v for k, v in second.items() if k != "from_cache"
-    }
+    assert (first.from_cache, second.from_cache) == (False, True)
+    assert dataclasses.replace(first, from_cache=None) == dataclasses.replace(
+        second, from_cache=None
+    )
     # the threads setting does not change what is computed
-    assert _run(tmp_path, data, dataclasses.replace(CFG, threads=2))["from_cache"]
+    assert _run(tmp_path, data, dataclasses.replace(CFG, threads=2)).from_cache
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files
 
 
 def test_a_fresh_equal_copy_of_the_data_is_a_hit(tmp_path, trainings):
     _run(tmp_path, separable_data())
-    assert _run(tmp_path, separable_data())["from_cache"]
+    assert _run(tmp_path, separable_data()).from_cache
     assert len(trainings) == 1
 
 
@@ -70,11 +70,11 @@ def test_changed_data_config_family_or_code_retrains(tmp_path, trainings, monkey
     data = separable_data()
     _run(tmp_path, data)
     relabelled = dataclasses.replace(data, val_y=np.roll(data.val_y, 1))
-    assert not _run(tmp_path, relabelled)["from_cache"]
-    assert not _run(tmp_path, data, dataclasses.replace(CFG, lr=2e-3))["from_cache"]
-    assert not _run(tmp_path, data, width=72)["from_cache"]
+    assert not _run(tmp_path, relabelled).from_cache
+    assert not _run(tmp_path, data, dataclasses.replace(CFG, lr=2e-3)).from_cache
+    assert not _run(tmp_path, data, width=72).from_cache
     monkeypatch.setattr(baseline_train, "code_version", lambda: "edited")
-    assert not _run(tmp_path, data)["from_cache"]
+    assert not _run(tmp_path, data).from_cache
     assert len(trainings) == 5
 
 
@@ -86,6 +86,10 @@ def test_changed_data_config_family_or_code_retrains(tmp_path, trainings, monkey
         lambda text: json.dumps([1, 2]),
         lambda text: json.dumps(json.loads(text) | {"key": {"family": "other"}}),
         lambda text: json.dumps({"key": json.loads(text)["key"], "result": {"family": "dnn"}}),
+        # a result with a field BaselineResult does not know
+        lambda text: json.dumps(
+            (lambda d: d | {"result": d["result"] | {"accuracy": 1.0}})(json.loads(text))
+        ),
     ],
 )
 def test_corrupt_file_is_reported_and_recomputed(tmp_path, trainings, damage):
@@ -95,9 +99,9 @@ def test_corrupt_file_is_reported_and_recomputed(tmp_path, trainings, damage):
     path.write_text(damage(path.read_text()))
     with pytest.warns(CacheWarning, match=path.name):
         again = _run(tmp_path, data)
-    assert not again["from_cache"] and len(trainings) == 2
-    assert again["test_accuracy"] == first["test_accuracy"]
-    assert _run(tmp_path, data)["from_cache"]  # the file was rewritten whole
+    assert not again.from_cache and len(trainings) == 2
+    assert again.test_accuracy == first.test_accuracy
+    assert _run(tmp_path, data).from_cache  # the file was rewritten whole
 
 
 def test_sweep_through_the_cache(tmp_path, trainings):
@@ -105,8 +109,8 @@ def test_sweep_through_the_cache(tmp_path, trainings):
     families = {"dnn": (36,), "gru": (8, 16)}
     first = sweep(data, families, CFG, progress=False, cache_dir=tmp_path)
     second = sweep(data, families, CFG, progress=False, cache_dir=tmp_path)
-    assert [(r["family"], r["width"]) for r in second] == [("dnn", 36), ("gru", 8), ("gru", 16)]
-    assert not any(r["from_cache"] for r in first) and all(r["from_cache"] for r in second)
+    assert [(r.family, r.width) for r in second] == [("dnn", 36), ("gru", 8), ("gru", 16)]
+    assert not any(r.from_cache for r in first) and all(r.from_cache for r in second)
     assert len(trainings) == 3
     assert len(list(tmp_path.glob("*.json"))) == 3
 

@@ -29,7 +29,7 @@ def test_gsc12_baseline_learns_and_is_cached(tmp_path):
     np.testing.assert_allclose(first.std(axis=0), 1, atol=1e-3)
     bl = BaselineConfig(max_epochs=3, patience=3, threads=1)
     result = cached_train_baseline(tmp_path / "bl", "dnn", 72, data, bl, progress=False)
-    assert result["test_accuracy"] > 0.3  # chance: 1/12
-    assert len(result["curve"]) == 3
+    assert result.test_accuracy > 0.3  # chance: 1/12
+    assert len(result.curve) == 3
     again = cached_train_baseline(tmp_path / "bl", "dnn", 72, data, bl, progress=False)
-    assert again["from_cache"] and again["test_accuracy"] == result["test_accuracy"]
+    assert again.from_cache and again.test_accuracy == result.test_accuracy

@@ -90,9 +90,9 @@ def test_recurrent_models_train():
             BaselineConfig(max_epochs=12, patience=12, batch_size=8, threads=1),
             False,
         )
-        assert result["test_accuracy"] > 0.8, family
-        assert result["gate_multiplies_per_inference"] == 3 * 16 * 12
-        assert result["inference_macs"] == 12 * recurrent_macs_per_step(family, 5, 16) + 48
+        assert result.test_accuracy > 0.8, family
+        assert result.gate_multiplies_per_inference == 3 * 16 * 12
+        assert result.inference_macs == 12 * recurrent_macs_per_step(family, 5, 16) + 48
 
 
 def test_unknown_cell_and_readout_are_clear_errors():

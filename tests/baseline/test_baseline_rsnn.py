@@ -179,13 +179,13 @@ def test_learns_a_separable_task():
         untrained = RecurrentSNN(spec)(torch.as_tensor(data.test_x)).argmax(1).numpy()
     assert np.mean(untrained == data.test_y) < 0.5
     result = train_rsnn(spec, data, CFG, progress=False)
-    assert result["test_accuracy"] >= 0.9, result["curve"]
-    assert result["validation_accuracy"] == max(c["validation_accuracy"] for c in result["curve"])
-    assert set(RESULT_KEYS) <= set(result)
-    assert [set(c) for c in result["curve"]] == [set(CURVE_KEYS)] * result["epochs_run"]
-    assert result["hidden_spikes_per_clip"] > 0
-    assert set(result["weight_abs_max"]) == {"input", "recurrent", "output"}
-    assert result["weight_abs_max"]["output"] > 0  # trained away from the silent start
+    assert result.test_accuracy >= 0.9, result.curve
+    assert result.validation_accuracy == max(c["validation_accuracy"] for c in result.curve)
+    assert set(RESULT_KEYS) <= set(result.to_dict())
+    assert [set(c) for c in result.curve] == [set(CURVE_KEYS)] * result.epochs_run
+    assert result.hidden_spikes_per_clip > 0
+    assert set(result.weight_abs_max) == {"input", "recurrent", "output"}
+    assert result.weight_abs_max["output"] > 0  # trained away from the silent start
 
 
 def test_same_seed_same_training():
@@ -193,12 +193,12 @@ def test_same_seed_same_training():
     cfg = dataclasses.replace(CFG, max_epochs=2)
     first, second = (train_rsnn(small_spec(), data, cfg, progress=False) for _ in range(2))
     timings = {"wall_time_s", "curve"}
-    assert {k: v for k, v in first.items() if k not in timings} == {
-        k: v for k, v in second.items() if k not in timings
+    assert {k: v for k, v in first.to_dict().items() if k not in timings} == {
+        k: v for k, v in second.to_dict().items() if k not in timings
     }
     wall = {"train_wall_s", "eval_wall_s"}
-    assert [{k: v for k, v in c.items() if k not in wall} for c in first["curve"]] == [
-        {k: v for k, v in c.items() if k not in wall} for c in second["curve"]
+    assert [{k: v for k, v in c.items() if k not in wall} for c in first.curve] == [
+        {k: v for k, v in c.items() if k not in wall} for c in second.curve
     ]
 
 
@@ -209,9 +209,9 @@ def test_costs_are_the_dense_synapse_count():
     assert params == per_step - 12  # no self-connections
     data = channel_task()
     result = train_rsnn(spec, data, dataclasses.replace(CFG, max_epochs=1), progress=False)
-    assert result["inference_macs"] == 20 * per_step
-    assert result["parameters"] == params
-    assert result["samples_seen"] == data.train_y.size
+    assert result.inference_macs == 20 * per_step
+    assert result.parameters == params
+    assert result.samples_seen == data.train_y.size
 
 
 def test_mismatched_data_is_named():
@@ -241,21 +241,21 @@ def test_results_are_cached_by_network_data_and_settings(tmp_path, trainings):
     cfg = dataclasses.replace(CFG, max_epochs=1)
     first = cached_train_rsnn(tmp_path, spec, data, cfg, progress=False)
     second = cached_train_rsnn(tmp_path, spec, data, cfg, progress=False)
-    assert (first["from_cache"], second["from_cache"]) == (False, True)
-    assert {k: v for k, v in first.items() if k != "from_cache"} == {
-        k: v for k, v in second.items() if k != "from_cache"
-    }
+    assert (first.from_cache, second.from_cache) == (False, True)
+    assert dataclasses.replace(first, from_cache=None) == dataclasses.replace(
+        second, from_cache=None
+    )
     assert len(trainings) == 1
     slower = dataclasses.replace(spec, constants=CONSTANTS._replace(alpha=0.9))
-    assert not cached_train_rsnn(tmp_path, slower, data, cfg, progress=False)["from_cache"]
+    assert not cached_train_rsnn(tmp_path, slower, data, cfg, progress=False).from_cache
     other_init = small_spec(seed=1)
-    assert not cached_train_rsnn(tmp_path, other_init, data, cfg, progress=False)["from_cache"]
+    assert not cached_train_rsnn(tmp_path, other_init, data, cfg, progress=False).from_cache
     relabelled = dataclasses.replace(data, val_y=np.roll(data.val_y, 1))
-    assert not cached_train_rsnn(tmp_path, spec, relabelled, cfg, progress=False)["from_cache"]
+    assert not cached_train_rsnn(tmp_path, spec, relabelled, cfg, progress=False).from_cache
     assert len(trainings) == 4
     # the ADC settings do not enter the ideal-conversion ceiling
     adc = dataclasses.replace(spec, constants=CONSTANTS._replace(adc_bits=8, adc_range=4.0))
-    assert cached_train_rsnn(tmp_path, adc, data, cfg, progress=False)["from_cache"]
+    assert cached_train_rsnn(tmp_path, adc, data, cfg, progress=False).from_cache
 
 
 def synthetic_splits(copies=3, n=12, frames=6, coeffs=4, seed=0):
@@ -315,16 +315,14 @@ def test_temporal_ceiling_trains_the_configured_network(tmp_path, monkeypatch):
     cfg = temporal_cfg(n_hidden=5, tau_membrane_ms=50.0)
     splits = synthetic_splits()
     result = baselines.temporal_ceiling(cfg, splits, 3, tmp_path, progress=False)
-    assert result["family"] == "rsnn" and result["width"] == 5
-    assert result["epochs_run"] == 2 and not result["from_cache"]
+    assert result.family == "rsnn" and result.width == 5
+    assert result.epochs_run == 2 and not result.from_cache
     steps = splits[0].features.shape[2] * cfg.temporal.steps_per_frame
-    assert result["inference_macs"] == steps * ((n_inputs(cfg) + 5) * 5 + 5 * 3)
+    assert result.inference_macs == steps * ((n_inputs(cfg) + 5) * 5 + 5 * 3)
     again = baselines.temporal_ceiling(cfg, splits, 3, tmp_path, progress=False)
-    assert again["from_cache"]
+    assert again.from_cache
     changed = temporal_cfg(n_hidden=5, tau_membrane_ms=60.0)
-    assert not baselines.temporal_ceiling(changed, splits, 3, tmp_path, progress=False)[
-        "from_cache"
-    ]
+    assert not baselines.temporal_ceiling(changed, splits, 3, tmp_path, progress=False).from_cache
 
 
 def test_software_ceiling_of_the_temporal_architecture(tmp_path, monkeypatch):
@@ -338,12 +336,12 @@ def test_software_ceiling_of_the_temporal_architecture(tmp_path, monkeypatch):
     run = tmp_path / "run"
     run.mkdir()
     result = baselines.software_ceiling(run, cfg, root, tmp_path / "cache")
-    assert (result["family"], result["width"], result["from_cache"]) == ("rsnn", 8, False)
+    assert (result.family, result.width, result.from_cache) == ("rsnn", 8, False)
     recorded = json.loads((run / "ceiling.json").read_text())
-    assert recorded["test_accuracy"] == result["test_accuracy"]
+    assert recorded["test_accuracy"] == result.test_accuracy
     steps = cfg.features.n_frames * cfg.temporal.steps_per_frame
-    assert result["inference_macs"] == steps * ((n_inputs(cfg) + 8) * 8 + 8 * 12)
-    assert baselines.software_ceiling(run, cfg, root, tmp_path / "cache")["from_cache"]
+    assert result.inference_macs == steps * ((n_inputs(cfg) + 8) * 8 + 8 * 12)
+    assert baselines.software_ceiling(run, cfg, root, tmp_path / "cache").from_cache
 
 
 def test_ceiling_and_baselines_train_side_by_side_in_one_pool(tmp_path, monkeypatch):
@@ -363,16 +361,12 @@ def test_ceiling_and_baselines_train_side_by_side_in_one_pool(tmp_path, monkeypa
     run = tmp_path / "run"
     run.mkdir()
     ceiling, dnns = baselines.ceiling_and_baselines(run, cfg, root, tmp_path / "cache")
-    assert (ceiling["family"], ceiling["width"], ceiling["from_cache"]) == ("rsnn", 8, False)
-    assert [(d["family"], d["width"], d.get("from_cache", False)) for d in dnns] == [
-        ("dnn", 8, False)
-    ]
-    assert (
-        json.loads((run / "ceiling.json").read_text())["test_accuracy"] == ceiling["test_accuracy"]
-    )
+    assert (ceiling.family, ceiling.width, ceiling.from_cache) == ("rsnn", 8, False)
+    assert [(d.family, d.width, d.from_cache) for d in dnns] == [("dnn", 8, False)]
+    assert json.loads((run / "ceiling.json").read_text())["test_accuracy"] == ceiling.test_accuracy
     assert json.loads((run / "baselines.json").read_text())[0]["width"] == 8
     ceiling, dnns = baselines.ceiling_and_baselines(run, cfg, root, tmp_path / "cache")
-    assert ceiling["from_cache"] and dnns[0]["from_cache"]
+    assert ceiling.from_cache and dnns[0].from_cache
 
 
 def per_neuron(constants, n_hid, seed=0):
@@ -480,8 +474,8 @@ def test_learns_with_dropout_cosine_and_graded_inputs():
     )
     cfg = RsnnConfig(**{**CFG.key(), "threads": 1}, lr_schedule="cosine")
     result = train_rsnn(spec, graded, cfg, progress=False)
-    assert result["test_accuracy"] >= 0.9, result["curve"]
-    assert result["synaptic_ops_per_clip"] > 0
+    assert result.test_accuracy >= 0.9, result.curve
+    assert result.synaptic_ops_per_clip > 0
 
 
 def test_the_cosine_schedule_changes_training_and_the_key():
@@ -496,8 +490,8 @@ def test_the_cosine_schedule_changes_training_and_the_key():
     plain = train_rsnn(spec, data, dataclasses.replace(CFG, max_epochs=2), progress=False)
     same = train_rsnn(spec, data, constant, progress=False)
     other = train_rsnn(spec, data, cosine, progress=False)
-    assert same["weight_abs_max"] == plain["weight_abs_max"]
-    assert other["weight_abs_max"] != plain["weight_abs_max"]
+    assert same.weight_abs_max == plain.weight_abs_max
+    assert other.weight_abs_max != plain.weight_abs_max
     assert rsnn.rsnn_result_key(spec, data, constant) != rsnn.rsnn_result_key(spec, data, cosine)
     with pytest.raises(ValueError, match="lr_schedule"):
         RsnnConfig(lr_schedule="step")
@@ -507,11 +501,11 @@ def test_per_neuron_constants_and_dropout_enter_the_cache_key(tmp_path, training
     data = channel_task()
     cfg = dataclasses.replace(CFG, max_epochs=1)
     spec = dataclasses.replace(small_spec(), constants=per_neuron(CONSTANTS, 12))
-    assert not cached_train_rsnn(tmp_path, spec, data, cfg, progress=False)["from_cache"]
-    assert cached_train_rsnn(tmp_path, spec, data, cfg, progress=False)["from_cache"]
+    assert not cached_train_rsnn(tmp_path, spec, data, cfg, progress=False).from_cache
+    assert cached_train_rsnn(tmp_path, spec, data, cfg, progress=False).from_cache
     json.dumps(spec.key())
     other = dataclasses.replace(spec, constants=per_neuron(CONSTANTS, 12, seed=1))
-    assert not cached_train_rsnn(tmp_path, other, data, cfg, progress=False)["from_cache"]
+    assert not cached_train_rsnn(tmp_path, other, data, cfg, progress=False).from_cache
     dropped = dataclasses.replace(spec, dropout=0.3)
-    assert not cached_train_rsnn(tmp_path, dropped, data, cfg, progress=False)["from_cache"]
+    assert not cached_train_rsnn(tmp_path, dropped, data, cfg, progress=False).from_cache
     assert len(trainings) == 3

@@ -57,11 +57,11 @@ def test_bad_budget_settings_are_clear_errors(field):
 
 def test_a_run_on_its_budget_checks_where_check_points_says():
     result = train_baseline("dnn", 36, data(), CAPPED, progress=False)
-    assert [e["clips_seen"] for e in result["curve"]] == [32, 64, 80, 100]
-    assert [e["epoch"] for e in result["curve"]] == [0.4, 0.8, 1, 1.25]
-    assert result["samples_seen"] == 100 and result["epochs_run"] == 1.25
-    assert result["stopped_by"] == "budget" and result["checks_run"] == 4
-    assert all(e["train_wall_s"] > 0 and e["eval_wall_s"] > 0 for e in result["curve"])
+    assert [e["clips_seen"] for e in result.curve] == [32, 64, 80, 100]
+    assert [e["epoch"] for e in result.curve] == [0.4, 0.8, 1, 1.25]
+    assert result.samples_seen == 100 and result.epochs_run == 1.25
+    assert result.stopped_by == "budget" and result.checks_run == 4
+    assert all(e["train_wall_s"] > 0 and e["eval_wall_s"] > 0 for e in result.curve)
 
 
 def test_a_flat_validation_curve_stops_after_patience_checks():
@@ -69,9 +69,9 @@ def test_a_flat_validation_curve_stops_after_patience_checks():
     check stays the best and the run stops ``patience`` checks later."""
     cfg = BaselineConfig(max_epochs=20, patience=3, lr=0.0, weight_decay=0.0, threads=1)
     result = train_baseline("dnn", 36, data(), cfg, progress=False)
-    assert result["stopped_by"] == "plateau"
-    assert result["best_check"] == 1 and result["checks_run"] == 1 + 3
-    assert result["samples_seen"] == 4 * N_TRAIN
+    assert result.stopped_by == "plateau"
+    assert result.best_check == 1 and result.checks_run == 1 + 3
+    assert result.samples_seen == 4 * N_TRAIN
 
 
 def test_the_best_checks_weights_are_kept(monkeypatch):
@@ -97,19 +97,19 @@ def test_the_best_checks_weights_are_kept(monkeypatch):
     monkeypatch.setattr(baseline_train, "make_model", keep)
     cfg = BaselineConfig(max_epochs=20, patience=3, lr=1e-2, threads=1)
     result = train_baseline("dnn", 36, data(), cfg, progress=False)
-    assert result["stopped_by"] == "plateau"
-    assert (result["best_check"], result["checks_run"]) == (2, 5)
-    assert result["validation_accuracy"] == 0.7 and result["best_epoch"] == 2
+    assert result.stopped_by == "plateau"
+    assert (result.best_check, result.checks_run) == (2, 5)
+    assert result.validation_accuracy == 0.7 and result.best_epoch == 2
     final = models[0].state_dict()
     assert all(torch.equal(final[k], at_checks[1][k]) for k in final)
     assert not all(torch.equal(final[k], at_checks[4][k]) for k in final)  # it did train
-    assert result["test_accuracy"] == result["curve"][1]["test_accuracy"]
+    assert result.test_accuracy == result.curve[1]["test_accuracy"]
 
 
 def _without_timings(result):
     drop = ("wall_time_s", "from_cache")
-    curve = [{k: v for k, v in e.items() if not k.endswith("_wall_s")} for e in result["curve"]]
-    return {k: v for k, v in result.items() if k not in drop} | {"curve": curve}
+    curve = [{k: v for k, v in e.items() if not k.endswith("_wall_s")} for e in result.curve]
+    return {k: v for k, v in result.to_dict().items() if k not in drop} | {"curve": curve}
 
 
 def test_a_sweep_in_worker_processes_matches_one_in_process_and_is_cached(tmp_path, monkeypatch):
@@ -118,7 +118,7 @@ def test_a_sweep_in_worker_processes_matches_one_in_process_and_is_cached(tmp_pa
     here = sweep(data(), families, cfg, progress=False)
     apart = sweep(data(), families, cfg, progress=False, cache_dir=tmp_path, workers=2)
     assert [_without_timings(r) for r in apart] == [_without_timings(r) for r in here]
-    assert not any(r["from_cache"] for r in apart)
+    assert not any(r.from_cache for r in apart)
 
     from raven.baseline import parallel
 
@@ -127,8 +127,8 @@ def test_a_sweep_in_worker_processes_matches_one_in_process_and_is_cached(tmp_pa
 
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_workers)
     again = sweep(data(), families, cfg, progress=False, cache_dir=tmp_path, workers=2)
-    assert all(r["from_cache"] for r in again)
-    assert [r["test_accuracy"] for r in again] == [r["test_accuracy"] for r in apart]
+    assert all(r.from_cache for r in again)
+    assert [r.test_accuracy for r in again] == [r.test_accuracy for r in apart]
 
 
 def test_a_failed_model_ends_a_sweep_in_a_shared_pool_which_stays_usable():
@@ -144,4 +144,4 @@ def test_a_failed_model_ends_a_sweep_in_a_shared_pool_which_stays_usable():
         later = parallel.train_in_processes(
             data(), [("dnn", 8)], cfg, None, 1, progress=False, pool=pool
         )
-    assert later[0]["width"] == 8
+    assert later[0].width == 8

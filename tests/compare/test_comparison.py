@@ -5,19 +5,21 @@ import math
 import pytest
 
 from raven.compare.comparison import cost_at_accuracy, iso_accuracy
+from tests.support.baseline_records import baseline
 
 
-def point(family, acc, macs, energy=None):
-    return {
-        "family": family,
-        "width": macs,
-        "test_accuracy": acc,
-        "inference_macs": macs,
-        "training_macs_total": 100 * macs,
-        "inference_energy_J": energy or macs * 1e-12,
-        "training_energy_total_J": 100 * (energy or macs * 1e-12),
-        "parameters": macs,
-    }
+def point(family, acc, macs, energy=None, **fields):
+    return baseline(
+        family=family,
+        width=macs,
+        test_accuracy=acc,
+        inference_macs=macs,
+        training_macs_total=100 * macs,
+        inference_energy_J=energy or macs * 1e-12,
+        training_energy_total_J=100 * (energy or macs * 1e-12),
+        parameters=macs,
+        **fields,
+    )
 
 
 CURVE = [point("dnn", 0.5, 1e4), point("dnn", 0.6, 1e5), point("dnn", 0.7, 1e6)]
@@ -50,16 +52,16 @@ def test_iso_accuracy_ratios_take_the_cheapest_family():
         "training_energy_total_J": 1e-8,
     }
     out = iso_accuracy(baselines, raven)
-    assert out["accuracy"] == 0.6
-    assert out["per_cost"]["inference_macs"]["family"] == "cnn"
-    assert out["inference_ops_ratio"] == pytest.approx(math.sqrt(1e3 * 1e5) / 1e2)
-    assert out["training_ops_ratio"] == pytest.approx(100 * math.sqrt(1e3 * 1e5) / 1e4)
-    assert out["best_dnn"]["test_accuracy"] == 0.7
+    assert out.accuracy == 0.6
+    assert out.per_cost["inference_macs"]["family"] == "cnn"
+    assert out.inference_ops_ratio == pytest.approx(math.sqrt(1e3 * 1e5) / 1e2)
+    assert out.training_ops_ratio == pytest.approx(100 * math.sqrt(1e3 * 1e5) / 1e4)
+    assert out.best_dnn["test_accuracy"] == 0.7
     high = iso_accuracy(baselines, {**raven, "accuracy": 0.95})
-    assert high["inference_ops_ratio"] is None
-    assert high["per_cost"]["inference_macs"]["status"] == "above_all_baselines"
+    assert high.inference_ops_ratio is None
+    assert high.per_cost["inference_macs"]["status"] == "above_all_baselines"
     low = iso_accuracy(baselines, {**raven, "accuracy": 0.1})
-    assert low["per_cost"]["inference_macs"]["status"] == "below_all"
+    assert low.per_cost["inference_macs"]["status"] == "below_all"
 
 
 # -- training charged up to equal accuracy -----------------------------------------------------
@@ -91,21 +93,20 @@ def test_charged_until_interpolates_between_epochs():
 
 def test_a_long_early_stopped_run_is_charged_only_up_to_ravens_accuracy():
     """DNN reaches 0.45 in its first epochs but trains on to 0.55: charge the first part."""
-    dnn = point("dnn", 0.55, 1e3)
-    dnn["curve"] = curve([0.30, 0.453, 0.50, 0.55] + [0.55] * 16, joules_per_epoch=2e-3)
-    dnn["samples_seen"] = 20 * 100
+    accs = [0.30, 0.453, 0.50, 0.55] + [0.55] * 16
+    dnn = point("dnn", 0.55, 1e3, curve=curve(accs, joules_per_epoch=2e-3), samples_seen=20 * 100)
     out = training_at_accuracy([dnn], 0.434, "training_energy_total_J")
     assert out["status"] == "interpolated"
     f = (0.434 - 0.30) / (0.453 - 0.30)
     assert out["dnn_cost"] == pytest.approx(2e-3 * (1 + f))
-    assert out["dnn_cost"] < 0.2 * dnn["curve"][-1]["training_energy_cumulative_J"]
+    assert out["dnn_cost"] < 0.2 * dnn.curve[-1]["training_energy_cumulative_J"]
     assert out["dnn_cost_per_sample"] == pytest.approx(40e-3 / 2000)
 
 
 def test_fair_training_ratio_charges_raven_by_the_same_rule():
-    dnn = point("dnn", 0.6, 1e3)
-    dnn["curve"] = curve([0.3, 0.5, 0.6], joules_per_epoch=4.0)
-    dnn["samples_seen"] = 300
+    dnn = point(
+        "dnn", 0.6, 1e3, curve=curve([0.3, 0.5, 0.6], joules_per_epoch=4.0), samples_seen=300
+    )
     raven_epochs = [
         {"epoch": k + 1, "validation_accuracy": a, "ledger_counts": {"e": k + 1}}
         for k, a in enumerate([0.2, 0.4, 0.4, 0.38])
@@ -118,13 +119,13 @@ def test_fair_training_ratio_charges_raven_by_the_same_rule():
         "training_clips_per_epoch": 100,
     }
     out = fair_training([dnn], raven, rc)
-    e = out["per_cost"]["training_energy_total_J"]
+    e = out.per_cost["training_energy_total_J"]
     # Raven's final validation accuracy 0.38 is first reached within epoch 2.
     assert e["raven_status"] == "interpolated"
     assert e["raven_cost"] == pytest.approx(1 + 0.9)
     # The DNN is charged on its validation curve up to the same validation accuracy 0.38:
     # 0.4 of the way from 0.3 (epoch 1) to 0.5 (epoch 2).
-    assert out["validation_accuracy"] == 0.38
+    assert out.validation_accuracy == 0.38
     assert e["dnn_cost"] == pytest.approx(4 * 1.4)
     assert e["ratio"] == pytest.approx(5.6 / 1.9)
     assert e["ratio_status"] == "interpolated"
@@ -132,7 +133,7 @@ def test_fair_training_ratio_charges_raven_by_the_same_rule():
     high = [{**c, "validation_accuracy": 0.95} for c in raven_epochs]
     high_curve = raven_curve(high, lambda counts: (10.0 * counts["e"], 1.0 * counts["e"]))
     none = fair_training([dnn], raven, high_curve)
-    assert none["per_cost"]["training_energy_total_J"]["ratio"] is None
+    assert none.per_cost["training_energy_total_J"]["ratio"] is None
 
 
 def test_neurobench_rows():

@@ -16,24 +16,26 @@ from raven.report.frontier import (
     frontier_table,
     retention,
     retention_lines,
+    throughput,
     throughput_lines,
 )
+from tests.support.baseline_records import baseline
 
 
 def dnn(family, acc, macs, accs):
     """A DNN run: test accuracy ``acc`` at ``macs`` MACs, 1 J per epoch and 10 x macs
     training MACs per epoch, test (and validation) accuracies per epoch ``accs``."""
-    return {
-        "family": family,
-        "width": int(macs),
-        "test_accuracy": acc,
-        "inference_macs": macs,
-        "inference_energy_J": macs * 1e-12,
-        "training_macs_total": 10 * macs * len(accs),
-        "training_energy_total_J": 1.0 * len(accs),
-        "parameters": macs,
-        "samples_seen": 100 * len(accs),
-        "curve": [
+    return baseline(
+        family=family,
+        width=int(macs),
+        test_accuracy=acc,
+        inference_macs=macs,
+        inference_energy_J=macs * 1e-12,
+        training_macs_total=10 * macs * len(accs),
+        training_energy_total_J=1.0 * len(accs),
+        parameters=macs,
+        samples_seen=100 * len(accs),
+        curve=[
             {
                 "epoch": k + 1,
                 "validation_accuracy": a,
@@ -43,7 +45,7 @@ def dnn(family, acc, macs, accs):
             }
             for k, a in enumerate(accs)
         ],
-    }
+    )
 
 
 # One family spanning test accuracies 0.5 to 0.7, a factor 10 of MACs per 0.1 of accuracy.
@@ -169,7 +171,7 @@ def test_without_baselines_raven_is_reported_alone():
     assert out["coverage"]["both"] is None
     assert coverage_sentence(out) == "No DNN baselines: Raven's curve is reported alone."
     assert "not compared" in cost_summary(out, "inference_ops")
-    lines = frontier_lines({"frontier": out})
+    lines = frontier_lines(out)
     assert lines[-1] == "| 64 | 0.500 | 1e+03 | 1 nJ | 1e+06 | 500 mJ | 400 |"
 
 
@@ -193,7 +195,7 @@ def test_words_say_where_raven_wins_and_loses_and_by_how_much():
         " Both cover 0.500 to 0.650; 2 of 3 Raven points lie there, where the ratios are"
         " read on interpolated DNN frontiers."
     )
-    lines = frontier_lines({"frontier": out})
+    lines = frontier_lines(out)
     assert "| 64 | inference_ops | 1e+03 | dnn | 3.16e+04 | 31.6x | exact | win |" in lines
     assert "| 64 | 0.550 | 1e+03 | 1 nJ | 1e+06 | 500 mJ | 400 |" in lines
     table = frontier_table(out)
@@ -241,7 +243,7 @@ def test_retention_table_at_every_time_with_and_without_compensation():
         "compensated": 0.55,
         "uncompensated": pytest.approx(0.45),
     }
-    lines = retention_lines({"evaluations": evals})
+    lines = retention_lines(evals)
     assert "| 1 day | 86400 | 0.580 | 0.480 |" in lines
     assert lines[-1] == (
         "From 1 s to 1 year after training the accuracy changes by -0.050 with compensation"
@@ -250,20 +252,20 @@ def test_retention_table_at_every_time_with_and_without_compensation():
 
 
 def test_throughput_and_wall_time_lines():
-    report = {
-        "n_hidden": 128,
-        "training": {"clips_per_s": 512.4, "wall_time_s": 47.0},
-        "evaluations": [evaluation(1.0, True, 0.6)],
-        "sizes": [
+    t = throughput(
+        training={"clips_per_s": 512.4, "wall_time_s": 47.0},
+        evaluations=[evaluation(1.0, True, 0.6)],
+        n_hidden=128,
+        sizes=[
             {
                 "n_hidden": 64,
                 "training": {"clips_per_s": 700.0, "wall_time_s": 34.4},
                 "evaluation": {"clips_per_s": 1500.0},
             }
         ],
-        "wall_time_s": {"training": 47.5, "baselines": 3.3, "total": 50.8},
-    }
-    lines = throughput_lines(report)
+        wall_time_s={"training": 47.5, "baselines": 3.3, "total": 50.8},
+    )
+    lines = throughput_lines(t)
     assert "| 128 (main) | 512 | 47.0 s | 900 |" in lines
     assert "| 64 | 700 | 34.4 s | 1500 |" in lines
     assert "| DNN baselines | 3.3 |" in lines

@@ -18,7 +18,9 @@ from experiments.sizes import (
 from raven.config.tables import RavenConfig, config_from_dict
 from raven.data.synthetic import make_tone_dataset
 from raven.fit.loop import CHECKPOINT
+from raven.report.results import RunReport
 from raven.runs.train import FINAL
+from tests.support.baseline_records import baseline
 from tests.support.configs import TINY_STATIC as TINY_CHIP
 
 # The tiny static network, whatever the default architecture.
@@ -121,19 +123,19 @@ def fake_baseline(family, width, acc, macs):
         }
         for k, a in enumerate((acc / 2, acc))
     ]
-    return {
-        "family": family,
-        "width": width,
-        "parameters": macs,
-        "validation_accuracy": acc,
-        "test_accuracy": acc,
-        "samples_seen": 40,
-        "inference_macs": macs,
-        "training_macs_total": curve[-1]["training_macs_cumulative"],
-        "inference_energy_J": macs * 1e-12,
-        "training_energy_total_J": curve[-1]["training_energy_cumulative_J"],
-        "curve": curve,
-    }
+    return baseline(
+        family=family,
+        width=width,
+        parameters=macs,
+        validation_accuracy=acc,
+        test_accuracy=acc,
+        samples_seen=40,
+        inference_macs=macs,
+        training_macs_total=curve[-1]["training_macs_cumulative"],
+        inference_energy_J=macs * 1e-12,
+        training_energy_total_J=curve[-1]["training_energy_cumulative_J"],
+        curve=curve,
+    )
 
 
 def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, monkeypatch):
@@ -143,7 +145,7 @@ def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, 
 
     base, data = tones
     dnns = [fake_baseline("cnn", w, a, m) for w, a, m in ((8, 0.4, 1e4), (16, 0.9, 1e6))]
-    ceiling = {"width": 24, "test_accuracy": 0.9, "validation_accuracy": 0.9}
+    ceiling = fake_baseline("snn_rate", 24, 0.9, 1e3)
     monkeypatch.setattr(baselines, "ceiling_and_baselines", lambda *a, **k: (ceiling, dnns))
     toml = tmp_path / "tiny.toml"
     top = [f"{k} = {json.dumps(v)}" for k, v in TINY.items() if not isinstance(v, dict)]
@@ -159,6 +161,14 @@ def test_run_kws_reports_the_frontier_retention_and_wall_times(tones, tmp_path, 
     assert run_kws.main(argv) == 0
     run = tmp_path / "runs" / "t"
     report = json.loads((run / "report.json").read_text())
+    # report.json is a RunReport's record, in the order the run has always written it
+    assert json.dumps(RunReport.from_dict(report).to_dict()) == json.dumps(report)
+    assert list(report) == [
+        *("data", "task", "device_preset", "architecture", "rule", "n_hidden", "config"),
+        *("training", "evaluations", "sizes", "seeds", "footprint", "calibration", "audio"),
+        *("software_ceiling", "baselines", "iso_accuracy", "fair_training", "frontier"),
+        *("energy_model", "pcm_macro_check", "neurobench", "wall_time_s", "plots", "throughput"),
+    ]
     assert [p["n_hidden"] for p in report["frontier"]["raven"]] == [12, 24]
     assert [s["n_hidden"] for s in report["sizes"]] == [12]
     main = report["frontier"]["raven"][1]
@@ -220,10 +230,10 @@ def test_families_below_ravens_accuracy_with_wider_models_untrained_are_named(mo
     }
     every = dnns + [fake_baseline("dnn", w, 0.56, 1e5) for w in wider_dnn]
     every += [fake_baseline(f, w, 0.3, 1e5) for f, ws in FAMILIES.items() for w in ws]
-    every = [b for b in every if (b["family"], b["width"]) not in {("dnn", 36), ("cnn", 8)}]
+    every = [b for b in every if (b.family, b.width) not in {("dnn", 36), ("cnn", 8)}]
     assert baselines.untrained_widths_above(every, 0.9) == {}  # nothing wider left to train
     # only wider widths count: a narrower untrained width could not be cheaper and reach it
-    narrow_missing = [b for b in every if (b["family"], b["width"]) != ("dnn", 72)]
+    narrow_missing = [b for b in every if (b.family, b.width) != ("dnn", 72)]
     assert baselines.untrained_widths_above(narrow_missing, 0.9) == {}
     raven = {
         "accuracy": 0.6,
@@ -234,9 +244,9 @@ def test_families_below_ravens_accuracy_with_wider_models_untrained_are_named(mo
     }
     monkeypatch.setattr(baselines, "raven_costs", lambda evaluation, training: raven)
     result = baselines.compare(dnns, {}, {})
-    caution = result["untrained_widths_above"]
+    caution = result.untrained_widths_above
     assert caution["families"] == {"dnn": wider_dnn, **untrained} and caution["accuracy"] == 0.6
-    assert result["inference_ops_ratio"] is not None  # the cnn family still brackets it
-    assert "untrained_widths_above" not in baselines.compare(every, {}, {})
-    lines = "\n".join(_iso_lines({"iso_accuracy": result, "baselines": dnns}))
+    assert result.inference_ops_ratio is not None  # the cnn family still brackets it
+    assert "untrained_widths_above" not in baselines.compare(every, {}, {}).to_dict()
+    lines = "\n".join(_iso_lines(result, dnns))
     assert f"Caution, at accuracy 0.600: dnn (untrained widths {wider_dnn})" in lines

@@ -1,6 +1,7 @@
 """The report writer: markdown with energy per SOP beside silicon, and results.json with
 headline figures and ratios with their status."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -14,6 +15,8 @@ from raven.chip.crossbar import Chip
 from raven.compare.neurobench import NEUROBENCH_GSC_CONTEXT, neurobench_raven
 from raven.config.tables import config_from_dict
 from raven.report.report import headline, training_ledger_summary, training_price, write_report
+from raven.report.results import RunReport
+from tests.support.baseline_records import baseline
 
 
 def ledgers():
@@ -45,12 +48,12 @@ def minimal_report():
         "confusion": [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
         "ledger": inf_s,
     }
-    report = {
-        "data": "d",
-        "task": "folder",
-        "device_preset": "nandakumar2018",
-        "rule": "three_factor",
-        "training": {
+    report = RunReport(
+        data="d",
+        task="folder",
+        device_preset="nandakumar2018",
+        rule="three_factor",
+        training={
             "curve": [],
             "training_clips": 2,
             "updates": 0,
@@ -58,22 +61,22 @@ def minimal_report():
             "clips_per_s": 2.0,
             "ledger": train.summary(p, dev, t_read, 1.0),
         },
-        "evaluations": [evaluation],
-        "footprint": {"synapses": chip.n_synapses(), "pcm_devices": 2 * chip.n_synapses()},
-        "audio": {
+        evaluations=(evaluation,),
+        footprint={"synapses": chip.n_synapses(), "pcm_devices": 2 * chip.n_synapses()},
+        audio={
             "read": 2,
             "skipped": 0,
             "resampled": 0,
             "mixed_down": 0,
             "skipped_files": [],
         },
-        "calibration": calibration_report(preset("nandakumar2018").energy, t_read),
-        "neurobench": [
+        calibration=tuple(calibration_report(preset("nandakumar2018").energy, t_read)),
+        neurobench=(
             neurobench_raven(inf_s, sum(chip.footprint_bytes().values()), 0.4),
             *NEUROBENCH_GSC_CONTEXT,
-        ],
-        "iso_accuracy": {"status": "skipped"},
-    }
+        ),
+        iso_accuracy_skipped="skipped",
+    )
     return inf_s, report
 
 
@@ -104,12 +107,12 @@ def test_results_json_carries_headline_figures_and_ratio_status(tmp_path):
 )
 def test_software_ceiling_is_described_by_its_family(tmp_path, family, wording):
     _, report = minimal_report()
-    report["software_ceiling"] = {
-        "family": family,
-        "width": 7,
-        "test_accuracy": 0.625,
-        "validation_accuracy": 0.75,
-    }
+    report = dataclasses.replace(
+        report,
+        software_ceiling=baseline(
+            family=family, width=7, test_accuracy=0.625, validation_accuracy=0.75
+        ),
+    )
     write_report(tmp_path, report)
     md = (tmp_path / "report.md").read_text()
     section = md[md.index("## Software ceiling") :]
@@ -146,29 +149,31 @@ def test_energy_model_sections_are_written_from_repriced_baselines(tmp_path):
     runs = []
     for family, width, acc in (("gru", 4, 0.3), ("gru", 8, 0.5), ("dnn", 8, 0.45)):
         runs.append(
-            {
-                "family": family,
-                "width": width,
-                "test_accuracy": acc,
-                "inference_macs": 1000,
-                "parameters": 10,
-                "training_macs_total": 1e6,
-                "inference_energy_J": 1e-9,
-                "training_energy_per_sample_J": 1e-6,
-                "training_energy_total_J": 1e-4,
-                "samples_seen": 100,
-                "curve": [c | {"test_accuracy": acc} for c in curve],
-            }
+            baseline(
+                family=family,
+                width=width,
+                test_accuracy=acc,
+                inference_macs=1000,
+                parameters=10,
+                training_macs_total=1e6,
+                inference_energy_J=1e-9,
+                training_energy_per_sample_J=1e-6,
+                training_energy_total_J=1e-4,
+                samples_seen=100,
+                curve=[c | {"test_accuracy": acc} for c in curve],
+            )
         )
-    report["baselines"] = reprice(runs, 49, 10, 3)
-    assert all(b["pricing_before"]["inference_energy_J"] == 1e-9 for b in report["baselines"])
-    assert report["baselines"][0]["curve"][0]["training_energy_cumulative_J"] == pytest.approx(
-        100 * report["baselines"][0]["training_energy_per_sample_J"]
+    baselines = reprice(runs, 49, 10, 3)
+    assert all(b.pricing_before["inference_energy_J"] == 1e-9 for b in baselines)
+    assert baselines[0].curve[0]["training_energy_cumulative_J"] == pytest.approx(
+        100 * baselines[0].training_energy_per_sample_J
     )
     fake_chip = SimpleNamespace(
         params=chip.params, cfg=SimpleNamespace(device=SimpleNamespace(clip_period_s=1.0))
     )
-    report["energy_model"] = energy_model(report, fake_chip)
+    model = energy_model(
+        report.first_evaluation, report.training, baselines, report.calibration, fake_chip
+    )
     from raven.compare.comparison import iso_accuracy
 
     raven = {
@@ -178,11 +183,15 @@ def test_energy_model_sections_are_written_from_repriced_baselines(tmp_path):
         "inference_energy_J": inf_s["network_dynamic_energy_per_clip_J"],
         "training_energy_total_J": 1e-3,
     }
-    report["iso_accuracy"] = iso_accuracy(report["baselines"], raven) | {
-        "raven": raven,
-        "definitions": {},
-    }
-    model = report["energy_model"]
+    report = dataclasses.replace(
+        report,
+        baselines=tuple(baselines),
+        energy_model=model,
+        iso_accuracy=dataclasses.replace(
+            iso_accuracy(baselines, raven), raven=raven, definitions={}
+        ),
+        iso_accuracy_skipped=None,
+    )
     assert model["budget"][0]["step"].startswith("before")
     assert len(model["budget"]) == 2 * (3 + 2)
     write_report(tmp_path, report)
