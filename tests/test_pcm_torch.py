@@ -8,6 +8,7 @@ agree in mean and spread within 3 standard errors of the difference.
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -34,6 +35,9 @@ def _scalar(func, *columns):
 
 def _two_sample_ok(a, b):
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
+    if a.min() == a.max() and b.min() == b.max():  # two constants (stuck at G_min): equal
+        assert a[0] == b[0], (a[0], b[0])
+        return
     se_mean = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     se_std = math.hypot(std_error_of_std(a), std_error_of_std(b))
     d_mean, d_std = abs(a.mean() - b.mean()), abs(a.std(ddof=1) - b.std(ddof=1))
@@ -218,6 +222,126 @@ def test_pulses_match_devices_pcm_in_distribution(name):
     _two_sample_ok(pairs.g_prog_uS[pcmf.PLUS].numpy(), state.g_prog_uS)
     _two_sample_ok(pairs.nu[pcmf.PLUS].numpy(), state.nu)
     assert torch.equal(pairs.t_prog_s[pcmf.MINUS], torch.zeros(N, dtype=torch.float64))
+
+
+FAULTS = pcm.FaultParams(frac_stuck_g_min=0.05, frac_stuck_g_max=0.03, frac_stuck_random=0.02)
+FAULT_CODES = {
+    pcm.FAULT_STUCK_G_MIN: FAULTS.frac_stuck_g_min,
+    pcm.FAULT_STUCK_G_MAX: FAULTS.frac_stuck_g_max,
+    pcm.FAULT_STUCK_RANDOM: FAULTS.frac_stuck_random,
+}
+
+
+def _with_faults(name: str, **idealise) -> pcm.PCMParams:
+    params = pcm.idealised(pcm.preset(name), **idealise) if idealise else pcm.preset(name)
+    return replace(params, faults=FAULTS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PRESETS)
+def test_faults_match_devices_pcm_in_distribution(name):
+    """The same fractions stuck, at the same values, with the same reads (drift-free, with
+    the read noise of the stuck conductance), on 1e5 devices."""
+    params = _with_faults(name)
+    g_t = 0.4 * params.g_max_uS
+    rng = np.random.default_rng(20)
+    state = pcm.init(N, params, rng)
+    state, _ = pcm.program(state, np.full(N, g_t), 0.0, params, rng)
+    g_1h, _ = pcm.read(state, 3600.0, params, rng)
+    gen = torch.Generator().manual_seed(21)
+    pairs = pcmf.init_pairs((N,), params, gen)
+    pairs, _ = pcmf.program_pairs(
+        pairs, torch.full((N,), g_t / params.g_max_uS), 0.0, params, gen, w_max=1.0
+    )
+    reads = pcmf.read_pairs(pairs, 3600.0, params, gen)[pcmf.PLUS].numpy()
+    fault = pairs.fault[pcmf.PLUS].numpy()
+    for code, frac in FAULT_CODES.items():
+        mine, ref = fault == code, state.fault == code
+        # the fraction: against the parameter and against devices.pcm (binomial errors)
+        assert abs(mine.mean() - frac) <= K * math.sqrt(frac * (1 - frac) / N), code
+        pooled = 0.5 * (mine.mean() + ref.mean())
+        se = math.sqrt(2 * pooled * (1 - pooled) / N)
+        assert abs(mine.mean() - ref.mean()) <= K * se, code
+        # the stuck value, its (absent) drift and its reads
+        _two_sample_ok(pairs.g_prog_uS[pcmf.PLUS].numpy()[mine], state.g_prog_uS[ref])
+        assert not pairs.nu[pcmf.PLUS].numpy()[mine].any()
+        _two_sample_ok(reads[mine], g_1h[ref])
+    assert (fault == pcm.FAULT_NONE).mean() == pytest.approx(0.9, abs=0.01)
+    _two_sample_ok(reads, g_1h)  # the whole population, stuck and healthy
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_stuck_devices_ignore_programming_and_updates(name):
+    params = _with_faults(name)
+    layer = PCMLinear(40, 30, params, seed=4, bias=False)
+    layer.eval()
+    layer.program(0.0)
+    before = layer.state
+    stuck = before.fault != pcm.FAULT_NONE
+    assert 0 < int(stuck.sum()) < stuck.numel()
+    with torch.no_grad():
+        layer.weight.mul_(-1.0)
+    layer.program(10.0)
+    delta = torch.full((30, 40), 0.05)
+    delta[::2] = -0.05
+    counts = layer.apply_weight_change(delta, 20.0)
+    assert bool((counts[stuck] > 0).any())  # stuck devices did receive pulses
+    after = layer.state
+    for field in ("g_prog_uS", "t_prog_s", "nu", "history"):
+        old, new = getattr(before, field), getattr(after, field)
+        assert torch.equal(new[stuck], old[stuck]), field
+        if field != "history":  # 0 after a program, and still 0 after pulses
+            assert not torch.equal(new[~stuck], old[~stuck]), field  # the test can fail
+    # the stuck values themselves, read without noise at any time (no drift)
+    a = pcm.kernel_args(params)
+    g = pcmf.drifted_uS(after, 1e6, params)
+    f = after.fault
+    assert bool((g[f == pcm.FAULT_STUCK_G_MIN] == a.g_min_uS).all())
+    assert torch.equal(
+        g[f == pcm.FAULT_STUCK_G_MAX], after.g_max_dev_uS[f == pcm.FAULT_STUCK_G_MAX]
+    )
+    rand = f == pcm.FAULT_STUCK_RANDOM
+    assert bool((g[rand] >= a.g_min_uS).all() and (g[rand] <= after.g_max_dev_uS[rand]).all())
+    assert torch.equal(g[stuck], before.g_prog_uS[stuck])
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_noise_free_path_with_faults_equals_devices_pcm(name):
+    """The devices of a ``devices.pcm`` population with faults, programmed and pulsed
+    without programming and pulse noise: the same conductances, stuck devices untouched."""
+    params = _with_faults(name, programming_noise=False, pulse_noise=False)
+    rng = np.random.default_rng(22)
+    shape = (2, 50, 60)
+    state = pcm.init(shape, params, rng)
+    assert (state.fault != pcm.FAULT_NONE).any()
+    as_t = lambda v: torch.from_numpy(np.asarray(v).reshape(shape).copy())  # noqa: E731
+    pairs = pcmf.PairState(
+        *(as_t(getattr(state, f)) for f in ("g_prog_uS", "t_prog_s", "nu", "history")),
+        g_max_dev_uS=as_t(state.g_max_uS),
+        step_scale=as_t(state.step_scale),
+        fault=as_t(state.fault),
+        t_last_write_s=0.0,
+    )
+    w = torch.from_numpy(rng.uniform(-1, 1, shape[1:]))
+    pairs, _ = pcmf.program_pairs(pairs, w, 10.0, params, torch.Generator())
+    targets, _ = pcmf.weights_to_targets_uS(w, params.g_min_uS, params.g_max_uS)
+    state, _ = pcm.program(state, targets.numpy(), 10.0, params, rng)
+    np.testing.assert_array_equal(
+        pcmf.read_pairs(pairs, 10.0, params, noise=False).numpy(),
+        pcm.read(state, 10.0, params, noise=False)[0],
+    )
+    stuck = state.fault.reshape(shape) != pcm.FAULT_NONE
+    later_mine = pcmf.read_pairs(pairs, 5000.0, params, noise=False).numpy()
+    np.testing.assert_array_equal(
+        later_mine[stuck], pcm.read(state, 5000.0, params, noise=False)[0][stuck]
+    )
+    # pulses from the programmed state (drift factor 1 at the programming time)
+    n = torch.from_numpy(rng.integers(0, 4, shape))
+    pairs = pcmf.pulse_pairs(pairs, n, 10.0, params, torch.Generator())
+    state, _ = pcm.pulse(state, n.numpy(), 10.0, params, rng)
+    mine, ref = pairs.g_prog_uS.numpy(), state.g_prog_uS.reshape(shape)
+    np.testing.assert_allclose(mine, ref, rtol=ULP_RTOL, atol=1e-12)
+    np.testing.assert_array_equal(mine[stuck], ref[stuck])
 
 
 def test_mac_is_the_crossbar_rule():
