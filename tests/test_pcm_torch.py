@@ -452,3 +452,80 @@ def test_functional_product_of_the_layer():
     x = torch.rand(4, 9, dtype=torch.float64)
     y = pcm_linear(x, w, snap, scale, noise=False)
     torch.testing.assert_close(y, x @ snap.g_eff_uS.T / scale)
+
+
+def _used_layer(seed: int, dtype) -> tuple:
+    """A programmed layer with faults and device-to-device spread, read and updated once,
+    its generator advanced: a state with every part set."""
+    params = replace(pcm.preset("aihwkit-pcm"), faults=FAULTS)
+    layer = PCMLinear(24, 7, params, seed=seed, dac_bits=8, adc_bits=10, adc_range=4.0)
+    layer.eval()
+    layer.program(100.0)
+    x = torch.rand(6, 24, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+    layer(x)
+    delta = torch.full((7, 24), 0.02)
+    delta[::2] = -0.02
+    layer.apply_weight_change(delta, 200.0)
+    layer.drift_to(5000.0)
+    return layer, x, delta
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_state_dict_round_trip_gives_the_same_reads(dtype, tmp_path):
+    saved, x, delta = _used_layer(5, dtype)
+    path = tmp_path / "layer.pt"
+    torch.save(saved.state_dict(), path)
+    fresh = PCMLinear(24, 7, saved.params, seed=99, dac_bits=8, adc_bits=10, adc_range=4.0)
+    fresh.load_state_dict(torch.load(path))  # weights_only: tensors only
+    fresh.eval()
+    fresh.drift_to(5000.0)
+    assert fresh.seed == 5 and fresh.scale_uS == saved.scale_uS
+    for name in pcmf.PairState._fields[:-1]:
+        assert torch.equal(getattr(fresh.state, name), getattr(saved.state, name)), name
+    assert fresh.state.t_last_write_s == saved.state.t_last_write_s == 200.0
+    for _ in range(3):  # the same read noise, read after read
+        assert torch.equal(fresh(x), saved(x))
+    # and the same future: a further update and the reads after it
+    fresh.apply_weight_change(delta, 300.0)
+    saved.apply_weight_change(delta, 300.0)
+    assert torch.equal(fresh(x), saved(x))
+    # a fresh layer with another seed, not loaded, reads otherwise (the test can fail)
+    other, _, _ = _used_layer(6, dtype)
+    assert not torch.equal(other(x), saved(x))
+
+
+def test_device_state_keeps_its_dtype_when_the_layer_is_cast():
+    layer, x, _ = _used_layer(7, torch.float32)
+    g = layer.state.g_prog_uS.clone()
+    layer.double()
+    assert layer.state.g_prog_uS.dtype == torch.float64 and torch.equal(layer.state.g_prog_uS, g)
+    assert layer.state.fault.dtype == torch.int8 and layer.weight.dtype == torch.float64
+    layer.float()
+    assert torch.equal(layer.state.g_prog_uS, g)
+    assert layer(x).dtype == torch.float32
+
+
+def test_state_dict_of_an_unprogrammed_layer():
+    blank = PCMLinear(4, 3, seed=8)
+    keys = set(blank.state_dict())
+    assert keys == {"weight", "bias", "rng_seed", "rng_state"}
+    programmed = PCMLinear(4, 3, seed=9)
+    programmed.program(0.0)
+    programmed.load_state_dict(blank.state_dict())  # the devices go with the state
+    assert programmed.state is None and programmed.seed == 8
+    with pytest.raises(ValueError, match="program"):
+        programmed.eval()(torch.zeros(1, 4))
+
+
+def test_state_of_another_shape_is_refused_clearly():
+    saved, _, _ = _used_layer(10, torch.float32)
+    state = saved.state_dict()
+    with pytest.raises(RuntimeError, match=r"weight: shape \(7, 24\).*another shape"):
+        PCMLinear(24, 5).load_state_dict(state)
+    # devices of another shape under weights of the right one
+    state["g_prog_uS"] = state["g_prog_uS"][:, :, :3]
+    with pytest.raises(RuntimeError, match=r"g_prog_uS: shape \(2, 7, 3\)"):
+        PCMLinear(24, 7).load_state_dict(state)
+    del state["nu"]
+    with pytest.raises(RuntimeError, match=r"\['nu'\] missing"):
+        PCMLinear(24, 7).load_state_dict(state)
