@@ -14,52 +14,41 @@ the equations in ``devices.pcm.physics``:
   linear law std = rel G + abs;
 - ``fit_pulse_response``: conductance against pulse number from RESET -> the Nandakumar
   partial-SET response (mean and spread linear in G and the history term, and its decay),
-  by maximum likelihood with clipped steps censored (needs scipy).
+  by maximum likelihood with clipped steps censored (needs scipy);
+- ``fit_expstep_response``: the same curves -> the exponential-step response of
+  ``aihwkit-pcm`` (mean step shrinking exponentially with G, spread linear in the step and
+  in G), by maximum likelihood (needs scipy).
+
+The two pulse fits live in ``devices.pcm.fit_pulse``.
 
 Limits (stated, not hidden): the clipped parts of the laws (the bounds mu_min, s_max, ...)
 are not fitted: a fit returns the log-linear law over the levels measured, with bounds at
-[0, 1]; measure levels inside the range where the law is linear. The exp-step pulse
-response (``aihwkit-pcm``) has no fit here.
+[0, 1]; measure levels inside the range where the law is linear. The pulse fits take
+devices without device-to-device spread; the spreads themselves (``VariabilityParams``)
+are not fitted.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
 
 import numpy as np
 
-from .params import DriftParams, NandakumarPulseParams, ProgrammingNoiseParams, ReadNoiseParams
+from ._fit_base import Fit
+from ._fit_base import checked_array as _array
+from .fit_pulse import fit_expstep_response, fit_pulse_response
+from .params import DriftParams, ProgrammingNoiseParams, ReadNoiseParams
 
-
-class Fit(NamedTuple):
-    """A fitted parameter record.
-
-    Attributes
-    ----------
-    params : dataclass
-        The fitted record (``ProgrammingNoiseParams``, ``DriftParams``, ...).
-    values : dict of str to float
-        Fitted values by field name.
-    std_errors : dict of str to float
-        Their standard errors (same keys).
-    levels : dict of str to numpy.ndarray
-        Per-level estimates behind the fit (level, estimate, standard error, count).
-    """
-
-    params: Any
-    values: dict
-    std_errors: dict
-    levels: dict
-
-
-def _array(name: str, value, ndim: int | None = None) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
-    if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name}: {arr.ndim} dimension(s): expected {ndim}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: contains NaN or infinite values")
-    return arr
+__all__ = [
+    "Fit",
+    "curves_from_table",
+    "fit_drift",
+    "fit_expstep_response",
+    "fit_programming_noise",
+    "fit_pulse_response",
+    "fit_read_noise",
+    "read_table",
+]
 
 
 def _wls(design: np.ndarray, y: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -345,109 +334,6 @@ def fit_read_noise(
     else:
         raise ValueError(f"model={model!r}: expected 'flicker' or 'linear'")
     return Fit(params, values, errors, {"g_uS": mean, "std_uS": std})
-
-
-def _pulse_nll(theta, g0, dg, p0, k, low, high):
-    """Negative log-likelihood of the censored Nandakumar response (see fit_pulse_response)."""
-    from scipy.special import log_ndtr
-
-    m_g, m_0, m_p, s_g, s_0, s_p, log_tau = theta
-    p = p0 * np.exp(-k / math.exp(log_tau))
-    mu = m_g * g0 + m_0 + m_p * p
-    sd = np.maximum(s_g * g0 + s_0 + s_p * p, 1e-6)
-    z = (dg - mu) / sd
-    ll = np.where(
-        low, log_ndtr(z), np.where(high, log_ndtr(-z), -0.5 * z * z - np.log(sd) - 0.9189385332)
-    )
-    return -float(ll.sum())
-
-
-def fit_pulse_response(g_uS, g_min_uS: float, g_max_uS: float, history_start: float = 1.0) -> Fit:
-    """The Nandakumar partial-SET response from conductance against pulse number, by
-    maximum likelihood.
-
-    dG_k = G_{k+1} - G_k ~ N(m_G G_k + m_0 + m_P P_k, max(0, s_G G_k + s_0 + s_P P_k)) with
-    P_k = P_0 exp(-k / tau). A step that ends at G_min or G_max was clipped by the range
-    rule: it counts with the probability of the normal beyond that bound (a censored
-    likelihood: leaving such steps out would bias the fit). Start from least squares; the
-    standard errors are from the inverse of the numerical Hessian. Needs scipy.
-
-    Parameters
-    ----------
-    g_uS : array_like
-        (n_devices, n_pulses + 1) conductance before the first pulse and after each, uS:
-        nominal pulses, no drift between them, devices without device-to-device spread of
-        G_max (the clip at G_max is taken at the nominal value).
-    g_min_uS, g_max_uS : float
-        The range, uS.
-    history_start : float
-        P before the first pulse (1 after a RESET).
-
-    Returns
-    -------
-    Fit
-        ``NandakumarPulseParams`` with g_ref_uS = g_max_uS (coefficients in uS on this
-        range).
-    """
-    from scipy.optimize import minimize
-
-    g = _array("g_uS", g_uS, 2)
-    if g.shape[1] < 3:
-        raise ValueError(f"g_uS: {g.shape[1]} columns: expected at least 3 (2 pulses)")
-    k = np.broadcast_to(np.arange(g.shape[1] - 1, dtype=np.float64), (g.shape[0], g.shape[1] - 1))
-    g0, dg, k = g[:, :-1].ravel(), np.diff(g, axis=1).ravel(), k.ravel()
-    tol = 1e-9 * g_max_uS
-    g1 = g0 + dg
-    low, high = g1 <= g_min_uS + tol, g1 >= g_max_uS - tol
-    dg = np.where(low, g_min_uS - g0, np.where(high, g_max_uS - g0, dg))
-    free = ~(low | high)
-    p = history_start * np.exp(-k / 2.6)
-    design = np.stack([g0, np.ones_like(g0), p], axis=1)[free]
-    mean0, *_ = np.linalg.lstsq(design, dg[free], rcond=None)
-    res = np.abs(dg[free] - design @ mean0) * math.sqrt(math.pi / 2)
-    spread0, *_ = np.linalg.lstsq(design, res, rcond=None)
-    theta0 = np.concatenate([mean0, spread0, [math.log(2.6)]])
-    args = (g0, dg, history_start, k, low, high)
-    out = minimize(
-        _pulse_nll,
-        theta0,
-        args=args,
-        method="Nelder-Mead",
-        options={"maxiter": 20000, "maxfev": 20000, "xatol": 1e-7, "fatol": 1e-4},
-    )
-    out = minimize(_pulse_nll, out.x, args=args, method="BFGS")
-    theta = out.x
-    # numerical Hessian of the NLL for the standard errors
-    h = 1e-4 * np.maximum(np.abs(theta), 1e-2)
-    n = theta.size
-    hess = np.empty((n, n))
-    f0 = _pulse_nll(theta, *args)
-    for i in range(n):
-        for j in range(i, n):
-            ei, ej = np.eye(n)[i] * h[i], np.eye(n)[j] * h[j]
-            fpp = _pulse_nll(theta + ei + ej, *args)
-            fpm = _pulse_nll(theta + ei - ej, *args)
-            fmp = _pulse_nll(theta - ei + ej, *args)
-            fmm = _pulse_nll(theta - ei - ej, *args)
-            hess[i, j] = hess[j, i] = (fpp - fpm - fmp + fmm) / (4 * h[i] * h[j])
-    del f0
-    cov = np.linalg.pinv(hess)
-    names = (
-        "mean_g_coeff",
-        "mean_offset_uS",
-        "mean_history_uS",
-        "std_g_coeff",
-        "std_offset_uS",
-        "std_history_uS",
-    )
-    values = {name: float(v) for name, v in zip(names, theta[:6], strict=True)}
-    errors = {name: math.sqrt(max(cov[i, i], 0.0)) for i, name in enumerate(names)}
-    tau = math.exp(theta[6])
-    values["history_decay_pulses"] = tau
-    errors["history_decay_pulses"] = tau * math.sqrt(max(cov[6, 6], 0.0))
-    params = NandakumarPulseParams(**values, g_ref_uS=float(g_max_uS))
-    censored = np.array([int(low.sum()), int(high.sum()), int(free.sum())])
-    return Fit(params, values, errors, {"censored_low_high_free": censored})
 
 
 def read_table(path, columns: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -8,6 +8,12 @@ tensors it holds (CPU or CUDA); products run in the dtype of the input.
 
 A pair holds W in proportion to G+ - G-: index 0 of the leading axis of every state tensor
 is G+, index 1 is G-.
+
+Stuck-at faults follow ``devices.pcm``: ``init_pairs`` draws each device's fault with the
+fractions of ``params.faults`` (stuck at G_min, at its own G_max,dev, or at a uniform value
+in between), a stuck device does not drift (exponent 0), every write leaves it as it is,
+and its reads carry the read noise of its stuck conductance, whose 1/f term grows from the
+delivery time (its last write).
 """
 
 from __future__ import annotations
@@ -21,6 +27,12 @@ import torch
 from devices.pcm import elementwise as ew
 from devices.pcm.kernel_args import KernelArgs, kernel_args
 from devices.pcm.params import PCMParams
+from devices.pcm.state import (
+    FAULT_NONE,
+    FAULT_STUCK_G_MAX,
+    FAULT_STUCK_G_MIN,
+    FAULT_STUCK_RANDOM,
+)
 
 from .converters import adc, check_converters, dac
 
@@ -44,6 +56,9 @@ class PairState(NamedTuple):
         Each device's own maximum conductance (device-to-device spread), uS.
     step_scale : torch.Tensor
         Each device's fixed pulse-step factor.
+    fault : torch.Tensor
+        (2, *shape) int8: ``devices.pcm``'s fault codes, 0 healthy, 1 stuck at G_min, 2
+        stuck at G_max,dev, 3 stuck at a random value; a stuck device ignores every write.
     t_last_write_s : float
         The write clock: no operation may come earlier.
     """
@@ -54,6 +69,7 @@ class PairState(NamedTuple):
     history: torch.Tensor
     g_max_dev_uS: torch.Tensor
     step_scale: torch.Tensor
+    fault: torch.Tensor
     t_last_write_s: float
 
 
@@ -98,17 +114,35 @@ def _after_clock(state: PairState, t_s, what: str) -> float:
 def _args(params: PCMParams) -> KernelArgs:
     if not isinstance(params, PCMParams):
         raise ValueError(f"params={params!r}: expected a devices.pcm.PCMParams")
-    f = params.faults
-    if f.frac_stuck_g_min or f.frac_stuck_g_max or f.frac_stuck_random:
-        raise ValueError(
-            "params.faults: stuck-at faults are not modelled by devices.pcm_torch; use"
-            " devices.pcm or set the fractions to 0"
-        )
     return kernel_args(params)
 
 
 def _normal(generator: torch.Generator | None, like: torch.Tensor) -> torch.Tensor:
     return torch.randn(like.shape, generator=generator, dtype=like.dtype, device=like.device)
+
+
+def _uniform(generator: torch.Generator | None, like: torch.Tensor) -> torch.Tensor:
+    return torch.rand(like.shape, generator=generator, dtype=like.dtype, device=like.device)
+
+
+def _draw_faults(params: PCMParams, generator, like: torch.Tensor) -> torch.Tensor:
+    """Fault codes drawn as ``devices.pcm.init`` draws them: one uniform deviate per device
+    against the cumulative fractions (stuck at G_min, at G_max, at random; else healthy)."""
+    f = params.faults
+    edges = torch.tensor(
+        np.cumsum([f.frac_stuck_g_min, f.frac_stuck_g_max, f.frac_stuck_random]),
+        dtype=like.dtype,
+        device=like.device,
+    )
+    bucket = torch.searchsorted(edges, _uniform(generator, like), right=True)
+    return torch.where(bucket < 3, bucket + 1, FAULT_NONE).to(torch.int8)
+
+
+def _keep_stuck(state: PairState, new: dict) -> dict:
+    """The written tensors of ``new`` with every stuck device's values kept from ``state``:
+    a stuck device ignores writes (``devices.pcm``'s compiled loops skip it)."""
+    healthy = state.fault == FAULT_NONE
+    return {name: torch.where(healthy, value, getattr(state, name)) for name, value in new.items()}
 
 
 def init_pairs(
@@ -118,14 +152,18 @@ def init_pairs(
     device: torch.device | str | None = None,
     t_start_s: float = 0.0,
 ) -> PairState:
-    """New RESET pairs with their device-to-device spread, as ``devices.pcm.init`` draws it.
+    """New RESET pairs with their device-to-device spread and stuck-at faults, as
+    ``devices.pcm.init`` draws them.
+
+    A stuck device holds G_min, its own G_max,dev or a uniform value in [G_min, G_max,dev]
+    (``params.faults``), with drift exponent 0 and the delivery time as its last write.
 
     Parameters
     ----------
     shape : tuple of int
         Shape of one polarity (e.g. (out_features, in_features)).
     params : devices.pcm.PCMParams
-        Device preset (stuck-at faults are not modelled here: a ValueError).
+        Device preset.
     generator : torch.Generator, optional
         Source of every draw (on ``device``); torch's default generator if None.
     device : torch.device or str, optional
@@ -152,10 +190,17 @@ def init_pairs(
     g_max = a.g_max_uS * torch.clamp(1.0 + var.g_max_rel_std * _normal(generator, like), min=floor)
     g_max = torch.clamp(g_max, min=a.g_min_uS)
     step = torch.clamp(1.0 + var.step_rel_std * _normal(generator, like), min=floor)
+    fault = _draw_faults(params, generator, like)
     g = ew.reset_conductance_uS(
         a.reset_mean_uS, a.reset_std_uS, a.g_min_uS, g_max, _normal(generator, like)
     )
     nu = ew.drift_exponent(g / a.g_max_uS, a.drift, _normal(generator, like))
+    # stuck devices: their value, and no drift (as devices.pcm.init sets them)
+    g_random = a.g_min_uS + _uniform(generator, like) * (g_max - a.g_min_uS)
+    g = torch.where(fault == FAULT_STUCK_G_MIN, torch.full_like(g, a.g_min_uS), g)
+    g = torch.where(fault == FAULT_STUCK_G_MAX, g_max, g)
+    g = torch.where(fault == FAULT_STUCK_RANDOM, g_random, g)
+    nu = torch.where(fault == FAULT_NONE, nu, torch.zeros_like(nu))
     return PairState(
         g_prog_uS=g,
         t_prog_s=torch.full_like(like, t0),
@@ -163,6 +208,7 @@ def init_pairs(
         history=torch.ones_like(like),
         g_max_dev_uS=g_max,
         step_scale=step,
+        fault=fault,
         t_last_write_s=t0,
     )
 
@@ -209,7 +255,8 @@ def program_pairs(
     w_max: float | None = None,
 ) -> tuple[PairState, float]:
     """One-shot programming of W onto the pairs, with programming noise and a fresh drift
-    exponent per device (``devices.pcm.program`` on both polarities).
+    exponent per device (``devices.pcm.program`` on both polarities); stuck devices are
+    left as they are.
 
     Parameters
     ----------
@@ -244,14 +291,13 @@ def program_pairs(
     )
     # the exponent follows the target, as in devices.pcm.program
     nu = ew.drift_exponent(targets / a.g_max_uS, a.drift, _normal(generator, targets))
-    new = state._replace(
-        g_prog_uS=g,
-        t_prog_s=torch.full_like(g, t),
-        nu=nu,
-        history=torch.zeros_like(g),
-        t_last_write_s=t,
-    )
-    return new, scale
+    written = {
+        "g_prog_uS": g,
+        "t_prog_s": torch.full_like(g, t),
+        "nu": nu,
+        "history": torch.zeros_like(g),
+    }
+    return state._replace(**_keep_stuck(state, written), t_last_write_s=t), scale
 
 
 def drifted_uS(state: PairState, t_s: float, params: PCMParams) -> torch.Tensor:
@@ -479,7 +525,8 @@ def pulse_pairs(
     amplitude_level: int = -1,
 ) -> PairState:
     """n partial-SET pulses per device from its drifted conductance, through the preset's
-    pulse response (``devices.pcm.pulse``); a pulsed device gets a new drift exponent.
+    pulse response (``devices.pcm.pulse``); a pulsed device gets a new drift exponent, a
+    stuck one receives its pulses without effect.
 
     Parameters
     ----------
@@ -534,10 +581,10 @@ def pulse_pairs(
         g, h = torch.where(active, g_new, g), torch.where(active, h_new, h)
     pulsed = n_pulses > 0
     nu = ew.drift_exponent(g / a.g_max_uS, a.drift, _normal(generator, g))
-    return state._replace(
-        g_prog_uS=torch.where(pulsed, g, state.g_prog_uS),
-        t_prog_s=torch.where(pulsed, torch.full_like(g, t), state.t_prog_s),
-        nu=torch.where(pulsed, nu, state.nu),
-        history=h,
-        t_last_write_s=t,
-    )
+    written = {
+        "g_prog_uS": torch.where(pulsed, g, state.g_prog_uS),
+        "t_prog_s": torch.where(pulsed, torch.full_like(g, t), state.t_prog_s),
+        "nu": torch.where(pulsed, nu, state.nu),
+        "history": h,
+    }
+    return state._replace(**_keep_stuck(state, written), t_last_write_s=t)

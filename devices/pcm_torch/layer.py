@@ -96,6 +96,20 @@ def pcm_linear(
     return y if bias is None else y + bias.to(y.dtype)
 
 
+# The programmed devices, as buffers of the layer (absent until ``program``): the per-device
+# tensors of ``PairState`` and three 0-d float64 scalars; all move with the layer's device
+# and keep their dtype (float64, fault int8) whatever dtype the layer is cast to.
+_PAIR_TENSORS = pcmf.PairState._fields[:-1]
+_PROGRAMMED_SCALARS = ("t_last_write_s", "t_programmed_s", "weight_scale_uS")
+_PROGRAMMED = _PAIR_TENSORS + _PROGRAMMED_SCALARS
+# The layer's main generator as buffers (CPU tensors, refreshed when a state dict is taken).
+_RNG = ("rng_seed", "rng_state")
+
+
+def _dtype_of(name: str) -> torch.dtype:
+    return torch.int8 if name == "fault" else torch.float64
+
+
 class PCMLinear(nn.Module):
     """A linear layer on differential PCM pairs, for hardware-aware training and for
     inference on programmed, drifting devices.
@@ -111,12 +125,22 @@ class PCMLinear(nn.Module):
     programming and read noise redrawn at each forward. ``apply_weight_change`` moves the
     programmed devices by pulses (on-device learning).
 
+    State: once programmed, the devices are buffers (``g_prog_uS``, ``t_prog_s``, ``nu``,
+    ``history``, ``g_max_dev_uS``, ``step_scale``, ``fault``: (2, out_features,
+    in_features), [0] = G+; ``t_last_write_s``, ``t_programmed_s``, ``weight_scale_uS``),
+    and so is the state of the layer's generator (``rng_seed``, ``rng_state``). A
+    ``state_dict`` therefore carries everything a read depends on: loaded into a fresh
+    layer of the same shape and preset, it gives the same reads, bit for bit, at the same
+    ``t_read_s``. Device state stays float64 (faults int8) when the layer is cast to
+    another dtype; it follows the layer to another torch device.
+
     Parameters
     ----------
     in_features, out_features : int
         Sizes (>= 1).
     params : devices.pcm.PCMParams, optional
-        Device preset (default ``joshi2020``).
+        Device preset (default ``joshi2020``). Not part of the state dict: save it with
+        ``devices.pcm.save_params``.
     bias : bool
         Add a digital bias.
     t_read_s : float
@@ -160,15 +184,17 @@ class PCMLinear(nn.Module):
         pcmf._args(self.params)  # validates the preset here rather than at the first forward
         self.t_read_s = pcmf._time(t_read_s, "t_read_s")
         self.dac_bits, self.adc_bits, self.adc_range = dac_bits, adc_bits, adc_range
-        self.w_max, self.hardware_aware, self.seed = w_max, hardware_aware, int(seed)
+        self.w_max, self.hardware_aware = w_max, hardware_aware
         self.weight = nn.Parameter(torch.empty(out_features, in_features))
         self.bias = nn.Parameter(torch.zeros(out_features)) if bias else None
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        for name in _PROGRAMMED:
+            self.register_buffer(name, None)
+        self.register_buffer("rng_seed", torch.tensor(int(seed), dtype=torch.int64))
+        self.register_buffer("rng_state", torch.zeros(0, dtype=torch.uint8))
         self._generators: dict[str, torch.Generator] = {}
         self._blank: pcmf.PairState | None = None  # RESET devices with their spread
-        self.state: pcmf.PairState | None = None  # programmed devices (``program``)
-        self.scale_uS: float | None = None
-        self._t_programmed_s = 0.0
+        self._version = 0  # counts changes of the programmed devices (the snapshot cache key)
         self._cache: tuple | None = None
         self._train_cache: tuple | None = None
 
@@ -178,6 +204,34 @@ class PCMLinear(nn.Module):
             f" params={self.params.name!r}, t_read_s={self.t_read_s}, dac_bits={self.dac_bits},"
             f" adc_bits={self.adc_bits}"
         )
+
+    @property
+    def seed(self) -> int:
+        """Seed of the layer's generators (a buffer: loading a state dict restores it)."""
+        return int(self.rng_seed)
+
+    @property
+    def state(self) -> pcmf.PairState | None:
+        """The programmed devices (None before ``program``), made from the buffers."""
+        if self.g_prog_uS is None:
+            return None
+        tensors = (getattr(self, name) for name in _PAIR_TENSORS)
+        return pcmf.PairState(*tensors, t_last_write_s=float(self.t_last_write_s))
+
+    @property
+    def scale_uS(self) -> float | None:
+        """uS per unit of W of the programmed devices (None before ``program``)."""
+        return None if self.weight_scale_uS is None else float(self.weight_scale_uS)
+
+    def _set_devices(self, state: pcmf.PairState, t_programmed_s: float, scale_uS: float):
+        for name in _PAIR_TENSORS:
+            setattr(self, name, getattr(state, name))
+        scalars = (state.t_last_write_s, t_programmed_s, scale_uS)
+        device = state.g_prog_uS.device
+        for name, value in zip(_PROGRAMMED_SCALARS, scalars, strict=True):
+            setattr(self, name, torch.tensor(float(value), dtype=torch.float64, device=device))
+        self._version += 1
+        self._cache = None
 
     def generator(self, device: torch.device) -> torch.Generator:
         """The layer's generator on ``device`` (made on first use from ``seed``).
@@ -206,14 +260,95 @@ class PCMLinear(nn.Module):
         return self._blank
 
     def _on(self, device: torch.device) -> pcmf.PairState:
-        if self.state is None:
+        state = self.state
+        if state is None:
             raise ValueError("PCMLinear: no programmed devices; call program(t_s) first")
-        if self.state.g_prog_uS.device != device:
-            self.state = pcmf.PairState(
-                *(t.to(device) for t in self.state[:-1]), self.state.t_last_write_s
+        if state.g_prog_uS.device != device:
+            raise ValueError(
+                f"PCMLinear: devices on {state.g_prog_uS.device}, weights on {device}: move"
+                " the layer with .to(device), which moves both"
             )
-            self._cache = None
-        return self.state
+        return state
+
+    def _apply(self, fn, recurse=True):
+        # ``.to``, ``.cuda``, ``.double`` ... go through here: the device state follows the
+        # weights' torch device but keeps its dtype (a cast of conductances to float32 would
+        # lose what a state dict must keep bit for bit); the generator state stays on the CPU.
+        kept = {name: self._buffers[name] for name in _PROGRAMMED + _RNG}
+        for name in kept:
+            self._buffers[name] = None
+        try:
+            super()._apply(fn, recurse)
+        finally:
+            device = self.weight.device
+            for name, value in kept.items():
+                moved = value is not None and name not in _RNG
+                self._buffers[name] = value.to(device) if moved else value
+        self._version += 1
+        self._cache = self._train_cache = None
+        return self
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        # the generator's state as it is now (it advances at every noisy forward)
+        self.rng_state = self.generator(self.weight.device).get_state()
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
+        problem = self._state_problem(state_dict, prefix)
+        if problem:
+            error_msgs.append(f"PCMLinear: {problem}")
+            return
+        # Shape the buffers like the state's (absent if it holds no programmed devices), so
+        # that the default loading copies into them.
+        device = self.weight.device
+        for name in _PROGRAMMED:
+            value = state_dict.get(prefix + name)
+            self._buffers[name] = (
+                None
+                if value is None
+                else torch.empty(value.shape, dtype=_dtype_of(name), device=device)
+            )
+        if prefix + "rng_state" in state_dict:
+            self.rng_state = torch.empty_like(state_dict[prefix + "rng_state"], device="cpu")
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
+        self._generators, self._blank = {}, None
+        if self.rng_state.numel():
+            try:
+                self.generator(device).set_state(self.rng_state.cpu())
+            except RuntimeError:
+                error_msgs.append(
+                    f"PCMLinear: rng_state: {self.rng_state.numel()} bytes: not the state of"
+                    f" a generator on {device} (saved from a layer on another kind of device?)"
+                )
+        self._version += 1
+        self._cache = self._train_cache = None
+
+    def _state_problem(self, state_dict, prefix: str) -> str:
+        """What makes ``state_dict`` unfit for this layer ('' if nothing)."""
+        expected = (self.out_features, self.in_features)
+        weight = state_dict.get(prefix + "weight")
+        if weight is not None and tuple(weight.shape) != expected:
+            return (
+                f"weight: shape {tuple(weight.shape)}: expected (out_features, in_features) ="
+                f" {expected}: the state is that of a layer of another shape"
+            )
+        present = [name for name in _PROGRAMMED if prefix + name in state_dict]
+        if present and len(present) != len(_PROGRAMMED):
+            missing = [name for name in _PROGRAMMED if name not in present]
+            return f"programmed devices incomplete: {missing} missing from the state"
+        for name in present:
+            value = state_dict[prefix + name]
+            want = (2, *expected) if name in _PAIR_TENSORS else ()
+            if tuple(value.shape) != want:
+                return (
+                    f"{name}: shape {tuple(value.shape)}: expected {want} (2 x out_features x"
+                    " in_features devices): the state is that of a layer of another shape"
+                )
+        return ""
 
     def program(self, t_s: float = 0.0) -> float:
         """Program the current weights onto the devices (one-shot, with programming noise).
@@ -230,13 +365,11 @@ class PCMLinear(nn.Module):
         """
         device = self.weight.device
         base = self.state if self.state is not None else self._devices(device)
-        base = base if base.g_prog_uS.device == device else self._on(device)
-        self.state, self.scale_uS = pcmf.program_pairs(
+        state, scale = pcmf.program_pairs(
             base, self.weight, t_s, self.params, self.generator(device), self.w_max
         )
-        self._t_programmed_s = float(t_s)
-        self._cache = None
-        return self.scale_uS
+        self._set_devices(state, float(t_s), scale)
+        return scale
 
     def drift_to(self, t_read_s: float) -> None:
         """Read the programmed devices ``t_read_s`` seconds after programming from now on.
@@ -252,7 +385,7 @@ class PCMLinear(nn.Module):
         self.t_read_s = t
 
     def _read_time(self) -> float:
-        return self._t_programmed_s + self.t_read_s
+        return float(self.t_programmed_s) + self.t_read_s
 
     def snapshot(self) -> pcmf.PairSnapshot:
         """The programmed devices as read at ``t_read_s`` after programming (cached while
@@ -263,7 +396,7 @@ class PCMLinear(nn.Module):
         PairSnapshot
         """
         state = self._on(self.weight.device)
-        key = (id(state), self._read_time())
+        key = (self._version, self._read_time())
         if self._cache is None or self._cache[0] != key:
             self._cache = (key, pcmf.snapshot(state, self._read_time(), self.params))
         return self._cache[1]
@@ -314,10 +447,10 @@ class PCMLinear(nn.Module):
         state = self._on(self.weight.device)
         step = pcmf.nominal_step_uS(self.params) if dw_min_uS is None else dw_min_uS
         counts = pcmf.weight_change_to_pulses(delta_w, self.scale_uS, step, max_pulses)
-        self.state = pcmf.pulse_pairs(
+        state = pcmf.pulse_pairs(
             state, counts, t_s, self.params, self.generator(self.weight.device), amplitude_level
         )
-        self._cache = None
+        self._set_devices(state, float(self.t_programmed_s), self.scale_uS)
         return counts
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -181,7 +181,7 @@ class CrossbarLayer:
         Returns
         -------
         list of list of Snapshot
-            Indexed [row tile][column tile].
+            ``snapshots[r][c]``: row tile r, column tile c.
         """
         return [[tile.snapshot(t_s, drift=drift) for tile in row] for row in self.tiles]
 

@@ -4,7 +4,8 @@ device model, fitted back.
 Stated tolerances: the moment and least-squares fits (programming noise, drift exponent,
 read noise) give back every fitted coefficient within 3 of its standard errors; the
 maximum-likelihood pulse fit within 4 (its standard errors come from a numerical Hessian
-of seven correlated parameters). The exp-step preset's pulse response has no fit.
+of seven correlated parameters); the exp-step fit within 3, and the mean-step curve of its
+fitted record within 3 standard errors propagated through the covariance.
 """
 
 import math
@@ -14,7 +15,7 @@ import pytest
 
 from devices import pcm
 from devices.pcm import elementwise as ew
-from devices.pcm import fit
+from devices.pcm import fit, fit_pulse, physics
 from tests.support.tolerances import N_STANDARD_ERRORS as K
 
 PER_LEVEL = 20_000
@@ -141,6 +142,67 @@ def test_pulse_response_round_trip(name):
     assert math.isclose(refit[-1], pcm.kernel_args(params).pulse[-1], rel_tol=0.05)
 
 
+@pytest.mark.slow
+def test_expstep_response_round_trip():
+    """The exp-step preset's curves from RESET, fitted back. The fit takes devices without
+    device-to-device spread (which it would read as cycle-to-cycle spread): the preset's
+    spread of the step and of G_max is switched off for these measurements."""
+    pytest.importorskip("scipy")
+    params = pcm.idealised(pcm.preset("aihwkit-pcm"), variability=False)
+    rng = np.random.default_rng(4)
+    n = PER_LEVEL
+    state = pcm.init(n, params, rng)
+    curve = [state.g_prog_uS.copy()]
+    for _ in range(12):
+        state, _ = pcm.pulse(state, np.ones(n, np.int64), 0.0, params, rng)
+        curve.append(state.g_prog_uS.copy())
+    fitted = fit.fit_expstep_response(np.stack(curve, axis=1), params.g_min_uS, params.g_max_uS)
+    q = params.pulse
+    _within(fitted, {name: getattr(q, name) for name in fit_pulse.EXPSTEP_FIELDS})
+    low, high, free = fitted.levels["censored_low_high_free"]
+    assert low > 0 and high > 0 and free > 0.9 * 12 * n  # both bounds were reached
+    # the fitted record drives the model: its mean step (the compiled physics, through
+    # kernel_args) against the preset's at 0, 25, 50 and 75 % of G_max, within 3 standard
+    # errors of the fitted curve (delta method, numerical Jacobian)
+    refit = pcm.PCMParams(
+        name="fit",
+        source="fit",
+        g_min_uS=params.g_min_uS,
+        g_max_uS=params.g_max_uS,
+        pulse=fitted.params,
+    )
+    g = np.array([0.0, 0.25, 0.5, 0.75]) * params.g_max_uS
+    shape = (params.g_max_uS / q.w_range, q.a, q.b, params.g_max_uS)
+    theta = np.array([fitted.values[name] for name in fit_pulse.EXPSTEP_FIELDS])
+    jac = np.stack(
+        [
+            (
+                fit_pulse.expstep_moments_uS(theta + h, g, shape)[0]
+                - fit_pulse.expstep_moments_uS(theta - h, g, shape)[0]
+            )
+            / (2 * h[i])
+            for i, h in enumerate(np.diag(1e-6 * np.abs(theta)))
+        ],
+        axis=1,
+    )
+    se = np.sqrt(np.einsum("ij,jk,ik->i", jac, fitted.levels["covariance"], jac))
+    mine, truth = _mean_step_uS(refit, g), _mean_step_uS(params, g)
+    assert np.all(np.abs(mine - truth) <= K * se), (mine, truth, se)
+
+
+def _mean_step_uS(params, g_uS):
+    """Mean step of one nominal pulse on a nominal device, by the compiled physics."""
+    a = pcm.kernel_args(params)
+    return np.array(
+        [
+            physics.partial_set_increment_uS(
+                a.pulse_model, a.pulse, g, a.g_max_uS, a.g_max_uS, 0.0, 1.0, 1.0, 0.0
+            )
+            for g in g_uS
+        ]
+    )
+
+
 def test_errors_name_the_argument(tmp_path):
     with pytest.raises(ValueError, match="g_prog_uS"):
         fit.fit_programming_noise(np.ones(6), np.ones(5), 25.0)
@@ -148,6 +210,10 @@ def test_errors_name_the_argument(tmp_path):
         fit.fit_drift(np.ones(3), [60.0, 600.0], np.ones((3, 3)), 20.0)
     with pytest.raises(ValueError, match="model"):
         fit.fit_read_noise(np.ones((3, 4)), 25.0, 10.0, 20.0, "pink")
+    with pytest.raises(ValueError, match="a=0"):
+        fit.fit_expstep_response(np.ones((3, 4)), 0.0, 25.0, a=0.0)
+    with pytest.raises(ValueError, match="g_uS: 2 columns"):
+        fit.fit_expstep_response(np.ones((3, 2)), 0.0, 25.0)
     path = tmp_path / "m.csv"
     path.write_text("device,pulse,g\n0,0,1.0\n")
     with pytest.raises(ValueError, match="g_uS"):

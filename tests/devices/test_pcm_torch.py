@@ -8,6 +8,7 @@ agree in mean and spread within 3 standard errors of the difference.
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -33,6 +34,9 @@ def _scalar(func, *columns):
 
 def _two_sample_ok(a, b):
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
+    if a.min() == a.max() and b.min() == b.max():  # two constants (stuck at G_min): equal
+        assert a[0] == b[0], (a[0], b[0])
+        return
     se_mean = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     se_std = math.hypot(std_error_of_std(a), std_error_of_std(b))
     d_mean, d_std = abs(a.mean() - b.mean()), abs(a.std(ddof=1) - b.std(ddof=1))
@@ -219,6 +223,126 @@ def test_pulses_match_devices_pcm_in_distribution(name):
     assert torch.equal(pairs.t_prog_s[pcmf.MINUS], torch.zeros(N, dtype=torch.float64))
 
 
+FAULTS = pcm.FaultParams(frac_stuck_g_min=0.05, frac_stuck_g_max=0.03, frac_stuck_random=0.02)
+FAULT_CODES = {
+    pcm.FAULT_STUCK_G_MIN: FAULTS.frac_stuck_g_min,
+    pcm.FAULT_STUCK_G_MAX: FAULTS.frac_stuck_g_max,
+    pcm.FAULT_STUCK_RANDOM: FAULTS.frac_stuck_random,
+}
+
+
+def _with_faults(name: str, **idealise) -> pcm.PCMParams:
+    params = pcm.idealised(pcm.preset(name), **idealise) if idealise else pcm.preset(name)
+    return replace(params, faults=FAULTS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PRESETS)
+def test_faults_match_devices_pcm_in_distribution(name):
+    """The same fractions stuck, at the same values, with the same reads (drift-free, with
+    the read noise of the stuck conductance), on 1e5 devices."""
+    params = _with_faults(name)
+    g_t = 0.4 * params.g_max_uS
+    rng = np.random.default_rng(20)
+    state = pcm.init(N, params, rng)
+    state, _ = pcm.program(state, np.full(N, g_t), 0.0, params, rng)
+    g_1h, _ = pcm.read(state, 3600.0, params, rng)
+    gen = torch.Generator().manual_seed(21)
+    pairs = pcmf.init_pairs((N,), params, gen)
+    pairs, _ = pcmf.program_pairs(
+        pairs, torch.full((N,), g_t / params.g_max_uS), 0.0, params, gen, w_max=1.0
+    )
+    reads = pcmf.read_pairs(pairs, 3600.0, params, gen)[pcmf.PLUS].numpy()
+    fault = pairs.fault[pcmf.PLUS].numpy()
+    for code, frac in FAULT_CODES.items():
+        mine, ref = fault == code, state.fault == code
+        # the fraction: against the parameter and against devices.pcm (binomial errors)
+        assert abs(mine.mean() - frac) <= K * math.sqrt(frac * (1 - frac) / N), code
+        pooled = 0.5 * (mine.mean() + ref.mean())
+        se = math.sqrt(2 * pooled * (1 - pooled) / N)
+        assert abs(mine.mean() - ref.mean()) <= K * se, code
+        # the stuck value, its (absent) drift and its reads
+        _two_sample_ok(pairs.g_prog_uS[pcmf.PLUS].numpy()[mine], state.g_prog_uS[ref])
+        assert not pairs.nu[pcmf.PLUS].numpy()[mine].any()
+        _two_sample_ok(reads[mine], g_1h[ref])
+    assert (fault == pcm.FAULT_NONE).mean() == pytest.approx(0.9, abs=0.01)
+    _two_sample_ok(reads, g_1h)  # the whole population, stuck and healthy
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_stuck_devices_ignore_programming_and_updates(name):
+    params = _with_faults(name)
+    layer = PCMLinear(40, 30, params, seed=4, bias=False)
+    layer.eval()
+    layer.program(0.0)
+    before = layer.state
+    stuck = before.fault != pcm.FAULT_NONE
+    assert 0 < int(stuck.sum()) < stuck.numel()
+    with torch.no_grad():
+        layer.weight.mul_(-1.0)
+    layer.program(10.0)
+    delta = torch.full((30, 40), 0.05)
+    delta[::2] = -0.05
+    counts = layer.apply_weight_change(delta, 20.0)
+    assert bool((counts[stuck] > 0).any())  # stuck devices did receive pulses
+    after = layer.state
+    for field in ("g_prog_uS", "t_prog_s", "nu", "history"):
+        old, new = getattr(before, field), getattr(after, field)
+        assert torch.equal(new[stuck], old[stuck]), field
+        if field != "history":  # 0 after a program, and still 0 after pulses
+            assert not torch.equal(new[~stuck], old[~stuck]), field  # the test can fail
+    # the stuck values themselves, read without noise at any time (no drift)
+    a = pcm.kernel_args(params)
+    g = pcmf.drifted_uS(after, 1e6, params)
+    f = after.fault
+    assert bool((g[f == pcm.FAULT_STUCK_G_MIN] == a.g_min_uS).all())
+    assert torch.equal(
+        g[f == pcm.FAULT_STUCK_G_MAX], after.g_max_dev_uS[f == pcm.FAULT_STUCK_G_MAX]
+    )
+    rand = f == pcm.FAULT_STUCK_RANDOM
+    assert bool((g[rand] >= a.g_min_uS).all() and (g[rand] <= after.g_max_dev_uS[rand]).all())
+    assert torch.equal(g[stuck], before.g_prog_uS[stuck])
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_noise_free_path_with_faults_equals_devices_pcm(name):
+    """The devices of a ``devices.pcm`` population with faults, programmed and pulsed
+    without programming and pulse noise: the same conductances, stuck devices untouched."""
+    params = _with_faults(name, programming_noise=False, pulse_noise=False)
+    rng = np.random.default_rng(22)
+    shape = (2, 50, 60)
+    state = pcm.init(shape, params, rng)
+    assert (state.fault != pcm.FAULT_NONE).any()
+    as_t = lambda v: torch.from_numpy(np.asarray(v).reshape(shape).copy())  # noqa: E731
+    pairs = pcmf.PairState(
+        *(as_t(getattr(state, f)) for f in ("g_prog_uS", "t_prog_s", "nu", "history")),
+        g_max_dev_uS=as_t(state.g_max_uS),
+        step_scale=as_t(state.step_scale),
+        fault=as_t(state.fault),
+        t_last_write_s=0.0,
+    )
+    w = torch.from_numpy(rng.uniform(-1, 1, shape[1:]))
+    pairs, _ = pcmf.program_pairs(pairs, w, 10.0, params, torch.Generator())
+    targets, _ = pcmf.weights_to_targets_uS(w, params.g_min_uS, params.g_max_uS)
+    state, _ = pcm.program(state, targets.numpy(), 10.0, params, rng)
+    np.testing.assert_array_equal(
+        pcmf.read_pairs(pairs, 10.0, params, noise=False).numpy(),
+        pcm.read(state, 10.0, params, noise=False)[0],
+    )
+    stuck = state.fault.reshape(shape) != pcm.FAULT_NONE
+    later_mine = pcmf.read_pairs(pairs, 5000.0, params, noise=False).numpy()
+    np.testing.assert_array_equal(
+        later_mine[stuck], pcm.read(state, 5000.0, params, noise=False)[0][stuck]
+    )
+    # pulses from the programmed state (drift factor 1 at the programming time)
+    n = torch.from_numpy(rng.integers(0, 4, shape))
+    pairs = pcmf.pulse_pairs(pairs, n, 10.0, params, torch.Generator())
+    state, _ = pcm.pulse(state, n.numpy(), 10.0, params, rng)
+    mine, ref = pairs.g_prog_uS.numpy(), state.g_prog_uS.reshape(shape)
+    np.testing.assert_allclose(mine, ref, rtol=ULP_RTOL, atol=1e-12)
+    np.testing.assert_array_equal(mine[stuck], ref[stuck])
+
+
 def test_mac_is_the_crossbar_rule():
     """Noise-free, with DAC and ADC, the product is kernels.crossbar's on the same G."""
     from kernels import crossbar
@@ -327,3 +451,80 @@ def test_functional_product_of_the_layer():
     x = torch.rand(4, 9, dtype=torch.float64)
     y = pcm_linear(x, w, snap, scale, noise=False)
     torch.testing.assert_close(y, x @ snap.g_eff_uS.T / scale)
+
+
+def _used_layer(seed: int, dtype) -> tuple:
+    """A programmed layer with faults and device-to-device spread, read and updated once,
+    its generator advanced: a state with every part set."""
+    params = replace(pcm.preset("aihwkit-pcm"), faults=FAULTS)
+    layer = PCMLinear(24, 7, params, seed=seed, dac_bits=8, adc_bits=10, adc_range=4.0)
+    layer.eval()
+    layer.program(100.0)
+    x = torch.rand(6, 24, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+    layer(x)
+    delta = torch.full((7, 24), 0.02)
+    delta[::2] = -0.02
+    layer.apply_weight_change(delta, 200.0)
+    layer.drift_to(5000.0)
+    return layer, x, delta
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_state_dict_round_trip_gives_the_same_reads(dtype, tmp_path):
+    saved, x, delta = _used_layer(5, dtype)
+    path = tmp_path / "layer.pt"
+    torch.save(saved.state_dict(), path)
+    fresh = PCMLinear(24, 7, saved.params, seed=99, dac_bits=8, adc_bits=10, adc_range=4.0)
+    fresh.load_state_dict(torch.load(path))  # weights_only: tensors only
+    fresh.eval()
+    fresh.drift_to(5000.0)
+    assert fresh.seed == 5 and fresh.scale_uS == saved.scale_uS
+    for name in pcmf.PairState._fields[:-1]:
+        assert torch.equal(getattr(fresh.state, name), getattr(saved.state, name)), name
+    assert fresh.state.t_last_write_s == saved.state.t_last_write_s == 200.0
+    for _ in range(3):  # the same read noise, read after read
+        assert torch.equal(fresh(x), saved(x))
+    # and the same future: a further update and the reads after it
+    fresh.apply_weight_change(delta, 300.0)
+    saved.apply_weight_change(delta, 300.0)
+    assert torch.equal(fresh(x), saved(x))
+    # a fresh layer with another seed, not loaded, reads otherwise (the test can fail)
+    other, _, _ = _used_layer(6, dtype)
+    assert not torch.equal(other(x), saved(x))
+
+
+def test_device_state_keeps_its_dtype_when_the_layer_is_cast():
+    layer, x, _ = _used_layer(7, torch.float32)
+    g = layer.state.g_prog_uS.clone()
+    layer.double()
+    assert layer.state.g_prog_uS.dtype == torch.float64 and torch.equal(layer.state.g_prog_uS, g)
+    assert layer.state.fault.dtype == torch.int8 and layer.weight.dtype == torch.float64
+    layer.float()
+    assert torch.equal(layer.state.g_prog_uS, g)
+    assert layer(x).dtype == torch.float32
+
+
+def test_state_dict_of_an_unprogrammed_layer():
+    blank = PCMLinear(4, 3, seed=8)
+    keys = set(blank.state_dict())
+    assert keys == {"weight", "bias", "rng_seed", "rng_state"}
+    programmed = PCMLinear(4, 3, seed=9)
+    programmed.program(0.0)
+    programmed.load_state_dict(blank.state_dict())  # the devices go with the state
+    assert programmed.state is None and programmed.seed == 8
+    with pytest.raises(ValueError, match="program"):
+        programmed.eval()(torch.zeros(1, 4))
+
+
+def test_state_of_another_shape_is_refused_clearly():
+    saved, _, _ = _used_layer(10, torch.float32)
+    state = saved.state_dict()
+    with pytest.raises(RuntimeError, match=r"weight: shape \(7, 24\).*another shape"):
+        PCMLinear(24, 5).load_state_dict(state)
+    # devices of another shape under weights of the right one
+    state["g_prog_uS"] = state["g_prog_uS"][:, :, :3]
+    with pytest.raises(RuntimeError, match=r"g_prog_uS: shape \(2, 7, 3\)"):
+        PCMLinear(24, 7).load_state_dict(state)
+    del state["nu"]
+    with pytest.raises(RuntimeError, match=r"\['nu'\] missing"):
+        PCMLinear(24, 7).load_state_dict(state)
