@@ -18,6 +18,20 @@ from .speech_commands import index_dataset
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m raven.data prepare``: index a dataset folder (or download one), extract
+    its features and cache them.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 for an error reported in one line, 130 when
+        interrupted (finished splits stay cached).
+    """
     parser = argparse.ArgumentParser(prog="python -m raven.data", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     prep = sub.add_parser("prepare", help="index, extract and cache features")
