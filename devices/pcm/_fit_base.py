@@ -135,7 +135,16 @@ def clip_flags(g_uS: np.ndarray, g_min_uS: float, g_max_uS: float):
         pulse index of each step.
     low, high : numpy.ndarray of bool
         Steps that ended at G_min and at G_max.
+
+    Raises
+    ------
+    ValueError
+        A range that is not 0 <= G_min < G_max, both finite.
     """
+    if not (math.isfinite(g_min_uS) and math.isfinite(g_max_uS) and 0 <= g_min_uS < g_max_uS):
+        raise ValueError(
+            f"g_min_uS={g_min_uS!r}, g_max_uS={g_max_uS!r}: expected 0 <= g_min_uS < g_max_uS"
+        )
     steps = g_uS.shape[1] - 1
     k = np.broadcast_to(np.arange(steps, dtype=np.float64), (g_uS.shape[0], steps)).ravel()
     g0, dg = g_uS[:, :-1].ravel(), np.diff(g_uS, axis=1).ravel()

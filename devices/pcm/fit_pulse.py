@@ -228,9 +228,10 @@ def fit_expstep_response(
     14, 406 (2020).
     """
     g = _curves(g_uS)
-    for name, value in (("w_range", w_range), ("a", a)):
-        if not (math.isfinite(value) and value != 0.0):
-            raise ValueError(f"{name}={value!r}: expected a finite value other than 0")
+    if not (math.isfinite(w_range) and w_range > 0):
+        raise ValueError(f"w_range={w_range!r}: expected a finite value > 0")
+    if not (math.isfinite(a) and a != 0.0):
+        raise ValueError(f"a={a!r}: expected a finite value other than 0")
     if not math.isfinite(b):
         raise ValueError(f"b={b!r}: expected a finite value")
     shape = (g_max_uS / w_range, float(a), float(b), float(g_max_uS))

@@ -190,17 +190,25 @@ def init_pairs(
     g_max = a.g_max_uS * torch.clamp(1.0 + var.g_max_rel_std * _normal(generator, like), min=floor)
     g_max = torch.clamp(g_max, min=a.g_min_uS)
     step = torch.clamp(1.0 + var.step_rel_std * _normal(generator, like), min=floor)
-    fault = _draw_faults(params, generator, like)
+    # Without faults nothing is drawn for them: a fault-free device keeps the random stream
+    # (and so the devices) it had before faults were modelled here.
+    f = params.faults
+    faulty = f.frac_stuck_g_min + f.frac_stuck_g_max + f.frac_stuck_random > 0
+    if faulty:
+        fault = _draw_faults(params, generator, like)
+    else:
+        fault = torch.full(like.shape, FAULT_NONE, dtype=torch.int8, device=like.device)
     g = ew.reset_conductance_uS(
         a.reset_mean_uS, a.reset_std_uS, a.g_min_uS, g_max, _normal(generator, like)
     )
     nu = ew.drift_exponent(g / a.g_max_uS, a.drift, _normal(generator, like))
-    # stuck devices: their value, and no drift (as devices.pcm.init sets them)
-    g_random = a.g_min_uS + _uniform(generator, like) * (g_max - a.g_min_uS)
-    g = torch.where(fault == FAULT_STUCK_G_MIN, torch.full_like(g, a.g_min_uS), g)
-    g = torch.where(fault == FAULT_STUCK_G_MAX, g_max, g)
-    g = torch.where(fault == FAULT_STUCK_RANDOM, g_random, g)
-    nu = torch.where(fault == FAULT_NONE, nu, torch.zeros_like(nu))
+    if faulty:
+        # stuck devices: their value, and no drift (as devices.pcm.init sets them)
+        g_random = a.g_min_uS + _uniform(generator, like) * (g_max - a.g_min_uS)
+        g = torch.where(fault == FAULT_STUCK_G_MIN, torch.full_like(g, a.g_min_uS), g)
+        g = torch.where(fault == FAULT_STUCK_G_MAX, g_max, g)
+        g = torch.where(fault == FAULT_STUCK_RANDOM, g_random, g)
+        nu = torch.where(fault == FAULT_NONE, nu, torch.zeros_like(nu))
     return PairState(
         g_prog_uS=g,
         t_prog_s=torch.full_like(like, t0),

@@ -300,21 +300,29 @@ class PCMLinear(nn.Module):
         if problem:
             error_msgs.append(f"PCMLinear: {problem}")
             return
-        # Shape the buffers like the state's (absent if it holds no programmed devices), so
-        # that the default loading copies into them.
+        # A layer's state holds its generator; one without (the weights alone, loaded with
+        # strict=False) says nothing of the devices and the generator: both stay as they are.
+        own_state = any(prefix + name in state_dict for name in _PROGRAMMED + _RNG)
         device = self.weight.device
-        for name in _PROGRAMMED:
-            value = state_dict.get(prefix + name)
-            self._buffers[name] = (
-                None
-                if value is None
-                else torch.empty(value.shape, dtype=_dtype_of(name), device=device)
-            )
+        if own_state:
+            # Shape the buffers like the state's (absent if it holds no programmed devices),
+            # so that the default loading copies into them.
+            for name in _PROGRAMMED:
+                value = state_dict.get(prefix + name)
+                self._buffers[name] = (
+                    None
+                    if value is None
+                    else torch.empty(value.shape, dtype=_dtype_of(name), device=device)
+                )
         if prefix + "rng_state" in state_dict:
             self.rng_state = torch.empty_like(state_dict[prefix + "rng_state"], device="cpu")
         super()._load_from_state_dict(
             state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
         )
+        self._version += 1
+        self._cache = self._train_cache = None
+        if not own_state:
+            return
         self._generators, self._blank = {}, None
         if self.rng_state.numel():
             try:
@@ -324,8 +332,6 @@ class PCMLinear(nn.Module):
                     f"PCMLinear: rng_state: {self.rng_state.numel()} bytes: not the state of"
                     f" a generator on {device} (saved from a layer on another kind of device?)"
                 )
-        self._version += 1
-        self._cache = self._train_cache = None
 
     def _state_problem(self, state_dict, prefix: str) -> str:
         """What makes ``state_dict`` unfit for this layer ('' if nothing)."""

@@ -4,7 +4,9 @@ only when set) and the check of a record read back (no field missing, none unkno
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import types
+import typing
+from collections.abc import Mapping, Sequence
 
 
 def required_fields(cls: type) -> tuple[str, ...]:
@@ -81,4 +83,51 @@ def check_record(cls: type, record) -> dict:
             f"{name}: unknown field(s) {', '.join(map(repr, unknown))}; expected fields of"
             f" {name}: {', '.join(fields)}"
         )
+    hints = typing.get_type_hints(cls)
+    for key, value in record.items():
+        if not _conforms(value, hints[key]):
+            raise ValueError(
+                f"{name}: field {key!r} is {value!r}; expected {_describe(hints[key])}"
+            )
     return dict(record)
+
+
+def _conforms(value, hint) -> bool:
+    """Whether a JSON value can stand for a field of type ``hint``. Numbers: an int field
+    takes an integer (not a bool), a float field any number (JSON writes 1.0 as 1 in
+    places); a tuple field takes a JSON array; a dataclass field its record (a mapping)
+    or an instance; a hint not listed here is not checked."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return any(_conforms(value, arg) for arg in typing.get_args(hint))
+    origin, args = typing.get_origin(hint) or hint, typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if origin is bool:
+        return isinstance(value, bool)
+    if origin is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if origin is str:
+        return isinstance(value, str)
+    if origin is dict:
+        return isinstance(value, Mapping)
+    if origin is tuple:
+        if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+            return False
+        return not args or all(_conforms(item, args[0]) for item in value)
+    if dataclasses.is_dataclass(origin):
+        return isinstance(value, Mapping | origin)
+    return True
+
+
+def _describe(hint) -> str:
+    """A type hint as an error message names it: "int", "tuple of dict", "float or None"."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return "None"
+    origin, args = typing.get_origin(hint) or hint, typing.get_args(hint)
+    if origin is tuple and args:
+        return f"tuple of {_describe(args[0])}"
+    return getattr(origin, "__name__", str(hint))

@@ -168,10 +168,18 @@ class RunReport:
             its typed parts).
         """
         values = dict(record)
+        if "iso_accuracy_skipped" in values:
+            # A skipped comparison is written as iso_accuracy: {"status": ...}, never so.
+            raise ValueError(
+                "RunReport: unknown field(s) 'iso_accuracy_skipped'; a skipped comparison is"
+                " read from iso_accuracy's status"
+            )
         iso = values.get("iso_accuracy")
         if isinstance(iso, dict) and set(iso) == {"status"}:
             values["iso_accuracy_skipped"] = values.pop("iso_accuracy")["status"]
         values = check_record(cls, values)
+        if not values["evaluations"]:
+            raise ValueError("RunReport: evaluations is empty; expected at least one")
         for key, parse in (
             ("software_ceiling", BaselineResult.from_dict),
             ("iso_accuracy", ComparisonResult.from_dict),

@@ -90,6 +90,13 @@ def test_changed_data_config_family_or_code_retrains(tmp_path, trainings, monkey
         lambda text: json.dumps(
             (lambda d: d | {"result": d["result"] | {"accuracy": 1.0}})(json.loads(text))
         ),
+        # fields of the wrong type: no curve, a width that is no number
+        lambda text: json.dumps(
+            (lambda d: d | {"result": d["result"] | {"curve": None}})(json.loads(text))
+        ),
+        lambda text: json.dumps(
+            (lambda d: d | {"result": d["result"] | {"width": "x"}})(json.loads(text))
+        ),
     ],
 )
 def test_corrupt_file_is_reported_and_recomputed(tmp_path, trainings, damage):

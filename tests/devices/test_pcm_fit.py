@@ -214,6 +214,12 @@ def test_errors_name_the_argument(tmp_path):
         fit.fit_expstep_response(np.ones((3, 4)), 0.0, 25.0, a=0.0)
     with pytest.raises(ValueError, match="g_uS: 2 columns"):
         fit.fit_expstep_response(np.ones((3, 2)), 0.0, 25.0)
+    # checked before the fit runs, not by the parameter record after it
+    with pytest.raises(ValueError, match=r"w_range=-2\.0: expected a finite value > 0"):
+        fit.fit_expstep_response(np.ones((3, 4)), 0.0, 25.0, w_range=-2.0)
+    for fitter in (fit.fit_expstep_response, fit.fit_pulse_response):
+        with pytest.raises(ValueError, match=r"g_min_uS=25.0, g_max_uS=0.1: expected 0 <="):
+            fitter(np.ones((3, 4)), 25.0, 0.1)
     path = tmp_path / "m.csv"
     path.write_text("device,pulse,g\n0,0,1.0\n")
     with pytest.raises(ValueError, match="g_uS"):

@@ -7,6 +7,7 @@ a few units in the last place where one is (the libraries' exp and log against
 agree in mean and spread within 3 standard errors of the difference.
 """
 
+import copy
 import math
 from dataclasses import replace
 
@@ -516,6 +517,20 @@ def test_state_dict_of_an_unprogrammed_layer():
         programmed.eval()(torch.zeros(1, 4))
 
 
+def test_a_state_of_weights_only_leaves_the_devices_and_the_generator_alone():
+    """``load_state_dict(..., strict=False)`` with the weights alone (no device and no
+    generator keys) changes the weights and nothing of the programmed devices."""
+    layer, x, _ = _used_layer(11, torch.float64)
+    twin = copy.deepcopy(layer)
+    weights = {k: v for k, v in layer.state_dict().items() if k in ("weight", "bias")}
+    layer.load_state_dict(weights, strict=False)
+    assert layer.state is not None
+    for name in pcmf.PairState._fields[:-1]:
+        assert torch.equal(getattr(layer.state, name), getattr(twin.state, name)), name
+    for _ in range(2):  # and the generator goes on where it was, not rewound
+        assert torch.equal(layer(x), twin(x))
+
+
 def test_state_of_another_shape_is_refused_clearly():
     saved, _, _ = _used_layer(10, torch.float32)
     state = saved.state_dict()
@@ -528,3 +543,19 @@ def test_state_of_another_shape_is_refused_clearly():
     del state["nu"]
     with pytest.raises(RuntimeError, match=r"\['nu'\] missing"):
         PCMLinear(24, 7).load_state_dict(state)
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_fault_free_devices_draw_nothing_for_faults(name):
+    """Without faults, the delivery draws four normal deviates per device (spread of G_max,
+    of the step, RESET value, drift exponent) and nothing else: seeded layers keep the
+    devices they had before faults were modelled, and their generator its position."""
+    params = pcm.preset(name)
+    assert params.faults == pcm.FaultParams()  # the presets are fault-free
+    shape = (3, 4)
+    generator = torch.Generator().manual_seed(7)
+    pcmf.init_pairs(shape, params, generator)
+    reference = torch.Generator().manual_seed(7)
+    for _ in range(4):
+        torch.randn((2, *shape), generator=reference, dtype=torch.float64)
+    assert torch.equal(generator.get_state(), reference.get_state())

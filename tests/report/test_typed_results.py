@@ -88,6 +88,30 @@ def test_a_missing_or_unknown_key_is_refused_by_name():
         BaselineResult.from_dict([("family", "dnn")])
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("curve", None, "tuple of dict"),
+        ("curve", [1, 2], "tuple of dict"),
+        ("width", "x", "int"),
+        ("width", True, "int"),
+        ("test_accuracy", "0.5", "float"),
+        ("family", 3, "str"),
+        ("weight_abs_max", [1.0], "dict"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_refused_by_name(field, value, expected):
+    with pytest.raises(ValueError, match=rf"BaselineResult: field '{field}'.*expected {expected}"):
+        BaselineResult.from_dict(baseline_record() | {field: value})
+
+
+def test_numbers_read_back_as_json_writes_them():
+    """JSON writes 1.0 as 1.0 but a float field may hold an integer; an optional field may
+    be null."""
+    result = BaselineResult.from_dict(baseline_record(test_accuracy=1) | {"state_rule": None})
+    assert result.test_accuracy == 1 and result.state_rule is None
+
+
 def test_a_result_is_frozen():
     result = BaselineResult.from_dict(CACHED)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -224,6 +248,14 @@ def test_a_report_refuses_a_missing_or_unknown_key_by_name():
     record["baselines"][0]["accuracy"] = 0.5
     with pytest.raises(ValueError, match=r"BaselineResult: unknown field.*'accuracy'"):
         RunReport.from_dict(record)
+
+
+def test_a_report_without_evaluations_or_with_a_written_skip_field_is_refused():
+    record = report_record()
+    with pytest.raises(ValueError, match=r"RunReport: evaluations.*at least one"):
+        RunReport.from_dict(record | {"evaluations": []})
+    with pytest.raises(ValueError, match=r"RunReport: unknown field.*'iso_accuracy_skipped'"):
+        RunReport.from_dict(record | {"iso_accuracy_skipped": "no torch"})
 
 
 def test_a_report_is_frozen_and_a_skipped_comparison_has_no_result():
