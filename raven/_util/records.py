@@ -94,9 +94,9 @@ def check_record(cls: type, record) -> dict:
 
 def _conforms(value, hint) -> bool:
     """Whether a JSON value can stand for a field of type ``hint``. Numbers: an int field
-    takes an integer (not a bool), a float field any number (JSON writes 1.0 as 1 in
-    places); a tuple field takes a JSON array; a dataclass field its record (a mapping)
-    or an instance; a hint not listed here is not checked."""
+    takes a whole number (not a bool), a float field any number; a tuple field takes a JSON
+    array; a dataclass field its record (a mapping) or an instance; a hint not listed here
+    is not checked."""
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         return any(_conforms(value, arg) for arg in typing.get_args(hint))
     origin, args = typing.get_origin(hint) or hint, typing.get_args(hint)
@@ -104,8 +104,9 @@ def _conforms(value, hint) -> bool:
         return value is None
     if origin is bool:
         return isinstance(value, bool)
-    if origin is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is int:  # a whole number (a count computed in floats is one too)
+        whole = isinstance(value, float) and value.is_integer()
+        return (isinstance(value, int) and not isinstance(value, bool)) or whole
     if origin is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if origin is str:

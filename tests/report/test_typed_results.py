@@ -94,6 +94,7 @@ def test_a_missing_or_unknown_key_is_refused_by_name():
         ("curve", None, "tuple of dict"),
         ("curve", [1, 2], "tuple of dict"),
         ("width", "x", "int"),
+        ("width", 8.5, "int"),
         ("width", True, "int"),
         ("test_accuracy", "0.5", "float"),
         ("family", 3, "str"),
