@@ -17,7 +17,7 @@ from scipy.io import wavfile
 
 from raven.chip.store import load_chip, save_chip
 from raven.config.inputs import FeatureConfig
-from raven.config.tables import config_from_dict, load_config, setting, validate
+from raven.config.tables import load_config, setting, validate
 from raven.data.audio import AudioError, AudioReport, read_wav, write_wav
 from raven.data.speech_commands import index_dataset
 from raven.data.synthetic import make_tone_dataset
@@ -27,12 +27,12 @@ from raven.fit.loop import CHECKPOINT
 from raven.runs.cli import main as raven_main
 from raven.runs.sweep import load_sweep, read_table, run_sweep, write_table
 from raven.runs.train import FINAL, train
-
-from tests.support.datasets import make_folder_layout, tone
-from tests.support.configs import TINY_PROBE as TINY
 from tests.support.configs import probe_config as tiny_config
+from tests.support.datasets import make_folder_layout, tone
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
 def run_cli(argv, capsys) -> tuple[int, str, str]:
     code = raven_main([str(a) for a in argv])
     out = capsys.readouterr()

@@ -17,9 +17,8 @@ import pytest
 from raven.config.tables import config_from_dict
 from raven.data.synthetic import make_tone_dataset
 from raven.runs.train import train
-
-from tests.support.datasets import make_folder_layout
 from tests.support.configs import TINY_PROBE as TINY
+from tests.support.datasets import make_folder_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -27,7 +27,6 @@ from raven.fit.loop import CHECKPOINT
 from raven.runs.cli import main as raven_main
 from raven.runs.sweep import load_sweep
 from raven.runs.train import FINAL, train
-
 from tests.support.configs import TINY_PROBE as TINY
 from tests.support.configs import probe_config as tiny_config
 

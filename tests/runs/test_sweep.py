@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from raven.runs.sweep import load_sweep, read_table, run_sweep, write_table
-
 from tests.support.datasets import make_tones
 
 SWEEP = """
