@@ -132,3 +132,42 @@ def _describe(hint) -> str:
     if origin is tuple and args:
         return f"tuple of {_describe(args[0])}"
     return getattr(origin, "__name__", str(hint))
+
+
+class JsonRecord:
+    """Base of the typed results whose record is their fields: ``to_dict`` writes them in
+    order (optional ones only when set), ``from_dict`` checks and reads them back. A result
+    whose record nests other typed results overrides both."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict:
+        """The result as its JSON record.
+
+        Returns
+        -------
+        dict
+            Every field in order, the optional ones (default None) only when set.
+        """
+        return record_of(self)
+
+    @classmethod
+    def from_dict(cls, record):
+        """The result of a record written by ``to_dict``.
+
+        Parameters
+        ----------
+        record : dict
+            The record.
+
+        Returns
+        -------
+        JsonRecord
+            An instance of the class it is called on.
+
+        Raises
+        ------
+        ValueError
+            A field missing, a key that is no field, or a field of the wrong type, named.
+        """
+        return cls(**check_record(cls, record))

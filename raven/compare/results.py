@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._util.records import check_record, record_of
+from .._util.records import JsonRecord
 
 # Each cost compared (a DNN result's field) and the ratio it gives.
 RATIO_NAMES = {
@@ -19,7 +19,7 @@ RATIO_NAMES = {
 
 
 @dataclass(frozen=True, slots=True)
-class ComparisonResult:
+class ComparisonResult(JsonRecord):
     """Raven against the DNN sweep at Raven's accuracy: the ratios DNN / Raven of each cost,
     the DNN side the cheapest family there.
 
@@ -78,39 +78,9 @@ class ComparisonResult:
         """
         return getattr(self, RATIO_NAMES[cost])
 
-    def to_dict(self) -> dict:
-        """The comparison as ``report.json`` holds it (``iso_accuracy``).
-
-        Returns
-        -------
-        dict
-            Every field in order, the optional ones only when set.
-        """
-        return record_of(self)
-
-    @classmethod
-    def from_dict(cls, record: dict) -> ComparisonResult:
-        """The comparison of a record written by ``to_dict``.
-
-        Parameters
-        ----------
-        record : dict
-            The record.
-
-        Returns
-        -------
-        ComparisonResult
-
-        Raises
-        ------
-        ValueError
-            A field missing or a key that is no field, named.
-        """
-        return cls(**check_record(cls, record))
-
 
 @dataclass(frozen=True, slots=True)
-class FairTrainingResult:
+class FairTrainingResult(JsonRecord):
     """Training ratios DNN / Raven at equal accuracy, every run charged on its validation
     curve only up to the accuracy compared.
 
@@ -130,33 +100,3 @@ class FairTrainingResult:
     accuracy: float
     validation_accuracy: float
     per_cost: dict[str, dict]
-
-    def to_dict(self) -> dict:
-        """The comparison as ``report.json`` holds it (``fair_training``).
-
-        Returns
-        -------
-        dict
-            ``accuracy``, ``validation_accuracy``, ``per_cost``.
-        """
-        return record_of(self)
-
-    @classmethod
-    def from_dict(cls, record: dict) -> FairTrainingResult:
-        """The comparison of a record written by ``to_dict``.
-
-        Parameters
-        ----------
-        record : dict
-            The record.
-
-        Returns
-        -------
-        FairTrainingResult
-
-        Raises
-        ------
-        ValueError
-            A field missing or a key that is no field, named.
-        """
-        return cls(**check_record(cls, record))
