@@ -342,6 +342,34 @@ def partial_set_increment_uS(
         mu = _c(pulse, NK_MEAN_G) * g_uS + _c(pulse, NK_MEAN_0) + _c(pulse, NK_MEAN_P) * history
         s = _c(pulse, NK_STD_G) * g_uS + _c(pulse, NK_STD_0) + _c(pulse, NK_STD_P) * history
         return amplitude * step_scale * (mu + xp.clip(s, 0.0, None) * z)
+    mean_uS, std_uS = expstep_moments_uS(pulse, g_uS, g_max_dev_uS, g_max_uS, amplitude, step_scale)
+    return mean_uS + std_uS * z
+
+
+def expstep_moments_uS(pulse, g_uS, g_max_dev_uS, g_max_uS: float, amplitude, step_scale):
+    """Mean and cycle-to-cycle spread of the dG of one exponential-step pulse, before the
+    range rule (``physics.expstep_cell``'s equations): dG = mean + std z.
+
+    Parameters
+    ----------
+    pulse : numpy.ndarray
+        ``KernelArgs.pulse`` of the exp-step model (``ES_*`` layout).
+    g_uS, g_max_dev_uS : array
+        Conductance before the pulse and the device's own maximum, uS.
+    g_max_uS : float
+        Nominal maximum, uS.
+    amplitude : float or array
+        Relative amplitude in (0, 1].
+    step_scale : float or array
+        The device's fixed step factor.
+
+    Returns
+    -------
+    mean_uS, std_uS : array
+        step max(1 - A exp(gamma (2 a G / G_max,dev + b)), 0) and dw_std |mean| + floor +
+        slope |G|, uS.
+    """
+    xp = namespace(g_uS)
     g_unit = g_max_uS / _c(pulse, ES_W_RANGE)
     exp_slope_per_uS = _c(pulse, ES_GAMMA) * 2.0 * _c(pulse, ES_A) / g_max_dev_uS
     exp_offset = _c(pulse, ES_GAMMA) * _c(pulse, ES_B)
@@ -351,7 +379,7 @@ def partial_set_increment_uS(
     y = xp.clip(1.0 - _c(pulse, ES_AMP) * xp.exp(g_uS * exp_slope_per_uS + exp_offset), 0.0, None)
     mean_uS = step_uS * y
     std_uS = _c(pulse, ES_STD) * xp.abs(mean_uS) + (noise_floor_uS + noise_slope * xp.abs(g_uS))
-    return mean_uS + std_uS * z
+    return mean_uS, std_uS
 
 
 def history_after_pulse(model: int, pulse, history):

@@ -20,8 +20,20 @@ import math
 
 import numpy as np
 
+from . import elementwise as ew
 from ._fit_base import Fit, censored_normal_loglik, checked_array, clip_flags, numerical_hessian
 from .params import ExpStepPulseParams, NandakumarPulseParams
+from .physics import (
+    ES_A,
+    ES_AMP,
+    ES_B,
+    ES_DW_MIN,
+    ES_GAMMA,
+    ES_STD,
+    ES_STD_ADD,
+    ES_STD_SLOPE,
+    ES_W_RANGE,
+)
 
 
 def _curves(g_uS) -> np.ndarray:
@@ -116,7 +128,8 @@ EXPSTEP_FIELDS = ("dw_min", "A", "gamma", "dw_std", "dw_std_add", "dw_std_slope"
 
 def expstep_moments_uS(theta, g_uS, shape: tuple[float, float, float, float]):
     """Mean and spread of one nominal exp-step pulse from ``g_uS``, on a device of the
-    nominal range and step (the equations of ``physics.expstep_cell``).
+    nominal range and step: ``elementwise.expstep_moments_uS`` with the fitted fields in
+    ``theta`` and the held ones in ``shape``.
 
     mean = g_unit dw_min max(1 - A exp(gamma (2 a G / G_max + b)), 0), g_unit = G_max /
     w_range; sd = dw_std (|mean| + g_unit dw_std_add + dw_std_slope |G|).
@@ -133,15 +146,15 @@ def expstep_moments_uS(theta, g_uS, shape: tuple[float, float, float, float]):
     Returns
     -------
     mean_uS, sd_uS : numpy.ndarray
-        The spread floored at 1e-6 uS (a likelihood needs sd > 0).
+        The spread floored at 1e-6 uS (a likelihood needs sd > 0). A wild trial value of
+        an optimiser may overflow the exponential: the mean is then inf.
     """
-    dw_min, amp, gamma, dw_std, std_add, std_slope = theta
     g_unit, a, b, g_max = shape
-    # the exponent is capped so that a wild trial value of the optimiser gives a huge
-    # but finite step (a very unlikely one) rather than an overflow
-    e = np.exp(np.minimum(gamma * (2.0 * a * g_uS / g_max + b), 700.0))
-    mean = g_unit * dw_min * np.maximum(1.0 - amp * e, 0.0)
-    sd = dw_std * (np.abs(mean) + g_unit * std_add + std_slope * np.abs(g_uS))
+    pulse = np.empty(9)
+    pulse[[ES_DW_MIN, ES_AMP, ES_GAMMA, ES_STD, ES_STD_ADD, ES_STD_SLOPE]] = theta
+    pulse[[ES_W_RANGE, ES_A, ES_B]] = (g_max / g_unit, a, b)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, sd = ew.expstep_moments_uS(pulse, g_uS, g_max, g_max, 1.0, 1.0)
     return mean, np.maximum(sd, 1e-6)
 
 
@@ -149,7 +162,10 @@ def _expstep_nll(u, scale, g0, dg, low, high, shape):
     """Negative log-likelihood of the censored exp-step response, in units of ``scale``
     (every coordinate of order 1, for the optimiser and the finite differences)."""
     mean, sd = expstep_moments_uS(u * scale, g0, shape)
-    return -censored_normal_loglik(dg, mean, sd, low, high)
+    with np.errstate(over="ignore", invalid="ignore"):
+        nll = -censored_normal_loglik(dg, mean, sd, low, high)
+    # an overflowed trial value is a very unlikely one, not a failure of the optimiser
+    return nll if math.isfinite(nll) else 1e300
 
 
 def _expstep_start(g0, dg, shape) -> np.ndarray:
